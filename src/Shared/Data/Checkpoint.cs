@@ -1,0 +1,21 @@
+namespace RnnSweep.Shared.Data;
+
+/// <summary>
+/// Model and optimizer state of a run: <c>latest</c> (to resume exactly) and <c>best</c> (lowest validation loss).
+/// <see cref="TrainerState"/> carries the hyperparameters, schedule, RNG and data position, so a checkpoint alone resumes.
+/// </summary>
+public sealed class Checkpoint
+{
+    public const string Latest = "latest";
+    public const string Best = "best";
+
+    public long RunId { get; set; }
+    public required string Kind { get; set; }
+    public int Epoch { get; set; }
+    public double ValLoss { get; set; }
+    public required byte[] ModelState { get; set; }
+    public required byte[] OptimizerState { get; set; }
+    /// <summary>jsonb.</summary>
+    public required string TrainerState { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}

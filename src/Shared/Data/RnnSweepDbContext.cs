@@ -1,0 +1,84 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+
+namespace RnnSweep.Shared.Data;
+
+/// <summary>
+/// The results database. Table and column names are snake_case so that people querying with psql
+/// read the same words as the API and the dashboard (<c>runs.test_loss</c>, <c>epoch_metrics.val_loss</c>).
+/// </summary>
+public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> options) : DbContext(options)
+{
+    public const string MigrationsAssembly = "RnnSweep.Migrations";
+
+    public DbSet<Corpus> Corpora => Set<Corpus>();
+    public DbSet<Sweep> Sweeps => Set<Sweep>();
+    public DbSet<Run> Runs => Set<Run>();
+    public DbSet<EpochMetric> EpochMetrics => Set<EpochMetric>();
+    public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        b.Entity<Corpus>(e =>
+        {
+            e.ToTable("corpora");
+            e.HasIndex(c => c.Sha256).IsUnique();
+        });
+        b.Entity<Sweep>(e =>
+        {
+            e.ToTable("sweeps");
+            e.Property(s => s.Spec).HasColumnType("jsonb");
+            e.HasIndex(s => s.SpecHash);
+            e.HasIndex(s => s.IdempotencyKey).IsUnique();
+            e.HasOne(s => s.Corpus).WithMany().HasForeignKey(s => s.CorpusId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<Run>(e =>
+        {
+            e.ToTable("runs", t => t.HasCheckConstraint("runs_status_check",
+                "status in ('queued','running','succeeded','failed','diverged','cancelled')"));
+            e.Property(r => r.Hyperparameters).HasColumnType("jsonb");
+            e.HasIndex(r => new { r.SweepId, r.Model, r.Layers, r.Hidden }).IsUnique();
+            e.HasIndex(r => r.Status);
+            e.HasOne(r => r.Sweep).WithMany(s => s.Runs).HasForeignKey(r => r.SweepId).OnDelete(DeleteBehavior.Cascade);
+            e.Ignore(r => r.Cell);
+        });
+        b.Entity<EpochMetric>(e =>
+        {
+            e.ToTable("epoch_metrics");
+            e.HasKey(m => new { m.RunId, m.Epoch });
+            e.HasOne<Run>().WithMany().HasForeignKey(m => m.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<Checkpoint>(e =>
+        {
+            e.ToTable("checkpoints", t => t.HasCheckConstraint("checkpoints_kind_check", "kind in ('latest','best')"));
+            e.HasKey(c => new { c.RunId, c.Kind });
+            e.Property(c => c.TrainerState).HasColumnType("jsonb");
+            e.HasOne<Run>().WithMany().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        foreach (var entity in b.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties()) property.SetColumnName(SnakeCase(property.Name));
+            foreach (var key in entity.GetKeys()) key.SetName(SnakeCase(key.GetName()!));
+            foreach (var fk in entity.GetForeignKeys()) fk.SetConstraintName(SnakeCase(fk.GetConstraintName()!));
+            foreach (var index in entity.GetIndexes()) index.SetDatabaseName(SnakeCase(index.GetDatabaseName()!));
+        }
+        b.Entity<Corpus>().Property(c => c.Sha256).HasColumnName("sha256");
+    }
+
+    private static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0 && name[i - 1] != '_' && !char.IsUpper(name[i - 1])) sb.Append('_');
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+}

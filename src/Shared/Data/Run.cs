@@ -1,0 +1,42 @@
+namespace RnnSweep.Shared.Data;
+
+/// <summary>One grid cell of a sweep, trained by one Hangfire job at a time (guarded by the lease).</summary>
+public sealed class Run
+{
+    public long Id { get; set; }
+    public long SweepId { get; set; }
+    public Sweep? Sweep { get; set; }
+
+    public required string Model { get; set; }
+    public int Layers { get; set; }
+    public int Hidden { get; set; }
+    /// <summary>The validated <see cref="Domain.Hyperparameters"/> record as JSON (jsonb).</summary>
+    public required string Hyperparameters { get; set; }
+    public long Seed { get; set; }
+    public long? ParameterCount { get; set; }
+
+    /// <summary>One of <see cref="Domain.RunStatus"/>.</summary>
+    public required string Status { get; set; }
+    /// <summary>How many times a worker has taken the lease (1 for a run that was never interrupted).</summary>
+    public int Attempt { get; set; }
+    /// <summary>The worker holding the run, and until when; a run is trained only under a live lease.</summary>
+    public string? LeaseOwner { get; set; }
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+    public string? JobId { get; set; }
+
+    public int EpochsDone { get; set; }
+    public int? BestEpoch { get; set; }
+    /// <summary>Losses of the best checkpoint, in nats per character (full passes, dropout off).</summary>
+    public double? TrainLoss { get; set; }
+    public double? ValLoss { get; set; }
+    public double? TestLoss { get; set; }
+    /// <summary>Why training stopped (early stopping, max epochs, divergence) or why it failed.</summary>
+    public string? StopReason { get; set; }
+    public string? Error { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    public string Cell => $"{Model} {Layers}x{Hidden}";
+}

@@ -1,0 +1,131 @@
+using System.Text;
+
+namespace RnnSweep.Shared.Domain;
+
+/// <summary>
+/// The symbols a model reads and predicts: Unicode code points (<c>chars</c>) or UTF-8 byte values
+/// (<c>bytes</c>, as char-rnn's Lua loader, which gives the paper's K = 87 for War and Peace).
+/// Symbols are sorted, so the same corpus always gives the same indices.
+/// </summary>
+public sealed class Vocabulary
+{
+    private readonly Dictionary<int, int> _index;
+
+    public Vocabulary(string kind, IReadOnlyList<int> symbols)
+    {
+        if (kind is not ("chars" or "bytes")) throw new ArgumentException($"unknown vocabulary kind '{kind}'", nameof(kind));
+        Kind = kind;
+        Symbols = symbols;
+        _index = new Dictionary<int, int>(symbols.Count);
+        for (var i = 0; i < symbols.Count; i++) _index[symbols[i]] = i;
+    }
+
+    public string Kind { get; }
+    /// <summary>Code points (chars) or byte values (bytes), ascending.</summary>
+    public IReadOnlyList<int> Symbols { get; }
+    public int Size => Symbols.Count;
+
+    public static Vocabulary Build(ReadOnlySpan<byte> utf8, string kind)
+    {
+        var seen = new bool[kind == "bytes" ? 256 : 0x110000];
+        if (kind == "bytes")
+        {
+            foreach (var b in utf8) seen[b] = true;
+        }
+        else
+        {
+            for (var rest = utf8; !rest.IsEmpty;) seen[NextRune(ref rest)] = true;
+        }
+        var symbols = new List<int>();
+        for (var s = 0; s < seen.Length; s++) if (seen[s]) symbols.Add(s);
+        return new Vocabulary(kind, symbols);
+    }
+
+    public int IndexOf(int symbol) =>
+        _index.TryGetValue(symbol, out var i) ? i : throw new ArgumentException($"symbol U+{symbol:X4} is not in the vocabulary");
+
+    public bool Contains(int symbol) => _index.ContainsKey(symbol);
+
+    /// <summary>Encodes the corpus compactly: one byte per symbol while the vocabulary has at most 256 symbols.</summary>
+    public EncodedText Encode(ReadOnlySpan<byte> utf8)
+    {
+        if (Kind == "bytes")
+        {
+            var data = new byte[utf8.Length];
+            for (var i = 0; i < utf8.Length; i++) data[i] = (byte)_index[utf8[i]];
+            return new EncodedText(data);
+        }
+        // Decoded in place, never as a list of code points: memory stays one byte per symbol.
+        var count = Encoding.UTF8.GetCharCount(utf8); // UTF-16 units: an upper bound on code points
+        if (Size <= 256)
+        {
+            var data = new byte[count];
+            var n = 0;
+            for (var rest = utf8; !rest.IsEmpty;) data[n++] = (byte)_index[NextRune(ref rest)];
+            return new EncodedText(data.AsMemory(0, n));
+        }
+        var wide = new ushort[count];
+        var m = 0;
+        for (var rest = utf8; !rest.IsEmpty;) wide[m++] = (ushort)_index[NextRune(ref rest)];
+        return new EncodedText(wide.AsMemory(0, m));
+    }
+
+    /// <summary>Text of the given indices, for samples and the cell visualiser.</summary>
+    public string Decode(IEnumerable<int> indices)
+    {
+        if (Kind == "bytes")
+        {
+            var bytes = indices.Select(i => (byte)Symbols[i]).ToArray();
+            return Encoding.UTF8.GetString(bytes);
+        }
+        var sb = new StringBuilder();
+        foreach (var i in indices) sb.Append(char.ConvertFromUtf32(Symbols[i]));
+        return sb.ToString();
+    }
+
+    /// <summary>The symbols of a text (code points or bytes), as the model sees them.</summary>
+    public IEnumerable<int> SymbolsOf(string text) =>
+        Kind == "bytes" ? Encoding.UTF8.GetBytes(text).Select(b => (int)b) : text.EnumerateRunes().Select(r => r.Value);
+
+    private static int NextRune(ref ReadOnlySpan<byte> utf8)
+    {
+        Rune.DecodeFromUtf8(utf8, out var rune, out var consumed);
+        utf8 = utf8[consumed..];
+        return rune.Value;
+    }
+}
+
+/// <summary>A corpus as symbol indices: bytes while the vocabulary fits, 16-bit otherwise.</summary>
+public sealed class EncodedText
+{
+    private readonly ReadOnlyMemory<byte> _narrow;
+    private readonly ReadOnlyMemory<ushort> _wide;
+    private readonly bool _isWide;
+
+    public EncodedText(ReadOnlyMemory<byte> narrow) { _narrow = narrow; Length = narrow.Length; }
+    public EncodedText(ReadOnlyMemory<ushort> wide) { _wide = wide; _isWide = true; Length = wide.Length; }
+
+    public long Length { get; }
+
+    public int this[long i] => _isWide ? _wide.Span[checked((int)i)] : _narrow.Span[checked((int)i)];
+
+    public EncodedText Slice(long start, long length) =>
+        _isWide ? new EncodedText(_wide.Slice(checked((int)start), checked((int)length)))
+                : new EncodedText(_narrow.Slice(checked((int)start), checked((int)length)));
+
+    /// <summary>Copies symbols [start, start + destination.Length) as 64-bit indices (what torch wants).</summary>
+    public void CopyTo(long start, Span<long> destination)
+    {
+        var s = checked((int)start);
+        if (_isWide)
+        {
+            var src = _wide.Span.Slice(s, destination.Length);
+            for (var i = 0; i < src.Length; i++) destination[i] = src[i];
+        }
+        else
+        {
+            var src = _narrow.Span.Slice(s, destination.Length);
+            for (var i = 0; i < src.Length; i++) destination[i] = src[i];
+        }
+    }
+}
