@@ -9,7 +9,7 @@ using RnnSweep.Shared.Data;
 
 #nullable disable
 
-namespace RnnSweep.Migrations.Migrations
+namespace RnnSweep.Migrations
 {
     [DbContext(typeof(RnnSweepDbContext))]
     [Migration("20261129015205_Initial")]

@@ -4,7 +4,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace RnnSweep.Migrations.Migrations
+namespace RnnSweep.Migrations
 {
     /// <inheritdoc />
     public partial class Initial : Migration

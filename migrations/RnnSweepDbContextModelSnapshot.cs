@@ -8,7 +8,7 @@ using RnnSweep.Shared.Data;
 
 #nullable disable
 
-namespace RnnSweep.Migrations.Migrations
+namespace RnnSweep.Migrations
 {
     [DbContext(typeof(RnnSweepDbContext))]
     partial class RnnSweepDbContextModelSnapshot : ModelSnapshot
