@@ -1,0 +1,27 @@
+using Microsoft.EntityFrameworkCore;
+using RnnSweep.Shared.Data;
+
+namespace RnnSweep.Orchestrator.Api;
+
+/// <summary><c>/api/runs</c>: one run (grid cell) and its epoch metrics.</summary>
+public static class RunApi
+{
+    public static void MapRunApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/runs");
+
+        api.MapGet("/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
+            await db.Runs.AsNoTracking().Where(r => r.Id == id).Select(r => new
+            {
+                r.Id, r.SweepId, r.Model, r.Layers, r.Hidden, r.Status, r.Attempt, r.EpochsDone, r.BestEpoch, r.ParameterCount, r.Seed,
+                Hyperparameters = System.Text.Json.JsonDocument.Parse(r.Hyperparameters, default).RootElement,
+                r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason, r.Error, r.JobId, r.LeaseOwner, r.StartedAt, r.FinishedAt,
+            }).SingleOrDefaultAsync(ct) is { } run ? Results.Ok(run) : ApiErrors.NotFound("id", $"no run {id}"));
+
+        api.MapGet("/{id:long}/epochs", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
+        {
+            if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return ApiErrors.NotFound("id", $"no run {id}");
+            return Results.Ok(await db.EpochMetrics.AsNoTracking().Where(m => m.RunId == id).OrderBy(m => m.Epoch).ToListAsync(ct));
+        });
+    }
+}

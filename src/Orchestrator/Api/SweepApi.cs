@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using RnnSweep.Orchestrator.Sweeps;
+using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Domain;
+
+namespace RnnSweep.Orchestrator.Api;
+
+public sealed record SweepSummary(long Id, string Name, string Corpus, string Queue, DateTimeOffset CreatedAt, IReadOnlyDictionary<string, int> Runs);
+
+/// <summary><c>/api/sweeps</c>: submit a sweep, list them, read one and its loss table.</summary>
+public static class SweepApi
+{
+    public static void MapSweepApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/sweeps");
+
+        api.MapPost("/", async (HttpRequest request, SweepSubmitter submitter, CancellationToken ct) =>
+        {
+            var spec = await ApiErrors.ReadJsonAsync<SweepSpec>(request, ct);
+            var key = request.Headers["Idempotency-Key"].FirstOrDefault();
+            var result = await submitter.SubmitAsync(spec, key, ct);
+            var body = new { id = result.Sweep.Id, name = result.Sweep.Name, created = result.Created, runs = result.Sweep.Runs.Count };
+            return result.Created ? Results.Created($"/api/sweeps/{result.Sweep.Id}", body) : Results.Ok(body);
+        }).AddEndpointFilter<ApiErrors>();
+
+        api.MapGet("/", async (RnnSweepDbContext db, CancellationToken ct) => await Summaries(db, null, ct));
+
+        api.MapGet("/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
+        {
+            var summary = (await Summaries(db, id, ct)).SingleOrDefault();
+            if (summary is null) return ApiErrors.NotFound("id", $"no sweep {id}");
+            var spec = await db.Sweeps.Where(s => s.Id == id).Select(s => s.Spec).SingleAsync(ct);
+            var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == id).OrderBy(r => r.Id).Select(r => new
+            {
+                r.Id, r.Model, r.Layers, r.Hidden, r.Status, r.Attempt, r.EpochsDone, r.BestEpoch, r.ParameterCount,
+                r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason, r.Error, r.JobId, r.StartedAt, r.FinishedAt,
+            }).ToListAsync(ct);
+            return Results.Ok(new { summary, spec = JsonDocument.Parse(spec).RootElement, runs });
+        });
+
+        api.MapGet("/{id:long}/loss-table", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
+            await LossTable.LoadAsync(db, id, ct) is { } table ? Results.Ok(table) : ApiErrors.NotFound("id", $"no sweep {id}"));
+    }
+
+    public static async Task<List<SweepSummary>> Summaries(RnnSweepDbContext db, long? id, CancellationToken ct)
+    {
+        var sweeps = await db.Sweeps.AsNoTracking().Where(s => id == null || s.Id == id).OrderByDescending(s => s.Id)
+            .Select(s => new { s.Id, s.Name, Corpus = s.Corpus!.Name, s.Queue, s.CreatedAt }).ToListAsync(ct);
+        var ids = sweeps.Select(s => s.Id).ToList();
+        var counts = await db.Runs.AsNoTracking().Where(r => ids.Contains(r.SweepId))
+            .GroupBy(r => new { r.SweepId, r.Status }).Select(g => new { g.Key.SweepId, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
+        return sweeps.Select(s => new SweepSummary(s.Id, s.Name, s.Corpus, s.Queue, s.CreatedAt,
+            RunStatus.All.ToDictionary(st => st, st => counts.Where(c => c.SweepId == s.Id && c.Status == st).Sum(c => c.Count)))).ToList();
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using RnnSweep.Orchestrator.Hosting;
+using RnnSweep.Orchestrator.Sweeps;
+using RnnSweep.Shared.Data;
+
+namespace RnnSweep.Orchestrator.Cli;
+
+/// <summary>The Orchestrator web application hosted inside a CLI command.</summary>
+public static class LocalServer
+{
+    public static async Task<WebApplication> StartAsync(string connectionString, string url, CancellationToken ct)
+    {
+        var app = OrchestratorApp.Build([], connectionString, url);
+        await app.MigrateAsync(ct);
+        try
+        {
+            await app.StartAsync(ct);
+            return app;
+        }
+        catch (IOException) when (url == OrchestratorApp.DefaultUrl)
+        {
+            // Another RnnSweep (or anything) holds the default port: any free loopback port will do.
+            await app.DisposeAsync();
+            app = OrchestratorApp.Build([], connectionString, "http://127.0.0.1:0");
+            await app.StartAsync(ct);
+            return app;
+        }
+    }
+
+    public static string Address(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+    public static async Task<long> SubmitAsync(WebApplication app, SweepSpec spec, CancellationToken ct)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var result = await scope.ServiceProvider.GetRequiredService<SweepSubmitter>().SubmitAsync(spec, null, ct);
+        Console.WriteLine(result.Created
+            ? $"Sweep {result.Sweep.Id} '{result.Sweep.Name}': {result.Sweep.Runs.Count} runs enqueued"
+            : $"Sweep {result.Sweep.Id} '{result.Sweep.Name}' was already submitted: resuming it");
+        return result.Sweep.Id;
+    }
+
+    public static async Task<LossTable> LossTableAsync(WebApplication app, long sweepId, CancellationToken ct)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        return (await LossTable.LoadAsync(scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>(), sweepId, ct))!;
+    }
+}

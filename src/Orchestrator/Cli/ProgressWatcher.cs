@@ -1,0 +1,32 @@
+using Microsoft.EntityFrameworkCore;
+using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Domain;
+
+namespace RnnSweep.Orchestrator.Cli;
+
+/// <summary>Prints a line whenever a sweep's progress changes, until every run has reached a final status.</summary>
+public static class ProgressWatcher
+{
+    public static async Task WaitAsync(IHost app, long sweepId, CancellationToken ct)
+    {
+        var last = "";
+        while (true)
+        {
+            await using (var scope = app.Services.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>();
+                var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId)
+                    .Select(r => new { r.Model, r.Layers, r.Hidden, r.Status, r.EpochsDone }).ToListAsync(ct);
+                var done = runs.Count(r => RunStatus.IsFinal(r.Status));
+                var running = runs.Where(r => r.Status == RunStatus.Running).Select(r => $"{r.Model} {r.Layers}x{r.Hidden} epoch {r.EpochsDone + 1}");
+                var failed = runs.Count(r => r.Status is RunStatus.Failed or RunStatus.Diverged);
+                var line = $"{done}/{runs.Count} runs done" + (failed > 0 ? $" ({failed} failed or diverged)" : "") +
+                           (running.Any() ? "; training " + string.Join(", ", running) : "");
+                if (line != last) Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+                last = line;
+                if (done == runs.Count) return;
+            }
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using System.CommandLine;
+using RnnSweep.Orchestrator.Hosting;
+
+namespace RnnSweep.Orchestrator.Cli;
+
+/// <summary><c>rnnsweep serve</c>: the Orchestrator as a long-running service (API, dashboards), applying migrations at start.</summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => OrchestratorApp.DefaultUrl };
+        var command = new Command("serve", "Serve the HTTP API, the results dashboard and the Hangfire dashboard") { urls };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
+            await using var app = OrchestratorApp.Build([], connection.ConnectionString, parse.GetValue(urls));
+            await app.MigrateAsync(ct);
+            await app.RunAsync();
+            return 0;
+        });
+        return command;
+    }
+}

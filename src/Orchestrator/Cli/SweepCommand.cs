@@ -1,0 +1,63 @@
+using System.CommandLine;
+using RnnSweep.Orchestrator.Hosting;
+using RnnSweep.Orchestrator.Sweeps;
+
+namespace RnnSweep.Orchestrator.Cli;
+
+/// <summary>
+/// <c>rnnsweep sweep</c>: the whole product on one machine. Starts the database (if none is configured),
+/// the Orchestrator and local Workers, submits the grid, waits for it, prints the loss table and serves the dashboard.
+/// </summary>
+public static class SweepCommand
+{
+    public static Command Create()
+    {
+        var preset = CliOptions.Preset(Presets.Quick);
+        var corpus = CliOptions.Corpus();
+        var dataDir = CliOptions.DataDir();
+        var name = new Option<string?>("--name") { Description = "Sweep name (default: PRESET-CORPUS)" };
+        var workers = new Option<int>("--workers") { Description = "Worker processes to start on this machine", DefaultValueFactory = _ => 2 };
+        var threads = new Option<int?>("--threads") { Description = "Torch threads per worker (default: cores / workers)" };
+        var urls = new Option<string>("--urls") { Description = "Where the dashboard listens", DefaultValueFactory = _ => OrchestratorApp.DefaultUrl };
+        var exit = new Option<bool>("--exit") { Description = "Exit after printing the table instead of serving the dashboard until Ctrl+C" };
+
+        var command = new Command("sweep", "Run a grid sweep end to end on this machine and print its loss table")
+        {
+            preset, corpus, dataDir, name, workers, threads, urls, exit,
+        };
+        command.SetAction((parse, ct) => CliOptions.Guard(async () =>
+        {
+            var workerCount = parse.GetValue(workers);
+            if (workerCount is < 1 or > 64) throw new Shared.Domain.ValidationException("--workers", $"must be between 1 and 64, not {workerCount}");
+            var threadCount = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / workerCount);
+            if (threadCount is < 1 or > 256) throw new Shared.Domain.ValidationException("--threads", $"must be between 1 and 256, not {threadCount}");
+            CliOptions.ApplyDataDir(parse.GetValue(dataDir));
+            var spec = CliOptions.WithCorpus(new SweepSpec { Preset = parse.GetValue(preset), Name = parse.GetValue(name) }, parse.GetValue(corpus));
+            SpecResolver.Resolve(spec); // bad input is reported before anything starts
+
+            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
+            await using var app = await LocalServer.StartAsync(connection.ConnectionString, parse.GetValue(urls)!, ct);
+            await using var processes = new WorkerProcesses();
+            processes.Start(workerCount, connection.ConnectionString, SpecResolver.Resolve(spec).Queue, threadCount);
+
+            var sweepId = await LocalServer.SubmitAsync(app, spec, ct);
+            await ProgressWatcher.WaitAsync(app, sweepId, ct);
+            await processes.DisposeAsync();
+
+            var table = await LocalServer.LossTableAsync(app, sweepId, ct);
+            TableView.Print(table);
+            var url = LocalServer.Address(app);
+            Console.WriteLine();
+            Console.WriteLine($"Dashboard: {url}/sweeps/{sweepId}");
+            Console.WriteLine($"Jobs:      {url}/hangfire");
+            if (connection.IsLocal) Console.WriteLine($"Database:  {connection.ConnectionString}");
+            if (!parse.GetValue(exit) && !Console.IsInputRedirected)
+            {
+                Console.WriteLine("Serving the dashboard; press Ctrl+C to stop.");
+                try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
+            }
+            return table.Rows.SelectMany(r => r.Cells).All(c => c?.Status == Shared.Domain.RunStatus.Succeeded) ? 0 : 1;
+        }));
+        return command;
+    }
+}

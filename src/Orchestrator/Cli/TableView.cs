@@ -1,0 +1,40 @@
+using System.Globalization;
+using RnnSweep.Orchestrator.Sweeps;
+using Spectre.Console;
+
+namespace RnnSweep.Orchestrator.Cli;
+
+/// <summary>The loss table in the terminal, laid out as the paper's Table 1.</summary>
+public static class TableView
+{
+    public static void Print(LossTable table, string loss = "test")
+    {
+        Func<LossCell, double?> pick = loss switch
+        {
+            "train" => c => c.TrainLoss,
+            "val" => c => c.ValLoss,
+            _ => c => c.TestLoss,
+        };
+        var best = table.Best();
+        var view = new Table { Title = new TableTitle($"{loss} loss (nats/char): sweep {table.SweepId} '{Markup.Escape(table.Sweep)}' on {Markup.Escape(table.Corpus)}") };
+        view.AddColumn(new TableColumn("hidden").RightAligned());
+        foreach (var column in table.Columns) view.AddColumn(new TableColumn(column.Label).RightAligned());
+        foreach (var row in table.Rows)
+        {
+            view.AddRow([row.Hidden.ToString(CultureInfo.InvariantCulture), .. row.Cells.Select(c => Format(c, pick, c == best))]);
+        }
+        AnsiConsole.Write(view);
+        if (best is not null) AnsiConsole.MarkupLine($"best: [bold]{best.TestLoss:0.000}[/] test loss (run {best.RunId})");
+    }
+
+    public static string Format(LossCell? cell, Func<LossCell, double?> pick, bool best = false)
+    {
+        if (cell is null) return "";
+        if (pick(cell) is { } value)
+        {
+            var text = value.ToString("0.000", CultureInfo.InvariantCulture);
+            return best ? $"[bold green]{text}[/]" : text;
+        }
+        return cell.Status;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using RnnSweep.Shared.Database;
+
+namespace RnnSweep.Orchestrator.Cli;
+
+/// <summary>Worker processes started by <c>rnnsweep sweep</c> on this machine, stopped with it.</summary>
+public sealed class WorkerProcesses : IAsyncDisposable
+{
+    public const string WorkerDllVariable = "RNNSWEEP_WORKER_DLL";
+
+    private readonly List<Process> _processes = [];
+
+    public static string FindWorkerDll()
+    {
+        if (Environment.GetEnvironmentVariable(WorkerDllVariable) is { Length: > 0 } explicitPath)
+        {
+            return File.Exists(explicitPath) ? explicitPath : throw new FileNotFoundException($"{WorkerDllVariable} names a missing file", explicitPath);
+        }
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (!File.Exists(Path.Combine(dir.FullName, "RnnSweep.slnx"))) continue;
+            var built = new[] { "Release", "Debug" }
+                .Select(c => Path.Combine(dir.FullName, "src", "Worker", "bin", c, "net10.0", "linux-x64", "RnnSweep.Worker.dll"))
+                .Where(File.Exists).OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault();
+            if (built is not null) return built;
+        }
+        throw new FileNotFoundException($"The Worker is not built: run 'dotnet build src/Worker -c Release' or set {WorkerDllVariable}.");
+    }
+
+    public void Start(int count, string connectionString, string queue, int threadsPerWorker)
+    {
+        var dll = FindWorkerDll();
+        for (var i = 0; i < count; i++)
+        {
+            var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false };
+            psi.ArgumentList.Add(dll);
+            psi.Environment[DatabaseSettings.EnvironmentVariable] = connectionString;
+            psi.Environment["Worker__Queues__0"] = queue;
+            psi.Environment["Worker__Name"] = $"local-{i + 1}";
+            psi.Environment["Worker__TorchThreads"] = threadsPerWorker.ToString();
+            _processes.Add(Process.Start(psi) ?? throw new InvalidOperationException("could not start a worker"));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var p in _processes.Where(p => !p.HasExited))
+        {
+            // SIGTERM: the worker checkpoints and releases its run, so the next start resumes it.
+            Process.Start("kill", ["-TERM", p.Id.ToString()])?.WaitForExit();
+        }
+        foreach (var p in _processes)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try { await p.WaitForExitAsync(timeout.Token); }
+            catch (OperationCanceledException) { p.Kill(entireProcessTree: true); }
+            p.Dispose();
+        }
+        _processes.Clear();
+    }
+}

@@ -1,0 +1,18 @@
+namespace RnnSweep.Orchestrator.Corpora;
+
+/// <summary>Where corpora come from. Bound from the <c>Corpora</c> configuration section.</summary>
+public sealed class CorpusOptions
+{
+    public const string Section = "Corpora";
+    /// <summary>Environment variable naming a folder of corpus files (e.g. <c>../shared/data</c>); wins over configuration.</summary>
+    public const string DataDirVariable = "RNNSWEEP_DATA_DIR";
+
+    /// <summary>A folder searched first for <c>NAME.txt</c> or a known corpus's file name.</summary>
+    public string? DataDir { get; set; }
+    /// <summary>Where downloaded corpora are kept, verified by checksum.</summary>
+    public string CacheDir { get; set; } = Path.Combine(
+        Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "rnnsweep", "corpora");
+    /// <summary>Largest corpus accepted, in bytes (an upload or a file).</summary>
+    public long MaxBytes { get; set; } = 1L << 30;
+    public bool AllowDownload { get; set; } = true;
+}

@@ -1,0 +1,64 @@
+using Hangfire;
+using Hangfire.Dashboard;
+using Microsoft.EntityFrameworkCore;
+using RnnSweep.Orchestrator.Api;
+using RnnSweep.Orchestrator.Corpora;
+using RnnSweep.Orchestrator.Dashboard;
+using RnnSweep.Orchestrator.Sweeps;
+using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Database;
+using RnnSweep.Shared.Jobs;
+using Serilog;
+
+namespace RnnSweep.Orchestrator.Hosting;
+
+/// <summary>The Orchestrator's web application: HTTP API, results dashboard, Hangfire dashboard and client.</summary>
+public static class OrchestratorApp
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    public static WebApplication Build(string[] args, string connectionString, string? url = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Services.AddSerilog((_, config) => Logging.Configure(config, "orchestrator").ReadFrom.Configuration(builder.Configuration));
+        builder.WebHost.UseUrls(url ?? builder.Configuration["urls"] ?? DefaultUrl);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1L << 30);
+        builder.Services.AddOrchestrator(builder.Configuration, connectionString);
+
+        var app = builder.Build();
+        app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
+            ex is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error : Serilog.Events.LogEventLevel.Debug);
+        app.UseMiddleware<LocalOnlyMiddleware>();
+        app.UseHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            DashboardTitle = "RnnSweep jobs",
+            AppPath = "/",
+            Authorization = [new LocalRequestsOnlyAuthorizationFilter()],
+        });
+        app.MapSweepApi();
+        app.MapRunApi();
+        app.MapDashboardPages();
+        return app;
+    }
+
+    public static IServiceCollection AddOrchestrator(this IServiceCollection services, IConfiguration configuration, string connectionString)
+    {
+        var appConnection = DatabaseSettings.WithApplicationName(connectionString, "rnnsweep-orchestrator");
+        services.AddDbContext<RnnSweepDbContext>(o => DatabaseSettings.Configure(o, appConnection));
+        services.AddHangfire(c => c.UseRnnSweepStorage(connectionString));
+        services.AddOptions<CorpusOptions>().BindConfiguration(CorpusOptions.Section);
+        services.AddHttpClient();
+        services.AddScoped<CorpusSource>();
+        services.AddScoped<RunDispatcher>();
+        services.AddScoped<SweepSubmitter>();
+        services.AddProblemDetails();
+        return services;
+    }
+
+    /// <summary>Applies pending migrations; safe with several Orchestrators (EF Core takes a lock).</summary>
+    public static async Task MigrateAsync(this WebApplication app, CancellationToken ct = default)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>().Database.MigrateAsync(ct);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using RnnSweep.Shared.Domain;
+
+namespace RnnSweep.Orchestrator.Sweeps;
+
+/// <summary>Applies the preset to a <see cref="SweepSpec"/> and validates every field, collecting all problems at once.</summary>
+public static partial class SpecResolver
+{
+    public const int MaxLayers = 8;
+    public const int MaxHidden = 8192;
+    public const int MaxCells = 100_000;
+    public const int MaxNameLength = 200;
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,49}$")]
+    private static partial Regex QueueName();
+
+    public static ResolvedSweep Resolve(SweepSpec spec)
+    {
+        var errors = new List<FieldError>();
+        Presets.Preset? preset = null;
+        if (spec.Preset is not null)
+        {
+            preset = Presets.Find(spec.Preset);
+            if (preset is null) errors.Add(new("preset", $"unknown preset '{spec.Preset}' (expected one of {string.Join(", ", Presets.Names)})"));
+        }
+
+        var corpus = spec.Corpus ?? preset?.Corpus;
+        if (string.IsNullOrWhiteSpace(corpus)) errors.Add(new("corpus", "is required: a corpus name, or a name with corpusText"));
+        else if (corpus.Length > MaxNameLength) errors.Add(new("corpus", $"must be at most {MaxNameLength} characters"));
+        if (spec.CorpusText is not null && spec.CorpusText.Length == 0) errors.Add(new("corpusText", "is empty"));
+
+        var models = new List<ModelType>();
+        var modelNames = spec.Models ?? preset?.Models;
+        if (modelNames is null || modelNames.Length == 0) errors.Add(new("models", "is required: one or more of lstm, gru, rnn"));
+        else
+        {
+            for (var i = 0; i < modelNames.Length; i++)
+            {
+                if (ModelTypeNames.TryParse(modelNames[i], out var m)) { if (!models.Contains(m)) models.Add(m); }
+                else errors.Add(new($"models[{i}]", $"unknown model type '{modelNames[i]}' (expected lstm, gru or rnn)"));
+            }
+        }
+
+        var layers = CheckSizes(spec.Layers ?? preset?.Layers, "layers", 1, MaxLayers, errors);
+        var hidden = CheckSizes(spec.HiddenSizes ?? preset?.HiddenSizes, "hiddenSizes", 1, MaxHidden, errors);
+
+        var hyperparameters = MergeHyperparameters(preset?.Hyperparameters ?? new Hyperparameters(), spec.Hyperparameters, errors);
+        if (hyperparameters is not null) errors.AddRange(hyperparameters.Validate());
+
+        var queue = spec.Queue ?? "cpu";
+        if (!QueueName().IsMatch(queue)) errors.Add(new("queue", $"'{queue}' is not a queue name: lowercase letters, digits, '-' and '_', at most 50"));
+
+        var name = spec.Name ?? $"{spec.Preset ?? "custom"}-{corpus}";
+        if (string.IsNullOrWhiteSpace(name)) errors.Add(new("name", "must not be blank"));
+        else if (name.Length > MaxNameLength) errors.Add(new("name", $"must be at most {MaxNameLength} characters"));
+        else if (name.Any(char.IsControl)) errors.Add(new("name", "must not contain control characters"));
+
+        var cellCount = (long)models.Count * layers.Count * hidden.Count;
+        if (cellCount > MaxCells) errors.Add(new("models", $"the grid has {cellCount} cells; at most {MaxCells} are allowed"));
+
+        if (errors.Count > 0) throw new ValidationException(errors);
+        return new ResolvedSweep(name.Trim(), corpus!.Trim(), spec.CorpusText, models, layers, hidden, hyperparameters!, queue);
+    }
+
+    private static List<int> CheckSizes(int[]? values, string field, int min, int max, List<FieldError> errors)
+    {
+        var result = new List<int>();
+        if (values is null || values.Length == 0)
+        {
+            errors.Add(new(field, "is required: one or more whole numbers"));
+            return result;
+        }
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (values[i] < min || values[i] > max) errors.Add(new($"{field}[{i}]", $"must be between {min} and {max}, not {values[i]}"));
+            else if (!result.Contains(values[i])) result.Add(values[i]);
+        }
+        result.Sort();
+        return result;
+    }
+
+    /// <summary>Overlays the user's hyperparameter fields onto the preset's, rejecting unknown fields by name.</summary>
+    private static Hyperparameters? MergeHyperparameters(Hyperparameters basis, JsonObject? overrides, List<FieldError> errors)
+    {
+        if (overrides is null) return basis;
+        var merged = JsonSerializer.SerializeToNode(basis, Json)!.AsObject();
+        foreach (var (key, value) in overrides)
+        {
+            if (!merged.ContainsKey(key))
+            {
+                errors.Add(new($"hyperparameters.{key}", "is not a hyperparameter"));
+                continue;
+            }
+            merged[key] = value?.DeepClone();
+        }
+        try
+        {
+            return merged.Deserialize<Hyperparameters>(Json);
+        }
+        catch (JsonException e)
+        {
+            errors.Add(new(e.Path is { Length: > 2 } p ? $"hyperparameters.{p[2..]}" : "hyperparameters", "has the wrong type: " + e.Message.Split('.')[0]));
+            return null;
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using System.Text.Json.Nodes;
+
+namespace RnnSweep.Orchestrator.Sweeps;
+
+/// <summary>
+/// A sweep as a user writes it (JSON body of <c>POST /api/sweeps</c>, or a spec file for <c>rnnsweep submit</c>).
+/// Every field is optional where a preset supplies it: the preset is applied first, then these fields.
+/// </summary>
+public sealed record SweepSpec
+{
+    public string? Name { get; init; }
+    /// <summary><c>quick</c>, <c>paper</c> or <c>seed</c> (see <see cref="Presets"/>).</summary>
+    public string? Preset { get; init; }
+    /// <summary>A named corpus (<c>tinyshakespeare</c>, <c>warandpeace</c>, ...) or, with <see cref="CorpusText"/>, the name to store it under.</summary>
+    public string? Corpus { get; init; }
+    /// <summary>The corpus itself, inline.</summary>
+    public string? CorpusText { get; init; }
+    public string[]? Models { get; init; }
+    public int[]? Layers { get; init; }
+    public int[]? HiddenSizes { get; init; }
+    /// <summary>Overrides of the preset's hyperparameters, field by field.</summary>
+    public JsonObject? Hyperparameters { get; init; }
+    /// <summary>Hangfire queue for the runs: <c>cpu</c> (default) or <c>gpu</c>, or any lowercase name workers listen on.</summary>
+    public string? Queue { get; init; }
+}

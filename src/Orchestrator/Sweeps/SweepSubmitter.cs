@@ -1,0 +1,94 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using RnnSweep.Orchestrator.Corpora;
+using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Domain;
+
+namespace RnnSweep.Orchestrator.Sweeps;
+
+public sealed record SubmitResult(Sweep Sweep, bool Created);
+
+/// <summary>
+/// Stores a validated sweep, its corpus and one run per grid cell in one transaction, then enqueues the runs.
+/// Submitting the same spec again (or the same idempotency key) returns the existing sweep.
+/// </summary>
+public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, RunDispatcher dispatcher, ILogger<SweepSubmitter> log)
+{
+    public async Task<SubmitResult> SubmitAsync(SweepSpec spec, string? idempotencyKey, CancellationToken ct)
+    {
+        var sweep = SpecResolver.Resolve(spec);
+        if (idempotencyKey is { Length: > 200 }) throw new ValidationException("Idempotency-Key", "must be at most 200 characters");
+
+        var content = sweep.CorpusText is not null ? Encoding.UTF8.GetBytes(sweep.CorpusText) : await corpora.LoadAsync(sweep.Corpus, ct);
+        var (_, vocabularySize, characters) = CorpusCheck.Check(content, sweep.Hyperparameters, corpora.MaxBytes,
+            sweep.CorpusText is not null ? "corpusText" : "corpus");
+        var sha = CorpusSource.Sha256(content);
+        var specJson = JsonSerializer.Serialize(sweep with { CorpusText = null }, SpecResolver.Json);
+        var specHash = CorpusSource.Sha256(Encoding.UTF8.GetBytes(specJson + "\n" + sha));
+
+        var strategy = db.Database.CreateExecutionStrategy();
+        var result = await strategy.ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            // Two identical submissions at the same moment: the second waits here and then finds the first.
+            await db.Database.ExecuteSqlAsync($"select pg_advisory_xact_lock(hashtext({specHash}))", ct);
+            if (idempotencyKey is not null)
+            {
+                await db.Database.ExecuteSqlAsync($"select pg_advisory_xact_lock(hashtext({idempotencyKey}))", ct);
+            }
+
+            var existing = await db.Sweeps.FirstOrDefaultAsync(s =>
+                (idempotencyKey != null && s.IdempotencyKey == idempotencyKey) || (idempotencyKey == null && s.SpecHash == specHash), ct);
+            if (existing is not null)
+            {
+                if (idempotencyKey is not null && existing.SpecHash != specHash)
+                {
+                    throw new ValidationException("Idempotency-Key", $"was already used for sweep {existing.Id} with a different spec");
+                }
+                return new SubmitResult(existing, Created: false);
+            }
+
+            var corpus = await db.Corpora.FirstOrDefaultAsync(c => c.Sha256 == sha, ct);
+            if (corpus is null)
+            {
+                corpus = new Corpus
+                {
+                    Name = sweep.Corpus, Sha256 = sha, Bytes = content.Length, Characters = characters,
+                    VocabularySize = vocabularySize, Content = content, CreatedAt = DateTimeOffset.UtcNow,
+                };
+                db.Corpora.Add(corpus);
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            var hyperparameters = JsonSerializer.Serialize(sweep.Hyperparameters, SpecResolver.Json);
+            var created = new Sweep
+            {
+                Name = sweep.Name, Spec = specJson, SpecHash = specHash, IdempotencyKey = idempotencyKey,
+                Corpus = corpus, Queue = sweep.Queue, CreatedAt = now,
+            };
+            foreach (var (model, layers, hidden) in sweep.Cells())
+            {
+                created.Runs.Add(new Run
+                {
+                    Model = model.Name(), Layers = layers, Hidden = hidden, Hyperparameters = hyperparameters,
+                    Seed = sweep.Hyperparameters.Seed, Status = RunStatus.Queued, CreatedAt = now,
+                });
+            }
+            db.Sweeps.Add(created);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return new SubmitResult(created, Created: true);
+        });
+
+        if (result.Created)
+        {
+            log.LogInformation("Sweep {SweepId} '{Sweep}' created with {Runs} runs on corpus {Corpus}",
+                result.Sweep.Id, result.Sweep.Name, result.Sweep.Runs.Count, sweep.Corpus);
+        }
+        // Also for an existing sweep: a crash between commit and enqueue left runs without a job.
+        await dispatcher.EnqueuePendingAsync(result.Sweep.Id, ct);
+        return result;
+    }
+}

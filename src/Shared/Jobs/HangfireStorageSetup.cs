@@ -1,0 +1,36 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+using RnnSweep.Shared.Database;
+
+namespace RnnSweep.Shared.Jobs;
+
+/// <summary>One Hangfire storage configuration for the Orchestrator and every Worker.</summary>
+public static class HangfireStorageSetup
+{
+    /// <summary>
+    /// The default time after which a job whose worker stopped heart-beating is handed to another worker.
+    /// </summary>
+    public static readonly TimeSpan DefaultInvisibilityTimeout = TimeSpan.FromMinutes(5);
+
+    public static IGlobalConfiguration UseRnnSweepStorage(this IGlobalConfiguration config, string connectionString, TimeSpan? invisibilityTimeout = null)
+    {
+        var options = new PostgreSqlStorageOptions
+        {
+            SchemaName = DatabaseSettings.HangfireSchema,
+            PrepareSchemaIfNecessary = true,
+            // why: without sliding, a job running longer than InvisibilityTimeout (30 min by default) is started a
+            // second time on another worker. With it, the timeout becomes the dead-worker detection time
+            // (docs/architecture.md, verified in Hangfire.PostgreSql 1.21).
+            UseSlidingInvisibilityTimeout = true,
+            InvisibilityTimeout = invisibilityTimeout ?? DefaultInvisibilityTimeout,
+            // why: LISTEN/NOTIFY lets a worker start a job ~15 ms after it is enqueued instead of polling every 15 s.
+            EnableLongPolling = true,
+            QueuePollInterval = TimeSpan.FromSeconds(5),
+        };
+        return config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UsePostgreSqlStorage(o => o.UseNpgsqlConnection(DatabaseSettings.WithApplicationName(connectionString, "rnnsweep-hangfire")), options);
+    }
+}
