@@ -1,1 +1,36 @@
-Console.WriteLine("worker");
+using Hangfire;
+using RnnSweep.Shared.Database;
+using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Jobs;
+using RnnSweep.Shared.Logging;
+using RnnSweep.Worker.Hosting;
+using RnnSweep.Worker.Jobs;
+using Serilog;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.Services.AddSerilog(config => Logging.Configure(config, "worker"));
+
+var options = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
+if (options.Validate() is { Count: > 0 } problems) throw new ValidationException(problems);
+var connectionString = DatabaseSettings.FromEnvironment() ?? builder.Configuration.GetConnectionString(DatabaseSettings.ConnectionStringName)
+    ?? throw new InvalidOperationException($"No database: set {DatabaseSettings.EnvironmentVariable} or ConnectionStrings:{DatabaseSettings.ConnectionStringName}.");
+
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout + TimeSpan.FromSeconds(5));
+builder.Services.AddSingleton(options);
+builder.Services.AddSingleton(_ => new RunStore(DatabaseSettings.WithApplicationName(connectionString, $"rnnsweep-worker {options.Name}")));
+builder.Services.AddSingleton(TorchDevice.Select(options.Device, options.TorchThreads));
+builder.Services.AddTransient<ITrainRunJob, TrainRunJob>();
+builder.Services.AddHangfire(c => c.UseRnnSweepStorage(connectionString, options.InvisibilityTimeout));
+builder.Services.AddHangfireServer(o =>
+{
+    o.ServerName = options.Name;
+    o.Queues = options.Queues;
+    o.WorkerCount = options.Concurrency;
+    o.ShutdownTimeout = options.ShutdownTimeout;
+    o.StopTimeout = options.ShutdownTimeout;
+});
+
+var host = builder.Build();
+host.Services.GetRequiredService<ILogger<Program>>().LogInformation(
+    "Worker {Name} on {Device} listening on queues {Queues}", options.Name, host.Services.GetRequiredService<TorchDevice>(), options.Queues);
+await host.RunAsync();

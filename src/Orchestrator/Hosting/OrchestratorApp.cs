@@ -8,6 +8,7 @@ using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Database;
 using RnnSweep.Shared.Jobs;
+using RnnSweep.Shared.Logging;
 using Serilog;
 
 namespace RnnSweep.Orchestrator.Hosting;
@@ -20,7 +21,7 @@ public static class OrchestratorApp
     public static WebApplication Build(string[] args, string connectionString, string? url = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        builder.Services.AddSerilog((_, config) => Logging.Configure(config, "orchestrator").ReadFrom.Configuration(builder.Configuration));
+        builder.Services.AddSerilog((_, config) => Logging.Configure(config, "orchestrator"));
         builder.WebHost.UseUrls(url ?? builder.Configuration["urls"] ?? DefaultUrl);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1L << 30);
         builder.Services.AddOrchestrator(builder.Configuration, connectionString);

@@ -1,11 +1,11 @@
 using Serilog;
 using Serilog.Events;
 
-namespace RnnSweep.Orchestrator.Hosting;
+namespace RnnSweep.Shared.Logging;
 
 public static class Logging
 {
-    public const string Template = "[{Timestamp:HH:mm:ss} {Level:u3}] {Process}{RunId}: {Message:lj}{NewLine}{Exception}";
+    public const string Template = "[{Timestamp:HH:mm:ss} {Level:u3}] {Process} {RunId} {Message:lj}{NewLine}{Exception}";
 
     public static LoggerConfiguration Configure(LoggerConfiguration config, string process) => config
         .MinimumLevel.Information()

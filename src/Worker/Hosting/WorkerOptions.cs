@@ -1,0 +1,40 @@
+using RnnSweep.Shared.Domain;
+
+namespace RnnSweep.Worker.Hosting;
+
+/// <summary>A Worker process's settings, bound from the <c>Worker</c> configuration section (env: <c>Worker__Queues__0=gpu</c>).</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Worker";
+
+    /// <summary>Shown in the Hangfire servers page and stored as the lease owner; unique per process.</summary>
+    public string Name { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+    /// <summary>Hangfire queues this worker takes runs from, in priority order (lowercase).</summary>
+    public string[] Queues { get; set; } = ["cpu"];
+    /// <summary>Runs trained at once by this process. One per device: torch's dropout generator is process-wide.</summary>
+    public int Concurrency { get; set; } = 1;
+    /// <summary>Threads libtorch uses for one run (0: all cores).</summary>
+    public int TorchThreads { get; set; }
+    /// <summary><c>cpu</c>, <c>cuda</c>, <c>cuda:N</c> or <c>auto</c>.</summary>
+    public string Device { get; set; } = "cpu";
+    /// <summary>How long a run's lease lasts without renewal: a killed worker's run is taken over after this.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>How long Hangfire waits for a silent worker's job before handing it to another worker.</summary>
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>How long a stopping worker waits for its run to checkpoint and release the lease.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Where corpora fetched from the database are cached, by checksum.</summary>
+    public string CacheDir { get; set; } = Path.Combine(Path.GetTempPath(), "rnnsweep-cache");
+
+    public IReadOnlyList<FieldError> Validate()
+    {
+        var errors = new List<FieldError>();
+        if (Queues.Length == 0 || Queues.Any(q => string.IsNullOrWhiteSpace(q) || q != q.ToLowerInvariant()))
+            errors.Add(new("Worker:Queues", "must name one or more lowercase queues"));
+        if (Concurrency is < 1 or > 64) errors.Add(new("Worker:Concurrency", $"must be between 1 and 64, not {Concurrency}"));
+        if (TorchThreads is < 0 or > 1024) errors.Add(new("Worker:TorchThreads", $"must be between 0 and 1024, not {TorchThreads}"));
+        if (LeaseDuration < TimeSpan.FromSeconds(2)) errors.Add(new("Worker:LeaseDuration", "must be at least 2 seconds"));
+        if (InvisibilityTimeout < TimeSpan.FromSeconds(2)) errors.Add(new("Worker:InvisibilityTimeout", "must be at least 2 seconds"));
+        return errors;
+    }
+}

@@ -1,0 +1,48 @@
+using RnnSweep.Shared.Domain;
+using static TorchSharp.torch;
+
+namespace RnnSweep.Worker.Training;
+
+/// <summary>
+/// A full pass over a split with dropout off and the hidden state carried through
+/// <c>batchSize</c> contiguous streams, as in training; the last chunk may be shorter than seqLength so every
+/// stream is read to its end. Shared by validation in <see cref="Trainer"/> and by <see cref="Evaluator"/>,
+/// so the two give the same number.
+/// </summary>
+internal static class EvaluationPass
+{
+    /// <returns>Mean cross-entropy in nats per character, and the fraction of characters predicted by argmax.</returns>
+    public static (double Loss, double Accuracy) Run(CharRnn model, EncodedText split, int batchSize, int seqLength, Device device)
+    {
+        var streams = (int)Math.Min(batchSize, split.Length - 1);
+        var length = TextBatches.StreamLength(split, streams);
+        double lossSum = 0;
+        long correct = 0, count = 0;
+
+        model.eval();
+        using var noGrad = no_grad();
+        var state = model.ZeroState(streams, device);
+        try
+        {
+            for (long position = 0; position < length; position += seqLength)
+            {
+                var steps = (int)Math.Min(seqLength, length - position);
+                using var scope = NewDisposeScope();
+                var (x, y) = TextBatches.FromStreams(split, streams, position, steps, device);
+                var (logits, next) = model.Forward(x, state);                       // (B, T, V)
+                var flat = logits.reshape(-1, logits.shape[2]);                       // (B T, V)
+                var targets = y.reshape(-1);                                          // (B T)
+                lossSum += nn.functional.cross_entropy(flat, targets, reduction: nn.Reduction.Sum).item<float>();
+                correct += flat.argmax(1).eq(targets).sum().item<long>();
+                count += targets.shape[0];
+                state.Dispose();
+                state = next.DetachToOuterScope();
+            }
+        }
+        finally
+        {
+            state.Dispose();
+        }
+        return (lossSum / count, (double)correct / count);
+    }
+}

@@ -1,0 +1,323 @@
+using System.Diagnostics;
+using RnnSweep.Shared.Domain;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace RnnSweep.Worker.Training;
+
+/// <summary>
+/// Trains one grid cell epoch by epoch: truncated BPTT, early stopping on validation loss, divergence
+/// detection, and checkpoints at epoch boundaries that continue bit-exactly on CPU.
+/// Why one trainer per process at a time: torch's default generator (dropout) is process-global.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly CellSpec _cell;
+    private readonly Hyperparameters _hp;
+    private readonly CorpusSplits _splits;
+    private readonly Device _device;
+    private readonly CharRnn _model;
+    private readonly OptimizerHelper _optimizer;
+
+    private double _learningRate;
+    private int _epochsWithoutImprovement;
+    private double? _firstBatchLoss;
+    private long _streamPosition;
+    private double _lastValLoss = double.NaN;
+
+    public Trainer(CellSpec cell, CorpusSplits splits, Device device, CheckpointData? resumeFrom = null)
+    {
+        _cell = cell;
+        _hp = cell.Hyperparameters;
+        _splits = splits;
+        _device = device;
+
+        // Seeded before the weights are drawn: the same seed gives the same initial model.
+        manual_seed(_hp.Seed);
+        _model = CreateModel(cell, splits.VocabularySize, device);
+        _optimizer = OptimizerFactory.Create(_hp, _model.parameters());
+        _learningRate = _hp.LearningRate;
+        BestValLoss = double.PositiveInfinity;
+
+        if (resumeFrom is not null) Restore(resumeFrom);
+    }
+
+    public long ParameterCount => _model.ParameterCount;
+    public TrainingStop Stop { get; private set; }
+    public string? StopReason { get; private set; }
+    /// <summary>Epochs completed.</summary>
+    public int Epoch { get; private set; }
+    public int BestEpoch { get; private set; }
+    public double BestValLoss { get; private set; }
+    /// <summary>The best epoch's checkpoint (model and optimizer); null until this trainer has seen a best epoch.</summary>
+    public CheckpointData? BestCheckpoint { get; private set; }
+
+    internal static CharRnn CreateModel(CellSpec cell, int vocabularySize, Device device)
+    {
+        var model = new CharRnn(cell.Model, cell.Layers, cell.Hidden, vocabularySize,
+            cell.Hyperparameters.IsOneHot, cell.Hyperparameters.Dropout);
+        model.to(device);
+        return model;
+    }
+
+    /// <summary>One epoch of training and a full validation pass (dropout off). Sets <see cref="Stop"/> when done.</summary>
+    public EpochReport RunEpoch(CancellationToken ct)
+    {
+        if (Stop != TrainingStop.None) throw new InvalidOperationException($"training has stopped: {StopReason}");
+        var epoch = Epoch + 1;
+        var clock = Stopwatch.StartNew();
+        var learningRate = _learningRate;
+        OptimizerFactory.SetLearningRate(_optimizer, learningRate);
+
+        var train = TrainEpoch(epoch, ct);
+        var trainSeconds = clock.Elapsed.TotalSeconds;
+        if (Stop == TrainingStop.Diverged)
+        {
+            return new EpochReport(epoch, train.Loss, double.NaN, double.NaN, learningRate, train.GradNorm,
+                train.Chars / trainSeconds, clock.Elapsed.TotalSeconds, IsBest: false);
+        }
+
+        var (valLoss, valAccuracy) = EvaluationPass.Run(_model, _splits.Validation, _hp.BatchSize, _hp.SeqLength, _device);
+        _lastValLoss = valLoss;
+        Epoch = epoch;
+        _learningRate = OptimizerFactory.Decayed(_hp, epoch, learningRate);
+
+        var isBest = valLoss < BestValLoss - _hp.MinImprovement;
+        if (!double.IsFinite(valLoss))
+        {
+            Stop = TrainingStop.Diverged;
+            StopReason = $"validation loss {valLoss} at epoch {epoch}";
+            isBest = false;
+        }
+        else if (isBest)
+        {
+            (BestEpoch, BestValLoss, _epochsWithoutImprovement) = (epoch, valLoss, 0);
+        }
+        else if (++_epochsWithoutImprovement >= _hp.Patience)
+        {
+            Stop = TrainingStop.EarlyStopped;
+            StopReason = $"validation loss did not improve by {_hp.MinImprovement} for {_hp.Patience} epochs";
+        }
+        if (Stop == TrainingStop.None && Epoch >= _hp.MaxEpochs)
+        {
+            Stop = TrainingStop.MaxEpochs;
+            StopReason = $"reached maxEpochs {_hp.MaxEpochs}";
+        }
+        if (isBest) BestCheckpoint = SaveCheckpoint();
+
+        return new EpochReport(epoch, train.Loss, valLoss, valAccuracy, learningRate, train.GradNorm,
+            train.Chars / trainSeconds, clock.Elapsed.TotalSeconds, isBest);
+    }
+
+    private (double Loss, double GradNorm, long Chars) TrainEpoch(int epoch, CancellationToken ct)
+    {
+        var streams = _hp.BatchSize;
+        var steps = _hp.SeqLength;
+        var text = _splits.Train;
+        var charsPerBatch = (long)streams * steps;
+        var streamLength = TextBatches.StreamLength(text, streams);
+
+        // Carried state: one epoch is a full pass over the streams, or epochChars' worth continuing where the
+        // previous epoch stopped. Stateless windows: as many batches as the split (or epochChars) holds.
+        long batches = _hp.CarryState && _hp.EpochChars is null
+            ? (streamLength + steps - 1) / steps
+            : Math.Max(1, (_hp.EpochChars ?? text.Length - 1) / charsPerBatch);
+        var position = _hp.EpochChars is null ? 0 : _streamPosition;
+        var windows = SplitMix64.For(_hp.Seed, epoch);
+
+        _model.train();
+        double lossSum = 0, normSum = 0;
+        long chars = 0;
+        // why: char-rnn and the paper carry the hidden state across batches (truncated BPTT); it is reset at
+        // each epoch start so a checkpoint at the epoch boundary needs no hidden state to resume exactly.
+        var carried = _hp.CarryState ? _model.ZeroState(streams, _device) : null;
+        try
+        {
+            for (long batch = 1; batch <= batches; batch++)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+
+                Tensor x, y;                                                    // (B, T)
+                RecurrentState start;
+                if (carried is not null)
+                {
+                    if (position >= streamLength)
+                    {
+                        // The streams are used up (epochChars runs): start them again from zero state.
+                        position = 0;
+                        carried.Dispose();
+                        carried = _model.ZeroState(streams, _device);
+                    }
+                    var length = (int)Math.Min(steps, streamLength - position);
+                    (x, y) = TextBatches.FromStreams(text, streams, position, length, _device);
+                    position += length;
+                    start = carried;
+                }
+                else
+                {
+                    var starts = new long[streams];
+                    for (var b = 0; b < streams; b++) starts[b] = windows.NextBelow(text.Length - steps);
+                    (x, y) = TextBatches.FromStarts(text, starts, steps, _device);
+                    start = _model.ZeroState(streams, _device);                 // disposed by the scope
+                }
+
+                var (logits, next) = _model.Forward(x, start);                  // (B, T, V)
+                var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1));
+                _optimizer.zero_grad();
+                loss.backward();
+                var norm = ClipGradients();
+                _optimizer.step();
+
+                if (carried is not null)
+                {
+                    carried.Dispose();
+                    carried = next.DetachToOuterScope();
+                }
+
+                var value = (double)loss.item<float>();
+                var count = x.numel();
+                lossSum += value * count;
+                normSum += norm;
+                chars += count;
+                _firstBatchLoss ??= value;
+                if (Diverged(value, epoch, batch)) return (lossSum / chars, normSum / batch, chars);
+            }
+        }
+        finally
+        {
+            carried?.Dispose();
+        }
+        _streamPosition = _hp.EpochChars is null ? 0 : position;
+        return (lossSum / chars, normSum / batches, chars);
+    }
+
+    /// <summary>char-rnn's test: NaN or infinite loss, or a loss above divergenceFactor x the run's first batch loss.</summary>
+    private bool Diverged(double loss, int epoch, long batch)
+    {
+        if (!double.IsFinite(loss))
+        {
+            StopReason = $"loss {loss} at epoch {epoch} batch {batch}";
+        }
+        else if (loss > _hp.DivergenceFactor * _firstBatchLoss!.Value)
+        {
+            StopReason = $"loss {loss:G4} above {_hp.DivergenceFactor}x its first value {_firstBatchLoss:G4} at epoch {epoch} batch {batch}";
+        }
+        else
+        {
+            return false;
+        }
+        Stop = TrainingStop.Diverged;
+        return true;
+    }
+
+    /// <returns>The total L2 norm of all gradients before clipping.</returns>
+    private double ClipGradients()
+    {
+        var parameters = _model.parameters().ToArray();
+        double norm;
+        using (var scope = NewDisposeScope())
+        {
+            var squares = parameters.Select(p => p.grad!.square().sum()).ToArray();
+            norm = stack(squares).sum().sqrt().item<float>();
+        }
+        if (_hp.GradClip > 0)
+        {
+            if (_hp.GradClipMode == "value") nn.utils.clip_grad_value_(parameters, _hp.GradClip);
+            else nn.utils.clip_grad_norm_(parameters, _hp.GradClip);
+        }
+        return norm;
+    }
+
+    /// <summary>The "latest" checkpoint: everything needed to continue exactly from this epoch boundary.</summary>
+    public CheckpointData SaveCheckpoint()
+    {
+        var state = new TrainerState
+        {
+            Model = _cell.Model,
+            Layers = _cell.Layers,
+            Hidden = _cell.Hidden,
+            VocabularySize = _splits.VocabularySize,
+            Hyperparameters = _hp,
+            Epoch = Epoch,
+            LearningRate = _learningRate,
+            BestEpoch = BestEpoch,
+            BestValLoss = BestValLoss,
+            EpochsWithoutImprovement = _epochsWithoutImprovement,
+            FirstBatchLoss = _firstBatchLoss,
+            StreamPosition = _streamPosition,
+            RngState = Convert.ToBase64String(GetRngState()),
+            Stop = Stop,
+            StopReason = StopReason,
+        };
+        return new CheckpointData(Epoch, _lastValLoss, SaveModelState(_model), SaveOptimizerState(), state.ToJson());
+    }
+
+    private void Restore(CheckpointData checkpoint)
+    {
+        var state = TrainerState.FromJson(checkpoint.TrainerStateJson);
+        if (state.Model != _cell.Model || state.Layers != _cell.Layers || state.Hidden != _cell.Hidden
+            || state.VocabularySize != _splits.VocabularySize)
+        {
+            throw new ArgumentException(
+                $"checkpoint is for {state.Model} {state.Layers}x{state.Hidden} over {state.VocabularySize} symbols, not {_cell.Model} {_cell.Layers}x{_cell.Hidden} over {_splits.VocabularySize}",
+                nameof(checkpoint));
+        }
+        LoadModelState(_model, checkpoint.ModelState);
+        if (checkpoint.OptimizerState.Length > 0)
+        {
+            using var reader = new BinaryReader(new MemoryStream(checkpoint.OptimizerState));
+            _optimizer.load_state_dict(reader);
+        }
+        Epoch = state.Epoch;
+        _learningRate = state.LearningRate;
+        BestEpoch = state.BestEpoch;
+        BestValLoss = state.BestValLoss;
+        _epochsWithoutImprovement = state.EpochsWithoutImprovement;
+        _firstBatchLoss = state.FirstBatchLoss;
+        _streamPosition = state.StreamPosition;
+        _lastValLoss = checkpoint.ValLoss;
+        Stop = state.Stop;
+        StopReason = state.StopReason;
+        SetRngState(Convert.FromBase64String(state.RngState));
+    }
+
+    internal static byte[] SaveModelState(CharRnn model)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream)) model.save(writer);
+        return stream.ToArray();
+    }
+
+    internal static void LoadModelState(CharRnn model, byte[] bytes)
+    {
+        using var reader = new BinaryReader(new MemoryStream(bytes));
+        model.load(reader);
+    }
+
+    private byte[] SaveOptimizerState()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream)) _optimizer.save_state_dict(writer);
+        return stream.ToArray();
+    }
+
+    private static byte[] GetRngState()
+    {
+        using var state = get_rng_state();
+        return state.data<byte>().ToArray();
+    }
+
+    private static void SetRngState(byte[] bytes)
+    {
+        using var state = tensor(bytes, ScalarType.Byte);
+        set_rng_state(state);
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _model.Dispose();
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using RnnSweep.Shared.Domain;
+
+namespace RnnSweep.Worker.Training;
+
+/// <summary>
+/// Everything a checkpoint needs beside model and optimizer tensors to continue exactly; stored as JSON in
+/// <see cref="CheckpointData.TrainerStateJson"/>. The carried hidden state is not stored: it is reset at every
+/// epoch start (<see cref="HiddenStatePolicy"/>), and checkpoints are taken at epoch ends.
+/// </summary>
+public sealed record TrainerState
+{
+    public const string ResetAtEpochStart = "reset-at-epoch-start";
+
+    public required ModelType Model { get; init; }
+    public required int Layers { get; init; }
+    public required int Hidden { get; init; }
+    public required int VocabularySize { get; init; }
+    public required Hyperparameters Hyperparameters { get; init; }
+
+    /// <summary>Epochs completed.</summary>
+    public required int Epoch { get; init; }
+    /// <summary>The learning rate for the next epoch, after decay.</summary>
+    public required double LearningRate { get; init; }
+    public required int BestEpoch { get; init; }
+    public required double BestValLoss { get; init; }
+    public required int EpochsWithoutImprovement { get; init; }
+    /// <summary>The run's first batch loss, the divergence reference; null before the first batch.</summary>
+    public required double? FirstBatchLoss { get; init; }
+    /// <summary>Where the next epoch starts in every train stream (carried state with epochChars set), in characters.</summary>
+    public required long StreamPosition { get; init; }
+    public string HiddenStatePolicy { get; init; } = ResetAtEpochStart;
+    /// <summary>torch's default CPU generator state (drives dropout), base64.</summary>
+    public required string RngState { get; init; }
+    public required TrainingStop Stop { get; init; }
+    public string? StopReason { get; init; }
+
+    // Named literals: BestValLoss is +Infinity before the first validation.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static TrainerState FromJson(string json) =>
+        JsonSerializer.Deserialize<TrainerState>(json, Json) ?? throw new InvalidDataException("empty trainer state");
+}
