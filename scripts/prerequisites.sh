@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what RnnSweep needs from Debian's packages, once: the PostgreSQL server (unless RNNSWEEP_CONNECTION
+# names one) and, for the tests, Chromium for the browser tests. NuGet packages come with `dotnet build`;
+# the libtorch load fix for Debian 12 is applied by the build itself (src/Worker/build/TorchSharpElfFix.targets).
+set -euo pipefail
+what="${1:-runtime}"
+need=()
+
+if [[ -z "${RNNSWEEP_CONNECTION:-}" ]] && ! compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null && ! command -v pg_ctl >/dev/null; then
+  need+=(postgresql)
+fi
+if [[ "$what" == "test" ]] && [[ ! -x /usr/bin/chromium ]]; then
+  need+=(chromium)
+fi
+if ((${#need[@]})); then
+  echo "Installing ${need[*]} (apt-get)..." >&2
+  sudo_cmd=()
+  [[ "$(id -u)" != 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # Debian starts a system-wide cluster on install; RnnSweep runs its own private one, so leave that alone.
+fi
+if ! command -v dotnet >/dev/null; then
+  echo "error: the .NET 10 SDK is required (https://dot.net); dotnet is not on PATH" >&2
+  exit 1
+fi

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests, TorchSharp training, a real PostgreSQL (started by the tests themselves in a
+# private folder, as the postgres user when run as root), real Hangfire and Worker processes, and Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/prerequisites.sh test
+export RNNSWEEP_HOME="${RNNSWEEP_HOME:-$PWD/.rnnsweep}"
+results="$RNNSWEEP_HOME/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+dotnet build RnnSweep.slnx -c Release -nologo -v quiet -clp:ErrorsOnly
+status=0
+dotnet test RnnSweep.slnx -c Release --no-build --logger "console;verbosity=normal" \
+  --logger "trx;LogFilePrefix=results" --results-directory "$results" "$@" || status=$?
+# One closing line for every project together, in the plain form CI reads.
+passed=0 failed=0 skipped=0
+for trx in "$results"/*.trx; do
+  [[ -e "$trx" ]] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+done
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+if ((passed == 0 && status == 0)); then echo "error: no test ran" >&2; exit 1; fi
+exit "$status"
