@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using RnnSweep.Orchestrator.Tests.Support;
+using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Domain;
+using RnnSweep.Worker.Training;
+using Xunit.Abstractions;
+
+namespace RnnSweep.Orchestrator.Tests.EndToEnd;
+
+/// <summary>A grid submitted over HTTP, trained by a real Worker process through Hangfire on a real PostgreSQL.</summary>
+[Collection(DatabaseCollection.Name)]
+public sealed class SweepEndToEndTests(PostgresFixture postgres, ITestOutputHelper output)
+{
+    public static object SmallSweep(string name, string text) => new
+    {
+        name,
+        corpus = "generated",
+        corpusText = text,
+        models = new[] { "lstm", "gru" },
+        layers = new[] { 1 },
+        hiddenSizes = new[] { 8, 16 },
+        hyperparameters = new { maxEpochs = 3, patience = 3, seqLength = 16, batchSize = 8, learningRate = 0.01, seed = 7 },
+    };
+
+    [Fact]
+    public async Task Sweep_SucceedsEveryCellWithMetricsCheckpointsAndLossTable_WhenSubmittedOverHttp()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
+        await using var worker = WorkerProcess.Start(connection, "e2e-worker");
+        var text = GeneratedText.Sentences(12_000);
+
+        var response = await orchestrator.Http.PostAsJsonAsync("/api/sweeps", SmallSweep("e2e", text));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var sweepId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+
+        List<Run> runs;
+        try
+        {
+            runs = await SweepWaiter.UntilFinishedAsync(orchestrator.Db, sweepId, TimeSpan.FromMinutes(4), () => worker.Output);
+        }
+        finally
+        {
+            worker.WriteTo(output);
+        }
+
+        Assert.Equal(4, runs.Count);
+        Assert.All(runs, r => Assert.Equal(RunStatus.Succeeded, r.Status));
+        var vocabulary = Vocabulary.Build(System.Text.Encoding.UTF8.GetBytes(text), "chars");
+        await using var db = orchestrator.Db();
+        foreach (var run in runs)
+        {
+            // One metrics row per epoch, numbered 1..n.
+            var epochs = await db.EpochMetrics.Where(m => m.RunId == run.Id).OrderBy(m => m.Epoch).Select(m => m.Epoch).ToListAsync();
+            Assert.Equal(Enumerable.Range(1, run.EpochsDone), epochs);
+            Assert.Equal(3, run.EpochsDone);
+
+            // Both checkpoints exist, and the best one reloads to the stored validation loss.
+            var checkpoints = await db.Checkpoints.Where(c => c.RunId == run.Id).ToListAsync();
+            Assert.Equal(["best", "latest"], checkpoints.Select(c => c.Kind).Order());
+            var best = checkpoints.Single(c => c.Kind == "best");
+            var bestMetric = await db.EpochMetrics.SingleAsync(m => m.RunId == run.Id && m.Epoch == best.Epoch);
+            var hp = JsonSerializer.Deserialize<Hyperparameters>(run.Hyperparameters, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+            var splits = CorpusSplits.From(vocabulary.Encode(System.Text.Encoding.UTF8.GetBytes(text)), vocabulary.Size, hp);
+            var cell = new CellSpec(ModelTypeNames.Parse(run.Model), run.Layers, run.Hidden, hp);
+            var reloaded = Evaluator.Loss(cell, vocabulary.Size,
+                new CheckpointData(best.Epoch, best.ValLoss, best.ModelState, best.OptimizerState, best.TrainerState), splits.Validation, TorchSharp.torch.CPU);
+            Assert.Equal(bestMetric.ValLoss, reloaded, 4);
+            Assert.Equal(run.ValLoss!.Value, reloaded, 4);
+        }
+
+        // The view people query with psql.
+        await using var sql = new NpgsqlConnection(connection);
+        await sql.OpenAsync();
+        await using var cmd = new NpgsqlCommand("select cell, status, test_loss from loss_table where sweep_id = @id", sql);
+        cmd.Parameters.AddWithValue("id", sweepId);
+        var rows = new List<(string Cell, string Status, double TestLoss)>();
+        await using (var reader = await cmd.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) rows.Add((reader.GetString(0), reader.GetString(1), reader.GetDouble(2)));
+        }
+        Assert.Equal(["gru 1x16", "gru 1x8", "lstm 1x16", "lstm 1x8"], rows.Select(r => r.Cell).Order(StringComparer.Ordinal));
+        Assert.All(rows, r => Assert.True(r.TestLoss < Math.Log(vocabulary.Size), $"{r.Cell}: test loss {r.TestLoss} is not below ln(V) = {Math.Log(vocabulary.Size)}"));
+
+        // The API's loss table places each run in its own (hidden, model x layers) cell.
+        var table = await orchestrator.Http.GetFromJsonAsync<JsonElement>($"/api/sweeps/{sweepId}/loss-table");
+        var columns = table.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("label").GetString()).ToList();
+        Assert.Equal(["lstm 1", "gru 1"], columns);
+        foreach (var row in table.GetProperty("rows").EnumerateArray())
+        {
+            var hidden = row.GetProperty("hidden").GetInt32();
+            var cells = row.GetProperty("cells").EnumerateArray().ToList();
+            for (var i = 0; i < columns.Count; i++)
+            {
+                var run = runs.Single(r => r.Id == cells[i].GetProperty("runId").GetInt64());
+                Assert.Equal((columns[i], hidden), ($"{run.Model} {run.Layers}", run.Hidden));
+                Assert.Equal(run.TestLoss, cells[i].GetProperty("testLoss").GetDouble());
+            }
+        }
+    }
+}

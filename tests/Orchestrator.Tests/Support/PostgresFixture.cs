@@ -1,0 +1,53 @@
+using Npgsql;
+using RnnSweep.Shared.Database;
+
+namespace RnnSweep.Orchestrator.Tests.Support;
+
+/// <summary>
+/// One real PostgreSQL for the test run: <c>RNNSWEEP_TEST_CONNECTION</c> if set, otherwise a private server
+/// started from the installed binaries (as the postgres user when root). Each test gets a fresh database.
+/// </summary>
+public sealed class PostgresFixture : IAsyncLifetime
+{
+    private LocalPostgres? _local;
+    private string _adminConnection = "";
+
+    public LocalPostgres Server => _local ?? throw new InvalidOperationException("this test needs the private server (RNNSWEEP_TEST_CONNECTION is set)");
+
+    public async Task InitializeAsync()
+    {
+        if (Environment.GetEnvironmentVariable("RNNSWEEP_TEST_CONNECTION") is { Length: > 0 } external)
+        {
+            _adminConnection = external;
+            return;
+        }
+        var dir = Path.Combine(TestPaths.Home, $"test-pg-{Environment.ProcessId}");
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        _local = await LocalPostgres.StartAsync(dir);
+        _adminConnection = _local.ConnectionString;
+    }
+
+    /// <summary>A new empty database; returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = $"t{Guid.NewGuid():N}"[..20];
+        await using var conn = new NpgsqlConnection(_adminConnection);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"create database {name}", conn);
+        await cmd.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(_adminConnection) { Database = name }.ConnectionString;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_local is null) return;
+        await _local.DisposeAsync();
+        try { Directory.Delete(_local.DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class DatabaseCollection : ICollectionFixture<PostgresFixture>
+{
+    public const string Name = "database";
+}
