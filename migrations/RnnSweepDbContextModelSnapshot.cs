@@ -187,6 +187,10 @@ namespace RnnSweep.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<int>("DivergenceRetries")
+                        .HasColumnType("integer")
+                        .HasColumnName("divergence_retries");
+
                     b.Property<int>("EpochsDone")
                         .HasColumnType("integer")
                         .HasColumnName("epochs_done");
@@ -237,6 +241,10 @@ namespace RnnSweep.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("seed");
 
+                    b.Property<int>("Size")
+                        .HasColumnType("integer")
+                        .HasColumnName("size");
+
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
@@ -272,9 +280,9 @@ namespace RnnSweep.Migrations
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_runs_status");
 
-                    b.HasIndex("SweepId", "Model", "Layers", "Hidden")
+                    b.HasIndex("SweepId", "Model", "Layers", "Size")
                         .IsUnique()
-                        .HasDatabaseName("ix_runs_sweep_id_model_layers_hidden");
+                        .HasDatabaseName("ix_runs_sweep_id_model_layers_size");
 
                     b.ToTable("runs", null, t =>
                         {

@@ -13,7 +13,7 @@ public static class RunApi
         api.MapGet("/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await db.Runs.AsNoTracking().Where(r => r.Id == id).Select(r => new
             {
-                r.Id, r.SweepId, r.Model, r.Layers, r.Hidden, r.Status, r.Attempt, r.EpochsDone, r.BestEpoch, r.ParameterCount, r.Seed,
+                r.Id, r.SweepId, r.Model, r.Layers, r.Size, r.Hidden, r.Status, r.Attempt, r.DivergenceRetries, r.EpochsDone, r.BestEpoch, r.ParameterCount, r.Seed,
                 Hyperparameters = System.Text.Json.JsonDocument.Parse(r.Hyperparameters, default).RootElement,
                 r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason, r.Error, r.JobId, r.LeaseOwner, r.StartedAt, r.FinishedAt,
             }).SingleOrDefaultAsync(ct) is { } run ? Results.Ok(run) : ApiErrors.NotFound("id", $"no run {id}"));

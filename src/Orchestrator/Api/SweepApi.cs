@@ -33,7 +33,7 @@ public static class SweepApi
             var spec = await db.Sweeps.Where(s => s.Id == id).Select(s => s.Spec).SingleAsync(ct);
             var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == id).OrderBy(r => r.Id).Select(r => new
             {
-                r.Id, r.Model, r.Layers, r.Hidden, r.Status, r.Attempt, r.EpochsDone, r.BestEpoch, r.ParameterCount,
+                r.Id, r.Model, r.Layers, r.Size, r.Hidden, r.Status, r.Attempt, r.DivergenceRetries, r.EpochsDone, r.BestEpoch, r.ParameterCount,
                 r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason, r.Error, r.JobId, r.StartedAt, r.FinishedAt,
             }).ToListAsync(ct);
             return Results.Ok(new { summary, spec = JsonDocument.Parse(spec).RootElement, runs });

@@ -13,14 +13,19 @@ public sealed class Connection : IAsyncDisposable
 
     private LocalPostgres? _local;
 
-    private Connection(string connectionString, LocalPostgres? local)
+    private readonly bool _stopOnDispose;
+
+    private Connection(string connectionString, LocalPostgres? local, bool stopOnDispose = false)
     {
         ConnectionString = connectionString;
         _local = local;
+        _stopOnDispose = stopOnDispose;
     }
 
     public string ConnectionString { get; }
     public bool IsLocal => _local is not null;
+    /// <summary>How to reach the database with psql.</summary>
+    public string PsqlTarget => _local?.PsqlUri ?? "\"$RNNSWEEP_CONNECTION\" (in libpq form)";
 
     public static string Home => Environment.GetEnvironmentVariable(HomeVariable) is { Length: > 0 } home
         ? Path.GetFullPath(home)
@@ -34,13 +39,13 @@ public sealed class Connection : IAsyncDisposable
         if (!string.IsNullOrWhiteSpace(configured)) return new Connection(configured, null);
 
         var local = await LocalPostgres.StartAsync(Path.Combine(Home, "postgres"), ct);
-        return new Connection(local.ConnectionString, keepLocalServerRunning ? null : local);
+        return new Connection(local.ConnectionString, local, stopOnDispose: !keepLocalServerRunning);
     }
 
-    /// <summary>Stops the private server if this command started it.</summary>
+    /// <summary>Stops the private server if this command started it and should not leave it running.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_local is not null) await _local.DisposeAsync();
+        if (_local is not null && _stopOnDispose) await _local.DisposeAsync();
         _local = null;
     }
 }

@@ -18,7 +18,7 @@ public static class ProgressWatcher
                 var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId)
                     .Select(r => new { r.Model, r.Layers, r.Hidden, r.Status, r.EpochsDone }).ToListAsync(ct);
                 var done = runs.Count(r => RunStatus.IsFinal(r.Status));
-                var running = runs.Where(r => r.Status == RunStatus.Running).Select(r => $"{r.Model} {r.Layers}x{r.Hidden} epoch {r.EpochsDone + 1}");
+                var running = runs.Where(r => r.Status == RunStatus.Running).Select(r => $"{r.Model} {r.Layers}x{r.Hidden} ({r.EpochsDone} epochs done)");
                 var failed = runs.Count(r => r.Status is RunStatus.Failed or RunStatus.Diverged);
                 var line = $"{done}/{runs.Count} runs done" + (failed > 0 ? $" ({failed} failed or diverged)" : "") +
                            (running.Any() ? "; training " + string.Join(", ", running) : "");

@@ -50,9 +50,9 @@ public static class SweepCommand
             Console.WriteLine();
             Console.WriteLine($"Dashboard: {url}/sweeps/{sweepId}");
             Console.WriteLine($"Jobs:      {url}/hangfire");
-            if (connection.IsLocal) Console.WriteLine($"Database:  {connection.ConnectionString}");
             if (!parse.GetValue(exit) && !Console.IsInputRedirected)
             {
+                Console.WriteLine($"SQL:       psql {connection.PsqlTarget}");
                 Console.WriteLine("Serving the dashboard; press Ctrl+C to stop.");
                 try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
             }

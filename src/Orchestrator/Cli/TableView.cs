@@ -17,11 +17,11 @@ public static class TableView
         };
         var best = table.Best();
         var view = new Table { Title = new TableTitle($"{loss} loss (nats/char): sweep {table.SweepId} '{Markup.Escape(table.Sweep)}' on {Markup.Escape(table.Corpus)}") };
-        view.AddColumn(new TableColumn("hidden").RightAligned());
+        view.AddColumn(new TableColumn("size").RightAligned());
         foreach (var column in table.Columns) view.AddColumn(new TableColumn(column.Label).RightAligned());
         foreach (var row in table.Rows)
         {
-            view.AddRow([row.Hidden.ToString(CultureInfo.InvariantCulture), .. row.Cells.Select(c => Format(c, pick, c == best))]);
+            view.AddRow([row.Size.ToString(CultureInfo.InvariantCulture), .. row.Cells.Select(c => Format(c, pick, c == best))]);
         }
         AnsiConsole.Write(view);
         if (best is not null) AnsiConsole.MarkupLine($"best: [bold]{best.TestLoss:0.000}[/] test loss (run {best.RunId})");

@@ -32,12 +32,12 @@ public static class DashboardPages
             var body = new StringBuilder($"<h1>Sweep {table.SweepId}: {E(table.Sweep)}</h1><p>corpus {E(table.Corpus)}</p>");
             foreach (var (title, pick) in new (string, Func<LossCell, double?>)[] { ("Test loss", c => c.TestLoss), ("Validation loss", c => c.ValLoss), ("Train loss", c => c.TrainLoss) })
             {
-                body.Append($"<h2>{title} (nats per character)</h2><table class=\"grid loss\" data-loss=\"{title.Split(' ')[0].ToLowerInvariant()}\"><tr><th>hidden</th>");
+                body.Append($"<h2>{title} (nats per character)</h2><table class=\"grid loss\" data-loss=\"{title.Split(' ')[0].ToLowerInvariant()}\"><tr><th>size</th>");
                 foreach (var c in table.Columns) body.Append($"<th>{E(c.Label)}</th>");
                 body.Append("</tr>");
                 foreach (var row in table.Rows)
                 {
-                    body.Append($"<tr><th>{row.Hidden}</th>");
+                    body.Append($"<tr><th>{row.Size}</th>");
                     foreach (var cell in row.Cells) body.Append(Cell(cell, pick));
                     body.Append("</tr>");
                 }

@@ -4,14 +4,15 @@ using RnnSweep.Shared.Data;
 namespace RnnSweep.Orchestrator.Sweeps;
 
 /// <summary>One grid cell of the loss table: its run and where it stands.</summary>
-public sealed record LossCell(long RunId, string Status, int EpochsDone, int MaxEpochs, double? TrainLoss, double? ValLoss, double? TestLoss, string? StopReason);
+public sealed record LossCell(long RunId, string Status, int Hidden, int EpochsDone, int MaxEpochs, double? TrainLoss, double? ValLoss, double? TestLoss, string? StopReason);
 
 public sealed record LossColumn(string Model, int Layers)
 {
     public string Label => $"{Model} {Layers}";
 }
 
-public sealed record LossRow(int Hidden, IReadOnlyList<LossCell?> Cells);
+/// <summary>A row of the table: the hidden size asked for (the LSTM's, when parameter counts are matched).</summary>
+public sealed record LossRow(int Size, IReadOnlyList<LossCell?> Cells);
 
 /// <summary>
 /// The paper's Table 1 layout: rows are hidden sizes, columns model x layers (models in the order submitted).
@@ -25,16 +26,16 @@ public sealed record LossTable(long SweepId, string Sweep, string Corpus, IReadO
             .Select(s => new { s.Id, s.Name, Corpus = s.Corpus!.Name, s.Spec }).SingleOrDefaultAsync(ct);
         if (sweep is null) return null;
         var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId)
-            .Select(r => new { r.Id, r.Model, r.Layers, r.Hidden, r.Status, r.EpochsDone, r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason, r.Hyperparameters })
+            .Select(r => new { r.Id, r.Model, r.Layers, r.Size, r.Hidden, r.Status, r.EpochsDone, r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason, r.Hyperparameters })
             .ToListAsync(ct);
 
         var resolved = System.Text.Json.JsonSerializer.Deserialize<ResolvedSweep>(sweep.Spec, SpecResolver.Json)!;
         var maxEpochs = resolved.Hyperparameters.MaxEpochs;
         var columns = (from m in resolved.Models from l in resolved.Layers select new LossColumn(ModelName(m), l)).ToList();
-        var byCell = runs.ToDictionary(r => (r.Model, r.Layers, r.Hidden));
+        var byCell = runs.ToDictionary(r => (r.Model, r.Layers, r.Size));
         var rows = resolved.HiddenSizes.Select(h => new LossRow(h, columns.Select(c =>
             byCell.TryGetValue((c.Model, c.Layers, h), out var r)
-                ? new LossCell(r.Id, r.Status, r.EpochsDone, maxEpochs, r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason)
+                ? new LossCell(r.Id, r.Status, r.Hidden, r.EpochsDone, maxEpochs, r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason)
                 : null).ToList())).ToList();
         return new LossTable(sweep.Id, sweep.Name, sweep.Corpus, columns, rows);
     }

@@ -11,9 +11,14 @@ public sealed record ResolvedSweep(
     IReadOnlyList<int> Layers,
     IReadOnlyList<int> HiddenSizes,
     Hyperparameters Hyperparameters,
-    string Queue)
+    string Queue,
+    bool MatchParameters = false)
 {
-    /// <summary>The grid cells in the paper's column order (model, then layers), rows by hidden size.</summary>
-    public IEnumerable<(ModelType Model, int Layers, int Hidden)> Cells() =>
-        from model in Models from layers in Layers from hidden in HiddenSizes select (model, layers, hidden);
+    /// <summary>The grid cells in the paper's column order (model, then layers); Size is the row (hidden size asked for).</summary>
+    public IEnumerable<(ModelType Model, int Layers, int Size)> Cells() =>
+        from model in Models from layers in Layers from size in HiddenSizes select (model, layers, size);
+
+    /// <summary>The hidden size a cell trains with: its row's size, or the size matching the LSTM's parameter count.</summary>
+    public int HiddenOf(ModelType model, int layers, int size, int vocabularySize) =>
+        MatchParameters ? ModelSize.MatchHidden(model, layers, size, vocabularySize, Hyperparameters.IsOneHot) : size;
 }

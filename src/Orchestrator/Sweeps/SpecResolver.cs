@@ -67,7 +67,8 @@ public static partial class SpecResolver
         if (cellCount > MaxCells) errors.Add(new("models", $"the grid has {cellCount} cells; at most {MaxCells} are allowed"));
 
         if (errors.Count > 0) throw new ValidationException(errors);
-        return new ResolvedSweep(name.Trim(), corpus!.Trim(), spec.CorpusText, models, layers, hidden, hyperparameters!, queue);
+        return new ResolvedSweep(name.Trim(), corpus!.Trim(), spec.CorpusText, models, layers, hidden, hyperparameters!, queue,
+            spec.MatchParameters ?? preset?.MatchParameters ?? false);
     }
 
     private static List<int> CheckSizes(int[]? values, string field, int min, int max, List<FieldError> errors)

@@ -20,6 +20,11 @@ public sealed record SweepSpec
     public int[]? HiddenSizes { get; init; }
     /// <summary>Overrides of the preset's hyperparameters, field by field.</summary>
     public JsonObject? Hyperparameters { get; init; }
+    /// <summary>
+    /// Match parameter counts across model types as the paper does: GRU and RNN hidden sizes are chosen so each
+    /// cell has about as many parameters as the LSTM of its row; rows stay labelled by the LSTM's hidden size.
+    /// </summary>
+    public bool? MatchParameters { get; init; }
     /// <summary>Hangfire queue for the runs: <c>cpu</c> (default) or <c>gpu</c>, or any lowercase name workers listen on.</summary>
     public string? Queue { get; init; }
 }

@@ -68,11 +68,12 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, R
                 Name = sweep.Name, Spec = specJson, SpecHash = specHash, IdempotencyKey = idempotencyKey,
                 Corpus = corpus, Queue = sweep.Queue, CreatedAt = now,
             };
-            foreach (var (model, layers, hidden) in sweep.Cells())
+            foreach (var (model, layers, size) in sweep.Cells())
             {
                 created.Runs.Add(new Run
                 {
-                    Model = model.Name(), Layers = layers, Hidden = hidden, Hyperparameters = hyperparameters,
+                    Model = model.Name(), Layers = layers, Size = size, Hidden = sweep.HiddenOf(model, layers, size, vocabularySize),
+                    Hyperparameters = hyperparameters,
                     Seed = sweep.Hyperparameters.Seed, Status = RunStatus.Queued, CreatedAt = now,
                 });
             }

@@ -37,7 +37,7 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
             e.ToTable("runs", t => t.HasCheckConstraint("runs_status_check",
                 "status in ('queued','running','succeeded','failed','diverged','cancelled')"));
             e.Property(r => r.Hyperparameters).HasColumnType("jsonb");
-            e.HasIndex(r => new { r.SweepId, r.Model, r.Layers, r.Hidden }).IsUnique();
+            e.HasIndex(r => new { r.SweepId, r.Model, r.Layers, r.Size }).IsUnique();
             e.HasIndex(r => r.Status);
             e.HasOne(r => r.Sweep).WithMany(s => s.Runs).HasForeignKey(r => r.SweepId).OnDelete(DeleteBehavior.Cascade);
             e.Ignore(r => r.Cell);

@@ -9,7 +9,10 @@ public sealed class Run
 
     public required string Model { get; set; }
     public int Layers { get; set; }
+    /// <summary>The hidden size trained (differs from <see cref="Size"/> only when the sweep matches parameter counts).</summary>
     public int Hidden { get; set; }
+    /// <summary>The grid row: the hidden size asked for, or the LSTM hidden size whose parameter count this run matches.</summary>
+    public int Size { get; set; }
     /// <summary>The validated <see cref="Domain.Hyperparameters"/> record as JSON (jsonb).</summary>
     public required string Hyperparameters { get; set; }
     public long Seed { get; set; }
@@ -19,6 +22,8 @@ public sealed class Run
     public required string Status { get; set; }
     /// <summary>How many times a worker has taken the lease (1 for a run that was never interrupted).</summary>
     public int Attempt { get; set; }
+    /// <summary>How many times training restarted at half the learning rate after diverging.</summary>
+    public int DivergenceRetries { get; set; }
     /// <summary>The worker holding the run, and until when; a run is trained only under a live lease.</summary>
     public string? LeaseOwner { get; set; }
     public DateTimeOffset? LeaseExpiresAt { get; set; }

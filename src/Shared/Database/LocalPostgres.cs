@@ -29,6 +29,8 @@ public sealed class LocalPostgres : IAsyncDisposable
     public string DataDir { get; }
     public int Port { get; private set; }
     public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username={UserName};Database={DatabaseName};Include Error Detail=true";
+    /// <summary>The same server as a libpq URI, for psql.</summary>
+    public string PsqlUri => $"postgresql://{UserName}@127.0.0.1:{Port}/{DatabaseName}";
     public string LogFile => Path.Combine(DataDir, "server.log");
 
     /// <summary>

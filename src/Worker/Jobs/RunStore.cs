@@ -10,19 +10,19 @@ public sealed class RunStore(string connectionString) : IDisposable
 {
     private readonly NpgsqlDataSource _db = NpgsqlDataSource.Create(connectionString);
 
-    public sealed record RunInfo(long Id, long SweepId, string Model, int Layers, int Hidden, string Hyperparameters, string Status, string CorpusSha256, string Sweep);
+    public sealed record RunInfo(long Id, long SweepId, string Model, int Layers, int Hidden, string Hyperparameters, string Status, string CorpusSha256, string Sweep, int DivergenceRetries);
 
     public async Task<RunInfo?> FindAsync(long runId, CancellationToken ct)
     {
         await using var cmd = _db.CreateCommand("""
-            select r.id, r.sweep_id, r.model, r.layers, r.hidden, r.hyperparameters::text, r.status, c.sha256, s.name
+            select r.id, r.sweep_id, r.model, r.layers, r.hidden, r.hyperparameters::text, r.status, c.sha256, s.name, r.divergence_retries
             from runs r join sweeps s on s.id = r.sweep_id join corpora c on c.id = s.corpus_id where r.id = $1
             """);
         cmd.Parameters.AddWithValue(runId);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         return new RunInfo(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
-            reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8));
+            reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetInt32(9));
     }
 
     public async Task<byte[]> CorpusContentAsync(string sha256, CancellationToken ct)
@@ -146,6 +146,31 @@ public sealed class RunStore(string connectionString) : IDisposable
         cmd.Parameters.AddWithValue(c.OptimizerState);
         cmd.Parameters.Add(new NpgsqlParameter { Value = c.TrainerStateJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
         await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Starts a diverged run over with new hyperparameters (a lower learning rate): its epochs and checkpoints are
+    /// removed and the restart is counted, in one transaction under the lease.
+    /// </summary>
+    public async Task<bool> RestartAfterDivergenceAsync(long runId, string owner, int retries, string hyperparameters, CancellationToken ct)
+    {
+        await using var conn = await _db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using var cmd = new NpgsqlCommand("""
+            with run as (
+              update runs set divergence_retries = $3, hyperparameters = $4::jsonb, epochs_done = 0, best_epoch = null
+              where id = $1 and lease_owner = $2 returning id),
+            epochs as (delete from epoch_metrics where run_id in (select id from run)),
+            checkpoints as (delete from checkpoints where run_id in (select id from run))
+            select count(*) from run
+            """, conn, tx);
+        cmd.Parameters.AddWithValue(runId);
+        cmd.Parameters.AddWithValue(owner);
+        cmd.Parameters.AddWithValue(retries);
+        cmd.Parameters.AddWithValue(hyperparameters);
+        var updated = (long)(await cmd.ExecuteScalarAsync(ct))!;
+        await tx.CommitAsync(ct);
+        return updated == 1;
     }
 
     public sealed record Outcome(string Status, double? TrainLoss, double? ValLoss, double? TestLoss, string? StopReason, string? Error);

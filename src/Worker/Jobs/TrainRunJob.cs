@@ -51,7 +51,7 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
             log.LogInformation("Run {RunId} {Status}: train {Train:0.0000} val {Val:0.0000} test {Test:0.0000} nats/char ({Reason})",
                 runId, outcome.Status, outcome.TrainLoss, outcome.ValLoss, outcome.TestLoss, outcome.StopReason ?? outcome.Error);
         }
-        catch (OperationCanceledException) when (lease.Lost.IsCancellationRequested)
+        catch (Exception e) when (e is LeaseLostException || (e is OperationCanceledException && lease.Lost.IsCancellationRequested))
         {
             log.LogWarning("Run {RunId} stopped: lease lost, nothing more written", runId);
         }
@@ -85,11 +85,12 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
         var content = await cache.GetAsync(run.CorpusSha256, () => DbRetry.RunAsync(() => store.CorpusContentAsync(run.CorpusSha256, ct), log, ct));
         var vocabulary = Vocabulary.Build(content, hp.Vocabulary);
         var splits = CorpusSplits.From(vocabulary.Encode(content), vocabulary.Size, hp);
-        var cell = new CellSpec(ModelTypeNames.Parse(run.Model), run.Layers, run.Hidden, hp);
-
-        var latest = await DbRetry.RunAsync(() => store.LoadCheckpointAsync(run.Id, "latest", ct), log, ct);
-        using (var trainer = new Trainer(cell, splits, device.Device, latest))
+        var retries = run.DivergenceRetries;
+        while (true)
         {
+            var cell = new CellSpec(ModelTypeNames.Parse(run.Model), run.Layers, run.Hidden, hp);
+            var latest = await DbRetry.RunAsync(() => store.LoadCheckpointAsync(run.Id, "latest", ct), log, ct);
+            using var trainer = new Trainer(cell, splits, device.Device, latest);
             if (latest is not null) log.LogInformation("Resuming run {RunId} after epoch {Epoch} from its latest checkpoint", run.Id, latest.Epoch);
             while (trainer.Stop == TrainingStop.None)
             {
@@ -98,9 +99,19 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
                 var checkpoint = trainer.SaveCheckpoint();
                 var best = report.IsBest ? trainer.BestCheckpoint : null;
                 var committed = await DbRetry.RunAsync(() => store.CommitEpochAsync(run.Id, owner, trainer.ParameterCount, report, checkpoint, best, trainer.BestEpoch, ct), log, ct);
-                if (!committed) throw new OperationCanceledException("lease lost", ct.IsCancellationRequested ? ct : new CancellationToken(true));
+                if (!committed) throw new LeaseLostException(run.Id);
                 log.LogInformation("Epoch {Epoch}: train {TrainLoss:0.0000} val {ValLoss:0.0000} lr {LearningRate:g3} {CharsPerSecond:0} chars/s{Best}",
                     report.Epoch, report.TrainLoss, report.ValLoss, report.LearningRate, report.CharsPerSecond, report.IsBest ? " (best)" : "");
+            }
+            if (trainer.Stop == TrainingStop.Diverged && retries < hp.DivergenceRetries)
+            {
+                retries++;
+                hp = hp with { LearningRate = hp.LearningRate / 2 };
+                log.LogWarning("Run {RunId} diverged ({Reason}); restart {Retry} of {Retries} at learning rate {LearningRate:g3}",
+                    run.Id, trainer.StopReason, retries, hp.DivergenceRetries, hp.LearningRate);
+                var restarted = await DbRetry.RunAsync(() => store.RestartAfterDivergenceAsync(run.Id, owner, retries, JsonSerializer.Serialize(hp, Json), ct), log, ct);
+                if (!restarted) throw new LeaseLostException(run.Id);
+                continue;
             }
             if (trainer.Stop == TrainingStop.Diverged && trainer.BestEpoch == 0)
             {

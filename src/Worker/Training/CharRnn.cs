@@ -52,18 +52,9 @@ public sealed class CharRnn : nn.Module
 
     public long ParameterCount => parameters().Sum(p => p.numel());
 
-    /// <summary>PyTorch's count for the one-hot model: per layer G x H x (in + H) + 2 x G x H, then H x V + V.</summary>
-    public static long ExpectedParameterCount(ModelType model, int layers, int hidden, int vocabularySize)
-    {
-        long gates = model switch { ModelType.Lstm => 4, ModelType.Gru => 3, _ => 1 };
-        long h = hidden, v = vocabularySize, total = 0;
-        for (var l = 0; l < layers; l++)
-        {
-            var input = l == 0 ? v : h;
-            total += gates * h * (input + h) + 2 * gates * h;
-        }
-        return total + h * v + v;
-    }
+    /// <summary>PyTorch's count for the one-hot model (see <see cref="ModelSize.Parameters"/>).</summary>
+    public static long ExpectedParameterCount(ModelType model, int layers, int hidden, int vocabularySize) =>
+        ModelSize.Parameters(model, layers, hidden, vocabularySize);
 
     /// <summary>Zeros, the state at the start of every stream.</summary>
     public RecurrentState ZeroState(long batch, Device device) => new(

@@ -92,12 +92,12 @@ public sealed class SweepEndToEndTests(PostgresFixture postgres, ITestOutputHelp
         Assert.Equal(["lstm 1", "gru 1"], columns);
         foreach (var row in table.GetProperty("rows").EnumerateArray())
         {
-            var hidden = row.GetProperty("hidden").GetInt32();
+            var size = row.GetProperty("size").GetInt32();
             var cells = row.GetProperty("cells").EnumerateArray().ToList();
             for (var i = 0; i < columns.Count; i++)
             {
                 var run = runs.Single(r => r.Id == cells[i].GetProperty("runId").GetInt64());
-                Assert.Equal((columns[i], hidden), ($"{run.Model} {run.Layers}", run.Hidden));
+                Assert.Equal((columns[i], size), ($"{run.Model} {run.Layers}", run.Size));
                 Assert.Equal(run.TestLoss, cells[i].GetProperty("testLoss").GetDouble());
             }
         }

@@ -66,11 +66,13 @@ namespace RnnSweep.Migrations
                     model = table.Column<string>(type: "text", nullable: false),
                     layers = table.Column<int>(type: "integer", nullable: false),
                     hidden = table.Column<int>(type: "integer", nullable: false),
+                    size = table.Column<int>(type: "integer", nullable: false),
                     hyperparameters = table.Column<string>(type: "jsonb", nullable: false),
                     seed = table.Column<long>(type: "bigint", nullable: false),
                     parameter_count = table.Column<long>(type: "bigint", nullable: true),
                     status = table.Column<string>(type: "text", nullable: false),
                     attempt = table.Column<int>(type: "integer", nullable: false),
+                    divergence_retries = table.Column<int>(type: "integer", nullable: false),
                     lease_owner = table.Column<string>(type: "text", nullable: true),
                     lease_expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     job_id = table.Column<string>(type: "text", nullable: true),
@@ -160,9 +162,9 @@ namespace RnnSweep.Migrations
                 column: "status");
 
             migrationBuilder.CreateIndex(
-                name: "ix_runs_sweep_id_model_layers_hidden",
+                name: "ix_runs_sweep_id_model_layers_size",
                 table: "runs",
-                columns: new[] { "sweep_id", "model", "layers", "hidden" },
+                columns: new[] { "sweep_id", "model", "layers", "size" },
                 unique: true);
 
             migrationBuilder.CreateIndex(

@@ -12,7 +12,7 @@ using RnnSweep.Shared.Data;
 namespace RnnSweep.Migrations
 {
     [DbContext(typeof(RnnSweepDbContext))]
-    [Migration("20261129015205_Initial")]
+    [Migration("20261129020554_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -190,6 +190,10 @@ namespace RnnSweep.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<int>("DivergenceRetries")
+                        .HasColumnType("integer")
+                        .HasColumnName("divergence_retries");
+
                     b.Property<int>("EpochsDone")
                         .HasColumnType("integer")
                         .HasColumnName("epochs_done");
@@ -240,6 +244,10 @@ namespace RnnSweep.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("seed");
 
+                    b.Property<int>("Size")
+                        .HasColumnType("integer")
+                        .HasColumnName("size");
+
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
@@ -275,9 +283,9 @@ namespace RnnSweep.Migrations
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_runs_status");
 
-                    b.HasIndex("SweepId", "Model", "Layers", "Hidden")
+                    b.HasIndex("SweepId", "Model", "Layers", "Size")
                         .IsUnique()
-                        .HasDatabaseName("ix_runs_sweep_id_model_layers_hidden");
+                        .HasDatabaseName("ix_runs_sweep_id_model_layers_size");
 
                     b.ToTable("runs", null, t =>
                         {

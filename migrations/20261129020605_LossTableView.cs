@@ -21,6 +21,7 @@ public partial class LossTableView : Migration
                    r.model,
                    r.layers,
                    r.hidden,
+                   r.size,
                    r.model || ' ' || r.layers || 'x' || r.hidden as cell,
                    r.parameter_count,
                    r.status,

@@ -1,0 +1,199 @@
+using RnnSweep.Shared.Domain;
+using RnnSweep.Worker.Training;
+using static TorchSharp.torch;
+
+namespace RnnSweep.Worker.Analysis;
+
+/// <summary>
+/// Recomputes every layer's gates from the fused module's weights, since the built-in LSTM/GRU/RNN returns only
+/// h (and c). PyTorch's equations and gate order:
+/// LSTM (i, f, g, o): c' = f c + i g, h' = o tanh(c');
+/// GRU (r, z, n): n = tanh(W_in x + b_in + r (W_hn h + b_hn)), h' = (1 - z) n + z h;
+/// RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh).
+/// Why per layer rather than per step through all layers: a layer's input projection W_ih x for all T steps is
+/// one matmul; only the recurrent W_hh h is left inside the step loop. Dropout is off (eval), as in evaluation.
+/// <see cref="CompareWithFused"/> checks the recomputation against the fused module.
+/// </summary>
+public sealed partial class GateExtractor : IDisposable
+{
+    private readonly CharRnn _model;
+    private readonly bool _ownsModel;
+    private readonly RecurrentWeights _weights;
+    private readonly Device _device;
+
+    /// <summary>Reads the weights of <paramref name="model"/>; the caller keeps owning the model.</summary>
+    public GateExtractor(CharRnn model) : this(model, ownsModel: false) { }
+
+    private GateExtractor(CharRnn model, bool ownsModel)
+    {
+        _model = model;
+        _ownsModel = ownsModel;
+        _weights = RecurrentWeights.Of(model);
+        _device = _weights.Layers[0].WeightIh.device;
+    }
+
+    /// <summary>Loads a checkpoint as <see cref="Evaluator"/> does; the extractor owns that model.</summary>
+    public static GateExtractor FromCheckpoint(CellSpec cell, int vocabularySize, CheckpointData checkpoint, Device device) =>
+        new(TrainedModel.Load(cell, vocabularySize, checkpoint, device), ownsModel: true);
+
+    public ModelType Model => _weights.Model;
+    public int LayerCount => _weights.Layers.Count;
+    public int Hidden => _weights.Hidden;
+    public int VocabularySize => _weights.VocabularySize;
+    public CharRnn Network => _model;
+
+    /// <summary>
+    /// The first <paramref name="steps"/> steps of <paramref name="streams"/> parallel contiguous streams of
+    /// <paramref name="text"/> (char-rnn's layout, as evaluation reads it), from zero state. One stream reads the
+    /// text continuously (for the cell visualiser).
+    /// </summary>
+    public GateTrace Extract(EncodedText text, int streams, long steps)
+    {
+        var length = TextBatches.StreamLength(text, streams);
+        if (length < 1) throw new ArgumentException($"the text ({text.Length} symbols) is too short for {streams} streams", nameof(text));
+        using var scope = NewDisposeScope();
+        var (x, _) = TextBatches.FromStreams(text, streams, 0, (int)Math.Min(steps, length), _device); // (B, T)
+        return Extract(x).MoveToOuter();
+    }
+
+    /// <summary>
+    /// Walks the whole of <paramref name="streams"/> streams (or their first <paramref name="maxSteps"/> steps) in
+    /// chunks of <paramref name="chunkSteps"/> with the state carried, handing each chunk to <paramref name="visit"/>
+    /// and disposing it afterwards, so memory stays at one chunk however long the text is.
+    /// </summary>
+    public void ForEachChunk(EncodedText text, int streams, int chunkSteps, long maxSteps, Action<GateTrace> visit)
+    {
+        var length = Math.Min(TextBatches.StreamLength(text, streams), maxSteps);
+        RecurrentState? state = null;
+        try
+        {
+            for (long position = 0; position < length; position += chunkSteps)
+            {
+                GateTrace trace;
+                using (var scope = NewDisposeScope())
+                {
+                    var (x, _) = TextBatches.FromStreams(text, streams, position, (int)Math.Min(chunkSteps, length - position), _device);
+                    trace = Extract(x, state).MoveToOuter();
+                }
+                using (trace)
+                {
+                    visit(trace);
+                    state?.Dispose();
+                    state = new RecurrentState(trace.Final.H.clone(), trace.Final.C?.clone());
+                }
+            }
+        }
+        finally
+        {
+            state?.Dispose();
+        }
+    }
+
+    /// <summary>x (B, T) symbol indices, from <paramref name="initial"/> (L, B, H) or zeros.</summary>
+    public GateTrace Extract(Tensor x, RecurrentState? initial = null)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        long batch = x.shape[0], steps = x.shape[1];
+        var layers = new List<IReadOnlyDictionary<Gate, Tensor>>();
+        var lastH = new List<Tensor>();
+        var lastC = new List<Tensor>();
+
+        Tensor? below = null;                                                     // (B, T, H) of the layer below
+        for (var l = 0; l < _weights.Layers.Count; l++)
+        {
+            var w = _weights.Layers[l];
+            var projected = InputProjection(l, x, below)                          // (B, T, G H)
+                .transpose(0, 1).contiguous();                                    // (T, B, G H): one contiguous row per step
+            var h0 = initial?.H[l] ?? zeros(batch, Hidden, device: _device);    // (B, H)
+            var c0 = initial?.C?[l] ?? zeros(batch, Hidden, device: _device);   // (B, H)
+            var gates = Model switch
+            {
+                ModelType.Lstm => LstmLayer(projected, w, h0, c0),
+                ModelType.Gru => GruLayer(projected, w, h0),
+                _ => RnnLayer(projected, w, h0),
+            };
+            layers.Add(gates);
+            below = gates[Gate.Hidden];
+            lastH.Add(below.select(1, steps - 1));
+            if (Model == ModelType.Lstm) lastC.Add(gates[Gate.Cell].select(1, steps - 1));
+        }
+
+        var final = new RecurrentState(stack(lastH), Model == ModelType.Lstm ? stack(lastC) : null); // (L, B, H)
+        var trace = new GateTrace(Model, layers, final);
+        return trace.MoveToOuter();
+    }
+
+    /// <summary>
+    /// W_ih x + b_ih for all steps, (B, T, G H). Layer 0 with one-hot input: the matmul with a one-hot vector is a
+    /// column of W_ih, so it is a row lookup of W_ihᵀ (exact, and no (B, T, V) one-hot tensor).
+    /// </summary>
+    private Tensor InputProjection(int layer, Tensor x, Tensor? below)
+    {
+        var w = _weights.Layers[layer];
+        if (layer == 0 && _weights.Embedding is null)
+        {
+            return w.WeightIh.t().index_select(0, x.reshape(-1))                  // (B T, G H)
+                .reshape(x.shape[0], x.shape[1], -1).add(w.BiasIh);
+        }
+        var input = layer == 0 ? _weights.Embedding!.index_select(0, x.reshape(-1)) // (B T, V)
+            : below!.reshape(-1, below.shape[2]);                                   // (B T, H)
+        return addmm(w.BiasIh, input, w.WeightIh.t(), beta: 1, alpha: 1).reshape(x.shape[0], x.shape[1], -1);
+    }
+
+    private static Dictionary<Gate, Tensor> LstmLayer(Tensor projected, LayerWeights w, Tensor h, Tensor c)
+    {
+        var names = new[] { Gate.Input, Gate.Forget, Gate.Candidate, Gate.Output, Gate.Cell, Gate.Hidden };
+        var steps = names.ToDictionary(g => g, _ => new List<Tensor>());
+        var whhT = w.WeightHh.t();
+        for (long t = 0; t < projected.shape[0]; t++)
+        {
+            var all = projected[t].add(addmm(w.BiasHh, h, whhT, beta: 1, alpha: 1));// (B, 4 H)
+            var chunks = all.chunk(4, 1);
+            var i = chunks[0].sigmoid();
+            var f = chunks[1].sigmoid();
+            var g = chunks[2].tanh();
+            var o = chunks[3].sigmoid();
+            c = f.mul(c).add(i.mul(g));
+            h = o.mul(c.tanh());
+            steps[Gate.Input].Add(i); steps[Gate.Forget].Add(f); steps[Gate.Candidate].Add(g);
+            steps[Gate.Output].Add(o); steps[Gate.Cell].Add(c); steps[Gate.Hidden].Add(h);
+        }
+        return steps.ToDictionary(p => p.Key, p => stack(p.Value, 1));          // (B, T, H) each
+    }
+
+    private static Dictionary<Gate, Tensor> GruLayer(Tensor projected, LayerWeights w, Tensor h)
+    {
+        var names = new[] { Gate.Reset, Gate.Update, Gate.Candidate, Gate.Hidden };
+        var steps = names.ToDictionary(g => g, _ => new List<Tensor>());
+        var whhT = w.WeightHh.t();
+        for (long t = 0; t < projected.shape[0]; t++)
+        {
+            var xs = projected[t].chunk(3, 1);                                    // 3 x (B, H)
+            var hs = addmm(w.BiasHh, h, whhT, beta: 1, alpha: 1).chunk(3, 1);// 3 x (B, H)
+            var r = xs[0].add(hs[0]).sigmoid();
+            var z = xs[1].add(hs[1]).sigmoid();
+            var n = xs[2].add(r.mul(hs[2])).tanh();                               // b_hn stays inside r (...)
+            h = n.add(z.mul(h.sub(n)));                                           // (1 - z) n + z h
+            steps[Gate.Reset].Add(r); steps[Gate.Update].Add(z); steps[Gate.Candidate].Add(n); steps[Gate.Hidden].Add(h);
+        }
+        return steps.ToDictionary(p => p.Key, p => stack(p.Value, 1));
+    }
+
+    private static Dictionary<Gate, Tensor> RnnLayer(Tensor projected, LayerWeights w, Tensor h)
+    {
+        var hidden = new List<Tensor>();
+        var whhT = w.WeightHh.t();
+        for (long t = 0; t < projected.shape[0]; t++)
+        {
+            h = projected[t].add(addmm(w.BiasHh, h, whhT, beta: 1, alpha: 1)).tanh();
+            hidden.Add(h);
+        }
+        return new Dictionary<Gate, Tensor> { [Gate.Hidden] = stack(hidden, 1) };
+    }
+
+    public void Dispose()
+    {
+        if (_ownsModel) _model.Dispose();
+    }
+}

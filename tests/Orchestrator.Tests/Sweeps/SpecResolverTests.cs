@@ -1,0 +1,61 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using RnnSweep.Orchestrator.Sweeps;
+using RnnSweep.Shared.Domain;
+
+namespace RnnSweep.Orchestrator.Tests.Sweeps;
+
+public sealed class SpecResolverTests
+{
+    [Fact]
+    public void Resolve_AppliesPresetThenOverrides_FieldByField()
+    {
+        var sweep = SpecResolver.Resolve(new SweepSpec
+        {
+            Preset = "paper", Corpus = "tinyshakespeare", Layers = [2],
+            Hyperparameters = JsonNode.Parse("""{"learningRate": 0.001}""")!.AsObject(),
+        });
+        Assert.Equal([ModelType.Lstm, ModelType.Rnn, ModelType.Gru], sweep.Models);
+        Assert.Equal([2], sweep.Layers);
+        Assert.Equal([64, 128, 256, 512], sweep.HiddenSizes);
+        Assert.Equal(0.001, sweep.Hyperparameters.LearningRate);
+        Assert.Equal("rmsprop", sweep.Hyperparameters.Optimizer); // from the preset
+        Assert.Equal(0.8, sweep.Hyperparameters.TrainFraction);
+        Assert.Equal(12, sweep.Cells().Count());
+    }
+
+    [Fact]
+    public void Resolve_PaperPreset_IsTheFullThirtySixCellGrid()
+    {
+        var sweep = SpecResolver.Resolve(new SweepSpec { Preset = "paper" });
+        Assert.Equal(36, sweep.Cells().Distinct().Count());
+        Assert.Equal("warandpeace", sweep.Corpus);
+    }
+
+    [Theory]
+    [InlineData("""{"models":["lstm","transformer"],"layers":[1],"hiddenSizes":[8]}""", "models[1]")]
+    [InlineData("""{"models":["lstm"],"layers":[0],"hiddenSizes":[8]}""", "layers[0]")]
+    [InlineData("""{"models":["lstm"],"layers":[100],"hiddenSizes":[8]}""", "layers[0]")]
+    [InlineData("""{"models":["lstm"],"layers":[1],"hiddenSizes":[0]}""", "hiddenSizes[0]")]
+    [InlineData("""{"models":["lstm"],"layers":[1],"hiddenSizes":[1000000]}""", "hiddenSizes[0]")]
+    [InlineData("""{"models":["lstm"],"layers":[1],"hiddenSizes":[8],"hyperparameters":{"learningRate":-1}}""", "hyperparameters.learningRate")]
+    [InlineData("""{"models":["lstm"],"layers":[1],"hiddenSizes":[8],"hyperparameters":{"learningSpeed":0.1}}""", "hyperparameters.learningSpeed")]
+    [InlineData("""{"models":["lstm"],"layers":[1],"hiddenSizes":[8],"hyperparameters":{"dropout":"lots"}}""", "hyperparameters.dropout")]
+    [InlineData("""{"models":["lstm"],"layers":[1],"hiddenSizes":[8],"hyperparameters":{"trainFraction":0.5}}""", "hyperparameters.trainFraction")]
+    [InlineData("""{"models":["lstm"],"layers":[1],"hiddenSizes":[8],"queue":"GPU!"}""", "queue")]
+    [InlineData("""{"models":[],"layers":[1],"hiddenSizes":[8]}""", "models")]
+    [InlineData("""{"preset":"nonsense"}""", "preset")]
+    public void Resolve_NamesTheField_WhenInputIsBad(string json, string field)
+    {
+        var spec = JsonSerializer.Deserialize<SweepSpec>(json, SpecResolver.Json)! with { Corpus = "c", CorpusText = "text" };
+        var error = Assert.Throws<ValidationException>(() => SpecResolver.Resolve(spec));
+        Assert.Contains(error.Errors, e => e.Field == field);
+    }
+
+    [Fact]
+    public void Resolve_ReportsEveryProblem_NotOnlyTheFirst()
+    {
+        var error = Assert.Throws<ValidationException>(() => SpecResolver.Resolve(new SweepSpec { Corpus = "c", Models = ["x"], Layers = [0], HiddenSizes = [0] }));
+        Assert.Equal(["hiddenSizes[0]", "layers[0]", "models[0]"], error.Errors.Select(e => e.Field).Order());
+    }
+}
