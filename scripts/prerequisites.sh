@@ -12,6 +12,10 @@ fi
 if [[ "$what" == "test" ]] && [[ ! -x /usr/bin/chromium ]]; then
   need+=(chromium)
 fi
+# The deploy tests validate the compose file with Debian's docker-compose (no Docker engine is needed for that).
+if [[ "$what" == "test" ]] && ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1; then
+  need+=(docker-compose)
+fi
 if ((${#need[@]})); then
   echo "Installing ${need[*]} (apt-get)..." >&2
   sudo_cmd=()

@@ -7,6 +7,8 @@ using RnnSweep.Worker.Hosting;
 using RnnSweep.Worker.Jobs;
 using Serilog;
 
+if (WorkerHealth.IsProbe(args)) return WorkerHealth.Probe(args);
+
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddSerilog(config => Logging.Configure(config, "worker"));
 
@@ -18,12 +20,14 @@ var connectionString = DatabaseSettings.FromEnvironment() ?? builder.Configurati
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout + TimeSpan.FromSeconds(5));
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(_ => new RunStore(DatabaseSettings.WithApplicationName(connectionString, $"rnnsweep-worker {options.Name}")));
-builder.Services.AddSingleton(TorchDevice.Select(options.Device, options.TorchThreads));
+var device = TorchDevice.Select(options.Device, options.TorchThreads);
+builder.Services.AddSingleton(device);
+builder.Services.AddWorkerHealth(builder.Configuration, connectionString);
 builder.Services.AddTransient<ITrainRunJob, TrainRunJob>();
 builder.Services.AddHangfire(c => c.UseRnnSweepStorage(connectionString, options.InvisibilityTimeout));
 builder.Services.AddHangfireServer(o =>
 {
-    o.ServerName = options.Name;
+    o.ServerName = WorkerHealth.ServerName(options, device); // the servers page shows host, device and queues
     o.Queues = options.Queues;
     o.WorkerCount = options.Concurrency;
     o.ShutdownTimeout = options.ShutdownTimeout;
@@ -34,3 +38,4 @@ var host = builder.Build();
 host.Services.GetRequiredService<ILogger<Program>>().LogInformation(
     "Worker {Name} on {Device} listening on queues {Queues}", options.Name, host.Services.GetRequiredService<TorchDevice>(), options.Queues);
 await host.RunAsync();
+return 0;

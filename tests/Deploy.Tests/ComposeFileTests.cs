@@ -20,7 +20,7 @@ public sealed class ComposeFileTests
     public void Config_RendersEveryService_WhenThePasswordIsSet()
     {
         var services = Rendered().Map("services").Keys().ToHashSet();
-        Assert.Superset(["postgres", "migrate", "orchestrator", "worker-cpu", "worker-gpu"], services);
+        Assert.Superset(new HashSet<string> { "postgres", "migrate", "orchestrator", "worker-cpu", "worker-gpu" }, services);
     }
 
     [Fact]
@@ -66,12 +66,15 @@ public sealed class ComposeFileTests
             var connection = services.Str(name, "environment", "RNNSWEEP_CONNECTION");
             Assert.True(connection?.Contains($"Password={TestPassword}") == true, $"{name}: RNNSWEEP_CONNECTION is '{connection}'");
         }
-        // ...and the file itself holds no password: only ${POSTGRES_PASSWORD:?...} references.
+        // ...and the file itself holds no password: every one is a ${VARIABLE...} reference.
         var text = File.ReadAllText(ComposeFile);
-        foreach (var line in text.Split('\n').Where(l => l.Contains("PASSWORD", StringComparison.OrdinalIgnoreCase) && !l.TrimStart().StartsWith('#')))
+        var lines = text.Split('\n').Where(l => l.Contains("PASSWORD", StringComparison.OrdinalIgnoreCase) && !l.TrimStart().StartsWith('#')).ToList();
+        Assert.NotEmpty(lines);
+        foreach (var line in lines)
         {
-            Assert.Matches(@"\$\{POSTGRES_PASSWORD:\?", line);
+            Assert.Matches(@"(?i)password(:|=)\s*\$\{[A-Z_]+(:\?|:-)", line);
         }
+        Assert.Matches(@"POSTGRES_PASSWORD: \$\{POSTGRES_PASSWORD:\?", text);
     }
 
     [Fact]

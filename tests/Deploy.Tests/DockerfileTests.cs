@@ -68,7 +68,7 @@ public sealed partial class DockerfileTests
         var ignore = Path.Combine(Repository.Deploy, dockerfile + ".dockerignore");
         Assert.True(File.Exists(ignore), $"missing {ignore}");
         var patterns = File.ReadAllLines(ignore).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
-        Assert.Superset(["**/bin", "**/obj", ".git", ".rnnsweep"], patterns.ToHashSet());
+        Assert.Superset(new HashSet<string> { "**/bin", "**/obj", ".git", ".rnnsweep" }, patterns.ToHashSet());
     }
 
     [Fact]

@@ -14,6 +14,7 @@ public static class CliRoot
             """);
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(MigrateCommand.Create());
         root.Subcommands.Add(SubmitCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(TableCommand.Create());

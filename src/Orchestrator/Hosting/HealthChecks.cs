@@ -24,9 +24,9 @@ public static class HealthChecks
     }
 
     /// <summary>
-    /// Serves both paths. Call it before <c>UseMiddleware&lt;LocalOnlyMiddleware&gt;()</c>: these are branches of the
-    /// middleware pipeline, not routed endpoints, because probes come from the node (kubelet), not from loopback, and
-    /// a routed endpoint would only run after the local-only guard has refused them. They reveal no data.
+    /// Serves both paths. Call it before <c>UseMiddleware&lt;AccessControl&gt;()</c>: these are branches of the
+    /// middleware pipeline, not routed endpoints, because probes come from the node (kubelet) without credentials,
+    /// and a routed endpoint would only run after access control has refused them. They reveal no data.
     /// </summary>
     public static WebApplication MapHealthEndpoints(this WebApplication app)
     {

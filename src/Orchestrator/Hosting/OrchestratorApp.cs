@@ -1,5 +1,6 @@
 using Hangfire;
-using Hangfire.Dashboard;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Api;
 using RnnSweep.Orchestrator.Corpora;
@@ -29,15 +30,19 @@ public static class OrchestratorApp
         var app = builder.Build();
         app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
             ex is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error : Serilog.Events.LogEventLevel.Debug);
-        app.UseMiddleware<LocalOnlyMiddleware>();
+        app.UseForwardedHeaders();
+        app.MapHealthEndpoints(); // before access control: probes come from the cluster, not from loopback
+        app.UseMiddleware<AccessControl>();
         app.UseHangfireDashboard("/hangfire", new DashboardOptions
         {
             DashboardTitle = "RnnSweep jobs",
             AppPath = "/",
-            Authorization = [new LocalRequestsOnlyAuthorizationFilter()],
+            Authorization = [new HangfireAccess()],
+            IsReadOnlyFunc = HangfireAccess.IsReadOnly,
         });
         app.MapSweepApi();
         app.MapRunApi();
+        app.MapCorpusApi();
         app.MapDashboardPages();
         return app;
     }
@@ -48,11 +53,20 @@ public static class OrchestratorApp
         services.AddDbContext<RnnSweepDbContext>(o => DatabaseSettings.Configure(o, appConnection));
         services.AddHangfire(c => c.UseRnnSweepStorage(connectionString));
         services.AddOptions<CorpusOptions>().BindConfiguration(CorpusOptions.Section);
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
+        // Behind a reverse proxy the client's address is in X-Forwarded-For; only loopback and configured proxies are believed.
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<AuthOptions>>((forwarded, auth) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var network in auth.Value.TrustedProxyNetworks) forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+        });
         services.AddHttpClient();
         services.AddScoped<CorpusSource>();
+        services.AddScoped<CorpusStore>();
         services.AddScoped<RunDispatcher>();
         services.AddScoped<SweepSubmitter>();
         services.AddProblemDetails();
+        services.AddOrchestratorHealthChecks();
         return services;
     }
 

@@ -22,6 +22,14 @@ public static partial class SpecResolver
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,49}$")]
     private static partial Regex QueueName();
 
+    /// <summary>Sweep names: letters, digits, spaces and a little punctuation, so a name is safe in a page, a shell and a job title.</summary>
+    [GeneratedRegex(@"^[\p{L}\p{N}][\p{L}\p{N} ._+()-]{0,199}$")]
+    public static partial Regex SweepName();
+
+    /// <summary>Corpus names double as file names in the data directory: no paths, no hidden files.</summary>
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
+    public static partial Regex CorpusName();
+
     public static ResolvedSweep Resolve(SweepSpec spec)
     {
         var errors = new List<FieldError>();
@@ -34,7 +42,7 @@ public static partial class SpecResolver
 
         var corpus = spec.Corpus ?? preset?.Corpus;
         if (string.IsNullOrWhiteSpace(corpus)) errors.Add(new("corpus", "is required: a corpus name, or a name with corpusText"));
-        else if (corpus.Length > MaxNameLength) errors.Add(new("corpus", $"must be at most {MaxNameLength} characters"));
+        else if (!CorpusName().IsMatch(corpus)) errors.Add(new("corpus", "must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit"));
         if (spec.CorpusText is not null && spec.CorpusText.Length == 0) errors.Add(new("corpusText", "is empty"));
 
         var models = new List<ModelType>();
@@ -59,15 +67,13 @@ public static partial class SpecResolver
         if (!QueueName().IsMatch(queue)) errors.Add(new("queue", $"'{queue}' is not a queue name: lowercase letters, digits, '-' and '_', at most 50"));
 
         var name = spec.Name ?? $"{spec.Preset ?? "custom"}-{corpus}";
-        if (string.IsNullOrWhiteSpace(name)) errors.Add(new("name", "must not be blank"));
-        else if (name.Length > MaxNameLength) errors.Add(new("name", $"must be at most {MaxNameLength} characters"));
-        else if (name.Any(char.IsControl)) errors.Add(new("name", "must not contain control characters"));
+        if (!SweepName().IsMatch(name)) errors.Add(new("name", $"must be 1-{MaxNameLength} letters, digits, spaces and . _ + ( ) -, starting with a letter or digit"));
 
         var cellCount = (long)models.Count * layers.Count * hidden.Count;
         if (cellCount > MaxCells) errors.Add(new("models", $"the grid has {cellCount} cells; at most {MaxCells} are allowed"));
 
         if (errors.Count > 0) throw new ValidationException(errors);
-        return new ResolvedSweep(name.Trim(), corpus!.Trim(), spec.CorpusText, models, layers, hidden, hyperparameters!, queue,
+        return new ResolvedSweep(name, corpus!.Trim(), spec.CorpusText, models, layers, hidden, hyperparameters!, queue,
             spec.MatchParameters ?? preset?.MatchParameters ?? false);
     }
 

@@ -13,16 +13,20 @@ public sealed record SubmitResult(Sweep Sweep, bool Created);
 /// Stores a validated sweep, its corpus and one run per grid cell in one transaction, then enqueues the runs.
 /// Submitting the same spec again (or the same idempotency key) returns the existing sweep.
 /// </summary>
-public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, RunDispatcher dispatcher, ILogger<SweepSubmitter> log)
+public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, CorpusStore stored, RunDispatcher dispatcher, ILogger<SweepSubmitter> log)
 {
     public async Task<SubmitResult> SubmitAsync(SweepSpec spec, string? idempotencyKey, CancellationToken ct)
     {
         var sweep = SpecResolver.Resolve(spec);
         if (idempotencyKey is { Length: > 200 }) throw new ValidationException("Idempotency-Key", "must be at most 200 characters");
 
-        var content = sweep.CorpusText is not null ? Encoding.UTF8.GetBytes(sweep.CorpusText) : await corpora.LoadAsync(sweep.Corpus, ct);
-        var (_, vocabularySize, characters) = CorpusCheck.Check(content, sweep.Hyperparameters, corpora.MaxBytes,
-            sweep.CorpusText is not null ? "corpusText" : "corpus");
+        // The corpus: inline text, else one uploaded under that name, else a known or data-directory corpus.
+        var content = sweep.CorpusText is not null ? Encoding.UTF8.GetBytes(sweep.CorpusText)
+            : (await stored.FindByNameAsync(sweep.Corpus, ct))?.Content ?? await corpora.LoadAsync(sweep.Corpus, ct);
+        var field = sweep.CorpusText is not null ? "corpusText" : "corpus";
+        var (characters, vocabularySize) = CorpusCheck.Text(content, corpora.MaxBytes, field);
+        CorpusCheck.Splits(content, sweep.Hyperparameters, field);
+        var modelVocabulary = sweep.Hyperparameters.Vocabulary == "bytes" ? Vocabulary.Build(content, "bytes").Size : vocabularySize;
         var sha = CorpusSource.Sha256(content);
         var specJson = JsonSerializer.Serialize(sweep with { CorpusText = null }, SpecResolver.Json);
         var specHash = CorpusSource.Sha256(Encoding.UTF8.GetBytes(specJson + "\n" + sha));
@@ -50,16 +54,7 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, R
                 return new SubmitResult(existing, Created: false);
             }
 
-            var corpus = await db.Corpora.FirstOrDefaultAsync(c => c.Sha256 == sha, ct);
-            if (corpus is null)
-            {
-                corpus = new Corpus
-                {
-                    Name = sweep.Corpus, Sha256 = sha, Bytes = content.Length, Characters = characters,
-                    VocabularySize = vocabularySize, Content = content, CreatedAt = DateTimeOffset.UtcNow,
-                };
-                db.Corpora.Add(corpus);
-            }
+            var corpus = await stored.AddAsync(sweep.Corpus, content, vocabularySize, characters, ct);
 
             var now = DateTimeOffset.UtcNow;
             var hyperparameters = JsonSerializer.Serialize(sweep.Hyperparameters, SpecResolver.Json);
@@ -72,7 +67,7 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, R
             {
                 created.Runs.Add(new Run
                 {
-                    Model = model.Name(), Layers = layers, Size = size, Hidden = sweep.HiddenOf(model, layers, size, vocabularySize),
+                    Model = model.Name(), Layers = layers, Size = size, Hidden = sweep.HiddenOf(model, layers, size, modelVocabulary),
                     Hyperparameters = hyperparameters,
                     Seed = sweep.Hyperparameters.Seed, Status = RunStatus.Queued, CreatedAt = now,
                 });

@@ -61,8 +61,8 @@ public sealed class SaturationCounts
         if (!gate.IsSigmoid()) throw new ArgumentException($"{gate.Name()} is not a sigmoid gate; the paper plots saturation for sigmoid gates only", nameof(gate));
         using var scope = NewDisposeScope();
         var flat = activations.reshape(-1, activations.shape[^1]);                // (N, H)
-        var left = flat.lt(Saturation.LeftThreshold).to_type(ScalarType.Int64).sum(0).cpu().data<long>().ToArray();  // (H)
-        var right = flat.gt(Saturation.RightThreshold).to_type(ScalarType.Int64).sum(0).cpu().data<long>().ToArray(); // (H)
+        var left = flat.lt(Saturation.LeftThreshold).sum(dim: 0, type: ScalarType.Int64).cpu().data<long>().ToArray();  // (H)
+        var right = flat.gt(Saturation.RightThreshold).sum(dim: 0, type: ScalarType.Int64).cpu().data<long>().ToArray(); // (H)
         var key = (layer, gate);
         if (_counts.TryGetValue(key, out var sum))
         {

@@ -27,6 +27,9 @@ public class CorpusSplitsTests
 
         var error = Assert.Throws<ValidationException>(() => CorpusSplits.From(text, v, hp));
 
-        Assert.Equal(["hyperparameters.valFraction", "hyperparameters.testFraction"], error.Errors.Select(e => e.Field));
+        Assert.All(error.Errors, e => Assert.Equal("corpus", e.Field));
+        Assert.Collection(error.Errors,
+            e => Assert.Contains("hyperparameters.valFraction", e.Message),
+            e => Assert.Contains("hyperparameters.testFraction", e.Message));
     }
 }
