@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Shared.Data;
 
@@ -11,12 +12,16 @@ public static class RunApi
         var api = app.MapGroup("/api/runs");
 
         api.MapGet("/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
-            await db.Runs.AsNoTracking().Where(r => r.Id == id).Select(r => new
+        {
+            var r = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
+            if (r is null) return ApiErrors.NotFound("id", $"no run {id}");
+            return Results.Ok(new
             {
-                r.Id, r.SweepId, r.Model, r.Layers, r.Size, r.Hidden, r.Status, r.Attempt, r.DivergenceRetries, r.EpochsDone, r.BestEpoch, r.ParameterCount, r.Seed,
-                Hyperparameters = System.Text.Json.JsonDocument.Parse(r.Hyperparameters, default).RootElement,
+                r.Id, r.SweepId, r.Model, r.Layers, r.Size, r.Hidden, r.Status, r.Attempt, r.DivergenceRetries, r.EpochsDone, r.BestEpoch,
+                r.ParameterCount, r.Seed, Hyperparameters = JsonDocument.Parse(r.Hyperparameters).RootElement,
                 r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason, r.Error, r.JobId, r.LeaseOwner, r.StartedAt, r.FinishedAt,
-            }).SingleOrDefaultAsync(ct) is { } run ? Results.Ok(run) : ApiErrors.NotFound("id", $"no run {id}"));
+            });
+        });
 
         api.MapGet("/{id:long}/epochs", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
         {

@@ -9,9 +9,10 @@ namespace RnnSweep.Orchestrator.Cli;
 /// <summary>The Orchestrator web application hosted inside a CLI command.</summary>
 public static class LocalServer
 {
-    public static async Task<WebApplication> StartAsync(string connectionString, string url, CancellationToken ct)
+    /// <param name="args">Configuration overrides, e.g. <c>--Auth:AllowLocalWithoutLogin=false</c>.</param>
+    public static async Task<WebApplication> StartAsync(string connectionString, string url, CancellationToken ct, string[]? args = null)
     {
-        var app = OrchestratorApp.Build([], connectionString, url);
+        var app = OrchestratorApp.Build(args ?? [], connectionString, url);
         await app.MigrateAsync(ct);
         try
         {
@@ -22,7 +23,7 @@ public static class LocalServer
         {
             // Another RnnSweep (or anything) holds the default port: any free loopback port will do.
             await app.DisposeAsync();
-            app = OrchestratorApp.Build([], connectionString, "http://127.0.0.1:0");
+            app = OrchestratorApp.Build(args ?? [], connectionString, "http://127.0.0.1:0");
             await app.StartAsync(ct);
             return app;
         }

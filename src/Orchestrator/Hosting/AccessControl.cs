@@ -32,8 +32,8 @@ public sealed class AccessControl(RequestDelegate next, IOptions<AuthOptions> op
             return;
         }
         var writes = !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method);
-        // The Hangfire dashboard's own buttons are POSTs; its read-only mode hides them and it refuses them itself.
-        if (role == Roles.Viewer && writes && !context.Request.Path.StartsWithSegments("/hangfire"))
+        // The Hangfire dashboard polls its counters with a POST to /hangfire/stats: the one write a viewer may send.
+        if (role == Roles.Viewer && writes && !context.Request.Path.StartsWithSegments("/hangfire/stats"))
         {
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             await context.Response.WriteAsync("Viewers may only read.");

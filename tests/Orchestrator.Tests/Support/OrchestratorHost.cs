@@ -22,8 +22,9 @@ public sealed class OrchestratorHost : IAsyncDisposable
     public string Address { get; }
     public HttpClient Http { get; }
 
-    public static async Task<OrchestratorHost> StartAsync(string connectionString) =>
-        new(await LocalServer.StartAsync(connectionString, "http://127.0.0.1:0", CancellationToken.None), connectionString);
+    /// <param name="settings">Configuration overrides as <c>--Key:Sub=value</c> arguments.</param>
+    public static async Task<OrchestratorHost> StartAsync(string connectionString, params string[] settings) =>
+        new(await LocalServer.StartAsync(connectionString, "http://127.0.0.1:0", CancellationToken.None, settings), connectionString);
 
     public RnnSweepDbContext Db() => DatabaseSettings.CreateContext(ConnectionString);
 

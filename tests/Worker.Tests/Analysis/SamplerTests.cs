@@ -53,7 +53,6 @@ public class SamplerTests(TrainedSamplerFixture trained) : IClassFixture<Trained
         Assert.Equal(5000, text.Length);
         var distance = TotalVariation(Frequencies(text), Frequencies(trained.Text));
         Assert.True(distance < Tolerance, $"total variation {distance:F3}");
-        Console.WriteLine($"sampler total variation {distance:F4}");
     }
 
     [Fact]

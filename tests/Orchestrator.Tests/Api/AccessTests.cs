@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Npgsql;
+using RnnSweep.Orchestrator.Tests.Support;
+
+namespace RnnSweep.Orchestrator.Tests.Api;
+
+/// <summary>
+/// Requests from another machine need credentials; viewers only read; SQL readers only select.
+/// A request "from another machine" is one whose trusted proxy (loopback) forwards a non-loopback client address.
+/// </summary>
+[Collection(DatabaseCollection.Name)]
+public sealed class AccessTests(PostgresFixture postgres)
+{
+    private const string Remote = "203.0.113.7";
+
+    private static HttpRequestMessage FromRemote(HttpMethod method, string path, string? user = null, string? password = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Add("X-Forwarded-For", Remote);
+        if (user is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        }
+        if (method == HttpMethod.Post) request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+        return request;
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/hangfire")]
+    [InlineData("/api/sweeps")]
+    public async Task RemoteRequest_IsRefused_WhenNoUserIsConfigured(string path)
+    {
+        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync());
+        using var local = await host.Http.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, local.StatusCode);
+        using var remote = await host.Http.SendAsync(FromRemote(HttpMethod.Get, path));
+        Assert.Equal(HttpStatusCode.Forbidden, remote.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/hangfire")]
+    [InlineData("/api/sweeps")]
+    public async Task RemoteRequest_NeedsCredentials_AndViewersOnlyRead(string path)
+    {
+        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync(),
+            "--Auth:Users:0:Name=ada", "--Auth:Users:0:Password=admin-secret", "--Auth:Users:0:Role=admin",
+            "--Auth:Users:1:Name=vic", "--Auth:Users:1:Password=viewer-secret", "--Auth:Users:1:Role=viewer");
+
+        using var anonymous = await host.Http.SendAsync(FromRemote(HttpMethod.Get, path));
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        using var wrong = await host.Http.SendAsync(FromRemote(HttpMethod.Get, path, "vic", "admin-secret"));
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        using var viewer = await host.Http.SendAsync(FromRemote(HttpMethod.Get, path, "vic", "viewer-secret"));
+        Assert.Equal(HttpStatusCode.OK, viewer.StatusCode);
+
+        using var viewerWrites = await host.Http.SendAsync(FromRemote(HttpMethod.Post, "/api/sweeps", "vic", "viewer-secret"));
+        Assert.Equal(HttpStatusCode.Forbidden, viewerWrites.StatusCode);
+        using var adminWrites = await host.Http.SendAsync(FromRemote(HttpMethod.Post, "/api/sweeps", "ada", "admin-secret"));
+        Assert.Equal(HttpStatusCode.BadRequest, adminWrites.StatusCode); // let through, then refused as an empty spec
+    }
+
+    [Fact]
+    public async Task HangfireDashboard_IsReadOnly_ForViewers()
+    {
+        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync(),
+            "--Auth:Users:0:Name=vic", "--Auth:Users:0:Password=viewer-secret", "--Auth:Users:0:Role=viewer");
+        // Deleting a job is a dashboard command (a POST); read-only mode answers it with 403.
+        using var command = await host.Http.SendAsync(FromRemote(HttpMethod.Post, "/hangfire/jobs/enqueued/delete", "vic", "viewer-secret"));
+        Assert.Equal(HttpStatusCode.Forbidden, command.StatusCode);
+    }
+
+    [Fact]
+    public async Task ReaderRole_SelectsResults_ButCannotWrite()
+    {
+        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync());
+        await using var conn = new NpgsqlConnection(host.ConnectionString);
+        await conn.OpenAsync();
+        await using (var role = new NpgsqlCommand("set role rnnsweep_reader", conn)) await role.ExecuteNonQueryAsync();
+
+        await using (var read = new NpgsqlCommand("select count(*) from loss_table", conn)) Assert.Equal(0L, await read.ExecuteScalarAsync());
+        await using (var readRuns = new NpgsqlCommand("select count(*) from runs", conn)) Assert.Equal(0L, await readRuns.ExecuteScalarAsync());
+
+        foreach (var write in new[]
+                 {
+                     "insert into corpora (name, sha256, bytes, characters, vocabulary_size, content, created_at) values ('x', 'x', 1, 1, 1, 'x', now())",
+                     "delete from sweeps", "update runs set status = 'failed'", "drop view loss_table", "create table mine (id int)",
+                 })
+        {
+            await using var cmd = new NpgsqlCommand(write, conn);
+            var error = await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
+            Assert.Equal("42501", error.SqlState); // insufficient_privilege
+        }
+    }
+}
