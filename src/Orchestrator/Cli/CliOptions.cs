@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using System.Text.Json;
 using RnnSweep.Orchestrator.Corpora;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Domain;
@@ -24,6 +25,39 @@ public static class CliOptions
     {
         Description = $"Folder holding corpus files such as tinyshakespeare.txt (also {CorpusOptions.DataDirVariable})",
     };
+
+    public static Option<FileInfo?> SpecFile() => new("--spec") { Description = "A JSON sweep spec (the body of POST /api/sweeps); other options override its fields" };
+    public static Option<string[]> Models() => new("--models") { Description = "Model types, e.g. --models lstm gru", AllowMultipleArgumentsPerToken = true };
+    public static Option<int[]> Layers() => new("--layers") { Description = "Layer counts, e.g. --layers 1 2", AllowMultipleArgumentsPerToken = true };
+    public static Option<int[]> HiddenSizes() => new("--hidden-sizes") { Description = "Hidden sizes (grid rows), e.g. --hidden-sizes 64 128", AllowMultipleArgumentsPerToken = true };
+
+    /// <summary>The spec a command describes: its --spec file, then --preset, --name and the grid options on top.</summary>
+    public static SweepSpec ReadSpec(ParseResult parse, Option<FileInfo?> specFile, Option<string?> preset, Option<string?> name,
+        Option<string[]> models, Option<int[]> layers, Option<int[]> hiddenSizes, Option<string?> corpus)
+    {
+        var spec = new SweepSpec();
+        if (parse.GetValue(specFile) is { } file)
+        {
+            if (!file.Exists) throw new ValidationException("--spec", $"file not found: {file.FullName}");
+            try
+            {
+                spec = JsonSerializer.Deserialize<SweepSpec>(File.ReadAllText(file.FullName), SpecResolver.Json) ?? spec;
+            }
+            catch (JsonException e)
+            {
+                throw new ValidationException("--spec", $"{file.Name} is not a valid spec: {e.Message}");
+            }
+        }
+        spec = spec with
+        {
+            Preset = parse.GetValue(preset) ?? spec.Preset,
+            Name = parse.GetValue(name) ?? spec.Name,
+            Models = parse.GetValue(models) is { Length: > 0 } m ? m : spec.Models,
+            Layers = parse.GetValue(layers) is { Length: > 0 } l ? l : spec.Layers,
+            HiddenSizes = parse.GetValue(hiddenSizes) is { Length: > 0 } h ? h : spec.HiddenSizes,
+        };
+        return WithCorpus(spec, parse.GetValue(corpus));
+    }
 
     public static Argument<long> SweepId() => new("sweep-id") { Description = "The sweep's id (see 'rnnsweep status')" };
 

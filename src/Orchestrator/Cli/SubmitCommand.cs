@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
 using RnnSweep.Orchestrator.Sweeps;
-using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Cli;
 
@@ -10,29 +8,23 @@ public static class SubmitCommand
 {
     public static Command Create()
     {
-        var specFile = new Option<FileInfo?>("--spec") { Description = "A JSON sweep spec (the body of POST /api/sweeps)" };
+        var specFile = CliOptions.SpecFile();
         var preset = CliOptions.Preset();
+        var name = new Option<string?>("--name") { Description = "Sweep name (default: PRESET-CORPUS)" };
         var corpus = CliOptions.Corpus();
         var dataDir = CliOptions.DataDir();
+        var models = CliOptions.Models();
+        var layers = CliOptions.Layers();
+        var hiddenSizes = CliOptions.HiddenSizes();
         var key = new Option<string?>("--idempotency-key") { Description = "Submitting again with the same key returns the same sweep" };
-        var command = new Command("submit", "Submit a sweep (a spec file, a preset, or both: the file's fields win)") { specFile, preset, corpus, dataDir, key };
+        var command = new Command("submit", "Submit a sweep (a spec file, a preset, or both); Workers connected to the database train it")
+        {
+            specFile, preset, name, corpus, dataDir, models, layers, hiddenSizes, key,
+        };
         command.SetAction((parse, ct) => CliOptions.Guard(async () =>
         {
             CliOptions.ApplyDataDir(parse.GetValue(dataDir));
-            var spec = new SweepSpec();
-            if (parse.GetValue(specFile) is { } file)
-            {
-                if (!file.Exists) throw new ValidationException("--spec", $"file not found: {file.FullName}");
-                try
-                {
-                    spec = JsonSerializer.Deserialize<SweepSpec>(await File.ReadAllTextAsync(file.FullName, ct), SpecResolver.Json) ?? spec;
-                }
-                catch (JsonException e)
-                {
-                    throw new ValidationException("--spec", $"{file.Name} is not a valid spec: {e.Message}");
-                }
-            }
-            spec = CliOptions.WithCorpus(spec with { Preset = spec.Preset ?? parse.GetValue(preset) }, parse.GetValue(corpus));
+            var spec = CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus);
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: true, ct);
             await using var app = Hosting.OrchestratorApp.Build([], connection.ConnectionString);
             await Hosting.OrchestratorApp.MigrateAsync(app, ct);
