@@ -22,6 +22,44 @@ namespace RnnSweep.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("RnnSweep.Shared.Data.CellActivation", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("run_id");
+
+                    b.Property<int>("Hidden")
+                        .HasColumnType("integer")
+                        .HasColumnName("hidden");
+
+                    b.Property<int>("Layers")
+                        .HasColumnType("integer")
+                        .HasColumnName("layers");
+
+                    b.Property<float>("Scale")
+                        .HasColumnType("real")
+                        .HasColumnName("scale");
+
+                    b.Property<int>("Steps")
+                        .HasColumnType("integer")
+                        .HasColumnName("steps");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("text");
+
+                    b.Property<byte[]>("Values")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("values");
+
+                    b.HasKey("RunId")
+                        .HasName("pk_cell_activations");
+
+                    b.ToTable("cell_activations", (string)null);
+                });
+
             modelBuilder.Entity("RnnSweep.Shared.Data.Checkpoint", b =>
                 {
                     b.Property<long>("RunId")
@@ -166,6 +204,99 @@ namespace RnnSweep.Migrations
                     b.ToTable("epoch_metrics", (string)null);
                 });
 
+            modelBuilder.Entity("RnnSweep.Shared.Data.GateSaturation", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("run_id");
+
+                    b.Property<int>("Layer")
+                        .HasColumnType("integer")
+                        .HasColumnName("layer");
+
+                    b.Property<string>("Gate")
+                        .HasColumnType("text")
+                        .HasColumnName("gate");
+
+                    b.Property<int>("Unit")
+                        .HasColumnType("integer")
+                        .HasColumnName("unit");
+
+                    b.Property<double>("LeftFraction")
+                        .HasColumnType("double precision")
+                        .HasColumnName("left_fraction");
+
+                    b.Property<double>("RightFraction")
+                        .HasColumnType("double precision")
+                        .HasColumnName("right_fraction");
+
+                    b.HasKey("RunId", "Layer", "Gate", "Unit")
+                        .HasName("pk_gate_saturation");
+
+                    b.ToTable("gate_saturation", (string)null);
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableCell", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Feature")
+                        .HasColumnType("text")
+                        .HasColumnName("feature");
+
+                    b.Property<int>("Rank")
+                        .HasColumnType("integer")
+                        .HasColumnName("rank");
+
+                    b.Property<double>("Correlation")
+                        .HasColumnType("double precision")
+                        .HasColumnName("correlation");
+
+                    b.Property<int>("Layer")
+                        .HasColumnType("integer")
+                        .HasColumnName("layer");
+
+                    b.Property<int>("Unit")
+                        .HasColumnType("integer")
+                        .HasColumnName("unit");
+
+                    b.HasKey("RunId", "Feature", "Rank")
+                        .HasName("pk_interpretable_cells");
+
+                    b.ToTable("interpretable_cells", (string)null);
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.NGramBaseline", b =>
+                {
+                    b.Property<long>("SweepId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sweep_id");
+
+                    b.Property<int>("Order")
+                        .HasColumnType("integer")
+                        .HasColumnName("order");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Smoothing")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("smoothing");
+
+                    b.Property<double>("TestLoss")
+                        .HasColumnType("double precision")
+                        .HasColumnName("test_loss");
+
+                    b.HasKey("SweepId", "Order")
+                        .HasName("pk_ngram_baselines");
+
+                    b.ToTable("ngram_baselines", (string)null);
+                });
+
             modelBuilder.Entity("RnnSweep.Shared.Data.Run", b =>
                 {
                     b.Property<long>("Id")
@@ -174,6 +305,10 @@ namespace RnnSweep.Migrations
                         .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset?>("AnalyzedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("analyzed_at");
 
                     b.Property<int>("Attempt")
                         .HasColumnType("integer")
@@ -290,6 +425,70 @@ namespace RnnSweep.Migrations
                         });
                 });
 
+            modelBuilder.Entity("RnnSweep.Shared.Data.Sample", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int>("Length")
+                        .HasColumnType("integer")
+                        .HasColumnName("length");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("method");
+
+                    b.Property<string>("PrimeText")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("prime_text");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("run_id");
+
+                    b.Property<long>("Seed")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seed");
+
+                    b.Property<double>("Temperature")
+                        .HasColumnType("double precision")
+                        .HasColumnName("temperature");
+
+                    b.Property<string>("Text")
+                        .HasColumnType("text")
+                        .HasColumnName("text");
+
+                    b.Property<int>("TopK")
+                        .HasColumnType("integer")
+                        .HasColumnName("top_k");
+
+                    b.HasKey("Id")
+                        .HasName("pk_samples");
+
+                    b.HasIndex("RunId")
+                        .HasDatabaseName("ix_samples_run_id");
+
+                    b.ToTable("samples", (string)null);
+                });
+
             modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>
                 {
                     b.Property<long>("Id")
@@ -347,6 +546,16 @@ namespace RnnSweep.Migrations
                     b.ToTable("sweeps", (string)null);
                 });
 
+            modelBuilder.Entity("RnnSweep.Shared.Data.CellActivation", b =>
+                {
+                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_cell_activations_runs_run_id");
+                });
+
             modelBuilder.Entity("RnnSweep.Shared.Data.Checkpoint", b =>
                 {
                     b.HasOne("RnnSweep.Shared.Data.Run", null)
@@ -367,6 +576,36 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_epoch_metrics_runs_run_id");
                 });
 
+            modelBuilder.Entity("RnnSweep.Shared.Data.GateSaturation", b =>
+                {
+                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_gate_saturation_runs_run_id");
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableCell", b =>
+                {
+                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_interpretable_cells_runs_run_id");
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.NGramBaseline", b =>
+                {
+                    b.HasOne("RnnSweep.Shared.Data.Sweep", null)
+                        .WithMany()
+                        .HasForeignKey("SweepId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_ngram_baselines_sweeps_sweep_id");
+                });
+
             modelBuilder.Entity("RnnSweep.Shared.Data.Run", b =>
                 {
                     b.HasOne("RnnSweep.Shared.Data.Sweep", "Sweep")
@@ -377,6 +616,16 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_runs_sweeps_sweep_id");
 
                     b.Navigation("Sweep");
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.Sample", b =>
+                {
+                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_samples_runs_run_id");
                 });
 
             modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>

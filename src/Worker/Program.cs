@@ -13,6 +13,8 @@ var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddSerilog(config => Logging.Configure(config, "worker"));
 
 var options = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
+// Set here, not as the property's default: configuration binding appends to an array instead of replacing it.
+if (options.Queues.Length == 0) options.Queues = ["cpu"];
 if (options.Validate() is { Count: > 0 } problems) throw new ValidationException(problems);
 var connectionString = DatabaseSettings.FromEnvironment() ?? builder.Configuration.GetConnectionString(DatabaseSettings.ConnectionStringName)
     ?? throw new InvalidOperationException($"No database: set {DatabaseSettings.EnvironmentVariable} or ConnectionStrings:{DatabaseSettings.ConnectionStringName}.");
@@ -23,7 +25,11 @@ builder.Services.AddSingleton(_ => new RunStore(DatabaseSettings.WithApplication
 var device = TorchDevice.Select(options.Device, options.TorchThreads);
 builder.Services.AddSingleton(device);
 builder.Services.AddWorkerHealth(builder.Configuration, connectionString);
+builder.Services.AddSingleton(_ => new AnalysisStore(DatabaseSettings.WithApplicationName(connectionString, $"rnnsweep-worker {options.Name}")));
 builder.Services.AddTransient<ITrainRunJob, TrainRunJob>();
+builder.Services.AddTransient<IAnalyzeRunJob, AnalyzeRunJob>();
+builder.Services.AddTransient<ISampleJob, SampleJob>();
+builder.Services.AddTransient<INGramBaselineJob, NGramBaselineJob>();
 builder.Services.AddHangfire(c => c.UseRnnSweepStorage(connectionString, options.InvisibilityTimeout));
 builder.Services.AddHangfireServer(o =>
 {

@@ -1,4 +1,7 @@
 using System.Text;
+using Hangfire;
+using Hangfire.States;
+using RnnSweep.Shared.Jobs;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Corpora;
@@ -13,7 +16,7 @@ public sealed record SubmitResult(Sweep Sweep, bool Created);
 /// Stores a validated sweep, its corpus and one run per grid cell in one transaction, then enqueues the runs.
 /// Submitting the same spec again (or the same idempotency key) returns the existing sweep.
 /// </summary>
-public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, CorpusStore stored, RunDispatcher dispatcher, ILogger<SweepSubmitter> log)
+public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, CorpusStore stored, RunDispatcher dispatcher, IBackgroundJobClient jobs, ILogger<SweepSubmitter> log)
 {
     public async Task<SubmitResult> SubmitAsync(SweepSpec spec, string? idempotencyKey, CancellationToken ct)
     {
@@ -82,6 +85,8 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
         {
             log.LogInformation("Sweep {SweepId} '{Sweep}' created with {Runs} runs on corpus {Corpus}",
                 result.Sweep.Id, result.Sweep.Name, result.Sweep.Runs.Count, sweep.Corpus);
+            var sweepId = result.Sweep.Id;
+            jobs.Create<INGramBaselineJob>(job => job.ComputeAsync(sweepId, CancellationToken.None), new EnqueuedState(sweep.Queue));
         }
         // Also for an existing sweep: a crash between commit and enqueue left runs without a job.
         await dispatcher.EnqueuePendingAsync(result.Sweep.Id, ct);

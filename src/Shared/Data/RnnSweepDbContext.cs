@@ -16,6 +16,11 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<EpochMetric> EpochMetrics => Set<EpochMetric>();
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
+    public DbSet<Sample> Samples => Set<Sample>();
+    public DbSet<GateSaturation> GateSaturation => Set<GateSaturation>();
+    public DbSet<CellActivation> CellActivations => Set<CellActivation>();
+    public DbSet<InterpretableCell> InterpretableCells => Set<InterpretableCell>();
+    public DbSet<NGramBaseline> NGramBaselines => Set<NGramBaseline>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -54,6 +59,36 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
             e.HasKey(c => new { c.RunId, c.Kind });
             e.Property(c => c.TrainerState).HasColumnType("jsonb");
             e.HasOne<Run>().WithMany().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<Sample>(e =>
+        {
+            e.ToTable("samples");
+            e.HasIndex(x => x.RunId);
+            e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<GateSaturation>(e =>
+        {
+            e.ToTable("gate_saturation");
+            e.HasKey(x => new { x.RunId, x.Layer, x.Gate, x.Unit });
+            e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<CellActivation>(e =>
+        {
+            e.ToTable("cell_activations");
+            e.HasKey(x => x.RunId);
+            e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<InterpretableCell>(e =>
+        {
+            e.ToTable("interpretable_cells");
+            e.HasKey(x => new { x.RunId, x.Feature, x.Rank });
+            e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<NGramBaseline>(e =>
+        {
+            e.ToTable("ngram_baselines");
+            e.HasKey(x => new { x.SweepId, x.Order });
+            e.HasOne<Sweep>().WithMany().HasForeignKey(x => x.SweepId).OnDelete(DeleteBehavior.Cascade);
         });
 
         foreach (var entity in b.Model.GetEntityTypes())

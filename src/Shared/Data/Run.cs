@@ -42,6 +42,8 @@ public sealed class Run
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>When the analyses (samples, saturation, cells) were stored; null until then.</summary>
+    public DateTimeOffset? AnalyzedAt { get; set; }
 
     public string Cell => $"{Model} {Layers}x{Hidden}";
 }

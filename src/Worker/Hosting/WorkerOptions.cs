@@ -10,7 +10,7 @@ public sealed class WorkerOptions
     /// <summary>Shown in the Hangfire servers page and stored as the lease owner; unique per process.</summary>
     public string Name { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}";
     /// <summary>Hangfire queues this worker takes runs from, in priority order (lowercase).</summary>
-    public string[] Queues { get; set; } = ["cpu"];
+    public string[] Queues { get; set; } = [];
     /// <summary>Runs trained at once by this process. One per device: torch's dropout generator is process-wide.</summary>
     public int Concurrency { get; set; } = 1;
     /// <summary>Threads libtorch uses for one run (0: all cores).</summary>
@@ -23,6 +23,8 @@ public sealed class WorkerOptions
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
     /// <summary>How long a stopping worker waits for its run to checkpoint and release the lease.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Memory the n-gram baseline may use; it stops at the highest order that fits.</summary>
+    public long NGramMemoryBytes { get; set; } = 1L << 30;
     /// <summary>Where corpora fetched from the database are cached, by checksum.</summary>
     public string CacheDir { get; set; } = Path.Combine(Path.GetTempPath(), "rnnsweep-cache");
 

@@ -10,19 +10,23 @@ public sealed class RunStore(string connectionString) : IDisposable
 {
     private readonly NpgsqlDataSource _db = NpgsqlDataSource.Create(connectionString);
 
-    public sealed record RunInfo(long Id, long SweepId, string Model, int Layers, int Hidden, string Hyperparameters, string Status, string CorpusSha256, string Sweep, int DivergenceRetries);
+    public sealed record RunInfo(long Id, long SweepId, string Model, int Layers, int Hidden, string Hyperparameters, string Status, string CorpusSha256, string Sweep, int DivergenceRetries, string Queue);
 
-    public async Task<RunInfo?> FindAsync(long runId, CancellationToken ct)
+    public Task<RunInfo?> FindAsync(long runId, CancellationToken ct) => FindWhereAsync("r.id = $1", runId, ct);
+
+    public Task<RunInfo?> FindAnyOfSweepAsync(long sweepId, CancellationToken ct) => FindWhereAsync("r.sweep_id = $1 order by r.id limit 1", sweepId, ct);
+
+    private async Task<RunInfo?> FindWhereAsync(string where, long id, CancellationToken ct)
     {
-        await using var cmd = _db.CreateCommand("""
-            select r.id, r.sweep_id, r.model, r.layers, r.hidden, r.hyperparameters::text, r.status, c.sha256, s.name, r.divergence_retries
-            from runs r join sweeps s on s.id = r.sweep_id join corpora c on c.id = s.corpus_id where r.id = $1
+        await using var cmd = _db.CreateCommand($"""
+            select r.id, r.sweep_id, r.model, r.layers, r.hidden, r.hyperparameters::text, r.status, c.sha256, s.name, r.divergence_retries, s.queue
+            from runs r join sweeps s on s.id = r.sweep_id join corpora c on c.id = s.corpus_id where {where}
             """);
-        cmd.Parameters.AddWithValue(runId);
+        cmd.Parameters.AddWithValue(id);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         return new RunInfo(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
-            reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetInt32(9));
+            reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetInt32(9), reader.GetString(10));
     }
 
     public async Task<byte[]> CorpusContentAsync(string sha256, CancellationToken ct)

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Hangfire;
+using Hangfire.States;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
 using RnnSweep.Worker.Hosting;
@@ -12,10 +14,8 @@ namespace RnnSweep.Worker.Jobs;
 /// Running it twice, or after a crash, resumes from the latest checkpoint; a second copy running at the
 /// same time finds the lease taken and returns without writing.
 /// </summary>
-public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevice device, ILogger<TrainRunJob> log) : ITrainRunJob
+public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevice device, IBackgroundJobClient jobs, ILogger<TrainRunJob> log) : ITrainRunJob
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private static readonly SemaphoreSlim OneRunPerProcess = new(1, 1);
 
     public async Task TrainAsync(long runId, CancellationToken cancellationToken)
     {
@@ -36,7 +36,7 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
             return;
         }
 
-        await OneRunPerProcess.WaitAsync(cancellationToken);
+        using var torch = await TorchLock.AcquireAsync(cancellationToken);
         await using var lease = new LeaseKeeper(store, runId, owner, options.LeaseDuration, log);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
         try
@@ -50,6 +50,10 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
             }
             log.LogInformation("Run {RunId} {Status}: train {Train:0.0000} val {Val:0.0000} test {Test:0.0000} nats/char ({Reason})",
                 runId, outcome.Status, outcome.TrainLoss, outcome.ValLoss, outcome.TestLoss, outcome.StopReason ?? outcome.Error);
+            if (outcome.TestLoss is not null)
+            {
+                jobs.Create<IAnalyzeRunJob>(job => job.AnalyzeAsync(runId, CancellationToken.None), new EnqueuedState(run.Queue));
+            }
         }
         catch (Exception e) when (e is LeaseLostException || (e is OperationCanceledException && lease.Lost.IsCancellationRequested))
         {
@@ -72,23 +76,16 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
             await DbRetry.RunAsync(() => store.FinishAsync(runId, owner, new RunStore.Outcome(RunStatus.Failed, null, null, null, null, error), CancellationToken.None),
                 log, CancellationToken.None);
         }
-        finally
-        {
-            OneRunPerProcess.Release();
-        }
     }
 
     private async Task<RunStore.Outcome> TrainAndEvaluateAsync(RunStore.RunInfo run, string owner, CancellationToken ct)
     {
-        var hp = JsonSerializer.Deserialize<Hyperparameters>(run.Hyperparameters, Json)!;
-        var cache = new CorpusCache(options.CacheDir);
-        var content = await cache.GetAsync(run.CorpusSha256, () => DbRetry.RunAsync(() => store.CorpusContentAsync(run.CorpusSha256, ct), log, ct));
-        var vocabulary = Vocabulary.Build(content, hp.Vocabulary);
-        var splits = CorpusSplits.From(vocabulary.Encode(content), vocabulary.Size, hp);
+        var data = await RunData.LoadAsync(store, run, options.CacheDir, log, ct);
+        var (hp, splits) = (data.Hyperparameters, data.Splits);
         var retries = run.DivergenceRetries;
         while (true)
         {
-            var cell = new CellSpec(ModelTypeNames.Parse(run.Model), run.Layers, run.Hidden, hp);
+            var cell = data.Cell with { Hyperparameters = hp };
             var latest = await DbRetry.RunAsync(() => store.LoadCheckpointAsync(run.Id, "latest", ct), log, ct);
             using var trainer = new Trainer(cell, splits, device.Device, latest);
             if (latest is not null) log.LogInformation("Resuming run {RunId} after epoch {Epoch} from its latest checkpoint", run.Id, latest.Epoch);
@@ -109,7 +106,7 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
                 hp = hp with { LearningRate = hp.LearningRate / 2 };
                 log.LogWarning("Run {RunId} diverged ({Reason}); restart {Retry} of {Retries} at learning rate {LearningRate:g3}",
                     run.Id, trainer.StopReason, retries, hp.DivergenceRetries, hp.LearningRate);
-                var restarted = await DbRetry.RunAsync(() => store.RestartAfterDivergenceAsync(run.Id, owner, retries, JsonSerializer.Serialize(hp, Json), ct), log, ct);
+                var restarted = await DbRetry.RunAsync(() => store.RestartAfterDivergenceAsync(run.Id, owner, retries, JsonSerializer.Serialize(hp, RunData.Json), ct), log, ct);
                 if (!restarted) throw new LeaseLostException(run.Id);
                 continue;
             }

@@ -41,7 +41,7 @@ public sealed class SweepEndToEndTests(PostgresFixture postgres, ITestOutputHelp
         List<Run> runs;
         try
         {
-            runs = await SweepWaiter.UntilFinishedAsync(orchestrator.Db, sweepId, TimeSpan.FromMinutes(4), () => worker.Output);
+            runs = await SweepWaiter.UntilFinishedAsync(orchestrator.Db, sweepId, TimeSpan.FromMinutes(4), () => worker.Output, analyzed: true);
         }
         finally
         {
@@ -72,6 +72,28 @@ public sealed class SweepEndToEndTests(PostgresFixture postgres, ITestOutputHelp
             Assert.Equal(bestMetric.ValLoss, reloaded, 4);
             Assert.Equal(run.ValLoss!.Value, reloaded, 4);
         }
+
+        // The analyses of every run: saturation points of every sigmoid gate unit, the cell excerpt, samples.
+        foreach (var run in runs)
+        {
+            var gates = run.Model == "lstm" ? new[] { "forget", "input", "output" } : ["reset", "update"];
+            var saturation = await db.GateSaturation.Where(s => s.RunId == run.Id).ToListAsync();
+            Assert.Equal(gates.Length * run.Hidden * run.Layers, saturation.Count);
+            Assert.Equal(gates, saturation.Select(s => s.Gate).Distinct().Order());
+            Assert.All(saturation, s => Assert.InRange(s.LeftFraction + s.RightFraction, 0, 1));
+            var cells = await db.CellActivations.SingleAsync(c => c.RunId == run.Id);
+            Assert.Equal(cells.Layers * cells.Steps * cells.Hidden, cells.Values.Length);
+            Assert.Equal((run.Layers, run.Hidden), (cells.Layers, cells.Hidden));
+            Assert.Equal(cells.Steps, cells.Text.Length);
+            var samples = await db.Samples.Where(s => s.RunId == run.Id).ToListAsync();
+            Assert.Equal(3, samples.Count);
+            Assert.All(samples, s => Assert.Equal(s.Length, s.Text!.Length));
+            Assert.All(samples.SelectMany(s => s.Text!), c => Assert.Contains(c, text));
+            Assert.NotEmpty(await db.InterpretableCells.Where(c => c.RunId == run.Id).ToListAsync());
+        }
+        var ngram = await db.NGramBaselines.Where(n => n.SweepId == sweepId).OrderBy(n => n.Order).ToListAsync();
+        Assert.Equal(Enumerable.Range(1, ngram.Count), ngram.Select(n => n.Order));
+        Assert.True(ngram.Count >= 5, $"only {ngram.Count} n-gram orders");
 
         // The view people query with psql.
         await using var sql = new NpgsqlConnection(connection);

@@ -1,0 +1,145 @@
+using Npgsql;
+using NpgsqlTypes;
+using RnnSweep.Worker.Analysis;
+
+namespace RnnSweep.Worker.Jobs;
+
+/// <summary>Writes the analyses of a run, each set replaced whole in one transaction (running an analysis twice is harmless).</summary>
+public sealed class AnalysisStore(string connectionString) : IDisposable
+{
+    private readonly NpgsqlDataSource _db = NpgsqlDataSource.Create(connectionString);
+
+    public sealed record NewSample(string Method, double Temperature, int TopK, string PrimeText, long Seed, int Length, string Text);
+
+    public async Task SaveRunAnalysesAsync(long runId, IReadOnlyList<SaturationPoint> saturation, CellActivations cells,
+        IReadOnlyList<CellCorrelation> interpretable, IReadOnlyList<NewSample> samples, CancellationToken ct)
+    {
+        await using var conn = await _db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        foreach (var table in new[] { "gate_saturation", "cell_activations", "interpretable_cells" })
+        {
+            await using var delete = new NpgsqlCommand($"delete from {table} where run_id = $1", conn, tx);
+            delete.Parameters.AddWithValue(runId);
+            await delete.ExecuteNonQueryAsync(ct);
+        }
+        // The run's own samples are replaced; samples people requested later are kept.
+        await using (var delete = new NpgsqlCommand("delete from samples where run_id = $1 and created_at <= (select finished_at from runs where id = $1)", conn, tx))
+        {
+            delete.Parameters.AddWithValue(runId);
+            await delete.ExecuteNonQueryAsync(ct);
+        }
+
+        await using (var writer = await conn.BeginBinaryImportAsync(
+                         "copy gate_saturation (run_id, layer, gate, unit, left_fraction, right_fraction) from stdin (format binary)", ct))
+        {
+            foreach (var p in saturation)
+            {
+                await writer.StartRowAsync(ct);
+                await writer.WriteAsync(runId, NpgsqlDbType.Bigint, ct);
+                await writer.WriteAsync(p.Layer, NpgsqlDbType.Integer, ct);
+                await writer.WriteAsync(p.Gate.Name(), NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(p.Unit, NpgsqlDbType.Integer, ct);
+                await writer.WriteAsync(p.LeftFraction, NpgsqlDbType.Double, ct);
+                await writer.WriteAsync(p.RightFraction, NpgsqlDbType.Double, ct);
+            }
+            await writer.CompleteAsync(ct);
+        }
+
+        await using (var insert = new NpgsqlCommand(
+                         "insert into cell_activations (run_id, text, layers, steps, hidden, scale, values) values ($1, $2, $3, $4, $5, $6, $7)", conn, tx))
+        {
+            insert.Parameters.AddWithValue(runId);
+            insert.Parameters.AddWithValue(cells.Text);
+            insert.Parameters.AddWithValue(cells.Layers);
+            insert.Parameters.AddWithValue(cells.Steps);
+            insert.Parameters.AddWithValue(cells.Hidden);
+            insert.Parameters.AddWithValue(cells.Scale);
+            insert.Parameters.AddWithValue(cells.Values);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        var ranks = new Dictionary<string, int>();
+        foreach (var c in interpretable)
+        {
+            ranks[c.Feature] = ranks.GetValueOrDefault(c.Feature) + 1;
+            await using var insert = new NpgsqlCommand(
+                "insert into interpretable_cells (run_id, feature, rank, layer, unit, correlation) values ($1, $2, $3, $4, $5, $6)", conn, tx);
+            insert.Parameters.AddWithValue(runId);
+            insert.Parameters.AddWithValue(c.Feature);
+            insert.Parameters.AddWithValue(ranks[c.Feature]);
+            insert.Parameters.AddWithValue(c.Layer);
+            insert.Parameters.AddWithValue(c.Unit);
+            insert.Parameters.AddWithValue(double.IsFinite(c.Correlation) ? c.Correlation : 0);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        foreach (var s in samples)
+        {
+            await using var insert = new NpgsqlCommand("""
+                insert into samples (run_id, method, temperature, top_k, prime_text, seed, length, text, created_at, finished_at)
+                values ($1, $2, $3, $4, $5, $6, $7, $8, (select finished_at from runs where id = $1), now())
+                """, conn, tx);
+            insert.Parameters.AddWithValue(runId);
+            insert.Parameters.AddWithValue(s.Method);
+            insert.Parameters.AddWithValue(s.Temperature);
+            insert.Parameters.AddWithValue(s.TopK);
+            insert.Parameters.AddWithValue(s.PrimeText);
+            insert.Parameters.AddWithValue(s.Seed);
+            insert.Parameters.AddWithValue(s.Length);
+            insert.Parameters.AddWithValue(s.Text);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        await using (var done = new NpgsqlCommand("update runs set analyzed_at = now() where id = $1", conn, tx))
+        {
+            done.Parameters.AddWithValue(runId);
+            await done.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    public sealed record SampleRequest(long Id, long RunId, string Method, double Temperature, int TopK, string PrimeText, long Seed, int Length, string? Text);
+
+    public async Task<SampleRequest?> FindSampleAsync(long sampleId, CancellationToken ct)
+    {
+        await using var cmd = _db.CreateCommand("select id, run_id, method, temperature, top_k, prime_text, seed, length, text from samples where id = $1");
+        cmd.Parameters.AddWithValue(sampleId);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        return new SampleRequest(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetDouble(3), r.GetInt32(4), r.GetString(5), r.GetInt64(6), r.GetInt32(7),
+            r.IsDBNull(8) ? null : r.GetString(8));
+    }
+
+    public async Task FinishSampleAsync(long sampleId, string? text, string? error, CancellationToken ct)
+    {
+        await using var cmd = _db.CreateCommand("update samples set text = $2, error = $3, finished_at = now() where id = $1");
+        cmd.Parameters.AddWithValue(sampleId);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)text ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task SaveNGramBaselineAsync(long sweepId, NGramReport report, CancellationToken ct)
+    {
+        await using var conn = await _db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var delete = new NpgsqlCommand("delete from ngram_baselines where sweep_id = $1", conn, tx))
+        {
+            delete.Parameters.AddWithValue(sweepId);
+            await delete.ExecuteNonQueryAsync(ct);
+        }
+        foreach (var loss in report.Losses)
+        {
+            await using var insert = new NpgsqlCommand(
+                "insert into ngram_baselines (sweep_id, \"order\", smoothing, test_loss, created_at) values ($1, $2, $3, $4, now())", conn, tx);
+            insert.Parameters.AddWithValue(sweepId);
+            insert.Parameters.AddWithValue(loss.Order);
+            insert.Parameters.AddWithValue(report.Smoothing);
+            insert.Parameters.AddWithValue(loss.CrossEntropy);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    public void Dispose() => _db.Dispose();
+}

@@ -1,0 +1,24 @@
+using RnnSweep.Shared.Jobs;
+using RnnSweep.Worker.Analysis;
+using Serilog.Context;
+
+namespace RnnSweep.Worker.Jobs;
+
+/// <summary>The paper's n-gram baseline for a sweep: trained on its train split, scored on its test split.</summary>
+public sealed class NGramBaselineJob(RunStore runs, AnalysisStore analyses, Hosting.WorkerOptions options, ILogger<NGramBaselineJob> log) : INGramBaselineJob
+{
+    public const int MaxOrder = 20;
+
+    public async Task ComputeAsync(long sweepId, CancellationToken cancellationToken)
+    {
+        using var _ = LogContext.PushProperty("SweepId", sweepId);
+        // Every run of a sweep shares its corpus and splits: any one of them describes the data.
+        var run = await DbRetry.RunAsync(() => runs.FindAnyOfSweepAsync(sweepId, cancellationToken), log, cancellationToken);
+        if (run is null) return;
+        var data = await RunData.LoadAsync(runs, run, options.CacheDir, log, cancellationToken);
+        var report = NGramModel.Run(data.Splits.Train, data.Splits.Test, data.Vocabulary.Size, MaxOrder, options.NGramMemoryBytes);
+        await DbRetry.RunAsync(async () => { await analyses.SaveNGramBaselineAsync(sweepId, report, cancellationToken); return 0; }, log, cancellationToken);
+        log.LogInformation("Sweep {SweepId} n-gram baseline: orders 1..{Order}, best {Best:0.000} nats/char ({Smoothing}){Stop}", sweepId,
+            report.ComputedOrder, report.Losses.Min(l => l.CrossEntropy), report.Smoothing, report.StopReason is null ? "" : $"; {report.StopReason}");
+    }
+}

@@ -1,0 +1,26 @@
+namespace RnnSweep.Worker.Jobs;
+
+/// <summary>
+/// One torch job at a time per process: torch's default generator (dropout, weight init) is process-wide, so a
+/// second job in the same process would change a training run's random stream and break exact resume.
+/// Run one Worker process per device for parallelism.
+/// </summary>
+public static class TorchLock
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+
+    public static async Task<IDisposable> AcquireAsync(CancellationToken ct)
+    {
+        await Gate.WaitAsync(ct);
+        return new Releaser();
+    }
+
+    private sealed class Releaser : IDisposable
+    {
+        private int _released;
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) Gate.Release();
+        }
+    }
+}
