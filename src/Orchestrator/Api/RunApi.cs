@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Data;
 
 namespace RnnSweep.Orchestrator.Api;
@@ -22,6 +23,14 @@ public static class RunApi
                 r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason, r.Error, r.JobId, r.LeaseOwner, r.StartedAt, r.FinishedAt,
             });
         });
+
+        api.MapPost("/{id:long}/cancel", async (long id, RnnSweepDbContext db, SweepControl control, CancellationToken ct) =>
+            await db.Runs.Where(r => r.Id == id).Select(r => (long?)r.SweepId).SingleOrDefaultAsync(ct) is { } sweepId
+                ? Results.Ok(new { cancelled = await control.CancelAsync(sweepId, id, ct) }) : ApiErrors.NotFound("id", $"no run {id}"));
+
+        api.MapPost("/{id:long}/resume", async (long id, RnnSweepDbContext db, SweepControl control, CancellationToken ct) =>
+            await db.Runs.Where(r => r.Id == id).Select(r => (long?)r.SweepId).SingleOrDefaultAsync(ct) is { } sweepId
+                ? Results.Ok(new { enqueued = await control.ResumeAsync(sweepId, id, ct) }) : ApiErrors.NotFound("id", $"no run {id}"));
 
         api.MapGet("/{id:long}/epochs", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
         {

@@ -66,6 +66,7 @@ public static class OrchestratorApp
         services.AddScoped<CorpusStore>();
         services.AddScoped<RunDispatcher>();
         services.AddScoped<SweepSubmitter>();
+        services.AddScoped<SweepControl>();
         services.AddProblemDetails();
         services.AddOrchestratorHealthChecks();
         return services;
