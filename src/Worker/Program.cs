@@ -36,8 +36,10 @@ builder.Services.AddHangfireServer(o =>
     o.ServerName = WorkerHealth.ServerName(options, device); // the servers page shows host, device and queues
     o.Queues = options.Queues;
     o.WorkerCount = options.Concurrency;
+    // why: cancel running jobs at once on SIGTERM (StopTimeout zero). An epoch can last hours; the job releases its
+    // lease and Hangfire requeues it, so another worker resumes from the latest checkpoint without waiting.
+    o.StopTimeout = TimeSpan.Zero;
     o.ShutdownTimeout = options.ShutdownTimeout;
-    o.StopTimeout = options.ShutdownTimeout;
 });
 
 var host = builder.Build();
