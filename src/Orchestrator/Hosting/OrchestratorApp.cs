@@ -67,6 +67,8 @@ public static class OrchestratorApp
         services.AddScoped<RunDispatcher>();
         services.AddScoped<SweepSubmitter>();
         services.AddScoped<SweepControl>();
+        services.AddOptions<ReaperOptions>().BindConfiguration(ReaperOptions.Section);
+        services.AddHostedService<StaleRunReaper>();
         services.AddProblemDetails();
         services.AddOrchestratorHealthChecks();
         return services;

@@ -1,0 +1,46 @@
+using Microsoft.EntityFrameworkCore;
+using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Domain;
+
+namespace RnnSweep.Orchestrator.Api;
+
+/// <summary>
+/// <c>GET /api/sweeps/{id}/live?since=...</c>: what the dashboard's sweep page polls. Only the cells that can still
+/// change (queued, running) and those that finished since <c>since</c> are returned, as compact arrays
+/// <c>[runId, status, epochsDone, trainLoss, valLoss, testLoss, stopReason]</c>, with the counts by status and the
+/// n-gram baseline: one small query per poll however large the sweep.
+/// </summary>
+public static class LiveApi
+{
+    /// <summary>Workers stamp finished_at with their own clocks; a margin covers modest skew (patching a cell twice is harmless).</summary>
+    public static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(30);
+
+    public sealed record LiveSweep(DateTimeOffset Now, IReadOnlyDictionary<string, int> Counts, IReadOnlyList<object?[]> Cells, IReadOnlyList<object[]> Ngram);
+
+    public static void MapLiveApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/sweeps/{id:long}/live", async (long id, DateTimeOffset? since, RnnSweepDbContext db, CancellationToken ct) =>
+            await LoadAsync(db, id, since, ct) is { } live ? Results.Ok(live) : ApiErrors.NotFound("id", $"no sweep {id}"))
+            .WithSummary("The cells of a sweep that changed since a time (queued, running, or finished since then), for live dashboards");
+    }
+
+    public static async Task<LiveSweep?> LoadAsync(RnnSweepDbContext db, long id, DateTimeOffset? since, CancellationToken ct)
+    {
+        if (!await db.Sweeps.AnyAsync(s => s.Id == id, ct)) return null;
+        var now = DateTimeOffset.UtcNow;
+        var from = (since ?? DateTimeOffset.MinValue.AddYears(1)) - ClockMargin;
+        var changing = new[] { RunStatus.Queued, RunStatus.Running };
+        var cells = await db.Runs.AsNoTracking()
+            .Where(r => r.SweepId == id && (changing.Contains(r.Status) || r.FinishedAt == null || r.FinishedAt >= from))
+            .OrderBy(r => r.Id)
+            .Select(r => new { r.Id, r.Status, r.EpochsDone, r.TrainLoss, r.ValLoss, r.TestLoss, Note = r.Error ?? r.StopReason })
+            .ToListAsync(ct);
+        var counts = await db.Runs.AsNoTracking().Where(r => r.SweepId == id).GroupBy(r => r.Status)
+            .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var ngram = await db.NGramBaselines.AsNoTracking().Where(n => n.SweepId == id).OrderBy(n => n.Order)
+            .Select(n => new { n.Order, n.TestLoss }).ToListAsync(ct);
+        return new LiveSweep(now, RunStatus.All.ToDictionary(s => s, s => counts.GetValueOrDefault(s)),
+            cells.Select(c => new object?[] { c.Id, c.Status, c.EpochsDone, c.TrainLoss, c.ValLoss, c.TestLoss, c.Note }).ToList(),
+            ngram.Select(n => new object[] { n.Order, n.TestLoss }).ToList());
+    }
+}

@@ -1,0 +1,166 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using RnnSweep.Orchestrator.Api;
+using RnnSweep.Orchestrator.Sweeps;
+using RnnSweep.Shared.Data;
+using static RnnSweep.Orchestrator.Dashboard.Html;
+
+namespace RnnSweep.Orchestrator.Dashboard;
+
+/// <summary>
+/// <c>/sweeps/{id}</c>: the test, validation and train loss tables laid out as the paper's Table 1, colour-scaled,
+/// each cell with its status; the n-gram baseline and (for War and Peace) the paper's numbers beside.
+/// Rendered whole on the server in one pass over the loss table (two queries), so a 10,000-run sweep is one
+/// request; <c>sweep.js</c> then patches cells from <c>GET /api/sweeps/{id}/live</c>, which returns only the
+/// cells that can still change.
+/// </summary>
+public static class SweepPage
+{
+    public static async Task<IResult> RenderAsync(long id, RnnSweepDbContext db, CancellationToken ct)
+    {
+        var table = await LossTable.LoadAsync(db, id, ct);
+        if (table is null) return Results.NotFound();
+        var summary = (await SweepApi.Summaries(db, id, ct)).Single();
+        var ngram = await db.NGramBaselines.AsNoTracking().Where(n => n.SweepId == id).OrderBy(n => n.Order)
+            .Select(n => new NGramRow(n.Order, n.Smoothing, n.TestLoss)).ToListAsync(ct);
+        // The loss table carries the stop reason; a failed cell's tooltip shows its error.
+        var errors = await db.Runs.AsNoTracking().Where(r => r.SweepId == id && r.Error != null)
+            .Select(r => new { r.Id, r.Error }).ToDictionaryAsync(r => r.Id, r => r.Error!, ct);
+        return Page($"Sweep {table.Sweep}", Render(table, summary, ngram, DateTimeOffset.UtcNow, errors), "sweep.js");
+    }
+
+    public sealed record NGramRow(int Order, string Smoothing, double TestLoss);
+
+    public static string Render(LossTable table, SweepSummary summary, IReadOnlyList<NGramRow> ngram, DateTimeOffset now,
+        IReadOnlyDictionary<long, string>? errors = null)
+    {
+        var best = table.Best();
+        var cells = table.Rows.Sum(r => r.Cells.Count(c => c is not null));
+        var body = new StringBuilder(4096 + cells * 400);
+        body.Append($"<section id=\"sweep\" data-sweep=\"{table.SweepId}\" data-now=\"{now:O}\">")
+            .Append($"<h1>Sweep {table.SweepId}: {E(table.Sweep)}</h1>")
+            .Append($"<p>corpus <b>{E(table.Corpus)}</b> · queue <b>{E(summary.Queue)}</b> · submitted {summary.CreatedAt:yyyy-MM-dd HH:mm} UTC · {cells} cells · ")
+            .Append("<a href=\"/hangfire/jobs/enqueued\">its jobs in Hangfire</a> · ")
+            .Append($"<a href=\"/api/sweeps/{table.SweepId}/loss-table\">loss table as JSON</a></p>")
+            .Append($"<div class=\"status-line\"><span id=\"counts\">{SweepListPage.StatusCounts(summary.Runs)}</span> <span id=\"progress\">{SweepListPage.ProgressBar(summary.Runs)}</span></div>")
+            .Append("<p class=\"actions\"><button id=\"cancel\" data-url=\"/api/sweeps/").Append(table.SweepId).Append("/cancel\">Cancel queued and running cells</button> ")
+            .Append("<button id=\"resume\" data-url=\"/api/sweeps/").Append(table.SweepId).Append("/resume\">Resume unfinished cells</button> <span id=\"action-result\" role=\"status\"></span></p>");
+        if (best is not null) body.Append($"<p>Best cell: <a href=\"/runs/{best.RunId}\">run {best.RunId}</a>, test loss <b id=\"best-loss\">{Loss(best.TestLoss)}</b> (marked ★).</p>");
+
+        body.Append("<div class=\"side-by-side\"><div>");
+        AppendTable(body, table, "test", "Test loss", c => c.TestLoss, best, errors);
+        body.Append("</div><div>");
+        AppendNGram(body, ngram);
+        if (Dashboard.PaperTable1.AppliesTo(table.Corpus)) AppendPaper(body);
+        body.Append("</div></div>");
+        AppendTable(body, table, "val", "Validation loss", c => c.ValLoss, best, errors);
+        AppendTable(body, table, "train", "Train loss", c => c.TrainLoss, best, errors);
+        body.Append("<p class=\"legend\">Nats per character of each cell's best checkpoint (full passes, dropout off); greener is lower. ")
+            .Append("Rows: hidden size (the LSTM's when parameter counts are matched); columns: model × layers. Click a cell for its run.</p></section>");
+        return body.ToString();
+    }
+
+    private static void AppendTable(StringBuilder body, LossTable table, string key, string title, Func<LossCell, double?> pick, LossCell? best,
+        IReadOnlyDictionary<long, string>? errors)
+    {
+        var values = table.Rows.SelectMany(r => r.Cells).Where(c => c is not null).Select(c => pick(c!)).OfType<double>().Where(double.IsFinite).ToList();
+        var (min, max) = values.Count > 0 ? (values.Min(), values.Max()) : (0, 0);
+        body.Append($"<h2>{title}</h2><table class=\"loss\" data-loss=\"{key}\"><thead><tr><th rowspan=\"2\">size</th>");
+        foreach (var group in Groups(table.Columns)) body.Append($"<th colspan=\"{group.Count}\">{E(group.Model.ToUpperInvariant())}</th>");
+        body.Append("</tr><tr>");
+        foreach (var c in table.Columns) body.Append($"<th data-column=\"{E(c.Label)}\">{c.Layers} layer{(c.Layers == 1 ? "" : "s")}</th>");
+        body.Append("</tr></thead><tbody>");
+        foreach (var row in table.Rows)
+        {
+            body.Append("<tr><th>").Append(row.Size).Append("</th>");
+            foreach (var cell in row.Cells) AppendCell(body, cell, pick, min, max, cell is not null && cell == best, errors);
+            body.Append("</tr>");
+        }
+        body.Append("</tbody></table>");
+    }
+
+    private static void AppendCell(StringBuilder body, LossCell? cell, Func<LossCell, double?> pick, double min, double max, bool best,
+        IReadOnlyDictionary<long, string>? errors)
+    {
+        if (cell is null)
+        {
+            body.Append("<td class=\"empty\"></td>");
+            return;
+        }
+        var value = pick(cell);
+        body.Append("<td class=\"s-").Append(cell.Status).Append(best ? " best" : "").Append("\" data-run=\"").Append(cell.RunId)
+            .Append("\" data-status=\"").Append(cell.Status).Append('"');
+        if (value is { } v) body.Append(" data-v=\"").Append(Loss(v)).Append("\" style=\"background:").Append(Colour(v, min, max)).Append('"');
+        var title = cell.Status switch
+        {
+            "failed" or "diverged" => errors?.GetValueOrDefault(cell.RunId) ?? cell.StopReason ?? cell.Status,
+            "running" => $"running: epoch {CurrentEpoch(cell)} of {cell.MaxEpochs}",
+            _ => cell.StopReason ?? cell.Status,
+        };
+        body.Append(" title=\"").Append(E($"run {cell.RunId}, {cell.Hidden} hidden: {title}")).Append("\"><a href=\"/runs/").Append(cell.RunId).Append("\">")
+            .Append(CellText(cell, value)).Append(best ? " ★" : "").Append("</a>");
+        if (cell.Status == "running")
+        {
+            body.Append("<span class=\"bar\"><i style=\"width:").Append(Num(100.0 * cell.EpochsDone / Math.Max(1, cell.MaxEpochs), "0.#")).Append("%\"></i></span>");
+        }
+        body.Append("</td>");
+    }
+
+    private static string CellText(LossCell cell, double? value) => value is not null
+        ? Loss(value)
+        : cell.Status == "running" ? $"epoch {CurrentEpoch(cell)}/{cell.MaxEpochs}" : cell.Status;
+
+    /// <summary>The epoch being trained: one past those done, at most the last.</summary>
+    private static int CurrentEpoch(LossCell cell) => Math.Min(cell.EpochsDone + 1, cell.MaxEpochs);
+
+    /// <summary>Green for the lowest value of the table, red for the highest (sweep.js uses the same scale).</summary>
+    public static string Colour(double value, double min, double max)
+    {
+        var t = max > min ? (value - min) / (max - min) : 0;
+        return $"hsl({Num(120 * (1 - t), "0")},60%,82%)";
+    }
+
+    private static IEnumerable<(string Model, int Count)> Groups(IReadOnlyList<LossColumn> columns)
+    {
+        var i = 0;
+        while (i < columns.Count)
+        {
+            var j = i;
+            while (j < columns.Count && columns[j].Model == columns[i].Model) j++;
+            yield return (columns[i].Model, j - i);
+            i = j;
+        }
+    }
+
+    private static void AppendNGram(StringBuilder body, IReadOnlyList<NGramRow> ngram)
+    {
+        body.Append("<h2>n-gram baseline</h2><table class=\"list\" id=\"ngram\"><thead><tr><th>order</th><th>test loss</th></tr></thead><tbody>");
+        if (ngram.Count == 0) body.Append("<tr><td colspan=\"2\">not computed yet</td></tr>");
+        var bestOrder = ngram.MinBy(n => n.TestLoss);
+        foreach (var n in ngram)
+        {
+            body.Append($"<tr{(n == bestOrder ? " class=\"best\"" : "")}><td>{n.Order}</td><td title=\"{E(n.Smoothing)}\">{Loss(n.TestLoss)}</td></tr>");
+        }
+        body.Append("</tbody></table>");
+    }
+
+    private static void AppendPaper(StringBuilder body)
+    {
+        body.Append("<h2>The paper's Table 1</h2><p class=\"legend\">War and Peace test loss, Karpathy et al. 2015 (arXiv:1506.02078)</p>")
+            .Append("<table class=\"loss paper\"><thead><tr><th rowspan=\"2\">size</th>");
+        var columns = Dashboard.PaperTable1.WarAndPeace;
+        foreach (var model in columns.Select(c => c.Model).Distinct()) body.Append($"<th colspan=\"3\">{model.ToUpperInvariant()}</th>");
+        body.Append("</tr><tr>");
+        foreach (var c in columns) body.Append($"<th>{c.Layers}</th>");
+        body.Append("</tr></thead><tbody>");
+        var all = columns.SelectMany(c => c.TestLoss).ToList();
+        var (min, max) = (all.Min(), all.Max());
+        for (var row = 0; row < Dashboard.PaperTable1.Sizes.Count; row++)
+        {
+            body.Append($"<tr><th>{Dashboard.PaperTable1.Sizes[row]}</th>");
+            foreach (var c in columns) body.Append($"<td style=\"background:{Colour(c.TestLoss[row], min, max)}\">{Loss(c.TestLoss[row])}</td>");
+            body.Append("</tr>");
+        }
+        body.Append("</tbody></table>");
+    }
+}
