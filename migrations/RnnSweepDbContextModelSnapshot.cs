@@ -405,6 +405,10 @@ namespace RnnSweep.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("train_loss");
 
+                    b.Property<string>("TrainedBy")
+                        .HasColumnType("text")
+                        .HasColumnName("trained_by");
+
                     b.Property<double?>("ValLoss")
                         .HasColumnType("double precision")
                         .HasColumnName("val_loss");

@@ -24,7 +24,7 @@ public static class Html
         <title>{{E(title)}} - RnnSweep</title><link rel="stylesheet" href="/assets/dashboard.css"></head>
         <body><nav><a href="/">Sweeps</a><a href="/sweeps/new">Submit a sweep</a><a href="/hangfire">Jobs (Hangfire)</a><a href="/openapi/v1.json">API (OpenAPI)</a></nav>
         <main>{{body}}</main>
-        {{string.Concat(scripts.Select(s => $"<script src=\"/assets/{s}\"></script>"))}}
+        {{string.Concat(scripts.Prepend("common.js").Select(s => $"<script src=\"/assets/{s}\"></script>"))}}
         </body></html>
         """, "text/html; charset=utf-8");
 }

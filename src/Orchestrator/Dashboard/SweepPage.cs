@@ -37,7 +37,8 @@ public static class SweepPage
         var best = table.Best();
         var cells = table.Rows.Sum(r => r.Cells.Count(c => c is not null));
         var body = new StringBuilder(4096 + cells * 400);
-        body.Append($"<section id=\"sweep\" data-sweep=\"{table.SweepId}\" data-now=\"{now:O}\">")
+        var maxEpochs = table.Rows.SelectMany(r => r.Cells).FirstOrDefault(c => c is not null)?.MaxEpochs ?? 0;
+        body.Append($"<section id=\"sweep\" data-sweep=\"{table.SweepId}\" data-now=\"{now:O}\" data-max-epochs=\"{maxEpochs}\">")
             .Append($"<h1>Sweep {table.SweepId}: {E(table.Sweep)}</h1>")
             .Append($"<p>corpus <b>{E(table.Corpus)}</b> · queue <b>{E(summary.Queue)}</b> · submitted {summary.CreatedAt:yyyy-MM-dd HH:mm} UTC · {cells} cells · ")
             .Append("<a href=\"/hangfire/jobs/enqueued\">its jobs in Hangfire</a> · ")

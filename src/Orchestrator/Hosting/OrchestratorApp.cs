@@ -45,6 +45,9 @@ public static class OrchestratorApp
         app.MapCorpusApi();
         app.MapAnalysisApi();
         app.MapDashboardPages();
+        app.MapLiveApi();
+        app.MapOpenApi();
+        RunJobDisplayNameAttribute.UseDatabase(app.Services.GetRequiredService<JobStorage>(), connectionString);
         return app;
     }
 
@@ -70,6 +73,7 @@ public static class OrchestratorApp
         services.AddOptions<ReaperOptions>().BindConfiguration(ReaperOptions.Section);
         services.AddHostedService<StaleRunReaper>();
         services.AddProblemDetails();
+        services.AddOpenApi();
         services.AddOrchestratorHealthChecks();
         return services;
     }

@@ -28,6 +28,8 @@ public sealed class Run
     public string? LeaseOwner { get; set; }
     public DateTimeOffset? LeaseExpiresAt { get; set; }
     public string? JobId { get; set; }
+    /// <summary>The worker that last trained the run (its lease owner), kept after the lease is released.</summary>
+    public string? TrainedBy { get; set; }
 
     public int EpochsDone { get; set; }
     public int? BestEpoch { get; set; }

@@ -43,7 +43,7 @@ public sealed class RunStore(string connectionString) : IDisposable
     public async Task<int?> TryAcquireLeaseAsync(long runId, string owner, TimeSpan duration, CancellationToken ct)
     {
         await using var cmd = _db.CreateCommand("""
-            update runs set status = 'running', lease_owner = $2, lease_expires_at = now() + $3, attempt = attempt + 1,
+            update runs set status = 'running', lease_owner = $2, trained_by = $2, lease_expires_at = now() + $3, attempt = attempt + 1,
                             started_at = coalesce(started_at, now()), error = null
             where id = $1 and status in ('queued', 'running')
               and (lease_owner is null or lease_owner = $2 or lease_expires_at < now())

@@ -1,0 +1,108 @@
+using Microsoft.EntityFrameworkCore;
+using RnnSweep.Shared.Data;
+using ScottPlot;
+using SkiaSharp;
+
+namespace RnnSweep.Orchestrator.Dashboard;
+
+/// <summary>
+/// The dashboard's charts, drawn server-side by ScottPlot 5 (on SkiaSharp) as SVG or PNG:
+/// <c>/runs/{id}/curves.svg</c> and <c>/runs/{id}/saturation.svg|.png</c>.
+/// </summary>
+public static class Charts
+{
+    public const int CurveWidth = 720, CurveHeight = 360;
+    public const int PanelWidth = 320, PanelHeight = 340;
+
+    /// <summary>Gates in the order the paper shows them (LSTM input, forget, output; GRU reset, update).</summary>
+    private static readonly string[] GateOrder = ["input", "forget", "output", "reset", "update"];
+
+    public static void MapCharts(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/runs/{id:long}/curves.svg", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
+        {
+            if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return Results.NotFound();
+            var epochs = await db.EpochMetrics.AsNoTracking().Where(m => m.RunId == id).OrderBy(m => m.Epoch)
+                .Select(m => new { m.Epoch, m.TrainLoss, m.ValLoss }).ToListAsync(ct);
+            var svg = Curves(epochs.Select(e => (e.Epoch, e.TrainLoss, e.ValLoss)).ToList()).GetSvgXml(CurveWidth, CurveHeight);
+            return Svg(svg);
+        }).ExcludeFromDescription();
+
+        app.MapGet("/runs/{id:long}/saturation.{format:regex(^(svg|png)$)}", async (long id, string format, RnnSweepDbContext db, CancellationToken ct) =>
+        {
+            if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return Results.NotFound();
+            var points = await db.GateSaturation.AsNoTracking().Where(s => s.RunId == id)
+                .Select(s => new SaturationPoint(s.Layer, s.Gate, s.LeftFraction, s.RightFraction)).ToListAsync(ct);
+            var plot = Saturation(points);
+            var (width, height) = (PanelWidth * Math.Max(1, plot.Subplots.Count), PanelHeight);
+            return format == "png"
+                ? Results.File(plot.Render(width, height).GetImageBytes(ImageFormat.Png), "image/png")
+                : Svg(SvgOf(plot, width, height));
+        }).ExcludeFromDescription();
+    }
+
+    public sealed record SaturationPoint(int Layer, string Gate, double Left, double Right);
+
+    /// <summary>Train and validation loss per epoch.</summary>
+    public static Plot Curves(IReadOnlyList<(int Epoch, double Train, double Val)> epochs)
+    {
+        var plot = new Plot();
+        plot.Title(epochs.Count == 0 ? "No epoch finished yet" : "Learning curves");
+        plot.XLabel("epoch");
+        plot.YLabel("loss (nats per character)");
+        if (epochs.Count == 0) return plot;
+        double[] x = [.. epochs.Select(e => (double)e.Epoch)];
+        var train = plot.Add.Scatter(x, [.. epochs.Select(e => e.Train)]);
+        train.LegendText = "train";
+        var val = plot.Add.Scatter(x, [.. epochs.Select(e => e.Val)]);
+        val.LegendText = "validation";
+        plot.ShowLegend(Alignment.UpperRight);
+        return plot;
+    }
+
+    /// <summary>The paper's saturation scatter: one panel per gate, one point per unit coloured by layer, the anti-diagonal drawn.</summary>
+    public static Multiplot Saturation(IReadOnlyList<SaturationPoint> points)
+    {
+        var multiplot = new Multiplot();
+        var gates = points.Select(p => p.Gate).Distinct().OrderBy(g => Array.IndexOf(GateOrder, g) is var i and >= 0 ? i : 99).ThenBy(g => g).ToList();
+        var palette = new ScottPlot.Palettes.Category10();
+        if (gates.Count == 0)
+        {
+            multiplot.AddPlot().Title("No saturation measured yet");
+            return multiplot;
+        }
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        foreach (var gate in gates)
+        {
+            var plot = multiplot.AddPlot();
+            plot.Title($"{gate} gate");
+            plot.XLabel("fraction right-saturated (> 0.9)");
+            plot.YLabel("fraction left-saturated (< 0.1)");
+            var diagonal = plot.Add.Line(0, 1, 1, 0);
+            diagonal.LineColor = Colors.Gray;
+            diagonal.LinePattern = LinePattern.Dashed;
+            foreach (var layer in points.Where(p => p.Gate == gate).GroupBy(p => p.Layer).OrderBy(g => g.Key))
+            {
+                var scatter = plot.Add.ScatterPoints(layer.Select(p => p.Right).ToArray(), layer.Select(p => p.Left).ToArray());
+                scatter.Color = palette.GetColor(layer.Key).WithAlpha(0.7);
+                scatter.MarkerSize = 5;
+                scatter.LegendText = $"layer {layer.Key}";
+            }
+            plot.Axes.SetLimits(-0.02, 1.02, -0.02, 1.02);
+            plot.ShowLegend(Alignment.UpperRight);
+        }
+        return multiplot;
+    }
+
+    public static string SvgOf(Multiplot multiplot, int width, int height)
+    {
+        using var stream = new MemoryStream();
+        using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, width, height), stream))
+        {
+            multiplot.Render(canvas, new PixelRect(0, width, height, 0));
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static IResult Svg(string svg) => Results.Text(svg, "image/svg+xml; charset=utf-8");
+}

@@ -1,0 +1,63 @@
+using Microsoft.EntityFrameworkCore;
+using RnnSweep.Orchestrator.Tests.Faults;
+using RnnSweep.Orchestrator.Tests.Support;
+using RnnSweep.Shared.Domain;
+using Xunit.Abstractions;
+
+namespace RnnSweep.Orchestrator.Tests.Cluster;
+
+/// <summary>Queues route runs to the workers that listen on them; the device option is honoured or refused clearly.</summary>
+[Collection(DatabaseCollection.Name)]
+public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task WorkersOnDifferentQueues_EachRunOnlyTheirQueuesCells()
+    {
+        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync());
+        await using var cpu = WorkerProcess.Start(host.ConnectionString, "cpu-worker", new Dictionary<string, string> { ["Worker__Queues__0"] = "cpu" });
+        await using var gpu = WorkerProcess.Start(host.ConnectionString, "gpu-worker",
+            new Dictionary<string, string> { ["Worker__Queues__0"] = "gpu", ["Worker__Device"] = "cpu" }); // a "gpu" queue served on CPU here
+        try
+        {
+            var onCpu = await FaultSweep.SubmitAsync(host, WithQueue(FaultSweep.Spec("on cpu", ["lstm", "gru"]), "cpu"));
+            var onGpu = await FaultSweep.SubmitAsync(host, WithQueue(FaultSweep.Spec("on gpu", ["lstm", "gru"]), "gpu"));
+            var cpuRuns = await SweepWaiter.UntilFinishedAsync(host.Db, onCpu, TimeSpan.FromMinutes(3), () => cpu.Output + gpu.Output);
+            var gpuRuns = await SweepWaiter.UntilFinishedAsync(host.Db, onGpu, TimeSpan.FromMinutes(3), () => cpu.Output + gpu.Output);
+
+            Assert.All(cpuRuns.Concat(gpuRuns), r => Assert.Equal(RunStatus.Succeeded, r.Status));
+            Assert.All(cpuRuns, r => Assert.StartsWith("cpu-worker/", r.TrainedBy));
+            Assert.All(gpuRuns, r => Assert.StartsWith("gpu-worker/", r.TrainedBy));
+        }
+        finally
+        {
+            cpu.WriteTo(output);
+            gpu.WriteTo(output);
+        }
+    }
+
+    [Fact]
+    public async Task WorkerAskedForCuda_OnAMachineWithoutIt_ExitsNamingTheMissingPackageOrDevice()
+    {
+        await using var worker = WorkerProcess.Start(await postgres.CreateDatabaseAsync(), "cuda-worker", new Dictionary<string, string> { ["Worker__Device"] = "cuda" });
+        Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the worker kept running without CUDA");
+        Assert.NotEqual(0, worker.ExitCode);
+        Assert.Contains("CUDA is not available", worker.Output);
+        Assert.Contains("TorchSharp-cuda-linux", worker.Output);
+    }
+
+    [Fact]
+    public async Task WorkerWithAnUnknownDevice_ExitsNamingTheSetting()
+    {
+        await using var worker = WorkerProcess.Start(await postgres.CreateDatabaseAsync(), "tpu-worker", new Dictionary<string, string> { ["Worker__Device"] = "tpu" });
+        Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.NotEqual(0, worker.ExitCode);
+        Assert.Contains("Worker:Device must be cpu, cuda, cuda:N or auto, not 'tpu'", worker.Output);
+    }
+
+    private static object WithQueue(object spec, string queue)
+    {
+        var json = System.Text.Json.JsonSerializer.SerializeToNode(spec)!.AsObject();
+        json["queue"] = queue;
+        return json;
+    }
+}
