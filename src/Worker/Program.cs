@@ -8,6 +8,7 @@ using RnnSweep.Worker.Jobs;
 using Serilog;
 
 if (WorkerHealth.IsProbe(args)) return WorkerHealth.Probe(args);
+if (args.FirstOrDefault() == "bench") return await RnnSweep.Worker.Bench.WorkerBench.RunAsync(args[1..]);
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddSerilog(config => Logging.Configure(config, "worker"));

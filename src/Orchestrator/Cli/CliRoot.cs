@@ -11,6 +11,16 @@ public static class CliRoot
             RnnSweep: train a grid of character-level LSTM/GRU/RNN models (Karpathy et al. 2015) as Hangfire jobs,
             with results in PostgreSQL. Start with 'rnnsweep sweep', which runs the 'quick' grid on tinyshakespeare
             end to end on this machine. The database is RNNSWEEP_CONNECTION, or a private local PostgreSQL.
+
+            A first session:
+              rnnsweep sweep --data-dir ../shared/data   train the quick grid here, print its table, serve the dashboard
+              rnnsweep submit --preset paper             enqueue the paper's grid for Workers anywhere
+              rnnsweep status --watch                    progress of every sweep
+              rnnsweep table 2 --loss val                a loss table laid out as the paper's Table 1
+              rnnsweep sample 17 --prime "The "          text from a run's best checkpoint
+              rnnsweep export 2 --what both --dir out    runs and epoch metrics as CSV
+              rnnsweep cancel 2 / rnnsweep resume 2      stop a sweep, continue it from its checkpoints
+            Run 'rnnsweep COMMAND --help' for a command's options.
             """);
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
@@ -18,6 +28,10 @@ public static class CliRoot
         root.Subcommands.Add(SubmitCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(TableCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(SampleCommand.Create());
+        root.Subcommands.Add(ControlCommands.Cancel());
+        root.Subcommands.Add(ControlCommands.Resume());
         return await root.Parse(args).InvokeAsync();
     }
 }

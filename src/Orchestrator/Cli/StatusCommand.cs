@@ -1,33 +1,90 @@
 using System.CommandLine;
+using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Api;
 using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Database;
 using RnnSweep.Shared.Domain;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace RnnSweep.Orchestrator.Cli;
 
-/// <summary><c>rnnsweep status</c>: every sweep with its runs by status.</summary>
+/// <summary><c>rnnsweep status</c>: every sweep with a progress bar and its runs by status; <c>--watch</c> keeps it live.</summary>
 public static class StatusCommand
 {
     public static Command Create()
     {
-        var command = new Command("status", "List sweeps with their runs by status");
+        var sweepId = new Argument<long?>("sweep-id") { Description = "Show only this sweep, with its running cells", Arity = ArgumentArity.ZeroOrOne };
+        var watch = new Option<bool>("--watch") { Description = "Redraw every 2 seconds until Ctrl+C" };
+        var command = new Command("status", """
+            List sweeps with a progress bar and their runs by status (queued, running, succeeded, failed, diverged, cancelled).
+            Examples:
+              rnnsweep status            every sweep
+              rnnsweep status 3 --watch  sweep 3 and its running cells, redrawn every 2 s
+            """) { sweepId, watch };
         command.SetAction(async (parse, ct) =>
         {
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: true, ct);
-            await using var db = DatabaseSettings.CreateContext(connection.ConnectionString);
-            var view = new Table();
-            foreach (var h in (string[])["id", "sweep", "corpus", "progress", .. RunStatus.All]) view.AddColumn(h);
-            foreach (var s in await SweepApi.Summaries(db, null, ct))
+            var console = Terminal.Create();
+            var id = parse.GetValue(sweepId);
+            if (!parse.GetValue(watch))
             {
-                var total = s.Runs.Values.Sum();
-                var done = s.Runs.Where(kv => RunStatus.IsFinal(kv.Key)).Sum(kv => kv.Value);
-                view.AddRow([s.Id.ToString(), Markup.Escape(s.Name), Markup.Escape(s.Corpus), $"{done}/{total}", .. RunStatus.All.Select(st => s.Runs[st].ToString())]);
+                console.Write(await RenderAsync(connection.ConnectionString, id, ct));
+                return 0;
             }
-            AnsiConsole.Write(view);
+            await console.Live(new Text("")).StartAsync(async live =>
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    live.UpdateTarget(await RenderAsync(connection.ConnectionString, id, ct));
+                    try { await Task.Delay(TimeSpan.FromSeconds(2), ct); } catch (OperationCanceledException) { break; }
+                }
+            });
             return 0;
         });
         return command;
+    }
+
+    public static async Task<IRenderable> RenderAsync(string connectionString, long? sweepId, CancellationToken ct)
+    {
+        await using var db = DatabaseSettings.CreateContext(connectionString);
+        var sweeps = await SweepApi.Summaries(db, sweepId, ct);
+        if (sweeps.Count == 0) return new Markup(sweepId is null ? "No sweeps yet: try [bold]rnnsweep submit --preset quick[/]" : $"No sweep {sweepId}.");
+        var view = new Table().AddColumns("id", "sweep", "corpus", "progress", "done");
+        foreach (var status in RunStatus.All) view.AddColumn(new TableColumn(status).RightAligned());
+        foreach (var s in sweeps)
+        {
+            var total = s.Runs.Values.Sum();
+            var done = s.Runs.Where(kv => RunStatus.IsFinal(kv.Key)).Sum(kv => kv.Value);
+            view.AddRow([new Text(s.Id.ToString()), new Text(s.Name), new Text(s.Corpus), Bar(s.Runs, total), new Text($"{done}/{total}"),
+                .. RunStatus.All.Select(st => new Text(s.Runs[st].ToString()))]);
+        }
+        if (sweepId is null) return view;
+        var running = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId && r.Status == RunStatus.Running).OrderBy(r => r.Id)
+            .Select(r => new { r.Id, r.Model, r.Layers, r.Hidden, r.EpochsDone, r.LeaseOwner }).ToListAsync(ct);
+        var rows = new Rows([view, .. running.Select(r => new Text($"  run {r.Id} {r.Model} {r.Layers}x{r.Hidden}: {r.EpochsDone} epochs done, on {r.LeaseOwner}"))]);
+        return rows;
+    }
+
+    /// <summary>A bar of 30 characters: succeeded, failed or diverged, cancelled, running; the rest queued.</summary>
+    private static IRenderable Bar(IReadOnlyDictionary<string, int> runs, int total)
+    {
+        const int width = 30;
+        if (total == 0) return new Text("");
+        var segments = new (string Status, char Glyph, string Colour)[]
+        {
+            (RunStatus.Succeeded, '█', "green"), (RunStatus.Failed, '█', "red"), (RunStatus.Diverged, '█', "red"),
+            (RunStatus.Cancelled, '▒', "grey"), (RunStatus.Running, '▓', "yellow"),
+        };
+        var markup = "";
+        var used = 0;
+        foreach (var (status, glyph, colour) in segments)
+        {
+            var n = (int)Math.Round((double)runs[status] * width / total);
+            n = Math.Min(n, width - used);
+            if (n > 0) markup += $"[{colour}]{new string(glyph, n)}[/]";
+            used += n;
+        }
+        return new Markup(markup + $"[grey]{new string('░', width - used)}[/]");
     }
 }

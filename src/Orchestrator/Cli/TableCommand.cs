@@ -12,7 +12,13 @@ public static class TableCommand
         var sweepId = CliOptions.SweepId();
         var loss = new Option<string>("--loss") { Description = "Which loss: test, val or train", DefaultValueFactory = _ => "test" };
         loss.AcceptOnlyFromAmong("test", "val", "train");
-        var command = new Command("table", "Print a sweep's loss table (rows hidden size, columns model x layers)") { sweepId, loss };
+        var command = new Command("table", """
+            Print a sweep's loss table as the paper's Table 1: rows hidden size, columns model x layers; the best cell in bold.
+            Cells that have no loss yet show their status (queued, running, failed, diverged, cancelled).
+            Examples:
+              rnnsweep table 3
+              rnnsweep table 3 --loss val
+            """) { sweepId, loss };
         command.SetAction((parse, ct) => CliOptions.Guard(async () =>
         {
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: true, ct);

@@ -7,8 +7,9 @@ namespace RnnSweep.Orchestrator.Cli;
 /// <summary>The loss table in the terminal, laid out as the paper's Table 1.</summary>
 public static class TableView
 {
-    public static void Print(LossTable table, string loss = "test")
+    public static void Print(LossTable table, string loss = "test", IAnsiConsole? console = null)
     {
+        console ??= Terminal.Create();
         Func<LossCell, double?> pick = loss switch
         {
             "train" => c => c.TrainLoss,
@@ -23,8 +24,8 @@ public static class TableView
         {
             view.AddRow([row.Size.ToString(CultureInfo.InvariantCulture), .. row.Cells.Select(c => Format(c, pick, c == best))]);
         }
-        AnsiConsole.Write(view);
-        if (best is not null) AnsiConsole.MarkupLine($"best: [bold]{best.TestLoss:0.000}[/] test loss (run {best.RunId})");
+        console.Write(view);
+        if (best is not null) console.MarkupLine($"best: [bold]{best.TestLoss:0.000}[/] test loss (run {best.RunId})");
     }
 
     public static string Format(LossCell? cell, Func<LossCell, double?> pick, bool best = false)

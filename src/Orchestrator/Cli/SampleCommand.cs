@@ -1,0 +1,85 @@
+using System.CommandLine;
+using Hangfire;
+using Hangfire.States;
+using Microsoft.EntityFrameworkCore;
+using RnnSweep.Orchestrator.Api;
+using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Jobs;
+
+namespace RnnSweep.Orchestrator.Cli;
+
+/// <summary>
+/// <c>rnnsweep sample</c>: text from a run's best checkpoint. The same path as <c>POST /api/runs/{id}/samples</c>:
+/// a <c>samples</c> row, an <see cref="ISampleJob"/> on the sweep's queue (a Worker has TorchSharp, the Orchestrator
+/// does not), then waiting for the Worker to fill the row in.
+/// </summary>
+public static class SampleCommand
+{
+    public static Command Create()
+    {
+        var runId = new Argument<long>("run-id") { Description = "The run (grid cell) to sample from; see the dashboard or 'rnnsweep export'" };
+        var method = new Option<string>("--method") { Description = "greedy (argmax), multinomial (temperature) or topk", DefaultValueFactory = _ => "multinomial" };
+        var temperature = new Option<double>("--temperature") { Description = "Lower is more conservative", DefaultValueFactory = _ => 1.0 };
+        var topK = new Option<int>("--top-k") { Description = "With --method topk: sample among the k likeliest characters", DefaultValueFactory = _ => 10 };
+        var prime = new Option<string>("--prime") { Description = "Priming text the model continues", DefaultValueFactory = _ => "" };
+        var seed = new Option<long>("--seed") { Description = "Random seed (same seed, same text)", DefaultValueFactory = _ => 42 };
+        var length = new Option<int>("--length") { Description = "Characters to generate", DefaultValueFactory = _ => 500 };
+        var wait = new Option<int>("--wait") { Description = "Seconds to wait for a Worker", DefaultValueFactory = _ => 120 };
+        var command = new Command("sample", """
+            Generate text from a run's best checkpoint (a Worker listening on the sweep's queue does the work).
+            Examples:
+              rnnsweep sample 17
+              rnnsweep sample 17 --method greedy --prime "The " --length 200
+              rnnsweep sample 17 --temperature 0.5 --seed 7
+            """) { runId, method, temperature, topK, prime, seed, length, wait };
+        command.SetAction((parse, ct) => CliOptions.Guard(async () =>
+        {
+            var request = new SampleRequest
+            {
+                Method = parse.GetValue(method)!, Temperature = parse.GetValue(temperature), TopK = parse.GetValue(topK),
+                PrimeText = parse.GetValue(prime)!, Seed = parse.GetValue(seed), Length = parse.GetValue(length),
+            };
+            if (request.Validate() is { Count: > 0 } errors) throw new ValidationException(errors.Select(e => e with { Field = "--" + e.Field }));
+            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: true, ct);
+            await using var app = Hosting.OrchestratorApp.Build([], connection.ConnectionString);
+            await using var scope = app.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>();
+            var sampleId = await RequestAsync(db, scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>(), parse.GetValue(runId), request, ct);
+            Console.Error.WriteLine($"sample {sampleId} enqueued; waiting for a Worker…");
+            var sample = await AnalysisApi.WaitForSampleAsync(db, sampleId, TimeSpan.FromSeconds(parse.GetValue(wait)), ct);
+            if (sample is null)
+            {
+                Console.Error.WriteLine($"no Worker answered in {parse.GetValue(wait)} s; the sample will appear at /api/samples/{sampleId} when one does");
+                return 1;
+            }
+            if (sample.Error is not null)
+            {
+                Console.Error.WriteLine($"error: {sample.Error}");
+                return 1;
+            }
+            Console.WriteLine(sample.PrimeText + sample.Text);
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Stores the request and enqueues its job: what <c>POST /api/runs/{id}/samples</c> does before it waits.</summary>
+    public static async Task<long> RequestAsync(RnnSweepDbContext db, IBackgroundJobClient jobs, long runId, SampleRequest request, CancellationToken ct)
+    {
+        var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.Id, r.Sweep!.Queue }).SingleOrDefaultAsync(ct)
+                  ?? throw new ValidationException("run-id", $"no run {runId}");
+        if (!await db.Checkpoints.AnyAsync(c => c.RunId == runId && c.Kind == Checkpoint.Best, ct))
+            throw new ValidationException("run-id", $"run {runId} has no best checkpoint yet");
+        var sample = new Sample
+        {
+            RunId = runId, Method = request.Method, Temperature = request.Temperature, TopK = request.TopK,
+            PrimeText = request.PrimeText, Seed = request.Seed, Length = request.Length, CreatedAt = DateTimeOffset.UtcNow,
+        };
+        db.Samples.Add(sample);
+        await db.SaveChangesAsync(ct);
+        var sampleId = sample.Id;
+        jobs.Create<ISampleJob>(job => job.SampleAsync(sampleId, CancellationToken.None), new EnqueuedState(run.Queue));
+        return sampleId;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using RnnSweep.Shared.Domain;
+using RnnSweep.Worker.Analysis;
+using RnnSweep.Worker.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RnnSweep.Worker.Bench;
+
+/// <summary>Gate extraction against the fused forward pass, and sampling speed of a 3x512 LSTM.</summary>
+public static class AnalysisBench
+{
+    public static void Run(BenchArgs a)
+    {
+        var threads = a.Int("threads", Environment.ProcessorCount);
+        var repeats = a.Int("repeats", 3);
+        var sampleLength = a.Int("sample-length", 2000);
+        torch.set_num_threads(threads);
+
+        foreach (var (layers, hidden) in new[] { (2, 128), (3, 512) })
+        {
+            var t = AnalysisBenchmarks.ExtractionRatio(ModelType.Lstm, layers, hidden, vocabularySize: 65, repeats: repeats);
+            new BenchFigure("3 analysis", $"LSTM {layers}x{hidden} gate extraction / fused", t.Ratio, "x slower", "", null,
+                $"AnalysisBenchmarks.ExtractionRatio: {t.Streams} streams x {t.Steps} steps, V=65, best of {repeats} after a warm-up, {threads} threads; " +
+                $"extraction {t.ExtractionCharsPerSecond:N0} chars/s, fused forward {t.FusedCharsPerSecond:N0} chars/s").Print();
+        }
+
+        var text = BenchText.Generate(100_000);
+        var vocabulary = Vocabulary.Build(text, "chars");
+        manual_seed(1);
+        using var model = new CharRnn(ModelType.Lstm, 3, 512, vocabulary.Size, oneHot: true, dropoutRate: 0);
+        model.eval();
+        var options = new SamplingOptions { Length = sampleLength, Method = SamplingMethod.Multinomial, Temperature = 1, PrimeText = "The ", Seed = 7 };
+        Sampler.Sample(model, vocabulary, options with { Length = 50 });                   // warm-up
+        var clock = Stopwatch.StartNew();
+        var sample = Sampler.Sample(model, vocabulary, options);
+        var rate = sample.Length / clock.Elapsed.TotalSeconds;
+        new BenchFigure("3 analysis", "LSTM 3x512 sampling", rate, "chars/s", ">= 2,000", rate >= 2000,
+            $"Sampler.Sample, multinomial T=1, {sampleLength} chars one step at a time with the state carried, batch 1, {threads} threads, after a 50-char warm-up").Print();
+    }
+}

@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using RnnSweep.Shared.Domain;
+using RnnSweep.Worker.Jobs;
+using RnnSweep.Worker.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RnnSweep.Worker.Bench;
+
+/// <summary>
+/// Training-loop overhead and hardware use for one model: the Worker's full loop (Trainer.RunEpoch with its
+/// validation pass, SaveCheckpoint, RunStore.CommitEpochAsync against PostgreSQL under a real lease) against a bare
+/// forward / backward / step loop of the same model, batch and optimizer in the same process. The bare loop is
+/// timed before and after the full epochs and averaged, so contention that comes and goes affects both alike.
+/// Protocol: the seed reproduction's (batch 128, seq 70, Adam, 90/5/5 splits, carried state, one epoch = one
+/// pass over the train split), on a generated corpus sized so one epoch takes about --epoch-seconds.
+/// </summary>
+public static class LoopBench
+{
+    public static async Task RunAsync(BenchArgs a)
+    {
+        var layers = a.Int("layers", 1);
+        var hidden = a.Int("hidden", 64);
+        var threads = a.Int("threads", Environment.ProcessorCount);
+        var input = a.Get("input") ?? "onehot";
+        var epochSeconds = a.Int("epoch-seconds", 10);
+        var epochs = a.Int("epochs", 2);
+        var runId = a.Long("run", 0);
+        var connection = a.Get("connection");
+        var label = a.Get("label") ?? $"LSTM {layers}x{hidden}";
+        torch.set_num_threads(threads);
+
+        var hp = new Hyperparameters
+        {
+            BatchSize = a.Int("batch", 128), SeqLength = a.Int("seq", 70), Input = input, Optimizer = "adam", LearningRate = 2e-3,
+            TrainFraction = 0.9, ValFraction = 0.05, TestFraction = 0.05, MaxEpochs = 1000, Patience = 1000, CarryState = true,
+        };
+        var cell = new CellSpec(ModelType.Lstm, layers, hidden, hp);
+        var charsPerBatch = (long)hp.BatchSize * hp.SeqLength;
+
+        // Bare loop first: it also sizes the epoch.
+        var sample = BenchText.Generate(Math.Max(200_000, charsPerBatch * 2));
+        var vocabulary = Vocabulary.Build(sample, "chars");
+        var v = vocabulary.Size;
+        var flopsPerChar = ModelCost.FlopsPerChar(ModelType.Lstm, layers, hidden, v);
+        manual_seed(hp.Seed);
+        using var bare = Trainer.CreateModel(cell, v, CPU);
+        using var bareOptimizer = OptimizerFactory.Create(hp, bare.parameters());
+        var (x, y) = TextBatches.FromStreams(vocabulary.Encode(sample), hp.BatchSize, 0, hp.SeqLength, CPU);
+        BareLoop(bare, bareOptimizer, x, y, hp, 2);                                    // warm-up
+        var probe = BareLoop(bare, bareOptimizer, x, y, hp, 2);
+        var batches = (int)Math.Clamp(Math.Round(epochSeconds * probe / charsPerBatch), 2, 2000);
+        var bareBatches = (int)Math.Clamp(Math.Round(epochSeconds / 2.0 * probe / charsPerBatch), 2, 1000);
+        var bareBefore = BareLoop(bare, bareOptimizer, x, y, hp, bareBatches);
+
+        // The corpus: train split = exactly `batches` batches of every stream, 90/5/5 like the seed preset.
+        var trainChars = batches * charsPerBatch + hp.BatchSize;
+        var corpus = BenchText.Generate((long)Math.Ceiling(trainChars / hp.TrainFraction) + 16);
+        var corpusVocabulary = Vocabulary.Build(corpus, "chars");
+        if (corpusVocabulary.Size != v) throw new InvalidOperationException("the generated corpus changed its alphabet");
+        var splits = CorpusSplits.From(corpusVocabulary.Encode(corpus), v, hp);
+        var epochTrainChars = TextBatches.StreamLength(splits.Train, hp.BatchSize) * hp.BatchSize;
+
+        using var store = connection is null ? null : new RunStore(connection);
+        var owner = $"bench/{Guid.NewGuid():N}";
+        if (store is not null && await store.TryAcquireLeaseAsync(runId, owner, TimeSpan.FromHours(1), CancellationToken.None) is null)
+        {
+            throw new InvalidOperationException($"bench: could not take the lease of run {runId}");
+        }
+        try
+        {
+            var full = new List<double>();
+            double trainSeconds = 0, validationSeconds = 0, checkpointSeconds = 0, commitSeconds = 0, fullSeconds = 0;
+            manual_seed(hp.Seed);
+            var trainer = new Trainer(cell, splits, CPU);
+            try
+            {
+                for (var e = 0; e < epochs; e++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    var report = trainer.RunEpoch(CancellationToken.None);
+                    var afterEpoch = clock.Elapsed.TotalSeconds;
+                    var last = trainer.SaveCheckpoint();
+                    var afterSave = clock.Elapsed.TotalSeconds;
+                    if (store is not null)
+                    {
+                        var best = report.IsBest ? trainer.BestCheckpoint : null;
+                        if (!await store.CommitEpochAsync(runId, owner, trainer.ParameterCount, report, last, best, trainer.BestEpoch, CancellationToken.None))
+                        {
+                            throw new InvalidOperationException("bench: lease lost");
+                        }
+                    }
+                    var seconds = clock.Elapsed.TotalSeconds;
+                    full.Add(epochTrainChars / seconds);
+                    var train = epochTrainChars / report.CharsPerSecond;
+                    trainSeconds += train;
+                    validationSeconds += afterEpoch - train;
+                    checkpointSeconds += afterSave - afterEpoch;
+                    commitSeconds += seconds - afterSave;
+                    fullSeconds += seconds;
+                }
+                if (a.Has("checkpoints") && store is not null) await CheckpointFiguresAsync(cell, splits, trainer, store, runId, owner, label);
+            }
+            finally
+            {
+                trainer.Dispose();
+            }
+            var bareAfter = BareLoop(bare, bareOptimizer, x, y, hp, bareBatches);
+            var bareRate = (bareBefore + bareAfter) / 2;
+            var fullRate = epochTrainChars * epochs / fullSeconds;
+            var trainRate = epochTrainChars * epochs / trainSeconds;
+            var ratio = fullRate / bareRate;
+            var how = $"{epochs} epochs of {epochTrainChars:N0} train chars ({batches} batches {hp.BatchSize}x{hp.SeqLength}, {input}, {threads} threads, V={v}); " +
+                      $"bare {bareBatches} batches before and after: {bareBefore:N0} / {bareAfter:N0} chars/s; full epoch split: train loop {trainSeconds / fullSeconds:P0}, " +
+                      $"validation {validationSeconds / fullSeconds:P1}, SaveCheckpoint {checkpointSeconds / fullSeconds:P1}, CommitEpochAsync {commitSeconds / fullSeconds:P1}" +
+                      (store is null ? " (no database)" : "");
+            new BenchFigure("1 loop overhead", $"{label} full/bare", ratio, "ratio", ">= 0.95", ratio >= 0.95, how).Print();
+            new BenchFigure("1 loop overhead", $"{label} train loop only/bare", trainRate / bareRate, "ratio", "", null,
+                "Trainer's batch loop alone (data, forward, backward, clipping with gradient norm, step, loss.item per batch) without validation and checkpoints").Print();
+            new BenchFigure("1 loop overhead", $"{label} full loop", fullRate, "chars/s", "", null, $"bare {bareRate:N0} chars/s").Print();
+            var fullUse = fullRate * flopsPerChar / ModelCost.PeakFlops;
+            var bareUse = bareRate * flopsPerChar / ModelCost.PeakFlops;
+            var goal = layers == 3 && hidden == 512 ? ">= 0.8" : "";
+            new BenchFigure("2 hardware use", $"{label} full loop of peak", fullUse, "fraction", goal, goal.Length > 0 ? fullUse >= 0.8 : null,
+                $"{fullRate * flopsPerChar / 1e9:0.0} GFLOP/s = {fullRate:N0} chars/s x {flopsPerChar / 1e6:0.00} MFLOP/char (6 x forward MACs) over 333 GFLOP/s; bare loop {bareRate * flopsPerChar / 1e9:0.0} GFLOP/s ({bareUse:P1})").Print();
+
+            if (a.Has("memory"))
+            {
+                var peak = ProcessMemory.PeakResidentBytes() / 1e9;
+                new BenchFigure("7 memory", $"{label} training, peak resident", peak, "GB", "< 1.5", peak < 1.5,
+                    "VmHWM of the bench's Worker process after the epochs above (it also holds the bare loop's model and Adam state, so the Worker alone needs less)").Print();
+            }
+        }
+        finally
+        {
+            if (store is not null) await store.ReleaseLeaseAsync(runId, owner, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Save and load of the trained model's checkpoint with Adam state, as TrainRunJob does them.</summary>
+    private static async Task CheckpointFiguresAsync(CellSpec cell, CorpusSplits splits, Trainer trainer, RunStore store, long runId, string owner, string label)
+    {
+        var save = Stopwatch.StartNew();
+        var checkpoint = trainer.SaveCheckpoint();
+        var serialize = save.Elapsed.TotalSeconds;
+        var report = new EpochReport(checkpoint.Epoch, 1, 1, 0, 1e-3, 1, 1, 1, IsBest: false);
+        var write = Stopwatch.StartNew();
+        if (!await store.CommitEpochAsync(runId, owner, trainer.ParameterCount, report, checkpoint, null, trainer.BestEpoch, CancellationToken.None))
+        {
+            throw new InvalidOperationException("bench: lease lost");
+        }
+        var written = write.Elapsed.TotalSeconds;
+        var bytes = checkpoint.ModelState.Length + checkpoint.OptimizerState.Length;
+
+        var load = Stopwatch.StartNew();
+        var loaded = await store.LoadCheckpointAsync(runId, "latest", CancellationToken.None) ?? throw new InvalidOperationException("checkpoint not found");
+        var read = load.Elapsed.TotalSeconds;
+        using (new Trainer(cell, splits, CPU, loaded)) { }
+        var restore = load.Elapsed.TotalSeconds - read;
+
+        new BenchFigure("6 checkpoints", $"{label} save", serialize + written, "s", "< 2", serialize + written < 2,
+            $"SaveCheckpoint {serialize:0.000} s + CommitEpochAsync (upsert of the latest checkpoint and metrics) {written:0.000} s").Print();
+        new BenchFigure("6 checkpoints", $"{label} load", read + restore, "s", "< 2", read + restore < 2,
+            $"LoadCheckpointAsync {read:0.000} s + new Trainer(..., checkpoint) (build model, load weights, Adam state, RNG) {restore:0.000} s").Print();
+        new BenchFigure("6 checkpoints", $"{label} size", bytes / 1e6, "MB", "", null,
+            $"model {checkpoint.ModelState.Length / 1e6:0.0} MB + Adam state {checkpoint.OptimizerState.Length / 1e6:0.0} MB (float32), stored as bytea").Print();
+    }
+
+    /// <returns>Characters per second of <paramref name="batches"/> forward / backward / step iterations.</returns>
+    internal static double BareLoop(CharRnn model, optim.Optimizer optimizer, Tensor x, Tensor y, Hyperparameters hp, int batches)
+    {
+        model.train();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < batches; i++)
+        {
+            using var scope = NewDisposeScope();
+            using var state = model.ZeroState(hp.BatchSize, CPU);
+            var (logits, _) = model.Forward(x, state);                                 // (B, T, V)
+            var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1));
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+        }
+        return (double)batches * hp.BatchSize * hp.SeqLength / clock.Elapsed.TotalSeconds;
+    }
+}

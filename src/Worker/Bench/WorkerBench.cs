@@ -1,0 +1,25 @@
+namespace RnnSweep.Worker.Bench;
+
+/// <summary>
+/// <c>RnnSweep.Worker bench PART [--option value ...]</c>: the TorchSharp half of <c>rnnsweep bench</c>, which starts
+/// this process once per part and reads the <see cref="BenchFigure"/> lines it prints. Parts: <c>loop</c> (one
+/// model's training-loop overhead and FLOP/s; with --checkpoints and --memory), <c>analysis</c> (gate extraction
+/// and sampling), <c>corpus</c> (memory on a large generated corpus).
+/// </summary>
+public static class WorkerBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var part = args.FirstOrDefault();
+        var options = new BenchArgs(args.Skip(1).ToArray());
+        switch (part)
+        {
+            case "loop": await LoopBench.RunAsync(options); return 0;
+            case "analysis": AnalysisBench.Run(options); return 0;
+            case "corpus": CorpusBench.Run(options); return 0;
+            default:
+                Console.Error.WriteLine("usage: RnnSweep.Worker bench loop|analysis|corpus [--option value ...] (run by 'rnnsweep bench')");
+                return 2;
+        }
+    }
+}
