@@ -1,0 +1,27 @@
+namespace RnnSweep.Orchestrator.Bench;
+
+/// <summary>Collects the figures as they come and prints the table at the end.</summary>
+public sealed class BenchReport
+{
+    private readonly List<BenchRow> _rows = [];
+
+    public IReadOnlyList<BenchRow> Rows => _rows;
+
+    public void Add(BenchRow row)
+    {
+        _rows.Add(row);
+        Console.WriteLine($"  {row.Section} | {row.Item}: {row.FormattedValue}{(row.Goal.Length > 0 ? $" (goal {row.Goal})" : "")}");
+    }
+
+    public void Print(TextWriter output)
+    {
+        output.WriteLine();
+        output.WriteLine("| section | figure | value | goal | met | how it was measured |");
+        output.WriteLine("|---|---|---|---|---|---|");
+        foreach (var r in _rows)
+        {
+            var met = r.Met switch { true => "yes", false => "**no**", null => "" };
+            output.WriteLine($"| {r.Section} | {r.Item} | {r.FormattedValue} | {r.Goal} | {met} | {r.How.Replace("|", "/")} |");
+        }
+    }
+}

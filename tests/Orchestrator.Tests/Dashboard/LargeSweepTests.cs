@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using RnnSweep.Orchestrator.Tests.Support;
+using Xunit.Abstractions;
+
+namespace RnnSweep.Orchestrator.Tests.Dashboard;
+
+/// <summary>The dashboard stays usable at ten thousand runs: one server-rendered page, one loss-table request, one small live poll.</summary>
+[Collection(DatabaseCollection.Name)]
+public sealed class LargeSweepTests(PostgresFixture postgres, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task SweepPageAndLossTable_RenderInBoundedTime_WhenTheSweepHasTenThousandRuns()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
+        // 3 models x 3 layer counts x 1112 hidden sizes = 10,008 runs.
+        var hidden = Enumerable.Range(1, 1112).ToArray();
+        var sweepId = await SyntheticSweep.CreateAsync(connection, "ten-thousand", "generated", ["lstm", "gru", "rnn"], [1, 2, 3], hidden);
+
+        await orchestrator.Http.GetAsync($"/sweeps/{sweepId}"); // warm-up: JIT and EF query compilation are not the page's cost
+        var page = await Timed(() => orchestrator.Http.GetAsync($"/sweeps/{sweepId}"));
+        var table = await Timed(() => orchestrator.Http.GetAsync($"/api/sweeps/{sweepId}/loss-table"));
+        var live = await Timed(() => orchestrator.Http.GetAsync($"/api/sweeps/{sweepId}/live?since={Uri.EscapeDataString(DateTimeOffset.UtcNow.ToString("O"))}"));
+
+        var html = await page.Response.Content.ReadAsStringAsync();
+        var cells = JsonDocument.Parse(await table.Response.Content.ReadAsStringAsync()).RootElement.GetProperty("rows").EnumerateArray()
+            .Sum(r => r.GetProperty("cells").GetArrayLength());
+        var changing = JsonDocument.Parse(await live.Response.Content.ReadAsStringAsync()).RootElement.GetProperty("cells").GetArrayLength();
+        var report = $"10,008-run sweep: page {page.Elapsed.TotalMilliseconds:0} ms ({html.Length / 1024} KiB), " +
+                     $"loss-table API {table.Elapsed.TotalMilliseconds:0} ms, live poll {live.Elapsed.TotalMilliseconds:0} ms ({changing} changing cells)";
+        output.WriteLine(report);
+        await File.WriteAllTextAsync(Path.Combine(TestPaths.Artifacts("timings"), "large-sweep.txt"), report + "\n");
+
+        Assert.Equal(HttpStatusCode.OK, page.Response.StatusCode);
+        Assert.Equal(10_008, cells);
+        // Three loss tables, each with every run once.
+        Assert.Equal(3 * 10_008, CountOccurrences(html, " data-run=\""));
+        // Only queued and running cells (and those that just finished) come back on a poll.
+        Assert.InRange(changing, 1, 10_008 / 4);
+        Assert.True(page.Elapsed < TimeSpan.FromSeconds(5), report);
+        Assert.True(table.Elapsed < TimeSpan.FromSeconds(5), report);
+        Assert.True(live.Elapsed < TimeSpan.FromSeconds(5), report);
+    }
+
+    private static async Task<(HttpResponseMessage Response, TimeSpan Elapsed)> Timed(Func<Task<HttpResponseMessage>> request)
+    {
+        var watch = Stopwatch.StartNew();
+        var response = await request();
+        await response.Content.LoadIntoBufferAsync();
+        return (response, watch.Elapsed);
+    }
+
+    private static int CountOccurrences(string text, string pattern)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(pattern, StringComparison.Ordinal); i >= 0; i = text.IndexOf(pattern, i + 1, StringComparison.Ordinal)) count++;
+        return count;
+    }
+}
