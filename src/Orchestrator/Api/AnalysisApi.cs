@@ -1,9 +1,6 @@
 using Hangfire;
-using Hangfire.States;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Shared.Data;
-using RnnSweep.Shared.Domain;
-using RnnSweep.Shared.Jobs;
 
 namespace RnnSweep.Orchestrator.Api;
 
@@ -40,23 +37,10 @@ public static class AnalysisApi
         runs.MapPost("/samples", async (long id, HttpRequest http, RnnSweepDbContext db, IBackgroundJobClient jobs, CancellationToken ct) =>
         {
             var request = await ApiErrors.ReadJsonAsync<SampleRequest>(http, ct);
-            if (request.Validate() is { Count: > 0 } errors) throw new ValidationException(errors);
-            var run = await db.Runs.AsNoTracking().Where(r => r.Id == id).Select(r => new { r.Id, r.Sweep!.Queue }).SingleOrDefaultAsync(ct);
-            if (run is null) return NoRun(id);
-            if (!await db.Checkpoints.AnyAsync(c => c.RunId == id && c.Kind == Checkpoint.Best, ct))
-                throw new ValidationException("id", $"run {id} has no best checkpoint yet");
-            var sample = new Sample
-            {
-                RunId = id, Method = request.Method, Temperature = request.Temperature, TopK = request.TopK,
-                PrimeText = request.PrimeText, Seed = request.Seed, Length = request.Length, CreatedAt = DateTimeOffset.UtcNow,
-            };
-            db.Samples.Add(sample);
-            await db.SaveChangesAsync(ct);
-            var sampleId = sample.Id;
-            jobs.Create<ISampleJob>(job => job.SampleAsync(sampleId, CancellationToken.None), new EnqueuedState(run.Queue));
-
+            if (!await RunExists(db, id, ct)) return NoRun(id);
+            var sampleId = await SampleRequests.RequestAsync(db, jobs, id, request, "id", ct);
             var wait = double.TryParse(http.Query["wait"], out var seconds) ? TimeSpan.FromSeconds(Math.Clamp(seconds, 0, 300)) : DefaultSampleWait;
-            var done = await WaitForSampleAsync(db, sampleId, wait, ct);
+            var done = await SampleRequests.WaitAsync(db, sampleId, wait, ct);
             return done is null ? Results.Accepted($"/api/samples/{sampleId}", new { id = sampleId }) : Results.Created($"/api/samples/{sampleId}", done);
         }).AddEndpointFilter<ApiErrors>();
 
@@ -68,19 +52,6 @@ public static class AnalysisApi
                 ? Results.Ok(await db.NGramBaselines.AsNoTracking().Where(n => n.SweepId == id).OrderBy(n => n.Order)
                     .Select(n => new { n.Order, n.Smoothing, n.TestLoss }).ToListAsync(ct))
                 : ApiErrors.NotFound("id", $"no sweep {id}"));
-    }
-
-    /// <summary>Polls until a Worker has filled the sample in (or reported why not).</summary>
-    public static async Task<Sample?> WaitForSampleAsync(RnnSweepDbContext db, long sampleId, TimeSpan wait, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + wait;
-        while (true)
-        {
-            var sample = await db.Samples.AsNoTracking().SingleAsync(s => s.Id == sampleId, ct);
-            if (sample.FinishedAt is not null) return sample;
-            if (DateTime.UtcNow >= deadline) return null;
-            await Task.Delay(200, ct);
-        }
     }
 
     private static Task<bool> RunExists(RnnSweepDbContext db, long id, CancellationToken ct) => db.Runs.AnyAsync(r => r.Id == id, ct);

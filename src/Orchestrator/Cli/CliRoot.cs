@@ -28,6 +28,7 @@ public static class CliRoot
         root.Subcommands.Add(SubmitCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(TableCommand.Create());
+        root.Subcommands.Add(Bench.BenchCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(ControlCommands.Cancel());

@@ -45,9 +45,9 @@ public static class SampleCommand
             await using var app = Hosting.OrchestratorApp.Build([], connection.ConnectionString);
             await using var scope = app.Services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>();
-            var sampleId = await RequestAsync(db, scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>(), parse.GetValue(runId), request, ct);
+            var sampleId = await SampleRequests.RequestAsync(db, scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>(), parse.GetValue(runId), request, "run-id", ct);
             Console.Error.WriteLine($"sample {sampleId} enqueued; waiting for a Worker…");
-            var sample = await AnalysisApi.WaitForSampleAsync(db, sampleId, TimeSpan.FromSeconds(parse.GetValue(wait)), ct);
+            var sample = await SampleRequests.WaitAsync(db, sampleId, TimeSpan.FromSeconds(parse.GetValue(wait)), ct);
             if (sample is null)
             {
                 Console.Error.WriteLine($"no Worker answered in {parse.GetValue(wait)} s; the sample will appear at /api/samples/{sampleId} when one does");
@@ -62,24 +62,5 @@ public static class SampleCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>Stores the request and enqueues its job: what <c>POST /api/runs/{id}/samples</c> does before it waits.</summary>
-    public static async Task<long> RequestAsync(RnnSweepDbContext db, IBackgroundJobClient jobs, long runId, SampleRequest request, CancellationToken ct)
-    {
-        var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.Id, r.Sweep!.Queue }).SingleOrDefaultAsync(ct)
-                  ?? throw new ValidationException("run-id", $"no run {runId}");
-        if (!await db.Checkpoints.AnyAsync(c => c.RunId == runId && c.Kind == Checkpoint.Best, ct))
-            throw new ValidationException("run-id", $"run {runId} has no best checkpoint yet");
-        var sample = new Sample
-        {
-            RunId = runId, Method = request.Method, Temperature = request.Temperature, TopK = request.TopK,
-            PrimeText = request.PrimeText, Seed = request.Seed, Length = request.Length, CreatedAt = DateTimeOffset.UtcNow,
-        };
-        db.Samples.Add(sample);
-        await db.SaveChangesAsync(ct);
-        var sampleId = sample.Id;
-        jobs.Create<ISampleJob>(job => job.SampleAsync(sampleId, CancellationToken.None), new EnqueuedState(run.Queue));
-        return sampleId;
     }
 }

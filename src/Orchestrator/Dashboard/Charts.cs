@@ -63,24 +63,24 @@ public static class Charts
     /// <summary>The paper's saturation scatter: one panel per gate, one point per unit coloured by layer, the anti-diagonal drawn.</summary>
     public static Multiplot Saturation(IReadOnlyList<SaturationPoint> points)
     {
-        var multiplot = new Multiplot();
+        var multiplot = new Multiplot(); // starts with one (empty) plot: the first gate's panel
         var gates = points.Select(p => p.Gate).Distinct().OrderBy(g => Array.IndexOf(GateOrder, g) is var i and >= 0 ? i : 99).ThenBy(g => g).ToList();
         var palette = new ScottPlot.Palettes.Category10();
         if (gates.Count == 0)
         {
-            multiplot.AddPlot().Title("No saturation measured yet");
+            multiplot.GetPlot(0).Title("No saturation measured yet");
             return multiplot;
         }
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
         foreach (var gate in gates)
         {
-            var plot = multiplot.AddPlot();
+            var plot = gate == gates[0] ? multiplot.GetPlot(0) : multiplot.AddPlot();
             plot.Title($"{gate} gate");
             plot.XLabel("fraction right-saturated (> 0.9)");
             plot.YLabel("fraction left-saturated (< 0.1)");
             var diagonal = plot.Add.Line(0, 1, 1, 0);
             diagonal.LineColor = Colors.Gray;
-            diagonal.LinePattern = LinePattern.Dashed;
+            // Solid: Skia's SVG canvas cannot write dash path effects (it logs "Unsupported path effect").
             foreach (var layer in points.Where(p => p.Gate == gate).GroupBy(p => p.Layer).OrderBy(g => g.Key))
             {
                 var scatter = plot.Add.ScatterPoints(layer.Select(p => p.Right).ToArray(), layer.Select(p => p.Left).ToArray());

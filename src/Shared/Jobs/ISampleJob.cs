@@ -3,5 +3,6 @@ namespace RnnSweep.Shared.Jobs;
 /// <summary>Fills in a requested <c>samples</c> row from its run's best checkpoint (the Orchestrator has no TorchSharp).</summary>
 public interface ISampleJob
 {
+    [RunJobDisplayName(JobSubject.Sample, "sample")]
     Task SampleAsync(long sampleId, CancellationToken cancellationToken);
 }

@@ -7,5 +7,6 @@ namespace RnnSweep.Shared.Jobs;
 /// </summary>
 public interface ITrainRunJob
 {
+    [RunJobDisplayName]
     Task TrainAsync(long runId, CancellationToken cancellationToken);
 }

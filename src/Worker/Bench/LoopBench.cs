@@ -47,11 +47,21 @@ public static class LoopBench
         using var bare = Trainer.CreateModel(cell, v, CPU);
         using var bareOptimizer = OptimizerFactory.Create(hp, bare.parameters());
         var (x, y) = TextBatches.FromStreams(vocabulary.Encode(sample), hp.BatchSize, 0, hp.SeqLength, CPU);
-        BareLoop(bare, bareOptimizer, x, y, hp, 2);                                    // warm-up
-        var probe = BareLoop(bare, bareOptimizer, x, y, hp, 2);
-        var batches = (int)Math.Clamp(Math.Round(epochSeconds * probe / charsPerBatch), 2, 2000);
-        var bareBatches = (int)Math.Clamp(Math.Round(epochSeconds / 2.0 * probe / charsPerBatch), 2, 1000);
-        var bareBefore = BareLoop(bare, bareOptimizer, x, y, hp, bareBatches);
+        var memoryOnly = a.Has("memory-only");
+        var batches = a.Int("batches", 0);
+        var bareBatches = 0;
+        if (!memoryOnly)
+        {
+            BareLoop(bare, bareOptimizer, x, y, hp, 2);                                // warm-up
+            var probe = 2 * charsPerBatch / BareLoop(bare, bareOptimizer, x, y, hp, 2).Wall; // chars/s
+            if (batches == 0) batches = (int)Math.Clamp(Math.Round(epochSeconds * probe / charsPerBatch), 2, 2000);
+            bareBatches = Math.Max(2, batches / 2);
+        }
+        else
+        {
+            if (batches == 0) batches = 3;
+        }
+        var bareRuns = new List<(double Wall, double Cpu)>();
 
         // The corpus: train split = exactly `batches` batches of every stream, 90/5/5 like the seed preset.
         var trainChars = batches * charsPerBatch + hp.BatchSize;
@@ -70,13 +80,16 @@ public static class LoopBench
         try
         {
             var full = new List<double>();
-            double trainSeconds = 0, validationSeconds = 0, checkpointSeconds = 0, commitSeconds = 0, fullSeconds = 0;
+            double trainSeconds = 0, validationSeconds = 0, checkpointSeconds = 0, commitSeconds = 0, fullSeconds = 0, fullCpuSeconds = 0;
             manual_seed(hp.Seed);
             var trainer = new Trainer(cell, splits, CPU);
             try
             {
                 for (var e = 0; e < epochs; e++)
                 {
+                    // Bare and full alternate (B F B F B), so contention that comes and goes hits both alike.
+                    if (!memoryOnly) bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches));
+                    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                     var clock = Stopwatch.StartNew();
                     var report = trainer.RunEpoch(CancellationToken.None);
                     var afterEpoch = clock.Elapsed.TotalSeconds;
@@ -98,6 +111,7 @@ public static class LoopBench
                     checkpointSeconds += afterSave - afterEpoch;
                     commitSeconds += seconds - afterSave;
                     fullSeconds += seconds;
+                    fullCpuSeconds += (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
                 }
                 if (a.Has("checkpoints") && store is not null) await CheckpointFiguresAsync(cell, splits, trainer, store, runId, owner, label);
             }
@@ -105,13 +119,24 @@ public static class LoopBench
             {
                 trainer.Dispose();
             }
-            var bareAfter = BareLoop(bare, bareOptimizer, x, y, hp, bareBatches);
-            var bareRate = (bareBefore + bareAfter) / 2;
+            if (memoryOnly)
+            {
+                var peakOnly = ProcessMemory.PeakResidentBytes() / 1e9;
+                new BenchFigure("7 memory", $"{label} training, peak resident", peakOnly, "GB", "< 1.5", peakOnly < 1.5,
+                    $"VmHWM of a Worker process that only trains: {epochs} epochs of {batches} batches {hp.BatchSize}x{hp.SeqLength} with validation, " +
+                    "SaveCheckpoint and CommitEpochAsync (latest and best checkpoints with Adam state) against PostgreSQL").Print();
+                return;
+            }
+            bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches));
+            var bareRate = bareRuns.Count * (double)bareBatches * charsPerBatch / bareRuns.Sum(r => r.Wall);
+            var bareCpuRate = bareRuns.Count * (double)bareBatches * charsPerBatch / bareRuns.Sum(r => r.Cpu);
             var fullRate = epochTrainChars * epochs / fullSeconds;
+            var fullCpuRate = epochTrainChars * epochs / fullCpuSeconds;
             var trainRate = epochTrainChars * epochs / trainSeconds;
             var ratio = fullRate / bareRate;
             var how = $"{epochs} epochs of {epochTrainChars:N0} train chars ({batches} batches {hp.BatchSize}x{hp.SeqLength}, {input}, {threads} threads, V={v}); " +
-                      $"bare {bareBatches} batches before and after: {bareBefore:N0} / {bareAfter:N0} chars/s; full epoch split: train loop {trainSeconds / fullSeconds:P0}, " +
+                      $"bare {bareBatches} batches before each epoch and after the last: {string.Join(" / ", bareRuns.Select(r => (bareBatches * charsPerBatch / r.Wall).ToString("N0")))} chars/s; " +
+                      $"by this process's CPU time instead of wall time (robust to other processes, excludes PostgreSQL's own work): {fullCpuRate / bareCpuRate:0.000}; full epoch split: train loop {trainSeconds / fullSeconds:P0}, " +
                       $"validation {validationSeconds / fullSeconds:P1}, SaveCheckpoint {checkpointSeconds / fullSeconds:P1}, CommitEpochAsync {commitSeconds / fullSeconds:P1}" +
                       (store is null ? " (no database)" : "");
             new BenchFigure("1 loop overhead", $"{label} full/bare", ratio, "ratio", ">= 0.95", ratio >= 0.95, how).Print();
@@ -124,12 +149,6 @@ public static class LoopBench
             new BenchFigure("2 hardware use", $"{label} full loop of peak", fullUse, "fraction", goal, goal.Length > 0 ? fullUse >= 0.8 : null,
                 $"{fullRate * flopsPerChar / 1e9:0.0} GFLOP/s = {fullRate:N0} chars/s x {flopsPerChar / 1e6:0.00} MFLOP/char (6 x forward MACs) over 333 GFLOP/s; bare loop {bareRate * flopsPerChar / 1e9:0.0} GFLOP/s ({bareUse:P1})").Print();
 
-            if (a.Has("memory"))
-            {
-                var peak = ProcessMemory.PeakResidentBytes() / 1e9;
-                new BenchFigure("7 memory", $"{label} training, peak resident", peak, "GB", "< 1.5", peak < 1.5,
-                    "VmHWM of the bench's Worker process after the epochs above (it also holds the bare loop's model and Adam state, so the Worker alone needs less)").Print();
-            }
         }
         finally
         {
@@ -166,10 +185,11 @@ public static class LoopBench
             $"model {checkpoint.ModelState.Length / 1e6:0.0} MB + Adam state {checkpoint.OptimizerState.Length / 1e6:0.0} MB (float32), stored as bytea").Print();
     }
 
-    /// <returns>Characters per second of <paramref name="batches"/> forward / backward / step iterations.</returns>
-    internal static double BareLoop(CharRnn model, optim.Optimizer optimizer, Tensor x, Tensor y, Hyperparameters hp, int batches)
+    /// <returns>Wall and process CPU seconds of <paramref name="batches"/> forward / backward / step iterations.</returns>
+    internal static (double Wall, double Cpu) BareLoop(CharRnn model, optim.Optimizer optimizer, Tensor x, Tensor y, Hyperparameters hp, int batches)
     {
         model.train();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < batches; i++)
         {
@@ -181,6 +201,6 @@ public static class LoopBench
             loss.backward();
             optimizer.step();
         }
-        return (double)batches * hp.BatchSize * hp.SeqLength / clock.Elapsed.TotalSeconds;
+        return (clock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
     }
 }

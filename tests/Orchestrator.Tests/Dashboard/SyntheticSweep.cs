@@ -45,7 +45,7 @@ public static class SyntheticSweep
                    case when g.status = 'succeeded' then 1.2 + (g.n * 7919 % 1000) / 1000.0 end,
                    case when g.status = 'failed' then 'CUDA out of memory (synthetic)' end,
                    now(), case when g.status <> 'queued' then now() - interval '1 hour' end,
-                   case when g.status in ('succeeded', 'failed') then now() end
+                   case when g.status in ('succeeded', 'failed') then now() - interval '10 minutes' end
             from (
                 select m.model, l.layers, h.hidden, n,
                        case when n % 10 = 0 then 'running' when n % 17 = 0 then 'failed' when n % 13 = 0 then 'queued' else 'succeeded' end as status

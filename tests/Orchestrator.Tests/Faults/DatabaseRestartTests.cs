@@ -21,6 +21,7 @@ public sealed class DatabaseRestartTests(PostgresFixture postgres, ITestOutputHe
             await postgres.Server.StopServerAsync();
             await Task.Delay(TimeSpan.FromSeconds(4)); // the worker finishes an epoch or two with nowhere to write
             await postgres.Server.StartServerAsync();
+            Npgsql.NpgsqlConnection.ClearAllPools(); // this process's pools hold connections to the old server
 
             var runs = await SweepWaiter.UntilFinishedAsync(host.Db, sweep, TimeSpan.FromMinutes(3), () => worker.Output);
             Assert.All(runs, r => Assert.Equal(RunStatus.Succeeded, r.Status));

@@ -31,7 +31,8 @@ public sealed class PostgresFixture : IAsyncLifetime
     public async Task<string> CreateDatabaseAsync()
     {
         var name = $"t{Guid.NewGuid():N}"[..20];
-        await using var conn = new NpgsqlConnection(_adminConnection);
+        // Unpooled: a test may have restarted the server, and a pooled connection would be a dead one.
+        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_adminConnection) { Pooling = false }.ConnectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand($"create database {name}", conn);
         await cmd.ExecuteNonQueryAsync();

@@ -5,8 +5,6 @@ using Hangfire.Common;
 using Hangfire.Dashboard;
 using Npgsql;
 
-// Lives in the Orchestrator for now; it belongs in src/Shared/Jobs beside the job interfaces it decorates
-// (it depends only on Hangfire.Core and Npgsql), hence the namespace.
 namespace RnnSweep.Shared.Jobs;
 
 /// <summary>What a job's first argument identifies.</summary>

@@ -1,0 +1,47 @@
+using Hangfire;
+using Hangfire.States;
+using Microsoft.EntityFrameworkCore;
+using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Jobs;
+
+namespace RnnSweep.Orchestrator.Api;
+
+/// <summary>
+/// Sampling from a stored checkpoint, for the API and the CLI alike. The Orchestrator has no TorchSharp: it stores
+/// the request as a pending <c>samples</c> row, a Worker on the sweep's queue fills it in, and the caller waits.
+/// </summary>
+public static class SampleRequests
+{
+    public static async Task<long> RequestAsync(RnnSweepDbContext db, IBackgroundJobClient jobs, long runId, SampleRequest request, string runField, CancellationToken ct)
+    {
+        if (request.Validate() is { Count: > 0 } errors) throw new ValidationException(errors);
+        var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.Id, r.Sweep!.Queue }).SingleOrDefaultAsync(ct)
+                  ?? throw new ValidationException(runField, $"no run {runId}");
+        if (!await db.Checkpoints.AnyAsync(c => c.RunId == runId && c.Kind == Checkpoint.Best, ct))
+            throw new ValidationException(runField, $"run {runId} has no best checkpoint yet");
+        var sample = new Sample
+        {
+            RunId = runId, Method = request.Method, Temperature = request.Temperature, TopK = request.TopK,
+            PrimeText = request.PrimeText, Seed = request.Seed, Length = request.Length, CreatedAt = DateTimeOffset.UtcNow,
+        };
+        db.Samples.Add(sample);
+        await db.SaveChangesAsync(ct);
+        var sampleId = sample.Id;
+        jobs.Create<ISampleJob>(job => job.SampleAsync(sampleId, CancellationToken.None), new EnqueuedState(run.Queue));
+        return sampleId;
+    }
+
+    /// <summary>Polls until a Worker has filled the sample in (or said why not); null when the wait ran out.</summary>
+    public static async Task<Sample?> WaitAsync(RnnSweepDbContext db, long sampleId, TimeSpan wait, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + wait;
+        while (true)
+        {
+            var sample = await db.Samples.AsNoTracking().SingleAsync(s => s.Id == sampleId, ct);
+            if (sample.FinishedAt is not null) return sample;
+            if (DateTime.UtcNow >= deadline) return null;
+            await Task.Delay(200, ct);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using RnnSweep.Orchestrator.Cli;
+using RnnSweep.Orchestrator.Tests.Dashboard;
+using RnnSweep.Orchestrator.Tests.Support;
+using RnnSweep.Shared.Database;
+
+namespace RnnSweep.Orchestrator.Tests.Cli;
+
+/// <summary>The CLI, run in-process against a test database, says what the API says.</summary>
+[Collection(DatabaseCollection.Name)]
+public sealed partial class CliTests(PostgresFixture postgres)
+{
+    [Fact]
+    public async Task Table_PrintsTheSameLossesAsTheApi_ForAFinishedSweep()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
+        var sweepId = await SyntheticSweep.CreateAsync(connection, "cli-table", "generated", ["lstm", "gru", "rnn"], [1, 2], [64, 128, 256]);
+
+        var (exit, stdout) = await RunCliAsync(connection, "table", sweepId.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(0, exit);
+
+        var api = await orchestrator.Http.GetFromJsonAsync<JsonElement>($"/api/sweeps/{sweepId}/loss-table");
+        var columns = api.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("label").GetString()!).ToList();
+        var header = stdout.Split('\n').First(l => l.Contains("size", StringComparison.Ordinal));
+        Assert.Equal(columns, ColumnLabel().Matches(header).Select(m => m.Value).ToList());
+        foreach (var row in api.GetProperty("rows").EnumerateArray())
+        {
+            var size = row.GetProperty("size").GetInt32();
+            var expected = row.GetProperty("cells").EnumerateArray()
+                .Select(c => c.GetProperty("testLoss") is { ValueKind: JsonValueKind.Number } v ? v.GetDouble().ToString("0.000", CultureInfo.InvariantCulture) : c.GetProperty("status").GetString()!)
+                .ToList();
+            var line = stdout.Split('\n').Single(l => Regex.IsMatch(l, $@"^\W*{size}\W"));
+            var printed = Words().Matches(line).Select(m => m.Value).Skip(1).ToList();
+            Assert.Equal(expected, printed);
+        }
+        Assert.Contains("best:", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_WritesOneCsvRowPerRun_WithTheStoredTestLoss()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
+        var sweepId = await SyntheticSweep.CreateAsync(connection, "cli-export", "generated", ["lstm", "gru"], [1], [8, 16, 32]);
+
+        var (exit, stdout) = await RunCliAsync(connection, "export", sweepId.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(0, exit);
+        var lines = stdout.Trim().Split('\n');
+        var header = lines[0].Split(',');
+        Assert.Equal(6, lines.Length - 1);
+        await using var db = orchestrator.Db();
+        foreach (var line in lines.Skip(1))
+        {
+            var fields = line.Split(',');
+            var run = db.Runs.Single(r => r.Id == long.Parse(fields[0], CultureInfo.InvariantCulture));
+            var testLoss = fields[Array.IndexOf(header, "test_loss")];
+            Assert.Equal(run.TestLoss?.ToString("R", CultureInfo.InvariantCulture) ?? "", testLoss);
+            Assert.Equal(run.Status, fields[Array.IndexOf(header, "status")]);
+        }
+    }
+
+    [Fact]
+    public async Task Help_ListsEveryCommandWithAnExample()
+    {
+        var (exit, stdout) = await RunCliAsync(null, "--help");
+        Assert.Equal(0, exit);
+        foreach (var command in new[] { "sweep", "serve", "submit", "status", "table", "export", "sample", "cancel", "resume" })
+        {
+            Assert.Matches($@"(?m)^\s+{command}\b", stdout);
+        }
+        var (_, exportHelp) = await RunCliAsync(null, "export", "--help");
+        Assert.Contains("rnnsweep export 3 --what both --dir out", exportHelp, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs <c>rnnsweep ARGS</c> in this process with RNNSWEEP_CONNECTION set, capturing standard output.</summary>
+    private static async Task<(int Exit, string Stdout)> RunCliAsync(string? connection, params string[] args)
+    {
+        var previousOut = Console.Out;
+        var previousConnection = Environment.GetEnvironmentVariable(DatabaseSettings.EnvironmentVariable);
+        var captured = new StringWriter();
+        Console.SetOut(captured);
+        if (connection is not null) Environment.SetEnvironmentVariable(DatabaseSettings.EnvironmentVariable, connection);
+        try
+        {
+            var exit = await CliRoot.RunAsync(args);
+            return (exit, captured.ToString());
+        }
+        finally
+        {
+            Console.SetOut(previousOut);
+            Environment.SetEnvironmentVariable(DatabaseSettings.EnvironmentVariable, previousConnection);
+        }
+    }
+
+    [GeneratedRegex(@"(lstm|gru|rnn) \d+")]
+    private static partial Regex ColumnLabel();
+
+    /// <summary>Numbers and status words of a table row, without the box-drawing characters.</summary>
+    [GeneratedRegex(@"\d+\.\d{3}|\d+|queued|running|failed|diverged|cancelled|succeeded")]
+    private static partial Regex Words();
+}

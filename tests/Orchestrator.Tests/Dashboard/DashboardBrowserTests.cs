@@ -1,0 +1,124 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+using RnnSweep.Orchestrator.Tests.Support;
+using RnnSweep.Shared.Domain;
+using Xunit.Abstractions;
+
+namespace RnnSweep.Orchestrator.Tests.Dashboard;
+
+/// <summary>
+/// A person's path through the dashboard in Debian's Chromium: submit a small sweep from the form (uploading a
+/// generated corpus), watch its table fill in without a reload, open a run, see its learning curve and samples,
+/// and step through units in the cell visualiser. Screenshots go to $RNNSWEEP_HOME/test-artifacts/screenshots
+/// and docs/images (for the README).
+/// </summary>
+[Collection(DatabaseCollection.Name)]
+public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputHelper output)
+{
+    public const string Chromium = "/usr/bin/chromium";
+
+    [Fact]
+    public async Task Dashboard_ShowsASweepSubmittedFromTheForm_FillingInLiveAndMatchingTheDatabase()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install chromium");
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
+        await using var worker = WorkerProcess.Start(connection, "browser-worker");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium, Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        try
+        {
+            // 1. The form: a custom 2 x 1 x 2 grid on an uploaded corpus (the end-to-end test's tiny hyperparameters).
+            await page.GotoAsync($"{orchestrator.Address}/sweeps/new");
+            await page.FillAsync("input[name=name]", "browser");
+            await page.FillAsync("input[name=corpus]", "generated");
+            await page.SetInputFilesAsync("input[name=upload]", new FilePayload
+            {
+                Name = "generated.txt", MimeType = "text/plain", Buffer = System.Text.Encoding.UTF8.GetBytes(GeneratedText.Sentences(12_000)),
+            });
+            await page.CheckAsync("input[name=models][value=lstm]");
+            await page.CheckAsync("input[name=models][value=gru]");
+            await page.FillAsync("input[name=layers]", "1");
+            await page.FillAsync("input[name=hiddenSizes]", "8 16");
+            foreach (var (field, value) in new[] { ("maxEpochs", "3"), ("patience", "3"), ("seqLength", "16"), ("batchSize", "8"), ("learningRate", "0.01"), ("seed", "7") })
+            {
+                await page.FillAsync($"input[name='hyperparameters.{field}']", value);
+            }
+            await page.ClickAsync("button[type=submit]");
+            await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/sweeps/\d+$"));
+            var sweepId = long.Parse(page.Url.Split('/').Last(), CultureInfo.InvariantCulture);
+
+            // 2. The table fills in while we watch: no navigation happens (the marker survives).
+            await page.EvaluateAsync("window.__noReload = true");
+            Assert.Equal(4, await page.Locator("table[data-loss=test] td[data-run]").CountAsync());
+            await page.WaitForFunctionAsync(
+                "() => [...document.querySelectorAll('table[data-loss=test] td[data-run]')].every(td => td.dataset.status === 'succeeded' && td.dataset.v)",
+                null, new PageWaitForFunctionOptions { Timeout = 180_000, PollingInterval = 500 });
+            Assert.True(await page.EvaluateAsync<bool>("window.__noReload === true"), "the page reloaded instead of patching cells");
+
+            // 3. Every number on the page is the database's, formatted as the paper's three decimals; the best is marked.
+            await using (var db = orchestrator.Db())
+            {
+                var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId).ToListAsync();
+                foreach (var (table, pick) in new (string, Func<Shared.Data.Run, double?>)[] { ("test", r => r.TestLoss), ("val", r => r.ValLoss), ("train", r => r.TrainLoss) })
+                {
+                    foreach (var run in runs)
+                    {
+                        var cell = page.Locator($"table[data-loss={table}] td[data-run='{run.Id}']");
+                        Assert.Equal(pick(run)!.Value.ToString("0.000", CultureInfo.InvariantCulture), (await cell.InnerTextAsync()).Replace("★", "").Trim());
+                    }
+                }
+                var best = runs.MinBy(r => r.TestLoss)!;
+                Assert.Equal(best.Id.ToString(CultureInfo.InvariantCulture), await page.GetAttributeAsync("table[data-loss=test] td.best", "data-run"));
+            }
+            await SaveScreenshotAsync(page, "sweep.png");
+
+            // 4. A run: its learning curve (ScottPlot SVG), its samples, its Hangfire job link.
+            await SweepWaiter.UntilFinishedAsync(orchestrator.Db, sweepId, TimeSpan.FromMinutes(3), () => worker.Output, analyzed: true);
+            var runId = await page.GetAttributeAsync("table[data-loss=test] td.best", "data-run");
+            await page.ClickAsync($"table[data-loss=test] td[data-run='{runId}'] a");
+            await page.WaitForURLAsync($"**/runs/{runId}");
+            await page.WaitForFunctionAsync("() => { const i = document.getElementById('curves'); return i.complete && i.naturalWidth > 0; }");
+            var curve = await orchestrator.Http.GetStringAsync($"/runs/{runId}/curves.svg");
+            Assert.Contains("<svg", curve, StringComparison.Ordinal);
+            Assert.Equal(3, await page.Locator("#samples .sample pre:not(.pending)").CountAsync());
+            Assert.StartsWith("/hangfire/jobs/details/", await page.GetAttributeAsync("#job", "href"), StringComparison.Ordinal);
+
+            // 5. The cell visualiser: next unit changes the label and the characters' colours.
+            await page.WaitForSelectorAsync("#cells[data-ready=true]");
+            const string colours = "() => [...document.querySelectorAll('#cell-text span')].slice(0, 200).map(s => s.style.background).join('|')";
+            Assert.Equal("layer 0 unit 0", await page.InnerTextAsync("#unit-label"));
+            var before = await page.EvaluateAsync<string>(colours);
+            await page.ClickAsync("#next-unit");
+            Assert.Equal("layer 0 unit 1", await page.InnerTextAsync("#unit-label"));
+            Assert.NotEqual(before, await page.EvaluateAsync<string>(colours));
+            await page.ClickAsync("#units tr.pick >> nth=0");
+            var picked = page.Locator("#units tr.pick >> nth=0");
+            Assert.Equal($"layer {await picked.GetAttributeAsync("data-layer")} unit {await picked.GetAttributeAsync("data-unit")}", await page.InnerTextAsync("#unit-label"));
+            await SaveScreenshotAsync(page, "run.png");
+            Assert.Empty(errors);
+        }
+        finally
+        {
+            worker.WriteTo(output);
+        }
+    }
+
+    private async Task SaveScreenshotAsync(IPage page, string name)
+    {
+        var path = Path.Combine(TestPaths.Artifacts("screenshots"), name);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        var docs = Path.Combine(TestPaths.RepoRoot, "docs", "images");
+        Directory.CreateDirectory(docs);
+        File.Copy(path, Path.Combine(docs, name), overwrite: true);
+        output.WriteLine($"screenshot {path}");
+    }
+}

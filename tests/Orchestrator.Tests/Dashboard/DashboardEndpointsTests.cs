@@ -1,0 +1,69 @@
+using System.Net;
+using System.Text.Json;
+using Hangfire;
+using Hangfire.Common;
+using RnnSweep.Orchestrator.Tests.Support;
+using RnnSweep.Shared.Jobs;
+
+namespace RnnSweep.Orchestrator.Tests.Dashboard;
+
+/// <summary>The dashboard's pages, charts, OpenAPI document and Hangfire links over a sweep written straight to the tables.</summary>
+[Collection(DatabaseCollection.Name)]
+public sealed class DashboardEndpointsTests(PostgresFixture postgres)
+{
+    [Fact]
+    public async Task Pages_ChartsAndOpenApi_AreServed_ForAStoredSweep()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
+        var sweepId = await SyntheticSweep.CreateAsync(connection, "endpoints", "warandpeace-test", ["lstm", "rnn"], [1, 2], [64, 128, 256, 512, 1024]); // run 17 of 20 failed
+        await using var db = orchestrator.Db();
+        var run = db.Runs.Where(r => r.SweepId == sweepId).OrderBy(r => r.Id).First();
+
+        var sweepPage = await orchestrator.Http.GetStringAsync($"/sweeps/{sweepId}");
+        Assert.Contains("The paper's Table 1", sweepPage, StringComparison.Ordinal); // a War and Peace corpus shows the paper beside
+        Assert.Contains("1.449", sweepPage, StringComparison.Ordinal);
+        Assert.Contains("CUDA out of memory (synthetic)", sweepPage, StringComparison.Ordinal); // a failed cell's error is its title
+        Assert.Contains("endpoints", await orchestrator.Http.GetStringAsync("/"), StringComparison.Ordinal);
+        Assert.Contains("hyperparameters.maxEpochs", await orchestrator.Http.GetStringAsync("/sweeps/new"), StringComparison.Ordinal);
+        Assert.Contains($"Run {run.Id}", await orchestrator.Http.GetStringAsync($"/runs/{run.Id}"), StringComparison.Ordinal);
+
+        // Charts: ScottPlot SVG with its text, and the saturation plot as a PNG file.
+        var curves = await orchestrator.Http.GetStringAsync($"/runs/{run.Id}/curves.svg");
+        Assert.StartsWith("<?xml", curves, StringComparison.Ordinal);
+        var png = await orchestrator.Http.GetByteArrayAsync($"/runs/{run.Id}/saturation.png");
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+        Assert.Equal("text/javascript; charset=utf-8", (await orchestrator.Http.GetAsync("/assets/sweep.js")).Content.Headers.ContentType!.ToString());
+
+        // OpenAPI describes the API the dashboard uses.
+        var openApi = JsonDocument.Parse(await orchestrator.Http.GetStringAsync("/openapi/v1.json")).RootElement.GetProperty("paths");
+        foreach (var path in new[] { "/api/sweeps", "/api/sweeps/{id}/loss-table", "/api/sweeps/{id}/live", "/api/runs/{id}", "/api/runs/{id}/samples", "/api/corpora/{name}" })
+        {
+            Assert.True(openApi.TryGetProperty(path, out _), $"{path} is not in /openapi/v1.json");
+        }
+
+        // Hangfire links back to the results dashboard.
+        Assert.Contains("Results dashboard", await orchestrator.Http.GetStringAsync("/hangfire"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await orchestrator.Http.GetAsync("/runs/999999")).StatusCode);
+    }
+
+    [Fact]
+    public async Task JobDisplayName_NamesATrainingJobByItsCellAndSweep()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
+        var sweepId = await SyntheticSweep.CreateAsync(connection, "paper-wp", "generated", ["lstm"], [2], [128]);
+        await using var db = orchestrator.Db();
+        var run = db.Runs.Single(r => r.SweepId == sweepId);
+        var storage = orchestrator.Service<JobStorage>();
+
+        var train = Job.FromExpression<ITrainRunJob>(j => j.TrainAsync(run.Id, CancellationToken.None));
+        Assert.Equal("lstm 2x128 - sweep paper-wp", new RunJobDisplayNameAttribute().Name(storage, train));
+        var analyze = Job.FromExpression<IAnalyzeRunJob>(j => j.AnalyzeAsync(run.Id, CancellationToken.None));
+        Assert.Equal("analyze lstm 2x128 - sweep paper-wp", new RunJobDisplayNameAttribute(JobSubject.Run, "analyze").Name(storage, analyze));
+        var ngram = Job.FromExpression<INGramBaselineJob>(j => j.ComputeAsync(sweepId, CancellationToken.None));
+        Assert.Equal("n-gram baseline - sweep paper-wp", new RunJobDisplayNameAttribute(JobSubject.Sweep, "n-gram baseline").Name(storage, ngram));
+        var missing = Job.FromExpression<ITrainRunJob>(j => j.TrainAsync(424242, CancellationToken.None));
+        Assert.Equal("run 424242", new RunJobDisplayNameAttribute().Name(storage, missing));
+    }
+}
