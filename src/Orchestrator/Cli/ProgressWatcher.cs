@@ -7,7 +7,8 @@ namespace RnnSweep.Orchestrator.Cli;
 /// <summary>Prints a line whenever a sweep's progress changes, until every run has reached a final status.</summary>
 public static class ProgressWatcher
 {
-    public static async Task WaitAsync(IHost app, long sweepId, CancellationToken ct)
+    /// <param name="workersAlive">When given and false, no local Worker is left to finish the sweep: stop waiting.</param>
+    public static async Task WaitAsync(IHost app, long sweepId, CancellationToken ct, Func<bool>? workersAlive = null)
     {
         var last = "";
         while (true)
@@ -25,6 +26,10 @@ public static class ProgressWatcher
                 if (line != last) Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
                 last = line;
                 if (done == runs.Count) return;
+                if (workersAlive?.Invoke() == false)
+                {
+                    throw new InvalidOperationException("every local Worker process has exited (see its output above); the sweep is not finished");
+                }
             }
             await Task.Delay(TimeSpan.FromSeconds(2), ct);
         }

@@ -45,7 +45,7 @@ public static class SweepCommand
             processes.Start(workerCount, connection.ConnectionString, SpecResolver.Resolve(spec).Queue, threadCount);
 
             var sweepId = await LocalServer.SubmitAsync(app, spec, ct);
-            await ProgressWatcher.WaitAsync(app, sweepId, ct);
+            await ProgressWatcher.WaitAsync(app, sweepId, ct, () => processes.AnyAlive);
             await processes.DisposeAsync();
 
             var table = await LocalServer.LossTableAsync(app, sweepId, ct);

@@ -10,6 +10,8 @@ public sealed class WorkerProcesses : IAsyncDisposable
 
     private readonly List<Process> _processes = [];
 
+    public bool AnyAlive => _processes.Any(p => !p.HasExited);
+
     public static string FindWorkerDll()
     {
         if (Environment.GetEnvironmentVariable(WorkerDllVariable) is { Length: > 0 } explicitPath)
