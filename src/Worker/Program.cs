@@ -22,11 +22,13 @@ var connectionString = DatabaseSettings.FromEnvironment() ?? builder.Configurati
 
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout + TimeSpan.FromSeconds(5));
 builder.Services.AddSingleton(options);
-builder.Services.AddSingleton(_ => new RunStore(DatabaseSettings.WithApplicationName(connectionString, $"rnnsweep-worker {options.Name}")));
+// pg_stat_activity names each worker's connections.
+var workerConnection = DatabaseSettings.WithApplicationName(connectionString, $"rnnsweep-worker {options.Name}");
+builder.Services.AddSingleton(_ => new RunStore(workerConnection));
+builder.Services.AddSingleton(_ => new AnalysisStore(workerConnection));
 var device = TorchDevice.Select(options.Device, options.TorchThreads);
 builder.Services.AddSingleton(device);
 builder.Services.AddWorkerHealth(builder.Configuration, connectionString);
-builder.Services.AddSingleton(_ => new AnalysisStore(DatabaseSettings.WithApplicationName(connectionString, $"rnnsweep-worker {options.Name}")));
 builder.Services.AddTransient<ITrainRunJob, TrainRunJob>();
 builder.Services.AddTransient<IAnalyzeRunJob, AnalyzeRunJob>();
 builder.Services.AddTransient<ISampleJob, SampleJob>();
