@@ -28,16 +28,23 @@ public sealed class StaleRunReaper(IServiceScopeFactory scopes, IOptions<ReaperO
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.Interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        try
         {
-            try
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await ReapAsync(stoppingToken);
+                try
+                {
+                    await ReapAsync(stoppingToken);
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    log.LogWarning("Looking for stale runs failed: {Error}", e.Message); // the database may be restarting
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogWarning("Looking for stale runs failed: {Error}", e.Message); // the database may be restarting
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down
         }
     }
 
