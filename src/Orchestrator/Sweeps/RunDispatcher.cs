@@ -12,7 +12,9 @@ namespace RnnSweep.Orchestrator.Sweeps;
 public sealed class RunDispatcher(RnnSweepDbContext db, IBackgroundJobClient jobs, JobStorage storage, ILogger<RunDispatcher> log)
 {
     /// <summary>Runs whose jobs are created and enqueued in one storage transaction, then claimed in one statement.</summary>
-    public const int ChunkSize = 1000;
+    public const int ChunkSize = 500;
+    /// <summary>Chunks created at once, each on its own storage connection: job creation is round-trip bound.</summary>
+    public const int Parallelism = 4;
 
     public async Task<int> EnqueuePendingAsync(long sweepId, CancellationToken ct)
     {
@@ -20,10 +22,13 @@ public sealed class RunDispatcher(RnnSweepDbContext db, IBackgroundJobClient job
         var pending = await db.Runs.Where(r => r.SweepId == sweepId && r.Status == RunStatus.Queued && r.JobId == null)
             .OrderBy(r => r.Id).Select(r => r.Id).ToListAsync(ct);
         var enqueued = 0;
-        foreach (var runIds in pending.Chunk(ChunkSize))
+        var chunks = pending.Chunk(ChunkSize).ToList();
+        var created = new string[chunks.Count][];
+        await Parallel.ForEachAsync(Enumerable.Range(0, chunks.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
+            (i, _) => { created[i] = CreateEnqueuedJobs(chunks[i], queue); return ValueTask.CompletedTask; });
+        for (var c = 0; c < chunks.Count; c++)
         {
-            ct.ThrowIfCancellationRequested();
-            var jobIds = CreateEnqueuedJobs(runIds, queue);
+            var (runIds, jobIds) = (chunks[c], created[c]);
             // Only one dispatcher may attach a job; a loser deletes its duplicate (the lease would stop it anyway).
             var claimed = (await db.Database.SqlQuery<long>($"""
                 update runs r set job_id = v.job_id from unnest({runIds}, {jobIds}) as v(id, job_id)

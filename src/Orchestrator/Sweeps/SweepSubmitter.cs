@@ -34,6 +34,7 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
         var specJson = JsonSerializer.Serialize(sweep with { CorpusText = null }, SpecResolver.Json);
         var specHash = CorpusSource.Sha256(Encoding.UTF8.GetBytes(specJson + "\n" + sha));
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var strategy = db.Database.CreateExecutionStrategy();
         var result = await strategy.ExecuteAsync(async () =>
         {
@@ -83,13 +84,15 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
 
         if (result.Created)
         {
-            log.LogInformation("Sweep {SweepId} '{Sweep}' created with {Runs} runs on corpus {Corpus}",
-                result.Sweep.Id, result.Sweep.Name, result.Sweep.Runs.Count, sweep.Corpus);
+            log.LogInformation("Sweep {SweepId} '{Sweep}' created with {Runs} runs on corpus {Corpus} in {Milliseconds} ms",
+                result.Sweep.Id, result.Sweep.Name, result.Sweep.Runs.Count, sweep.Corpus, clock.ElapsedMilliseconds);
             var sweepId = result.Sweep.Id;
             jobs.Create<INGramBaselineJob>(job => job.ComputeAsync(sweepId, CancellationToken.None), new EnqueuedState(sweep.Queue));
         }
         // Also for an existing sweep: a crash between commit and enqueue left runs without a job.
-        await dispatcher.EnqueuePendingAsync(result.Sweep.Id, ct);
+        clock.Restart();
+        var enqueued = await dispatcher.EnqueuePendingAsync(result.Sweep.Id, ct);
+        if (enqueued > 0) log.LogInformation("{Count} jobs enqueued in {Milliseconds} ms", enqueued, clock.ElapsedMilliseconds);
         return result;
     }
 }
