@@ -25,18 +25,24 @@ public static class Sampler
 
         model.eval();
         using var noGrad = no_grad();
+        // why: the fused CPU modules repack their weights on every call, which at batch 1 and one step costs ~7 ms for
+        // a 3x512 LSTM (docs/benchmarks.md); the same equations as plain matrix products (checked against the fused
+        // module to 1e-5 by the gate tests) take a fraction of that.
+        using var cells = new GateExtractor(model);
+        var head = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var (headWeight, headBias) = (head["head.weight"], head["head.bias"]);   // (V, H), (V)
         var state = model.ZeroState(1, device);
         try
         {
             // The priming text in one forward pass; its last step's logits give the first new character.
             var logits = new double[vocabulary.Size];                             // zeros: uniform when there is no prime
-            if (prime.Length > 0) (logits, state) = Step(model, prime, state, device);
+            if (prime.Length > 0) (logits, state) = Step(cells, headWeight, headBias, prime, state, device);
 
             for (var i = 0; i < options.Length; i++)
             {
                 var next = Choose(logits, options, random);
                 generated.Add(next);
-                if (i + 1 < options.Length) (logits, state) = Step(model, [next], state, device);
+                if (i + 1 < options.Length) (logits, state) = Step(cells, headWeight, headBias, [next], state, device);
             }
         }
         finally
@@ -48,12 +54,14 @@ public static class Sampler
     }
 
     /// <summary>Feeds symbols (1, T) from <paramref name="state"/> (disposed), returns the last step's logits (V) and the new state.</summary>
-    private static (double[] Logits, RecurrentState State) Step(CharRnn model, long[] symbols, RecurrentState state, Device device)
+    private static (double[] Logits, RecurrentState State) Step(GateExtractor cells, Tensor headWeight, Tensor headBias, long[] symbols, RecurrentState state, Device device)
     {
         using var scope = NewDisposeScope();
         using var x = tensor(symbols, [1, symbols.Length], device: device);       // (1, T)
-        var (logits, next) = model.Forward(x, state);                           // (1, T, V)
-        var last = logits[0, symbols.Length - 1].to_type(ScalarType.Float64).cpu().data<double>().ToArray(); // (V)
+        using var trace = cells.Extract(x, state);
+        var h = trace.Output[0, symbols.Length - 1];                              // (H)
+        var last = addmv(headBias, headWeight, h, 1, 1).to_type(ScalarType.Float64).cpu().data<double>().ToArray(); // (V)
+        var next = new RecurrentState(trace.Final.H.clone(), trace.Final.C?.clone());
         state.Dispose();
         return (last, next.DetachToOuterScope());
     }
