@@ -67,7 +67,7 @@ public sealed class WorkerHealth(WorkerHealthOptions health, WorkerOptions worke
     public static void Write(string path, WorkerHeartbeat beat)
     {
         // Written beside and moved over the name, so a probe never reads half a file.
-        var temp = path + ".tmp";
+        var temp = $"{path}.{Environment.ProcessId}.tmp"; // per process: several local workers may share one health file
         System.IO.File.WriteAllText(temp, JsonSerializer.Serialize(beat));
         System.IO.File.Move(temp, path, overwrite: true);
     }
