@@ -1,3 +1,5 @@
+using Hangfire;
+
 namespace RnnSweep.Shared.Jobs;
 
 /// <summary>
@@ -7,6 +9,7 @@ namespace RnnSweep.Shared.Jobs;
 /// </summary>
 public interface ITrainRunJob
 {
+    [AutomaticRetry(Attempts = JobRetries.Attempts, DelaysInSeconds = [10, 30, 60, 120, 300])]
     [RunJobDisplayName]
     Task TrainAsync(long runId, CancellationToken cancellationToken);
 }
