@@ -1,5 +1,4 @@
 using Hangfire;
-using Hangfire.States;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
@@ -28,7 +27,7 @@ public static class SampleRequests
         db.Samples.Add(sample);
         await db.SaveChangesAsync(ct);
         var sampleId = sample.Id;
-        jobs.Create<ISampleJob>(job => job.SampleAsync(sampleId, CancellationToken.None), new EnqueuedState(run.Queue));
+        jobs.Enqueue<ISampleJob>(run.Queue, job => job.SampleAsync(sampleId, CancellationToken.None));
         return sampleId;
     }
 

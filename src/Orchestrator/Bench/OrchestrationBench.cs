@@ -53,7 +53,7 @@ public static class OrchestrationBench
         var latencies = new List<double>();
         for (var i = 0; i < pings + 2; i++)
         {
-            var id = jobs.Create<ISampleJob>(j => j.SampleAsync(-1, CancellationToken.None), new EnqueuedState(Queue));
+            var id = jobs.Enqueue<ISampleJob>(Queue, j => j.SampleAsync(-1, CancellationToken.None));
             var clock = Stopwatch.StartNew();
             while (true)
             {

@@ -60,7 +60,9 @@ public sealed class RunDispatcher(RnnSweepDbContext db, IBackgroundJobClient job
         for (var i = 0; i < runIds.Length; i++)
         {
             var runId = runIds[i];
-            var job = Job.FromExpression<ITrainRunJob>(j => j.TrainAsync(runId, CancellationToken.None));
+            // The queue is part of the job, not only of its first state: a retry or a requeue after a dead server goes
+            // back to this queue, not to "default" where no worker listens.
+            var job = Job.FromExpression<ITrainRunJob>(j => j.TrainAsync(runId, CancellationToken.None), queue);
             var id = connection.CreateExpiredJob(job, new Dictionary<string, string?>(), createdAt, TimeSpan.FromDays(30));
             created[i] = new BackgroundJob(id, job, createdAt);
         }

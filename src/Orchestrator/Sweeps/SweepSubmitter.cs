@@ -1,6 +1,5 @@
 using System.Text;
 using Hangfire;
-using Hangfire.States;
 using RnnSweep.Shared.Jobs;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -87,7 +86,7 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
             log.LogInformation("Sweep {SweepId} '{Sweep}' created with {Runs} runs on corpus {Corpus} in {Milliseconds} ms",
                 result.Sweep.Id, result.Sweep.Name, result.Sweep.Runs.Count, sweep.Corpus, clock.ElapsedMilliseconds);
             var sweepId = result.Sweep.Id;
-            jobs.Create<INGramBaselineJob>(job => job.ComputeAsync(sweepId, CancellationToken.None), new EnqueuedState(sweep.Queue));
+            jobs.Enqueue<INGramBaselineJob>(sweep.Queue, job => job.ComputeAsync(sweepId, CancellationToken.None));
         }
         // Also for an existing sweep: a crash between commit and enqueue left runs without a job.
         clock.Restart();

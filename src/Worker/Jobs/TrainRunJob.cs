@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Hangfire;
-using Hangfire.States;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
 using RnnSweep.Worker.Hosting;
@@ -52,7 +51,7 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
                 runId, outcome.Status, outcome.TrainLoss, outcome.ValLoss, outcome.TestLoss, outcome.StopReason ?? outcome.Error);
             if (outcome.TestLoss is not null)
             {
-                jobs.Create<IAnalyzeRunJob>(job => job.AnalyzeAsync(runId, CancellationToken.None), new EnqueuedState(run.Queue));
+                jobs.Enqueue<IAnalyzeRunJob>(run.Queue, job => job.AnalyzeAsync(runId, CancellationToken.None));
             }
         }
         catch (Exception e) when (e is LeaseLostException || (e is OperationCanceledException && lease.Lost.IsCancellationRequested))

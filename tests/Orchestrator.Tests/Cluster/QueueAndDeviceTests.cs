@@ -36,6 +36,20 @@ public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHel
     }
 
     [Fact]
+    public async Task RequeuedJob_GoesBackToItsSweepsQueue_NotToDefault()
+    {
+        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync());
+        var sweep = await FaultSweep.SubmitAsync(host, WithQueue(FaultSweep.Spec("requeued"), "gpu"));
+        await using var db = host.Db();
+        var jobId = (await db.Runs.SingleAsync(r => r.SweepId == sweep)).JobId!;
+        // What a retry after a failure, or the recovery of a dead server's job, does: enqueue it again without a queue.
+        Assert.True(host.Service<Hangfire.IBackgroundJobClient>().ChangeState(jobId, new Hangfire.States.EnqueuedState(), null));
+        var monitoring = Hangfire.JobStorage.Current.GetMonitoringApi();
+        Assert.Contains(monitoring.EnqueuedJobs("gpu", 0, 100), j => j.Key == jobId);
+        Assert.DoesNotContain(monitoring.EnqueuedJobs("default", 0, 100), j => j.Key == jobId);
+    }
+
+    [Fact]
     public async Task WorkerAskedForCuda_OnAMachineWithoutIt_ExitsNamingTheMissingPackageOrDevice()
     {
         await using var worker = WorkerProcess.Start(await postgres.CreateDatabaseAsync(), "cuda-worker", new Dictionary<string, string> { ["Worker__Device"] = "cuda" });

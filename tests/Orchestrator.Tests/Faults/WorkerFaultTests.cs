@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Hangfire;
-using Hangfire.States;
 using RnnSweep.Orchestrator.Tests.Support;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
@@ -93,7 +92,7 @@ public sealed class WorkerFaultTests(PostgresFixture postgres, ITestOutputHelper
             {
                 // Hangfire hands the same run out a second time, as after a duplicated enqueue or a false takeover.
                 var runId = db.Runs.Single(r => r.SweepId == sweep).Id;
-                host.Service<IBackgroundJobClient>().Create<ITrainRunJob>(job => job.TrainAsync(runId, CancellationToken.None), new EnqueuedState("cpu"));
+                host.Service<IBackgroundJobClient>().Enqueue<ITrainRunJob>("cpu", job => job.TrainAsync(runId, CancellationToken.None));
             }
             var run = (await SweepWaiter.UntilFinishedAsync(host.Db, sweep, TimeSpan.FromMinutes(2), () => a.Output + b.Output)).Single();
 
