@@ -18,6 +18,38 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
 {
     public const string Chromium = "/usr/bin/chromium";
 
+    /// <summary>Debian's Chromium, headless, with nothing that reaches out to the network (none is allowed here).</summary>
+    public static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = Chromium, Headless = true,
+        Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+
+    [Fact]
+    public async Task SubmitForm_ShowsEachErrorNextToItsField_AndStoresNothing()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await browser.NewPageAsync();
+        var before = await RowCounts.ReadAsync(connection);
+
+        await page.GotoAsync($"{orchestrator.Address}/sweeps/new");
+        await page.FillAsync("input[name=name]", "<b>bold</b>");
+        await page.FillAsync("input[name=corpus]", "no-such-corpus");
+        await page.CheckAsync("input[name=models][value=lstm]");
+        await page.FillAsync("input[name=layers]", "0");
+        await page.FillAsync("input[name=hiddenSizes]", "16");
+        await page.ClickAsync("button[type=submit]");
+
+        var layers = page.Locator(".form-error[data-field=layers]");
+        await Assertions.Expect(layers).ToContainTextAsync("between 1 and 8");
+        await Assertions.Expect(page.Locator(".form-error[data-field=name]")).Not.ToBeEmptyAsync();
+        Assert.Equal(before, await RowCounts.ReadAsync(connection));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(TestPaths.Artifacts("screenshots"), "submit-errors.png"), FullPage = true });
+    }
+
     [Fact]
     public async Task Dashboard_ShowsASweepSubmittedFromTheForm_FillingInLiveAndMatchingTheDatabase()
     {
@@ -26,11 +58,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
         await using var orchestrator = await OrchestratorHost.StartAsync(connection);
         await using var worker = WorkerProcess.Start(connection, "browser-worker");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium, Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        await using var browser = await LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
         var errors = new List<string>();
         page.PageError += (_, e) => errors.Add(e);
