@@ -1,0 +1,42 @@
+using RnnSweep.Shared.Database;
+using RnnSweep.Worker.Hosting;
+using RnnSweep.Worker.Training;
+
+namespace RnnSweep.Worker.Jobs;
+
+/// <summary>
+/// <c>RnnSweep.Worker evaluate RUN [RUN ...]</c>: the losses of runs' best checkpoints now, on full train, validation and
+/// test passes (dropout off), for runs still training: a long sweep's table before it ends. Writes nothing.
+/// </summary>
+public static class EvaluateCommand
+{
+    public const string Verb = "evaluate";
+
+    public static async Task<int> RunAsync(string[] args, ILogger log)
+    {
+        var connection = DatabaseSettings.FromEnvironment();
+        if (connection is null || args.Length == 0 || !args.All(a => long.TryParse(a, out _)))
+        {
+            Console.Error.WriteLine($"usage: {DatabaseSettings.EnvironmentVariable}=... RnnSweep.Worker {Verb} RUN-ID [RUN-ID ...]");
+            return 2;
+        }
+        using var store = new RunStore(connection);
+        var device = TorchDevice.Select("cpu", 0);
+        Console.WriteLine("run\tcell\tbest epoch\ttrain\tvalidation\ttest\ttest bits/char");
+        foreach (var runId in args.Select(long.Parse))
+        {
+            var run = await store.FindAsync(runId, CancellationToken.None);
+            var best = run is null ? null : await store.LoadCheckpointAsync(runId, "best", CancellationToken.None);
+            if (run is null || best is null)
+            {
+                Console.WriteLine($"{runId}\t-\tno best checkpoint");
+                continue;
+            }
+            var data = await RunData.LoadAsync(store, run, Path.Combine(Path.GetTempPath(), "rnnsweep-cache"), log, CancellationToken.None);
+            double Loss(RnnSweep.Shared.Domain.EncodedText split) => Evaluator.Loss(data.Cell, data.Vocabulary.Size, best, split, device.Device);
+            var test = Loss(data.Splits.Test);
+            Console.WriteLine($"{runId}\t{run.Model} {run.Layers}x{run.Hidden}\t{best.Epoch}\t{Loss(data.Splits.Train):0.000}\t{Loss(data.Splits.Validation):0.000}\t{test:0.000}\t{test / Math.Log(2):0.000}");
+        }
+        return 0;
+    }
+}
