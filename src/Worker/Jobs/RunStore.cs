@@ -90,10 +90,12 @@ public sealed class RunStore(string connectionString) : IDisposable
     /// <summary>
     /// Commits one finished epoch atomically: its metrics row, the latest (and maybe best) checkpoint, and the
     /// run's progress. Upserts, so an epoch trained again after a takeover replaces its row instead of adding one.
-    /// Returns false, writing nothing, when the lease is no longer ours.
+    /// Returns false, writing nothing, when the lease is no longer ours. When the epoch is the best so far, the best
+    /// checkpoint is copied from the latest inside the database: a 3x512 LSTM's checkpoint with Adam state is 65 MB,
+    /// and sending it twice made a tenth of a short epoch (docs/benchmarks.md).
     /// </summary>
     public async Task<bool> CommitEpochAsync(long runId, string owner, long parameterCount, EpochReport report,
-        CheckpointData latest, CheckpointData? best, int bestEpoch, CancellationToken ct)
+        CheckpointData latest, bool isBest, int bestEpoch, CancellationToken ct)
     {
         await using var conn = await _db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -118,7 +120,17 @@ public sealed class RunStore(string connectionString) : IDisposable
             await metric.ExecuteNonQueryAsync(ct);
         }
         await SaveCheckpointAsync(conn, tx, runId, "latest", latest, ct);
-        if (best is not null) await SaveCheckpointAsync(conn, tx, runId, "best", best, ct);
+        if (isBest)
+        {
+            await using var copy = new NpgsqlCommand("""
+                insert into checkpoints (run_id, kind, epoch, val_loss, model_state, optimizer_state, trainer_state, created_at)
+                select run_id, 'best', epoch, val_loss, model_state, optimizer_state, trainer_state, now() from checkpoints where run_id = $1 and kind = 'latest'
+                on conflict (run_id, kind) do update set epoch = excluded.epoch, val_loss = excluded.val_loss, model_state = excluded.model_state,
+                  optimizer_state = excluded.optimizer_state, trainer_state = excluded.trainer_state, created_at = excluded.created_at
+                """, conn, tx);
+            copy.Parameters.AddWithValue(runId);
+            await copy.ExecuteNonQueryAsync(ct);
+        }
         await using (var progress = new NpgsqlCommand("""
             update runs set epochs_done = $2, best_epoch = $3, parameter_count = $4, lease_expires_at = greatest(lease_expires_at, now())
             where id = $1

@@ -93,8 +93,7 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
                 var report = trainer.RunEpoch(ct);
                 if (trainer.Stop == TrainingStop.Diverged) break; // a diverged epoch is not kept
                 var checkpoint = trainer.SaveCheckpoint();
-                var best = report.IsBest ? trainer.BestCheckpoint : null;
-                var committed = await DbRetry.RunAsync(() => store.CommitEpochAsync(run.Id, owner, trainer.ParameterCount, report, checkpoint, best, trainer.BestEpoch, ct), log, ct);
+                var committed = await DbRetry.RunAsync(() => store.CommitEpochAsync(run.Id, owner, trainer.ParameterCount, report, checkpoint, report.IsBest, trainer.BestEpoch, ct), log, ct);
                 if (!committed) throw new LeaseLostException(run.Id);
                 log.LogInformation("Epoch {Epoch}: train {TrainLoss:0.0000} val {ValLoss:0.0000} lr {LearningRate:g3} {CharsPerSecond:0} chars/s{Best}",
                     report.Epoch, report.TrainLoss, report.ValLoss, report.LearningRate, report.CharsPerSecond, report.IsBest ? " (best)" : "");

@@ -15,7 +15,7 @@ public class TrainerLearningTests
         var hp = TestCorpus.SmallRun with { Input = input, MaxEpochs = 8 };
         var splits = TestCorpus.Splits(hp);
         var cell = new CellSpec(ModelType.Lstm, 1, 32, hp);
-        using var trainer = new Trainer(cell, splits, CPU);
+        using var trainer = new Trainer(cell, splits, CPU) { KeepBestCheckpoint = true };
 
         while (trainer.Stop == TrainingStop.None) trainer.RunEpoch(CancellationToken.None);
 
