@@ -146,15 +146,16 @@ public sealed partial class GateExtractor : IDisposable
         var names = new[] { Gate.Input, Gate.Forget, Gate.Candidate, Gate.Output, Gate.Cell, Gate.Hidden };
         var steps = names.ToDictionary(g => g, _ => new List<Tensor>());
         var whhT = w.WeightHh.t();
-        for (long t = 0; t < projected.shape[0]; t++)
+        // Few, large calls per step: at small hidden sizes the per-call cost, not the arithmetic, sets the speed.
+        // b_hh joins the input projection once; one sigmoid covers i, f and o (g's slice is recomputed with tanh).
+        var withBias = projected.add(w.BiasHh);                                   // (T, B, 4 H)
+        for (long t = 0; t < withBias.shape[0]; t++)
         {
-            var all = projected[t].add(addmm(w.BiasHh, h, whhT, beta: 1, alpha: 1));// (B, 4 H)
-            var chunks = all.chunk(4, 1);
-            var i = chunks[0].sigmoid();
-            var f = chunks[1].sigmoid();
-            var g = chunks[2].tanh();
-            var o = chunks[3].sigmoid();
-            c = f.mul(c).add(i.mul(g));
+            var all = addmm(withBias[t], h, whhT, beta: 1, alpha: 1);             // (B, 4 H)
+            var sig = all.sigmoid().chunk(4, 1);
+            var (i, f, o) = (sig[0], sig[1], sig[3]);
+            var g = all.chunk(4, 1)[2].tanh();
+            c = addcmul(f.mul(c), i, g, 1);                                       // f c + i g
             h = o.mul(c.tanh());
             steps[Gate.Input].Add(i); steps[Gate.Forget].Add(f); steps[Gate.Candidate].Add(g);
             steps[Gate.Output].Add(o); steps[Gate.Cell].Add(c); steps[Gate.Hidden].Add(h);
@@ -184,9 +185,10 @@ public sealed partial class GateExtractor : IDisposable
     {
         var hidden = new List<Tensor>();
         var whhT = w.WeightHh.t();
-        for (long t = 0; t < projected.shape[0]; t++)
+        var withBias = projected.add(w.BiasHh);                                   // (T, B, H)
+        for (long t = 0; t < withBias.shape[0]; t++)
         {
-            h = projected[t].add(addmm(w.BiasHh, h, whhT, beta: 1, alpha: 1)).tanh();
+            h = addmm(withBias[t], h, whhT, beta: 1, alpha: 1).tanh();
             hidden.Add(h);
         }
         return new Dictionary<Gate, Tensor> { [Gate.Hidden] = stack(hidden, 1) };
