@@ -26,6 +26,34 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
     });
 
     [Fact]
+    public async Task SweepPage_CancelAndResumeButtons_ChangeTheCellsInTheDatabaseAndOnThePage()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
+        var sweep = await Faults.FaultSweep.SubmitAsync(orchestrator, Faults.FaultSweep.Spec("buttons", ["lstm", "gru"])); // no Worker: cells stay queued
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync($"{orchestrator.Address}/sweeps/{sweep}");
+
+        await page.ClickAsync("#cancel");
+        await Assertions.Expect(page.Locator("#action-result")).ToHaveTextAsync("2 cells cancelled");
+        await Assertions.Expect(page.Locator("table[data-loss=test] td[data-status=cancelled]")).ToHaveCountAsync(2); // the live update, no reload
+        await using (var db = orchestrator.Db())
+        {
+            Assert.All(await db.Runs.Where(r => r.SweepId == sweep).ToListAsync(), r => Assert.Equal(RunStatus.Cancelled, r.Status));
+        }
+
+        await page.ClickAsync("#resume");
+        await Assertions.Expect(page.Locator("#action-result")).ToHaveTextAsync("2 cells enqueued again");
+        await Assertions.Expect(page.Locator("table[data-loss=test] td[data-status=queued]")).ToHaveCountAsync(2);
+        await using (var db = orchestrator.Db())
+        {
+            Assert.All(await db.Runs.Where(r => r.SweepId == sweep).ToListAsync(), r => Assert.Equal((RunStatus.Queued, true), (r.Status, r.JobId is not null)));
+        }
+    }
+
+    [Fact]
     public async Task SubmitForm_ShowsEachErrorNextToItsField_AndStoresNothing()
     {
         var connection = await postgres.CreateDatabaseAsync();
