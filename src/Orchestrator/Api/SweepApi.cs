@@ -20,7 +20,7 @@ public static class SweepApi
             var spec = await ApiErrors.ReadJsonAsync<SweepSpec>(request, ct);
             var key = request.Headers["Idempotency-Key"].FirstOrDefault();
             var result = await submitter.SubmitAsync(spec, key, ct);
-            var body = new { id = result.Sweep.Id, name = result.Sweep.Name, created = result.Created, runs = result.Sweep.Runs.Count };
+            var body = new { id = result.Sweep.Id, name = result.Sweep.Name, created = result.Created, runs = result.Runs };
             return result.Created ? Results.Created($"/api/sweeps/{result.Sweep.Id}", body) : Results.Ok(body);
         }).AddEndpointFilter<ApiErrors>();
 

@@ -26,7 +26,7 @@ public static class ScaleBench
         var seconds = clock.Elapsed.TotalSeconds;
         var goal = cells >= 10_000 ? "< 10" : "";
         report.Add(new BenchRow("5 scale", $"submit {cells:N0}-cell sweep", seconds, "s", goal, goal.Length > 0 ? seconds < 10 : null,
-            $"SweepSubmitter.SubmitAsync in-process: validate, store corpus, sweep and {result.Sweep.Runs.Count:N0} runs, create and enqueue {cells:N0} Hangfire jobs " +
+            $"SweepSubmitter.SubmitAsync in-process: validate, store corpus, sweep and {result.Runs:N0} runs, create and enqueue {cells:N0} Hangfire jobs " +
             $"(RunDispatcher), attach job ids; {seconds * 1000 / cells:0.00} ms per cell"));
 
         using var http = new HttpClient { BaseAddress = new Uri(LocalServer.Address(app)) };

@@ -37,7 +37,7 @@ public static class LocalServer
         await using var scope = app.Services.CreateAsyncScope();
         var result = await scope.ServiceProvider.GetRequiredService<SweepSubmitter>().SubmitAsync(spec, null, ct);
         Console.WriteLine(result.Created
-            ? $"Sweep {result.Sweep.Id} '{result.Sweep.Name}': {result.Sweep.Runs.Count} runs enqueued"
+            ? $"Sweep {result.Sweep.Id} '{result.Sweep.Name}': {result.Runs} runs enqueued"
             : $"Sweep {result.Sweep.Id} '{result.Sweep.Name}' was already submitted: resuming it");
         return result.Sweep.Id;
     }

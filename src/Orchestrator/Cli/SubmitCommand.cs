@@ -31,7 +31,7 @@ public static class SubmitCommand
             await using var scope = app.Services.CreateAsyncScope();
             var result = await scope.ServiceProvider.GetRequiredService<SweepSubmitter>().SubmitAsync(spec, parse.GetValue(key), ct);
             Console.WriteLine(result.Created
-                ? $"Sweep {result.Sweep.Id} '{result.Sweep.Name}' submitted: {result.Sweep.Runs.Count} runs enqueued"
+                ? $"Sweep {result.Sweep.Id} '{result.Sweep.Name}' submitted: {result.Runs} runs enqueued"
                 : $"Sweep {result.Sweep.Id} '{result.Sweep.Name}' already exists");
             return 0;
         }));
