@@ -25,6 +25,8 @@ public static class AnalysisBench
                 $"extraction {t.ExtractionCharsPerSecond:N0} chars/s, fused forward {t.FusedCharsPerSecond:N0} chars/s").Print();
         }
 
+        SamplingCeiling(threads);
+
         var text = BenchText.Generate(100_000);
         var vocabulary = Vocabulary.Build(text, "chars");
         manual_seed(1);
@@ -41,5 +43,30 @@ public static class AnalysisBench
             new BenchFigure("3 analysis", $"LSTM 3x512 sampling ({sampleThreads} thread{(sampleThreads == 1 ? "" : "s")})", rate, "chars/s", ">= 2,000", rate >= 2000,
                 $"Sampler.Sample, multinomial T=1, {sampleLength} chars one step at a time with the state carried, batch 1, {sampleThreads} torch threads, after a 50-char warm-up").Print();
         }
+    }
+
+    /// <summary>
+    /// What one sampling step must at least cost: a 3x512 LSTM step at batch 1 is five matrix-vector products over
+    /// 20 MB of weights (W_hh of three layers, W_ih of the upper two), which no cache holds, so memory bandwidth
+    /// sets a ceiling on characters per second whatever the code around it does.
+    /// </summary>
+    private static void SamplingCeiling(int threads)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var weights = Enumerable.Range(0, 5).Select(_ => randn(2048, 512)).ToArray();   // 5 x (4 H, H)
+        var h = randn(512);
+        foreach (var w in weights) mv(w, h);                                              // warm-up
+        const int steps = 300;
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < steps; i++)
+        {
+            foreach (var w in weights) h = mv(w, h)[..512].tanh();
+        }
+        var seconds = clock.Elapsed.TotalSeconds / steps;
+        var bytes = weights.Sum(w => w.numel()) * sizeof(float);
+        new BenchFigure("3 analysis", "LSTM 3x512 sampling ceiling (memory)", 1 / seconds, "chars/s", "", null,
+            $"5 matrix-vector products 2048x512 per step (the weights one 3x512 step reads, {bytes / 1e6:0.0} MB), {threads} threads: " +
+            $"{seconds * 1000:0.00} ms per step, {bytes / seconds / 1e9:0.0} GB/s").Print();
     }
 }
