@@ -33,9 +33,8 @@ public sealed class Connection : IAsyncDisposable
 
     public static async Task<Connection> OpenAsync(bool keepLocalServerRunning, CancellationToken ct)
     {
-        var configured = DatabaseSettings.FromEnvironment() ?? new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true).Build()
-            .GetConnectionString(DatabaseSettings.ConnectionStringName);
+        var configured = DatabaseSettings.Resolve(new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true).Build());
         if (!string.IsNullOrWhiteSpace(configured)) return new Connection(configured, null);
 
         var local = await LocalPostgres.StartAsync(Path.Combine(Home, "postgres"), ct);

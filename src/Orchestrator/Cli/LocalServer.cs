@@ -32,10 +32,10 @@ public static class LocalServer
     public static string Address(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
-    public static async Task<long> SubmitAsync(WebApplication app, SweepSpec spec, CancellationToken ct)
+    public static async Task<long> SubmitAsync(WebApplication app, SweepSpec spec, CancellationToken ct, string? idempotencyKey = null)
     {
         await using var scope = app.Services.CreateAsyncScope();
-        var result = await scope.ServiceProvider.GetRequiredService<SweepSubmitter>().SubmitAsync(spec, null, ct);
+        var result = await scope.ServiceProvider.GetRequiredService<SweepSubmitter>().SubmitAsync(spec, idempotencyKey, ct);
         Console.WriteLine(result.Created
             ? $"Sweep {result.Sweep.Id} '{result.Sweep.Name}': {result.Runs} runs enqueued"
             : $"Sweep {result.Sweep.Id} '{result.Sweep.Name}' was already submitted: resuming it");

@@ -28,11 +28,7 @@ public static class SubmitCommand
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: true, ct);
             await using var app = Hosting.OrchestratorApp.Build([], connection.ConnectionString);
             await Hosting.OrchestratorApp.MigrateAsync(app, ct);
-            await using var scope = app.Services.CreateAsyncScope();
-            var result = await scope.ServiceProvider.GetRequiredService<SweepSubmitter>().SubmitAsync(spec, parse.GetValue(key), ct);
-            Console.WriteLine(result.Created
-                ? $"Sweep {result.Sweep.Id} '{result.Sweep.Name}' submitted: {result.Runs} runs enqueued"
-                : $"Sweep {result.Sweep.Id} '{result.Sweep.Name}' already exists");
+            await LocalServer.SubmitAsync(app, spec, ct, parse.GetValue(key));
             return 0;
         }));
         return command;

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Npgsql;
 using RnnSweep.Shared.Data;
 
@@ -16,6 +17,10 @@ public static class DatabaseSettings
 
     public static string? FromEnvironment() =>
         Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } cs ? cs : null;
+
+    /// <summary>The environment variable, else <c>ConnectionStrings:RnnSweep</c> in configuration; null when neither is set.</summary>
+    public static string? Resolve(IConfiguration configuration) =>
+        FromEnvironment() ?? (configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } cs ? cs : null);
 
     public static void Configure(DbContextOptionsBuilder options, string connectionString) =>
         options.UseNpgsql(connectionString, npgsql => npgsql

@@ -32,10 +32,9 @@ public static class EvaluateCommand
                 Console.WriteLine($"{runId}\t-\tno best checkpoint");
                 continue;
             }
-            var data = await RunData.LoadAsync(store, run, Path.Combine(Path.GetTempPath(), "rnnsweep-cache"), log, CancellationToken.None);
-            double Loss(RnnSweep.Shared.Domain.EncodedText split) => Evaluator.Loss(data.Cell, data.Vocabulary.Size, best, split, device.Device);
-            var test = Loss(data.Splits.Test);
-            Console.WriteLine($"{runId}\t{run.Model} {run.Layers}x{run.Hidden}\t{best.Epoch}\t{Loss(data.Splits.Train):0.000}\t{Loss(data.Splits.Validation):0.000}\t{test:0.000}\t{test / Math.Log(2):0.000}");
+            var data = await RunData.LoadAsync(store, run, new WorkerOptions().CacheDir, log, CancellationToken.None);
+            var (train, validation, test) = Evaluator.Losses(data.Cell, data.Splits, best, device.Device);
+            Console.WriteLine($"{runId}\t{run.Model} {run.Layers}x{run.Hidden}\t{best.Epoch}\t{train:0.000}\t{validation:0.000}\t{test:0.000}\t{test / Math.Log(2):0.000}");
         }
         return 0;
     }

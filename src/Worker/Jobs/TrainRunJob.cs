@@ -121,9 +121,7 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
     {
         var best = await DbRetry.RunAsync(() => store.LoadCheckpointAsync(run.Id, "best", ct), log, ct)
                    ?? throw new InvalidOperationException("training ended without a best checkpoint");
-        var train = Evaluator.Loss(cell, splits.VocabularySize, best, splits.Train, device.Device);
-        var val = Evaluator.Loss(cell, splits.VocabularySize, best, splits.Validation, device.Device);
-        var test = Evaluator.Loss(cell, splits.VocabularySize, best, splits.Test, device.Device);
+        var (train, val, test) = Evaluator.Losses(cell, splits, best, device.Device);
 
         if (stop == TrainingStop.Diverged) return new RunStore.Outcome(RunStatus.Diverged, train, val, test, reason, null);
         // why: the seed reproduction left 7 of 36 cells stuck near the unigram loss, reported as done

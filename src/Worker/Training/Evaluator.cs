@@ -14,4 +14,14 @@ public static class Evaluator
         var hp = cell.Hyperparameters;
         return EvaluationPass.Run(model, split, hp.BatchSize, hp.SeqLength, device).Loss;
     }
+
+    /// <summary>The three losses a run reports, from one load of the checkpoint.</summary>
+    public static (double Train, double Validation, double Test) Losses(CellSpec cell, CorpusSplits splits, CheckpointData checkpoint, Device device)
+    {
+        using var model = Trainer.CreateModel(cell, splits.VocabularySize, device);
+        Trainer.LoadModelState(model, checkpoint.ModelState);
+        var hp = cell.Hyperparameters;
+        double Loss(EncodedText split) => EvaluationPass.Run(model, split, hp.BatchSize, hp.SeqLength, device).Loss;
+        return (Loss(splits.Train), Loss(splits.Validation), Loss(splits.Test));
+    }
 }

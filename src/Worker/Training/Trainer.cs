@@ -50,13 +50,6 @@ public sealed class Trainer : IDisposable
     public int Epoch { get; private set; }
     public int BestEpoch { get; private set; }
     public double BestValLoss { get; private set; }
-    /// <summary>The best epoch's checkpoint (model and optimizer); null until this trainer has seen a best epoch.</summary>
-    public CheckpointData? BestCheckpoint { get; private set; }
-    /// <summary>
-    /// Keep <see cref="BestCheckpoint"/> in memory (off by default). The Worker does not: it copies the best from the
-    /// latest checkpoint in the database, and a 3x512 LSTM's copy with Adam state is 65 MB of memory.
-    /// </summary>
-    public bool KeepBestCheckpoint { get; set; }
 
     internal static CharRnn CreateModel(CellSpec cell, int vocabularySize, Device device)
     {
@@ -109,7 +102,6 @@ public sealed class Trainer : IDisposable
             Stop = TrainingStop.MaxEpochs;
             StopReason = $"reached maxEpochs {_hp.MaxEpochs}";
         }
-        if (isBest && KeepBestCheckpoint) BestCheckpoint = SaveCheckpoint();
 
         return new EpochReport(epoch, train.Loss, valLoss, valAccuracy, learningRate, train.GradNorm,
             train.Chars / trainSeconds, clock.Elapsed.TotalSeconds, isBest);

@@ -27,9 +27,13 @@ public sealed class TrainedSamplerFixture : IDisposable
         var hp = TestCorpus.SmallRun with { MaxEpochs = 6 };
         var splits = CorpusSplits.From(Vocabulary.Encode(utf8), Vocabulary.Size, hp);
         var cell = new CellSpec(ModelType.Lstm, 1, 32, hp);
-        using var trainer = new Trainer(cell, splits, CPU) { KeepBestCheckpoint = true };
-        while (trainer.Stop == TrainingStop.None) trainer.RunEpoch(CancellationToken.None);
-        Model = TrainedModel.Load(cell, Vocabulary.Size, trainer.BestCheckpoint!, CPU);
+        using var trainer = new Trainer(cell, splits, CPU);
+        CheckpointData? best = null;
+        while (trainer.Stop == TrainingStop.None)
+        {
+            if (trainer.RunEpoch(CancellationToken.None).IsBest) best = trainer.SaveCheckpoint();
+        }
+        Model = TrainedModel.Load(cell, Vocabulary.Size, best!, CPU);
     }
 
     public string Text { get; }

@@ -15,14 +15,18 @@ public class TrainerLearningTests
         var hp = TestCorpus.SmallRun with { Input = input, MaxEpochs = 8 };
         var splits = TestCorpus.Splits(hp);
         var cell = new CellSpec(ModelType.Lstm, 1, 32, hp);
-        using var trainer = new Trainer(cell, splits, CPU) { KeepBestCheckpoint = true };
+        using var trainer = new Trainer(cell, splits, CPU);
 
-        while (trainer.Stop == TrainingStop.None) trainer.RunEpoch(CancellationToken.None);
+        CheckpointData? best = null;
+        while (trainer.Stop == TrainingStop.None)
+        {
+            if (trainer.RunEpoch(CancellationToken.None).IsBest) best = trainer.SaveCheckpoint();
+        }
 
         var baseline = Baselines.UnigramEntropy(splits.Train, splits.Validation, splits.VocabularySize);
         Assert.True(trainer.BestValLoss < 0.7 * baseline, $"best val loss {trainer.BestValLoss} vs unigram {baseline}");
 
-        var best = trainer.BestCheckpoint!;
+        Assert.NotNull(best);
         Assert.Equal(trainer.BestEpoch, best.Epoch);
         var evaluated = Evaluator.Loss(cell, splits.VocabularySize, best, splits.Validation, CPU);
         Assert.Equal(trainer.BestValLoss, evaluated, 1e-4);
