@@ -1,5 +1,4 @@
 using System.CommandLine;
-using RnnSweep.Orchestrator.Sweeps;
 
 namespace RnnSweep.Orchestrator.Cli;
 
