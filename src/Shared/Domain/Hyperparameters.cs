@@ -51,6 +51,13 @@ public sealed record Hyperparameters
     /// <summary>How many times a diverged run starts again with its learning rate halved.</summary>
     public int DivergenceRetries { get; init; }
 
+    /// <summary>
+    /// <c>contiguous</c>: train, validation and test are the first, middle and last part of the corpus.
+    /// <c>streams</c> (char-rnn's loader, so the paper's): the corpus is first cut into <see cref="BatchSize"/>
+    /// equal streams and each stream is split by the fractions, so validation and test are drawn from the whole
+    /// corpus, in batchSize pieces, rather than from its end.
+    /// </summary>
+    public string SplitLayout { get; init; } = "contiguous";
     public double TrainFraction { get; init; } = 0.9;
     public double ValFraction { get; init; } = 0.05;
     public double TestFraction { get; init; } = 0.05;
@@ -87,6 +94,7 @@ public sealed record Hyperparameters
         Check(MinImprovement >= 0, "minImprovement", $"must not be negative, not {MinImprovement}");
         Check(DivergenceFactor > 1, "divergenceFactor", $"must be above 1, not {DivergenceFactor}");
         Check(DivergenceRetries is >= 0 and <= 10, "divergenceRetries", $"must be between 0 and 10, not {DivergenceRetries}");
+        Check(SplitLayout is "contiguous" or "streams", "splitLayout", $"must be 'contiguous' or 'streams', not '{SplitLayout}'");
         Check(TrainFraction > 0 && TrainFraction < 1, "trainFraction", $"must be in (0, 1), not {TrainFraction}");
         Check(ValFraction > 0 && ValFraction < 1, "valFraction", $"must be in (0, 1), not {ValFraction}");
         Check(TestFraction > 0 && TestFraction < 1, "testFraction", $"must be in (0, 1), not {TestFraction}");

@@ -107,6 +107,31 @@ public sealed class EncodedText
 
     public long Length { get; }
 
+    /// <summary>
+    /// How many equal, independent segments the text is made of (1: one contiguous text). A split in the
+    /// <c>streams</c> layout is one segment per stream, each ending with its last target symbol, so stream b
+    /// reads segment b and never runs into its neighbour.
+    /// </summary>
+    public int Segments { get; private init; } = 1;
+
+    /// <summary>Equal-length pieces copied end to end as one text of <see cref="Segments"/> segments.</summary>
+    public static EncodedText Join(IReadOnlyList<EncodedText> segments)
+    {
+        var length = segments[0].Length;
+        if (segments.Any(s => s.Length != length || s._isWide != segments[0]._isWide))
+            throw new ArgumentException("segments must have the same length and width", nameof(segments));
+        var total = checked((int)(length * segments.Count));
+        if (segments[0]._isWide)
+        {
+            var wide = new ushort[total];
+            for (var i = 0; i < segments.Count; i++) segments[i]._wide.Span.CopyTo(wide.AsSpan(checked((int)(i * length))));
+            return new EncodedText(wide) { Segments = segments.Count };
+        }
+        var narrow = new byte[total];
+        for (var i = 0; i < segments.Count; i++) segments[i]._narrow.Span.CopyTo(narrow.AsSpan(checked((int)(i * length))));
+        return new EncodedText(narrow) { Segments = segments.Count };
+    }
+
     public int this[long i] => _isWide ? _wide.Span[checked((int)i)] : _narrow.Span[checked((int)i)];
 
     public EncodedText Slice(long start, long length) =>

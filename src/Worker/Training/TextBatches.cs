@@ -12,16 +12,22 @@ internal static class TextBatches
     /// <summary>
     /// Length of each of <paramref name="streams"/> parallel contiguous streams (char-rnn's layout): stream b
     /// reads inputs [b L, (b + 1) L) and needs one more symbol for its last target; a tail shorter than
-    /// <paramref name="streams"/> symbols is left out.
+    /// <paramref name="streams"/> symbols is left out. A text made of one segment per stream
+    /// (<see cref="EncodedText.Segments"/>) is read segment by segment, each holding its own last target.
     /// </summary>
-    public static long StreamLength(EncodedText text, int streams) => (text.Length - 1) / streams;
+    public static long StreamLength(EncodedText text, int streams) =>
+        IsSegmented(text, streams) ? text.Length / streams - 1 : (text.Length - 1) / streams;
+
+    private static long StreamStart(EncodedText text, int streams, int stream) =>
+        stream * (IsSegmented(text, streams) ? text.Length / streams : StreamLength(text, streams));
+
+    private static bool IsSegmented(EncodedText text, int streams) => text.Segments > 1 && text.Segments == streams;
 
     /// <summary>Steps [position, position + steps) of every stream: x, y (B, steps).</summary>
     public static (Tensor X, Tensor Y) FromStreams(EncodedText text, int streams, long position, int steps, Device device)
     {
-        var length = StreamLength(text, streams);
         var starts = new long[streams];
-        for (var b = 0; b < streams; b++) starts[b] = b * length + position;
+        for (var b = 0; b < streams; b++) starts[b] = StreamStart(text, streams, b) + position;
         return FromStarts(text, starts, steps, device);
     }
 
