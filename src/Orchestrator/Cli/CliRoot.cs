@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 
 namespace RnnSweep.Orchestrator.Cli;
 
@@ -7,7 +8,8 @@ public static class CliRoot
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("""
+        // why: RootCommand names itself after the executable (RnnSweep.Orchestrator); users type ./rnnsweep.
+        var root = new Command("rnnsweep", """
             RnnSweep: train a grid of character-level LSTM/GRU/RNN models (Karpathy et al. 2015) as Hangfire jobs,
             with results in PostgreSQL. Start with 'rnnsweep sweep', which runs the 'quick' grid on tinyshakespeare
             end to end on this machine. The database is RNNSWEEP_CONNECTION, or a private local PostgreSQL.
@@ -22,6 +24,8 @@ public static class CliRoot
               rnnsweep cancel 2 / rnnsweep resume 2      stop a sweep, continue it from its checkpoints
             Run 'rnnsweep COMMAND --help' for a command's options.
             """);
+        root.Options.Add(new HelpOption());
+        root.Options.Add(new VersionOption());
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(MigrateCommand.Create());

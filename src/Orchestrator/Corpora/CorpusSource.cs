@@ -31,11 +31,7 @@ public sealed class CorpusSource(IOptions<CorpusOptions> options, IHttpClientFac
                 return bytes;
             }
         }
-        if (known is null)
-        {
-            throw new ValidationException("corpus", $"unknown corpus '{name}': not a known corpus ({string.Join(", ", KnownCorpora.All.Select(c => c.Name))})" +
-                (DataDir is null ? $" and no data directory is set ({CorpusOptions.DataDirVariable})" : $" and no {name}.txt in {DataDir}"));
-        }
+        if (known is null) throw new ValidationException("corpus", UnknownMessage(name));
 
         var cached = Path.Combine(_options.CacheDir, known.FileName);
         if (File.Exists(cached))
@@ -70,6 +66,14 @@ public sealed class CorpusSource(IOptions<CorpusOptions> options, IHttpClientFac
         File.Move(temp, cached, overwrite: true);
         return downloaded;
     }
+
+    /// <summary>Whether <see cref="LoadAsync"/> has somewhere to look for the name: a known corpus or a data-directory file.</summary>
+    public bool CanLoad(string name) =>
+        KnownCorpora.Find(name) is not null || (DataDir is { } dir && CandidateFiles(dir, name, null).Any(File.Exists));
+
+    public string UnknownMessage(string name) =>
+        $"unknown corpus '{name}': not a known corpus ({string.Join(", ", KnownCorpora.All.Select(c => c.Name))})" +
+        (DataDir is null ? $" and no data directory is set ({CorpusOptions.DataDirVariable})" : $" and no {name}.txt in {DataDir}");
 
     /// <summary>Reads a local file given by a person (CLI), with the same size limit as uploads.</summary>
     public async Task<byte[]> ReadLimitedAsync(string file, CancellationToken ct)

@@ -10,6 +10,8 @@ public sealed class CorpusStore(RnnSweepDbContext db)
     public Task<Corpus?> FindByNameAsync(string name, CancellationToken ct) =>
         db.Corpora.Where(c => c.Name == name).OrderByDescending(c => c.Id).FirstOrDefaultAsync(ct);
 
+    public Task<bool> ExistsAsync(string name, CancellationToken ct) => db.Corpora.AnyAsync(c => c.Name == name, ct);
+
     /// <summary>Adds the corpus unless the same bytes are stored already; returns the stored row (not yet saved when new).</summary>
     public async Task<Corpus> AddAsync(string name, byte[] content, int vocabularySize, long characters, CancellationToken ct)
     {

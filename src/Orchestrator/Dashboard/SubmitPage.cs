@@ -41,6 +41,8 @@ public static class SubmitPage
             .Append(Number("hyperparameters.seqLength", "Sequence length", "50"))
             .Append(Number("hyperparameters.batchSize", "Batch size", "50"))
             .Append(Number("hyperparameters.dropout", "Dropout", "0"))
+            .Append(Field("hyperparameters.splitLayout", "Split layout", "<select name=\"hyperparameters.splitLayout\"><option value=\"\"></option><option>contiguous</option><option>streams</option></select>",
+                "contiguous: validation and test are the end of the corpus; streams: the end of each of batchSize streams (char-rnn, the paper)."))
             .Append(Number("hyperparameters.epochChars", "Characters per epoch", "whole train split"))
             .Append(Number("hyperparameters.seed", "Seed", "42"))
             .Append(Field("queue", "Queue", "<input name=\"queue\" placeholder=\"cpu\">"))

@@ -22,7 +22,7 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
 {
     public async Task<SubmitResult> SubmitAsync(SweepSpec spec, string? idempotencyKey, CancellationToken ct)
     {
-        var sweep = SpecResolver.Resolve(spec);
+        var sweep = await ResolveAsync(spec, ct);
         if (idempotencyKey is { Length: > 200 }) throw new ValidationException("Idempotency-Key", "must be at most 200 characters");
 
         // The corpus: inline text, else one uploaded under that name, else a known or data-directory corpus.
@@ -94,6 +94,22 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
     /// One row per grid cell, written with COPY inside the submission's transaction: a 10,000-cell grid as one
     /// stream instead of 10,000 tracked entities (docs/benchmarks.md).
     /// </summary>
+    /// <summary><see cref="SpecResolver.Resolve"/>, with an unknown corpus named among the other field errors.</summary>
+    private async Task<ResolvedSweep> ResolveAsync(SweepSpec spec, CancellationToken ct)
+    {
+        try
+        {
+            return SpecResolver.Resolve(spec);
+        }
+        catch (ValidationException e) when (spec.CorpusText is null && e.Errors.All(f => f.Field != "corpus"))
+        {
+            // why: otherwise a form with a mistyped field and a mistyped corpus learns of the corpus only on the second try.
+            var name = (spec.Corpus ?? Presets.Find(spec.Preset ?? "")?.Corpus)?.Trim();
+            if (name is null || corpora.CanLoad(name) || await stored.ExistsAsync(name, ct)) throw;
+            throw new ValidationException([.. e.Errors, new FieldError("corpus", corpora.UnknownMessage(name))]);
+        }
+    }
+
     private async Task<int> InsertRunsAsync(long sweepId, ResolvedSweep sweep, string hyperparameters, int vocabularySize, DateTimeOffset now, CancellationToken ct)
     {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();

@@ -30,7 +30,7 @@
     for (const [key, value] of data.entries()) {
       if (!key.startsWith('hyperparameters.') || value === '') continue;
       const name = key.slice('hyperparameters.'.length);
-      hyperparameters[name] = name === 'optimizer' ? value : Number(value);
+      hyperparameters[name] = form.elements[key].tagName === 'SELECT' ? value : Number(value);
     }
     if (Object.keys(hyperparameters).length) spec.hyperparameters = hyperparameters;
     const file = data.get('upload');

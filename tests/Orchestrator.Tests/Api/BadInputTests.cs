@@ -58,6 +58,7 @@ public sealed class BadInputTests(PostgresFixture postgres) : IAsyncLifetime
         { "name carrying HTML", Json(Spec(s => s["name"] = "<script>alert(1)</script>")), 400 },
         { "corpus name carrying a path", Json(Spec(s => { s["corpus"] = "../../etc/passwd"; s.Remove("corpusText"); })), 400 },
         { "unknown corpus", Json(Spec(s => { s["corpus"] = "no-such-corpus"; s.Remove("corpusText"); })), 400 },
+        { "unknown split layout", Json(Spec(hp: h => h["splitLayout"] = "diagonal")), 400 },
     };
 
     private static readonly Dictionary<string, string> ExpectedField = new()
@@ -67,6 +68,7 @@ public sealed class BadInputTests(PostgresFixture postgres) : IAsyncLifetime
         ["hidden size 0"] = "hiddenSizes[0]", ["hidden size 10^6"] = "hiddenSizes[0]", ["negative learning rate"] = "hyperparameters.learningRate",
         ["malformed JSON"] = "models[1]", ["wrong JSON type"] = "layers", ["unknown field"] = "hiddenSize",
         ["name carrying SQL"] = "name", ["name carrying HTML"] = "name", ["corpus name carrying a path"] = "corpus", ["unknown corpus"] = "corpus",
+        ["unknown split layout"] = "hyperparameters.splitLayout",
     };
 
     [Theory]
@@ -79,6 +81,19 @@ public sealed class BadInputTests(PostgresFixture postgres) : IAsyncLifetime
         var problem = await response.Content.ReadAsStringAsync();
         var errors = JsonDocument.Parse(problem).RootElement.GetProperty("errors");
         Assert.True(errors.TryGetProperty(ExpectedField[input], out _), $"{input}: expected field '{ExpectedField[input]}' in {problem}");
+        Assert.Equal(before, await RowCounts.ReadAsync(_host.ConnectionString));
+    }
+
+    [Fact]
+    public async Task PostSweep_NamesAnUnknownCorpusWithTheOtherFieldErrors()
+    {
+        var before = await RowCounts.ReadAsync(_host.ConnectionString);
+        using var response = await PostSweep(Spec(s => { s["corpus"] = "no-such-corpus"; s.Remove("corpusText"); s["layers"] = new[] { 0 }; }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+        Assert.Contains("no-such-corpus", errors.GetProperty("corpus")[0].GetString(), StringComparison.Ordinal);
+        Assert.True(errors.TryGetProperty("layers[0]", out _));
         Assert.Equal(before, await RowCounts.ReadAsync(_host.ConnectionString));
     }
 

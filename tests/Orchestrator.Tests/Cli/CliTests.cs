@@ -68,6 +68,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
     {
         var (exit, stdout) = await RunCliAsync(null, "--help");
         Assert.Equal(0, exit);
+        Assert.Matches(@"(?m)^Usage:\s*\n\s+rnnsweep \[command\] \[options\]", stdout);
         foreach (var command in new[] { "sweep", "serve", "submit", "status", "table", "export", "sample", "cancel", "resume" })
         {
             Assert.Matches($@"(?m)^\s+{command}\b", stdout);

@@ -74,6 +74,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
         var layers = page.Locator(".form-error[data-field=layers]");
         await Assertions.Expect(layers).ToContainTextAsync("between 1 and 8");
         await Assertions.Expect(page.Locator(".form-error[data-field=name]")).Not.ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator(".form-error[data-field=corpus]")).ToContainTextAsync("unknown corpus 'no-such-corpus'");
         Assert.Equal(before, await RowCounts.ReadAsync(connection));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(TestPaths.Artifacts("screenshots"), "submit-errors.png"), FullPage = true });
     }
@@ -108,6 +109,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
             {
                 await page.FillAsync($"input[name='hyperparameters.{field}']", value);
             }
+            await page.SelectOptionAsync("select[name='hyperparameters.splitLayout']", "streams");
             await page.ClickAsync("button[type=submit]");
             await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/sweeps/\d+$"));
             var sweepId = long.Parse(page.Url.Split('/').Last(), CultureInfo.InvariantCulture);
@@ -124,6 +126,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
             await using (var db = orchestrator.Db())
             {
                 var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId).ToListAsync();
+                Assert.All(runs, r => Assert.Equal("streams", System.Text.Json.JsonDocument.Parse(r.Hyperparameters).RootElement.GetProperty("splitLayout").GetString()));
                 foreach (var (table, pick) in new (string, Func<Shared.Data.Run, double?>)[] { ("test", r => r.TestLoss), ("val", r => r.ValLoss), ("train", r => r.TrainLoss) })
                 {
                     foreach (var run in runs)
