@@ -30,6 +30,26 @@ public sealed class SpecResolverTests
         var sweep = SpecResolver.Resolve(new SweepSpec { Preset = "paper" });
         Assert.Equal(36, sweep.Cells().Distinct().Count());
         Assert.Equal("warandpeace", sweep.Corpus);
+        Assert.Equal("streams", sweep.Hyperparameters.SplitLayout); // char-rnn's loader, as the paper trained
+    }
+
+    [Fact]
+    public void SpecDoc_DescribesEveryHyperparameterWithItsDefault_AndEveryPreset()
+    {
+        var doc = File.ReadAllText(Path.Combine(Support.TestPaths.RepoRoot, "docs", "spec.md"));
+        var defaults = JsonSerializer.SerializeToElement(new Hyperparameters(), SpecResolver.Json);
+        foreach (var field in defaults.EnumerateObject())
+        {
+            var value = field.Value.ValueKind switch
+            {
+                JsonValueKind.String => $"`{field.Value.GetString()}`",
+                JsonValueKind.True or JsonValueKind.False => $"`{field.Value.GetRawText()}`",
+                JsonValueKind.Null => "none",
+                _ => field.Value.GetDouble().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+            Assert.Contains($"| `{field.Name}` | {value} |", doc, StringComparison.Ordinal);
+        }
+        foreach (var preset in Presets.Names) Assert.Contains($"| `{preset}` |", doc, StringComparison.Ordinal);
     }
 
     [Theory]
