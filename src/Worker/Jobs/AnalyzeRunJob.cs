@@ -39,7 +39,8 @@ public sealed class AnalyzeRunJob(RunStore runs, AnalysisStore analyses, WorkerO
         {
             var streams = (int)Math.Min(Streams, validation.Length / 2);
             saturation = Saturation.Measure(extractor, validation, streams, maxSteps: SaturationCharacters / streams);
-            cells = CellActivations.Capture(extractor, validation, data.Vocabulary, (int)Math.Min(ExcerptCharacters, validation.Length));
+            // One stream's piece of validation text at most: in the streams layout the next piece is elsewhere in the corpus.
+            cells = CellActivations.Capture(extractor, validation, data.Vocabulary, (int)Math.Min(ExcerptCharacters, validation.Length / validation.Segments));
         }
         var interpretable = InterpretableCells.TopUnits(cells, k: 5);
 

@@ -107,6 +107,17 @@ public sealed class Trainer : IDisposable
             train.Chars / trainSeconds, clock.Elapsed.TotalSeconds, isBest);
     }
 
+    /// <summary>
+    /// A random window's first input. In a <c>streams</c>-layout split it stays inside one stream's segment, so no
+    /// window reads across the cut between two streams.
+    /// </summary>
+    internal static long WindowStart(EncodedText text, int steps, ref SplitMix64 random)
+    {
+        if (text.Segments == 1) return random.NextBelow(text.Length - steps);
+        var segment = text.Length / text.Segments;
+        return random.NextBelow(text.Segments) * segment + random.NextBelow(segment - steps);
+    }
+
     private (double Loss, double GradNorm, long Chars) TrainEpoch(int epoch, CancellationToken ct)
     {
         var streams = _hp.BatchSize;
@@ -155,7 +166,7 @@ public sealed class Trainer : IDisposable
                 else
                 {
                     var starts = new long[streams];
-                    for (var b = 0; b < streams; b++) starts[b] = windows.NextBelow(text.Length - steps);
+                    for (var b = 0; b < streams; b++) starts[b] = WindowStart(text, steps, ref windows);
                     (x, y) = TextBatches.FromStarts(text, starts, steps, _device);
                     start = _model.ZeroState(streams, _device);                 // disposed by the scope
                 }

@@ -85,4 +85,18 @@ public class CorpusSplitsTests
 
         Assert.Contains(error.Errors, e => e.Field == "corpus" && e.Message.Contains("hyperparameters.valFraction"));
     }
+
+    [Fact]
+    public void WindowStart_KeepsStatelessWindowsInsideOneStream_InTheStreamsLayout()
+    {
+        var (text, v) = TestCorpus.Generate(1001);
+        var hp = TestCorpus.SmallRun with { BatchSize = 10, SeqLength = 8, SplitLayout = "streams", CarryState = false };
+        var validation = CorpusSplits.From(text, v, hp).Validation;      // 10 segments of 11 symbols
+        var random = SplitMix64.For(hp.Seed, epoch: 1);
+
+        var starts = Enumerable.Range(0, 2000).Select(_ => Trainer.WindowStart(validation, 8, ref random)).ToList();
+
+        Assert.All(starts, s => Assert.InRange(s % 11, 0, 11 - 8 - 1)); // 8 inputs and a target, all in the segment
+        Assert.Equal(10, starts.Select(s => s / 11).Distinct().Count());
+    }
 }
