@@ -28,9 +28,9 @@ public static class RunApi
             await db.Runs.Where(r => r.Id == id).Select(r => (long?)r.SweepId).SingleOrDefaultAsync(ct) is { } sweepId
                 ? Results.Ok(new { cancelled = await control.CancelAsync(sweepId, id, ct) }) : ApiErrors.NotFound("id", $"no run {id}"));
 
-        api.MapPost("/{id:long}/resume", async (long id, RnnSweepDbContext db, SweepControl control, CancellationToken ct) =>
+        api.MapPost("/{id:long}/resume", async (long id, int? maxEpochs, RnnSweepDbContext db, SweepControl control, CancellationToken ct) =>
             await db.Runs.Where(r => r.Id == id).Select(r => (long?)r.SweepId).SingleOrDefaultAsync(ct) is { } sweepId
-                ? Results.Ok(new { enqueued = await control.ResumeAsync(sweepId, id, ct) }) : ApiErrors.NotFound("id", $"no run {id}"));
+                ? Results.Ok(new { enqueued = await control.ResumeAsync(sweepId, id, maxEpochs, ct) }) : ApiErrors.NotFound("id", $"no run {id}")).AddEndpointFilter<ApiErrors>();
 
         api.MapGet("/{id:long}/epochs", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
         {

@@ -13,32 +13,38 @@ public static class ControlCommands
         Examples:
           rnnsweep cancel 3            every unfinished cell of sweep 3
           rnnsweep cancel 3 --run 17   only run 17
-        """, async (control, sweep, run, ct) => $"{await control.CancelAsync(sweep, run, ct)} runs cancelled");
+        """, async (control, sweep, run, _, ct) => $"{await control.CancelAsync(sweep, run, ct)} runs cancelled");
 
     public static Command Resume() => Create("resume", """
         Resume a sweep (or one run): failed, diverged, cancelled and lost cells are enqueued again and continue
-        from their latest checkpoint; succeeded cells are never trained again.
+        from their latest checkpoint; succeeded cells are not trained again, unless --max-epochs raises the
+        epoch cap they stopped at. --max-epochs also applies to cells still training, after their current epoch.
         Examples:
           rnnsweep resume 3
           rnnsweep resume 3 --run 17
-        """, async (control, sweep, run, ct) => $"{await control.ResumeAsync(sweep, run, ct)} runs enqueued");
+          rnnsweep resume 3 --max-epochs 100   train on to 100 epochs where early stopping has not ended a cell
+        """, async (control, sweep, run, maxEpochs, ct) => $"{await control.ResumeAsync(sweep, run, maxEpochs, ct)} runs enqueued",
+        new Option<int?>("--max-epochs") { Description = "Set the cells' epoch cap first; cells that stopped at a lower cap continue" });
 
-    private static Command Create(string name, string description, Func<SweepControl, long, long?, CancellationToken, Task<string>> act)
+    private static Command Create(string name, string description, Func<SweepControl, long, long?, int?, CancellationToken, Task<string>> act,
+        Option<int?>? maxEpochsOption = null)
     {
         var sweepId = CliOptions.SweepId();
         var runId = new Option<long?>("--run") { Description = "Only this run of the sweep" };
         var command = new Command(name, description) { sweepId, runId };
+        if (maxEpochsOption is not null) command.Options.Add(maxEpochsOption);
         command.SetAction((parse, ct) => CliOptions.Guard(async () =>
         {
             var id = parse.GetValue(sweepId);
             var run = parse.GetValue(runId);
+            var maxEpochs = maxEpochsOption is null ? null : parse.GetValue(maxEpochsOption);
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: true, ct);
             await using var app = Hosting.OrchestratorApp.Build([], connection.ConnectionString);
             await using var scope = app.Services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>();
             if (!db.Sweeps.Any(s => s.Id == id)) throw new Shared.Domain.ValidationException("sweep-id", $"no sweep {id}");
             if (run is not null && !db.Runs.Any(r => r.Id == run && r.SweepId == id)) throw new Shared.Domain.ValidationException("--run", $"sweep {id} has no run {run}");
-            Console.WriteLine(await act(scope.ServiceProvider.GetRequiredService<SweepControl>(), id, run, ct));
+            Console.WriteLine(await act(scope.ServiceProvider.GetRequiredService<SweepControl>(), id, run, maxEpochs, ct));
             return 0;
         }));
         return command;

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Sweeps;
 
@@ -35,9 +36,17 @@ public sealed record LossTable(long SweepId, string Sweep, string Corpus, IReadO
         var byCell = runs.ToDictionary(r => (r.Model, r.Layers, r.Size));
         var rows = resolved.HiddenSizes.Select(h => new LossRow(h, columns.Select(c =>
             byCell.TryGetValue((c.Model, c.Layers, h), out var r)
-                ? new LossCell(r.Id, r.Status, r.Hidden, r.EpochsDone, maxEpochs, r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason)
+                ? new LossCell(r.Id, r.Status, r.Hidden, r.EpochsDone, r.Status is RunStatus.Running or RunStatus.Queued ? MaxEpochs(r.Hyperparameters) : maxEpochs,
+                    r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason)
                 : null).ToList())).ToList();
         return new LossTable(sweep.Id, sweep.Name, sweep.Corpus, columns, rows);
+    }
+
+    /// <summary>A run's own cap: 'rnnsweep resume --run N --max-epochs M' may have changed it from the sweep's.</summary>
+    private static int MaxEpochs(string hyperparameters)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(hyperparameters);
+        return json.RootElement.GetProperty("maxEpochs").GetInt32();
     }
 
     private static string ModelName(Shared.Domain.ModelType m) => Shared.Domain.ModelTypeNames.Name(m);

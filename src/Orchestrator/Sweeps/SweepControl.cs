@@ -30,17 +30,45 @@ public sealed class SweepControl(RnnSweepDbContext db, RunDispatcher dispatcher,
         return runs.Count;
     }
 
-    /// <summary>Re-enqueues every run of the sweep (or one run) that has not succeeded and is not running; returns how many.</summary>
-    public async Task<int> ResumeAsync(long sweepId, long? runId, CancellationToken ct)
+    /// <summary>
+    /// Re-enqueues every run of the sweep (or one run) that has not succeeded and is not running; returns how many.
+    /// With <paramref name="maxEpochs"/>, the runs' epoch cap is set first: running ones pick it up after their
+    /// epoch, and succeeded ones that stopped at a lower cap continue from their latest checkpoint too.
+    /// </summary>
+    public async Task<int> ResumeAsync(long sweepId, long? runId, int? maxEpochs, CancellationToken ct)
     {
-        await db.Runs.Where(r => r.SweepId == sweepId && (runId == null || r.Id == runId) && Resumable.Contains(r.Status)).ExecuteUpdateAsync(u => u
-            .SetProperty(r => r.Status, RunStatus.Queued)
-            .SetProperty(r => r.Error, (string?)null)
-            .SetProperty(r => r.StopReason, (string?)null)
-            .SetProperty(r => r.FinishedAt, (DateTimeOffset?)null)
-            .SetProperty(r => r.LeaseOwner, (string?)null)
-            .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null), ct);
-        // Runs still queued with a live job keep it; those without one (cancelled, failed, lost) get a new one.
+        if (maxEpochs is < 1 or > Hyperparameters.MaxEpochsLimit)
+            throw new ValidationException("maxEpochs", $"must be between 1 and {Hyperparameters.MaxEpochsLimit}, not {maxEpochs}");
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (maxEpochs is { } cap)
+        {
+            await db.Database.ExecuteSqlAsync($"""
+                update runs set hyperparameters = jsonb_set(hyperparameters, {RunCapPath}, to_jsonb({cap}))
+                where sweep_id = {sweepId} and ({runId}::bigint is null or id = {runId})
+                """, ct);
+            // The whole sweep's cap is also what its spec says (the loss table's "epoch k of N").
+            if (runId is null)
+            {
+                await db.Database.ExecuteSqlAsync($"""
+                    update sweeps set spec = jsonb_set(spec, {SweepCapPath}, to_jsonb({cap})) where id = {sweepId}
+                    """, ct);
+            }
+        }
+        // A run that had a job (failed, diverged, cancelled, succeeded) gets a new one; a queued run keeps its own.
+        await db.Database.ExecuteSqlAsync($"""
+            update runs set status = {RunStatus.Queued}, job_id = case when status = {RunStatus.Queued} then job_id end,
+                            error = null, stop_reason = null, finished_at = null, lease_owner = null, lease_expires_at = null
+            where sweep_id = {sweepId} and ({runId}::bigint is null or id = {runId})
+              and (status = any({Resumable})
+                   or (status = {RunStatus.Succeeded} and stop_reason like {MaxEpochsStop} and epochs_done < (hyperparameters->>'maxEpochs')::int))
+            """, ct);
+        await tx.CommitAsync(ct);
         return await dispatcher.EnqueuePendingAsync(sweepId, ct);
     }
+
+    private static readonly string[] RunCapPath = ["maxEpochs"];
+    private static readonly string[] SweepCapPath = ["hyperparameters", "maxEpochs"];
+
+    /// <summary>The stop reason of a run that ended at its epoch cap (the Worker's Trainer writes 'reached maxEpochs N').</summary>
+    private const string MaxEpochsStop = "reached maxEpochs %";
 }

@@ -23,11 +23,12 @@
       td.className = `s-${status}`;
       td.dataset.status = status;
       if (value == null) { delete td.dataset.v; td.style.background = ''; } else td.dataset.v = loss(value);
-      const epoch = Math.min(epochsDone + 1, maxEpochs);
-      const text = value != null ? loss(value) : status === 'running' ? `epoch ${epoch}/${maxEpochs}` : status;
-      const bar = status === 'running' ? `<span class="bar"><i style="width:${(100 * epochsDone / Math.max(1, maxEpochs)).toFixed(1)}%"></i></span>` : '';
+      // One run's cap may be above the sweep's ('resume --run N --max-epochs M').
+      const cap = Math.max(maxEpochs, epochsDone + 1), epoch = Math.min(epochsDone + 1, cap);
+      const text = value != null ? loss(value) : status === 'running' ? `epoch ${epoch}/${cap}` : status;
+      const bar = status === 'running' ? `<span class="bar"><i style="width:${(100 * epochsDone / Math.max(1, cap)).toFixed(1)}%"></i></span>` : '';
       td.innerHTML = `<a href="/runs/${runId}">${esc(text)}</a>${bar}`;
-      td.title = `run ${runId}: ${status === 'running' ? `running: epoch ${epoch} of ${maxEpochs}` : note || status}`;
+      td.title = `run ${runId}: ${status === 'running' ? `running: epoch ${epoch} of ${cap}` : note || status}`;
     }
   }
 

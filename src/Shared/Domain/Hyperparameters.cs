@@ -41,6 +41,7 @@ public sealed record Hyperparameters
     public string Vocabulary { get; init; } = "chars";
 
     public int MaxEpochs { get; init; } = 50;
+    public const int MaxEpochsLimit = 100_000;
     /// <summary>Train on at most this many characters per epoch (null: the whole train split).</summary>
     public long? EpochChars { get; init; }
     /// <summary>Stop after this many epochs without a validation improvement of at least <see cref="MinImprovement"/>.</summary>
@@ -88,7 +89,7 @@ public sealed record Hyperparameters
         Check(BatchSize is >= 1 and <= 65_536, "batchSize", $"must be between 1 and 65536, not {BatchSize}");
         Check(Input is "onehot" or "embedding", "input", $"must be 'onehot' or 'embedding', not '{Input}'");
         Check(Vocabulary is "chars" or "bytes", "vocabulary", $"must be 'chars' or 'bytes', not '{Vocabulary}'");
-        Check(MaxEpochs is >= 1 and <= 100_000, "maxEpochs", $"must be between 1 and 100000, not {MaxEpochs}");
+        Check(MaxEpochs is >= 1 and <= MaxEpochsLimit, "maxEpochs", $"must be between 1 and {MaxEpochsLimit}, not {MaxEpochs}");
         Check(EpochChars is null or > 0, "epochChars", $"must be positive or absent, not {EpochChars}");
         Check(Patience >= 1, "patience", $"must be at least 1, not {Patience}");
         Check(MinImprovement >= 0, "minImprovement", $"must not be negative, not {MinImprovement}");

@@ -97,7 +97,7 @@ public static class LoopBench
                     var afterSave = clock.Elapsed.TotalSeconds;
                     if (store is not null)
                     {
-                        if (!await store.CommitEpochAsync(runId, owner, trainer.ParameterCount, report, last, report.IsBest, trainer.BestEpoch, CancellationToken.None))
+                        if (await store.CommitEpochAsync(runId, owner, trainer.ParameterCount, report, last, report.IsBest, trainer.BestEpoch, CancellationToken.None) is null)
                         {
                             throw new InvalidOperationException("bench: lease lost");
                         }
@@ -163,7 +163,7 @@ public static class LoopBench
         var serialize = save.Elapsed.TotalSeconds;
         var report = new EpochReport(checkpoint.Epoch, 1, 1, 0, 1e-3, 1, 1, 1, IsBest: false);
         var write = Stopwatch.StartNew();
-        if (!await store.CommitEpochAsync(runId, owner, trainer.ParameterCount, report, checkpoint, false, trainer.BestEpoch, CancellationToken.None))
+        if (await store.CommitEpochAsync(runId, owner, trainer.ParameterCount, report, checkpoint, false, trainer.BestEpoch, CancellationToken.None) is null)
         {
             throw new InvalidOperationException("bench: lease lost");
         }

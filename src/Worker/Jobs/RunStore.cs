@@ -94,16 +94,19 @@ public sealed class RunStore(string connectionString) : IDisposable
     /// checkpoint is copied from the latest inside the database: a 3x512 LSTM's checkpoint with Adam state is 65 MB,
     /// and sending it twice made a tenth of a short epoch (docs/benchmarks.md).
     /// </summary>
-    public async Task<bool> CommitEpochAsync(long runId, string owner, long parameterCount, EpochReport report,
+    /// <returns>The run's epoch cap as stored now (it may have been raised or lowered meanwhile), or null when the lease is lost and nothing was written.</returns>
+    public async Task<int?> CommitEpochAsync(long runId, string owner, long parameterCount, EpochReport report,
         CheckpointData latest, bool isBest, int bestEpoch, CancellationToken ct)
     {
         await using var conn = await _db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await using (var guard = new NpgsqlCommand("select 1 from runs where id = $1 and lease_owner = $2 for update", conn, tx))
+        int maxEpochs;
+        await using (var guard = new NpgsqlCommand("select (hyperparameters->>'maxEpochs')::int from runs where id = $1 and lease_owner = $2 for update", conn, tx))
         {
             guard.Parameters.AddWithValue(runId);
             guard.Parameters.AddWithValue(owner);
-            if (await guard.ExecuteScalarAsync(ct) is null) return false;
+            if (await guard.ExecuteScalarAsync(ct) is not int cap) return null;
+            maxEpochs = cap;
         }
         await using (var metric = new NpgsqlCommand("""
             insert into epoch_metrics (run_id, epoch, train_loss, val_loss, val_accuracy, learning_rate, grad_norm, chars_per_second, seconds, created_at)
@@ -143,7 +146,7 @@ public sealed class RunStore(string connectionString) : IDisposable
             await progress.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
-        return true;
+        return maxEpochs;
     }
 
     private static async Task SaveCheckpointAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long runId, string kind, CheckpointData c, CancellationToken ct)

@@ -93,8 +93,14 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
                 var report = trainer.RunEpoch(ct);
                 if (trainer.Stop == TrainingStop.Diverged) break; // a diverged epoch is not kept
                 var checkpoint = trainer.SaveCheckpoint();
-                var committed = await DbRetry.RunAsync(() => store.CommitEpochAsync(run.Id, owner, trainer.ParameterCount, report, checkpoint, report.IsBest, trainer.BestEpoch, ct), log, ct);
-                if (!committed) throw new LeaseLostException(run.Id);
+                var maxEpochs = await DbRetry.RunAsync(() => store.CommitEpochAsync(run.Id, owner, trainer.ParameterCount, report, checkpoint, report.IsBest, trainer.BestEpoch, ct), log, ct)
+                                ?? throw new LeaseLostException(run.Id);
+                if (maxEpochs != hp.MaxEpochs)
+                {
+                    log.LogInformation("Run {RunId}: maxEpochs is now {MaxEpochs}", run.Id, maxEpochs);
+                    hp = hp with { MaxEpochs = maxEpochs };
+                    trainer.CapEpochs(maxEpochs);
+                }
                 log.LogInformation("Epoch {Epoch}: train {TrainLoss:0.0000} val {ValLoss:0.0000} lr {LearningRate:g3} {CharsPerSecond:0} chars/s{Best}",
                     report.Epoch, report.TrainLoss, report.ValLoss, report.LearningRate, report.CharsPerSecond, report.IsBest ? " (best)" : "");
             }

@@ -14,7 +14,7 @@ namespace RnnSweep.Worker.Training;
 public sealed class Trainer : IDisposable
 {
     private readonly CellSpec _cell;
-    private readonly Hyperparameters _hp;
+    private Hyperparameters _hp;
     private readonly CorpusSplits _splits;
     private readonly Device _device;
     private readonly CharRnn _model;
@@ -40,8 +40,25 @@ public sealed class Trainer : IDisposable
         _learningRate = _hp.LearningRate;
         BestValLoss = double.PositiveInfinity;
 
-        if (resumeFrom is not null) Restore(resumeFrom);
+        if (resumeFrom is not null)
+        {
+            Restore(resumeFrom);
+            CapEpochs(_hp.MaxEpochs); // the run's cap may have been raised since the checkpoint ('rnnsweep resume --max-epochs')
+        }
     }
+
+    /// <summary>
+    /// Sets the epoch cap: a run stopped by a lower cap continues, one past a lower cap stops. Other stops
+    /// (early stopping, divergence) stand.
+    /// </summary>
+    public void CapEpochs(int maxEpochs)
+    {
+        _hp = _hp with { MaxEpochs = maxEpochs };
+        if (Stop == TrainingStop.MaxEpochs && Epoch < maxEpochs) (Stop, StopReason) = (TrainingStop.None, null);
+        else if (Stop == TrainingStop.None && Epoch >= maxEpochs) (Stop, StopReason) = (TrainingStop.MaxEpochs, MaxEpochsReason);
+    }
+
+    private string MaxEpochsReason => $"reached maxEpochs {_hp.MaxEpochs}";
 
     public long ParameterCount => _model.ParameterCount;
     public TrainingStop Stop { get; private set; }
@@ -100,7 +117,7 @@ public sealed class Trainer : IDisposable
         if (Stop == TrainingStop.None && Epoch >= _hp.MaxEpochs)
         {
             Stop = TrainingStop.MaxEpochs;
-            StopReason = $"reached maxEpochs {_hp.MaxEpochs}";
+            StopReason = MaxEpochsReason;
         }
 
         return new EpochReport(epoch, train.Loss, valLoss, valAccuracy, learningRate, train.GradNorm,

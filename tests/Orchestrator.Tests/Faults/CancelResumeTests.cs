@@ -62,6 +62,43 @@ public sealed class CancelResumeTests(PostgresFixture postgres, ITestOutputHelpe
         }
     }
 
+    [Fact]
+    public async Task ResumeWithMaxEpochs_ContinuesACellThatStoppedAtItsCap_AsIfItHadNeverStopped()
+    {
+        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync());
+        await using var worker = WorkerProcess.Start(host.ConnectionString, "w");
+        try
+        {
+            var capped = await FaultSweep.SubmitAsync(host, FaultSweep.Spec("capped", maxEpochs: 3));
+            var reference = await FaultSweep.SubmitAsync(host, FaultSweep.Spec("reference"));
+            var stopped = (await SweepWaiter.UntilFinishedAsync(host.Db, capped, TimeSpan.FromMinutes(2), () => worker.Output)).Single();
+            Assert.Equal((RunStatus.Succeeded, "reached maxEpochs 3", 3), (stopped.Status, stopped.StopReason, stopped.EpochsDone));
+
+            using (var bad = await host.Http.PostAsync($"/api/sweeps/{capped}/resume?maxEpochs=0", null))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+                Assert.True(JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty("maxEpochs", out _));
+            }
+            var plain = await (await host.Http.PostAsync($"/api/sweeps/{capped}/resume", null)).Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(0, plain.GetProperty("enqueued").GetInt32()); // without a higher cap a succeeded cell stays done
+            var resumed = await (await host.Http.PostAsync($"/api/sweeps/{capped}/resume?maxEpochs={FaultSweep.Epochs}", null)).Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(1, resumed.GetProperty("enqueued").GetInt32());
+
+            var run = (await SweepWaiter.UntilFinishedAsync(host.Db, capped, TimeSpan.FromMinutes(2), () => worker.Output)).Single();
+            var full = (await SweepWaiter.UntilFinishedAsync(host.Db, reference, TimeSpan.FromMinutes(2), () => worker.Output)).Single();
+            Assert.Equal((RunStatus.Succeeded, $"reached maxEpochs {FaultSweep.Epochs}", 2), (run.Status, run.StopReason, run.Attempt));
+            Assert.Contains($"Resuming run {run.Id} after epoch 3", worker.Output);
+            await FaultSweep.AssertSameTrainingAsync(host, run, full);
+            await using var db = host.Db();
+            var table = await RnnSweep.Orchestrator.Sweeps.LossTable.LoadAsync(db, capped, CancellationToken.None);
+            Assert.Equal(FaultSweep.Epochs, table!.Rows.Single().Cells.Single()!.MaxEpochs);
+        }
+        finally
+        {
+            worker.WriteTo(output);
+        }
+    }
+
     private static async Task UntilAsync(OrchestratorHost host, Func<Shared.Data.RnnSweepDbContext, Task<bool>> condition, WorkerProcess worker)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);

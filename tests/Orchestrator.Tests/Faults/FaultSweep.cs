@@ -22,7 +22,7 @@ public static class FaultSweep
 
     public static readonly string Text = GeneratedText.Sentences(40_000, seed: 3);
 
-    public static object Spec(string name, string[]? models = null) => new
+    public static object Spec(string name, string[]? models = null, int maxEpochs = Epochs) => new
     {
         name,
         corpus = "faults",
@@ -30,7 +30,7 @@ public static class FaultSweep
         models = models ?? ["lstm"],
         layers = new[] { 1 },
         hiddenSizes = new[] { 48 },
-        hyperparameters = new { maxEpochs = Epochs, patience = Epochs, seqLength = 16, batchSize = 8, learningRate = 0.005, dropout = 0.1, seed = 11 },
+        hyperparameters = new { maxEpochs, patience = Epochs, seqLength = 16, batchSize = 8, learningRate = 0.005, dropout = 0.1, seed = 11 },
     };
 
     public static async Task<long> SubmitAsync(OrchestratorHost host, object spec)
