@@ -90,10 +90,6 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
         return result;
     }
 
-    /// <summary>
-    /// One row per grid cell, written with COPY inside the submission's transaction: a 10,000-cell grid as one
-    /// stream instead of 10,000 tracked entities (docs/benchmarks.md).
-    /// </summary>
     /// <summary><see cref="SpecResolver.Resolve"/>, with an unknown corpus named among the other field errors.</summary>
     private async Task<ResolvedSweep> ResolveAsync(SweepSpec spec, CancellationToken ct)
     {
@@ -110,6 +106,10 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
         }
     }
 
+    /// <summary>
+    /// One row per grid cell, written with COPY inside the submission's transaction: a 10,000-cell grid as one
+    /// stream instead of 10,000 tracked entities (docs/benchmarks.md).
+    /// </summary>
     private async Task<int> InsertRunsAsync(long sweepId, ResolvedSweep sweep, string hyperparameters, int vocabularySize, DateTimeOffset now, CancellationToken ct)
     {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
