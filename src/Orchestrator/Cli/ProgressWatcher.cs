@@ -4,28 +4,50 @@ using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Cli;
 
-/// <summary>Prints a line whenever a sweep's progress changes, until every run has reached a final status.</summary>
+/// <summary>
+/// Prints a line whenever a sweep's progress changes, until every run has reached a final status and the analyses
+/// of its trained runs are stored (or <see cref="AnalysisWait"/> has passed since training ended).
+/// </summary>
 public static class ProgressWatcher
 {
+    /// <summary>
+    /// How long to wait for analyses once every run is final. Why wait at all: 'rnnsweep sweep' stops its Workers
+    /// next, and an analysis cut short leaves the last cells' samples and gates off the dashboard.
+    /// </summary>
+    public static readonly TimeSpan AnalysisWait = TimeSpan.FromMinutes(10);
+
     /// <param name="workersAlive">When given and false, no local Worker is left to finish the sweep: stop waiting.</param>
     public static async Task WaitAsync(IHost app, long sweepId, CancellationToken ct, Func<bool>? workersAlive = null)
     {
         var last = "";
+        DateTime? trained = null;
         while (true)
         {
             await using (var scope = app.Services.CreateAsyncScope())
             {
                 var db = scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>();
                 var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId)
-                    .Select(r => new { r.Model, r.Layers, r.Hidden, r.Status, r.EpochsDone }).ToListAsync(ct);
+                    .Select(r => new { r.Model, r.Layers, r.Hidden, r.Status, r.EpochsDone, Unanalysed = r.TestLoss != null && r.AnalyzedAt == null })
+                    .ToListAsync(ct);
                 var done = runs.Count(r => RunStatus.IsFinal(r.Status));
                 var running = runs.Where(r => r.Status == RunStatus.Running).Select(r => $"{r.Model} {r.Layers}x{r.Hidden} ({r.EpochsDone} epochs done)");
                 var failed = runs.Count(r => r.Status is RunStatus.Failed or RunStatus.Diverged);
+                var analysing = done == runs.Count ? runs.Count(r => r.Unanalysed) : 0;
                 var line = $"{done}/{runs.Count} runs done" + (failed > 0 ? $" ({failed} failed or diverged)" : "") +
-                           (running.Any() ? "; training " + string.Join(", ", running) : "");
+                           (running.Any() ? "; training " + string.Join(", ", running) : "") +
+                           (analysing > 0 ? $"; analysing {analysing} runs" : "");
                 if (line != last) Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
                 last = line;
-                if (done == runs.Count) return;
+                if (done == runs.Count)
+                {
+                    trained ??= DateTime.UtcNow;
+                    if (analysing == 0) return;
+                    if (DateTime.UtcNow - trained > AnalysisWait)
+                    {
+                        Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {analysing} analyses are not stored yet; they run when a Worker is next up");
+                        return;
+                    }
+                }
                 if (workersAlive?.Invoke() == false)
                 {
                     throw new InvalidOperationException("every local Worker process has exited (see its output above); the sweep is not finished");

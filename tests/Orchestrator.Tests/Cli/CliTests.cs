@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.EntityFrameworkCore;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -38,6 +39,30 @@ public sealed partial class CliTests(PostgresFixture postgres)
             Assert.Equal(expected, printed);
         }
         Assert.Contains("best:", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sweep_TrainsTheGridWithItsOwnWorkers_PrintsTheTable_AndLeavesEveryRunAnalysed()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        var spec = Path.Combine(TestPaths.Artifacts("cli"), "sweep-spec.json");
+        await File.WriteAllTextAsync(spec, JsonSerializer.Serialize(new
+        {
+            name = "cli sweep", corpus = "generated", corpusText = GeneratedText.Sentences(12_000),
+            models = new[] { "lstm", "gru" }, layers = new[] { 1 }, hiddenSizes = new[] { 16 },
+            hyperparameters = new { maxEpochs = 2, patience = 2, seqLength = 16, batchSize = 8, learningRate = 0.01, seed = 7 },
+        }));
+
+        var (exit, stdout) = await RunCliAsync(connection, "sweep", "--spec", spec, "--workers", "1", "--threads", "1", "--exit");
+
+        Assert.Equal(0, exit);
+        await using var db = Shared.Database.DatabaseSettings.CreateContext(connection);
+        var runs = await db.Runs.AsNoTracking().ToListAsync();
+        Assert.Equal(2, runs.Count);
+        // The command stops its Workers when it returns: the analyses of the last cells must be stored by then.
+        Assert.All(runs, r => Assert.Equal((Shared.Domain.RunStatus.Succeeded, true), (r.Status, r.AnalyzedAt is not null)));
+        foreach (var run in runs) Assert.Contains(run.TestLoss!.Value.ToString("0.000", CultureInfo.InvariantCulture), stdout, StringComparison.Ordinal);
+        Assert.Matches(@"Dashboard: http://127\.0\.0\.1:\d+/sweeps/\d+", stdout);
     }
 
     [Fact]
