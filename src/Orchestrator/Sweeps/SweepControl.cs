@@ -60,7 +60,7 @@ public sealed class SweepControl(RnnSweepDbContext db, RunDispatcher dispatcher,
                             error = null, stop_reason = null, finished_at = null, lease_owner = null, lease_expires_at = null
             where sweep_id = {sweepId} and ({runId}::bigint is null or id = {runId})
               and (status = any({Resumable})
-                   or (status = {RunStatus.Succeeded} and stop_reason like {MaxEpochsStop} and epochs_done < (hyperparameters->>'maxEpochs')::int))
+                   or (status = {RunStatus.Succeeded} and stop_reason like {StopReasons.MaxEpochsPrefix + "%"} and epochs_done < (hyperparameters->>'maxEpochs')::int))
             """, ct);
         await tx.CommitAsync(ct);
         return await dispatcher.EnqueuePendingAsync(sweepId, ct);
@@ -68,7 +68,4 @@ public sealed class SweepControl(RnnSweepDbContext db, RunDispatcher dispatcher,
 
     private static readonly string[] RunCapPath = ["maxEpochs"];
     private static readonly string[] SweepCapPath = ["hyperparameters", "maxEpochs"];
-
-    /// <summary>The stop reason of a run that ended at its epoch cap (the Worker's Trainer writes 'reached maxEpochs N').</summary>
-    private const string MaxEpochsStop = "reached maxEpochs %";
 }

@@ -10,7 +10,7 @@ public static class SplitSizes
     public static (long Train, long Validation, long Test) Of(long symbols, Hyperparameters hp)
     {
         if (hp.SplitLayout != "streams") return Fractions(symbols, hp);
-        var (train, validation, test) = Fractions(StreamLength(symbols, hp), hp);
+        var (train, validation, test) = StreamParts(symbols, hp);
         return (train * hp.BatchSize, validation * hp.BatchSize, test * hp.BatchSize);
     }
 

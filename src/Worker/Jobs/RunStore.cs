@@ -90,7 +90,7 @@ public sealed class RunStore(string connectionString) : IDisposable
     /// <summary>
     /// Commits one finished epoch atomically: its metrics row, the latest (and maybe best) checkpoint, and the
     /// run's progress. Upserts, so an epoch trained again after a takeover replaces its row instead of adding one.
-    /// Returns false, writing nothing, when the lease is no longer ours. When the epoch is the best so far, the best
+    /// Writes nothing when the lease is no longer ours. When the epoch is the best so far, the best
     /// checkpoint is copied from the latest inside the database: a 3x512 LSTM's checkpoint with Adam state is 65 MB,
     /// and sending it twice made a tenth of a short epoch (docs/benchmarks.md).
     /// </summary>

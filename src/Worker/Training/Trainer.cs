@@ -58,7 +58,7 @@ public sealed class Trainer : IDisposable
         else if (Stop == TrainingStop.None && Epoch >= maxEpochs) (Stop, StopReason) = (TrainingStop.MaxEpochs, MaxEpochsReason);
     }
 
-    private string MaxEpochsReason => $"reached maxEpochs {_hp.MaxEpochs}";
+    private string MaxEpochsReason => StopReasons.MaxEpochs(_hp.MaxEpochs);
 
     public long ParameterCount => _model.ParameterCount;
     public TrainingStop Stop { get; private set; }
