@@ -363,6 +363,10 @@ namespace RnnSweep.Migrations
                         .HasColumnType("text")
                         .HasColumnName("lease_owner");
 
+                    b.Property<int>("MaxEpochs")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_epochs");
+
                     b.Property<string>("Model")
                         .IsRequired()
                         .HasColumnType("text")
@@ -388,6 +392,10 @@ namespace RnnSweep.Migrations
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("status");
+
+                    b.Property<string>("StopKind")
+                        .HasColumnType("text")
+                        .HasColumnName("stop_kind");
 
                     b.Property<string>("StopReason")
                         .HasColumnType("text")
@@ -426,6 +434,8 @@ namespace RnnSweep.Migrations
                     b.ToTable("runs", null, t =>
                         {
                             t.HasCheckConstraint("runs_status_check", "status in ('queued','running','succeeded','failed','diverged','cancelled')");
+
+                            t.HasCheckConstraint("runs_stop_kind_check", "stop_kind in ('early_stopping','max_epochs','divergence')");
                         });
                 });
 
@@ -548,6 +558,38 @@ namespace RnnSweep.Migrations
                         .HasDatabaseName("ix_sweeps_spec_hash");
 
                     b.ToTable("sweeps", (string)null);
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.WorkJob", b =>
+                {
+                    b.Property<string>("Kind")
+                        .HasColumnType("text")
+                        .HasColumnName("kind");
+
+                    b.Property<long>("SubjectId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("subject_id");
+
+                    b.Property<DateTimeOffset>("DispatchedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("dispatched_at");
+
+                    b.Property<int>("Dispatches")
+                        .HasColumnType("integer")
+                        .HasColumnName("dispatches");
+
+                    b.Property<string>("JobId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("job_id");
+
+                    b.HasKey("Kind", "SubjectId")
+                        .HasName("pk_work_jobs");
+
+                    b.ToTable("work_jobs", null, t =>
+                        {
+                            t.HasCheckConstraint("work_jobs_kind_check", "kind in ('ngram_baseline','analysis','sample')");
+                        });
                 });
 
             modelBuilder.Entity("RnnSweep.Shared.Data.CellActivation", b =>

@@ -28,7 +28,7 @@ builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Shutdow
 builder.Services.AddSingleton(options);
 // pg_stat_activity names each worker's connections.
 var workerConnection = DatabaseSettings.WithApplicationName(connectionString, $"rnnsweep-worker {options.Name}");
-builder.Services.AddSingleton(_ => new RunStore(workerConnection));
+builder.Services.AddSingleton(sp => new RunStore(workerConnection, sp.GetRequiredService<ILogger<RunStore>>()));
 builder.Services.AddSingleton(_ => new AnalysisStore(workerConnection));
 var device = TorchDevice.Select(options.Device, options.TorchThreads);
 builder.Services.AddSingleton(device);
@@ -37,7 +37,7 @@ builder.Services.AddTransient<ITrainRunJob, TrainRunJob>();
 builder.Services.AddTransient<IAnalyzeRunJob, AnalyzeRunJob>();
 builder.Services.AddTransient<ISampleJob, SampleJob>();
 builder.Services.AddTransient<INGramBaselineJob, NGramBaselineJob>();
-builder.Services.AddHangfire(c => c.UseRnnSweepStorage(connectionString, options.InvisibilityTimeout));
+builder.Services.AddHangfire(c => c.UseRnnSweepStorage(connectionString, options.InvisibilityTimeout).UseFilter(new CurrentJob()));
 builder.Services.AddHangfireServer(o =>
 {
     o.ServerName = WorkerHealth.ServerName(options, device); // the servers page shows host, device and queues

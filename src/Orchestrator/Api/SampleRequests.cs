@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
+using RnnSweep.Shared.Runs;
 
 namespace RnnSweep.Orchestrator.Api;
 
@@ -17,7 +18,7 @@ public static class SampleRequests
         if (request.Validate() is { Count: > 0 } errors) throw new ValidationException(errors);
         var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.Id, r.Sweep!.Queue }).SingleOrDefaultAsync(ct)
                   ?? throw new ValidationException(runField, $"no run {runId}");
-        if (!await db.Checkpoints.AnyAsync(c => c.RunId == runId && c.Kind == Checkpoint.Best, ct))
+        if (!await db.Checkpoints.AnyAsync(c => c.RunId == runId && c.Kind == CheckpointKind.Best, ct))
             throw new ValidationException(runField, $"run {runId} has no best checkpoint yet");
         var sample = new Sample
         {
@@ -27,7 +28,16 @@ public static class SampleRequests
         db.Samples.Add(sample);
         await db.SaveChangesAsync(ct);
         var sampleId = sample.Id;
-        jobs.Enqueue<ISampleJob>(run.Queue, job => job.SampleAsync(sampleId, CancellationToken.None));
+        try
+        {
+            var jobId = jobs.Enqueue<ISampleJob>(run.Queue, job => job.SampleAsync(sampleId, CancellationToken.None));
+            db.WorkJobs.Add(new WorkJob { Kind = WorkKind.Sample, SubjectId = sampleId, JobId = jobId, Dispatches = 1, DispatchedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync(ct);
+        }
+        catch (Exception e) when (e is BackgroundJobClientException || Transient.IsTransient(e))
+        {
+            // The request is stored: the reaper's WorkDispatcher gives it a job within seconds (the database says it is pending).
+        }
         return sampleId;
     }
 

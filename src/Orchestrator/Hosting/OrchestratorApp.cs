@@ -2,6 +2,7 @@ using Hangfire;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using RnnSweep.Orchestrator.Api;
 using RnnSweep.Orchestrator.Corpora;
 using RnnSweep.Orchestrator.Dashboard;
@@ -10,6 +11,7 @@ using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Database;
 using RnnSweep.Shared.Jobs;
 using RnnSweep.Shared.Logging;
+using RnnSweep.Shared.Runs;
 using Serilog;
 
 namespace RnnSweep.Orchestrator.Hosting;
@@ -67,7 +69,11 @@ public static class OrchestratorApp
         services.AddHttpClient();
         services.AddScoped<CorpusSource>();
         services.AddScoped<CorpusStore>();
+        // The run state machine and the dispatchers share one pool; transient errors are retried inside them.
+        services.AddSingleton(_ => NpgsqlDataSource.Create(appConnection));
+        services.AddSingleton(sp => new RunLife(sp.GetRequiredService<NpgsqlDataSource>(), Transient.RequestPatience, sp.GetRequiredService<ILogger<RunLife>>()));
         services.AddScoped<RunDispatcher>();
+        services.AddScoped<WorkDispatcher>();
         services.AddScoped<SweepSubmitter>();
         services.AddScoped<SweepControl>();
         services.AddOptions<ReaperOptions>().BindConfiguration(ReaperOptions.Section);

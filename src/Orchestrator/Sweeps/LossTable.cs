@@ -27,31 +27,22 @@ public sealed record LossTable(long SweepId, string Sweep, string Corpus, IReadO
             .Select(s => new { s.Id, s.Name, Corpus = s.Corpus!.Name, s.Spec }).SingleOrDefaultAsync(ct);
         if (sweep is null) return null;
         var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId)
-            .Select(r => new { r.Id, r.Model, r.Layers, r.Size, r.Hidden, r.Status, r.EpochsDone, r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason, r.Hyperparameters })
+            .Select(r => new { r.Id, r.Model, r.Layers, r.Size, r.Hidden, r.Status, r.EpochsDone, r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason, r.MaxEpochs })
             .ToListAsync(ct);
 
         var resolved = System.Text.Json.JsonSerializer.Deserialize<ResolvedSweep>(sweep.Spec, SpecResolver.Json)!;
-        var maxEpochs = resolved.Hyperparameters.MaxEpochs;
         var columns = (from m in resolved.Models from l in resolved.Layers select new LossColumn(ModelName(m), l)).ToList();
         var byCell = runs.ToDictionary(r => (r.Model, r.Layers, r.Size));
         var rows = resolved.HiddenSizes.Select(h => new LossRow(h, columns.Select(c =>
             byCell.TryGetValue((c.Model, c.Layers, h), out var r)
-                ? new LossCell(r.Id, r.Status, r.Hidden, r.EpochsDone, r.Status is RunStatus.Running or RunStatus.Queued ? MaxEpochs(r.Hyperparameters) : maxEpochs,
-                    r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason)
+                ? new LossCell(r.Id, r.Status, r.Hidden, r.EpochsDone, r.MaxEpochs, r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason)
                 : null).ToList())).ToList();
         return new LossTable(sweep.Id, sweep.Name, sweep.Corpus, columns, rows);
-    }
-
-    /// <summary>A run's own cap: 'rnnsweep resume --run N --max-epochs M' may have changed it from the sweep's.</summary>
-    private static int MaxEpochs(string hyperparameters)
-    {
-        using var json = System.Text.Json.JsonDocument.Parse(hyperparameters);
-        return json.RootElement.GetProperty("maxEpochs").GetInt32();
     }
 
     private static string ModelName(Shared.Domain.ModelType m) => Shared.Domain.ModelTypeNames.Name(m);
 
     /// <summary>The cell with the lowest test loss among succeeded runs.</summary>
-    public LossCell? Best() => Rows.SelectMany(r => r.Cells).Where(c => c is { Status: "succeeded", TestLoss: not null })
+    public LossCell? Best() => Rows.SelectMany(r => r.Cells).Where(c => c is { Status: RunStatus.Succeeded, TestLoss: not null })
         .MinBy(c => c!.TestLoss);
 }

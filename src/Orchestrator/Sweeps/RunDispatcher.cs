@@ -1,46 +1,58 @@
 using Hangfire;
 using Hangfire.Common;
 using Hangfire.States;
-using Microsoft.EntityFrameworkCore;
-using RnnSweep.Shared.Data;
-using RnnSweep.Shared.Domain;
+using Microsoft.Extensions.Options;
+using Polly;
+using RnnSweep.Shared.Runs;
 using RnnSweep.Shared.Jobs;
 
 namespace RnnSweep.Orchestrator.Sweeps;
 
-/// <summary>Creates the Hangfire job of every queued run that has none yet.</summary>
-public sealed class RunDispatcher(RnnSweepDbContext db, IBackgroundJobClient jobs, JobStorage storage, ILogger<RunDispatcher> log)
+/// <summary>
+/// Gives every queued or running run without a way forward a new Hangfire job: runs never dispatched, and runs whose
+/// job was deleted, requeued away, finished or failed, or whose lease lapsed (<see cref="RunLife.FindStrandedAsync"/>).
+/// Called on submit and resume, and every few seconds by <see cref="StaleRunReaper"/>.
+/// </summary>
+public sealed class RunDispatcher(RunLife life, IBackgroundJobClient jobs, JobStorage storage, IOptions<ReaperOptions> options, ILogger<RunDispatcher> log)
 {
     /// <summary>Runs whose jobs are created and enqueued in one storage transaction, then claimed in one statement.</summary>
     public const int ChunkSize = 500;
     /// <summary>Chunks created at once, each on its own storage connection: job creation is round-trip bound.</summary>
     public const int Parallelism = 4;
 
-    public async Task<int> EnqueuePendingAsync(long sweepId, CancellationToken ct)
+    private readonly ResiliencePipeline _retry = Transient.Pipeline(Transient.RequestPatience, log);
+
+    /// <summary>Dispatches the stranded runs of one sweep (or of all, with null); returns how many got a job.</summary>
+    public async Task<int> DispatchAsync(long? sweepId, CancellationToken ct)
     {
-        var queue = await db.Sweeps.Where(s => s.Id == sweepId).Select(s => s.Queue).SingleAsync(ct);
-        var pending = await db.Runs.Where(r => r.SweepId == sweepId && r.Status == RunStatus.Queued && r.JobId == null)
-            .OrderBy(r => r.Id).Select(r => r.Id).ToListAsync(ct);
+        var stranded = await life.FindStrandedAsync(sweepId, options.Value.Grace, ct);
         var enqueued = 0;
-        var chunks = pending.Chunk(ChunkSize).ToList();
-        var created = new string[chunks.Count][];
-        await Parallel.ForEachAsync(Enumerable.Range(0, chunks.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
-            (i, _) => { created[i] = CreateEnqueuedJobs(chunks[i], queue); return ValueTask.CompletedTask; });
-        for (var c = 0; c < chunks.Count; c++)
+        foreach (var byQueue in stranded.GroupBy(r => r.Queue))
         {
-            var (runIds, jobIds) = (chunks[c], created[c]);
-            // Only one dispatcher may attach a job; a loser deletes its duplicate (the lease would stop it anyway).
-            var claimed = (await db.Database.SqlQuery<long>($"""
-                update runs r set job_id = v.job_id from unnest({runIds}, {jobIds}) as v(id, job_id)
-                where r.id = v.id and r.job_id is null returning r.id as "Value"
-                """).ToListAsync(ct)).ToHashSet();
-            for (var i = 0; i < runIds.Length; i++)
+            var queue = byQueue.Key;
+            var chunks = byQueue.Chunk(ChunkSize).ToList();
+            var created = new string[chunks.Count][];
+            await Parallel.ForEachAsync(Enumerable.Range(0, chunks.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
+                async (i, token) => created[i] = await _retry.ExecuteAsync(_ => ValueTask.FromResult(CreateEnqueuedJobs(chunks[i].Select(r => r.RunId).ToArray(), queue)), token));
+            for (var c = 0; c < chunks.Count; c++)
             {
-                if (claimed.Contains(runIds[i])) enqueued++;
-                else jobs.Delete(jobIds[i]);
+                var (runs, jobIds) = (chunks[c], created[c]);
+                // Only one dispatcher may attach a job; a loser deletes its duplicate (the lease would stop it anyway).
+                var attached = await life.AttachJobsAsync(runs.Select(r => r.RunId).ToArray(), runs.Select(r => r.JobId).ToArray(), jobIds, ct);
+                for (var i = 0; i < runs.Length; i++)
+                {
+                    if (attached.Contains(runs[i].RunId)) enqueued++;
+                    else jobs.Delete(jobIds[i]);
+                }
+            }
+            var again = byQueue.Where(r => r.JobId is not null).ToList();
+            if (again.Count > 0)
+            {
+                log.LogWarning("{Count} runs had no way forward (job lost, finished or failed, or lease lapsed) and were dispatched again: {Runs}",
+                    again.Count, string.Join(", ", again.Take(20).Select(r => $"run {r.RunId} ({r.Status}, job {r.JobId})")));
             }
         }
-        if (enqueued > 0) log.LogInformation("Enqueued {Count} runs of sweep {SweepId} on queue {Queue}", enqueued, sweepId, queue);
+        if (enqueued > 0) log.LogInformation("Enqueued {Count} runs{Sweep}", enqueued, sweepId is null ? "" : $" of sweep {sweepId}");
         return enqueued;
     }
 

@@ -1,7 +1,4 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using RnnSweep.Shared.Data;
-using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Sweeps;
 
@@ -9,19 +6,20 @@ public sealed class ReaperOptions
 {
     public const string Section = "Reaper";
 
-    /// <summary>How often the Orchestrator looks for runs nobody is training.</summary>
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How often the Orchestrator looks for pending work without a live job (runs, baselines, analyses, samples).</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>
-    /// How long after its lease expired a "running" run is given back to the queue. Longer than Hangfire's
-    /// invisibility timeout, so that Hangfire's own redelivery of a dead worker's job normally comes first.
+    /// How long after its lease lapsed a running run gets a new job. Zero by default: a lease lapses only after its
+    /// Worker missed three renewals, so waiting longer only delays the takeover.
     /// </summary>
-    public TimeSpan Grace { get; set; } = TimeSpan.FromMinutes(10);
+    public TimeSpan Grace { get; set; } = TimeSpan.Zero;
 }
 
 /// <summary>
-/// The safety net under Hangfire's redelivery: a run left "running" whose lease expired long ago (its job deleted,
-/// expired or lost) and a queued run that never got a job (a crash between commit and enqueue) are enqueued again.
-/// A duplicate job is harmless: the lease lets only one train.
+/// Keeps every sweep moving: every few seconds, each queued or running run without a live job or lease, and each
+/// pending n-gram baseline, analysis or sample without a live job, gets a new job. The database says what is pending;
+/// a Hangfire job that was deleted, requeued, finished early or lost only delays it. A duplicate job is harmless:
+/// the lease lets only one train.
 /// </summary>
 public sealed class StaleRunReaper(IServiceScopeFactory scopes, IOptions<ReaperOptions> options, ILogger<StaleRunReaper> log) : BackgroundService
 {
@@ -38,7 +36,7 @@ public sealed class StaleRunReaper(IServiceScopeFactory scopes, IOptions<ReaperO
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
-                    log.LogWarning("Looking for stale runs failed: {Error}", e.Message); // the database may be restarting
+                    log.LogWarning("Looking for pending work without a job failed: {Error}", e.Message); // the database may be restarting
                 }
             }
         }
@@ -48,19 +46,12 @@ public sealed class StaleRunReaper(IServiceScopeFactory scopes, IOptions<ReaperO
         }
     }
 
+    /// <summary>One pass; returns how many jobs were created.</summary>
     public async Task<int> ReapAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>();
-        var cutoff = DateTimeOffset.UtcNow - options.Value.Grace;
-        var stale = await db.Runs.Where(r => r.Status == RunStatus.Running && r.LeaseExpiresAt < cutoff)
-            .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Queued).SetProperty(r => r.JobId, (string?)null)
-                .SetProperty(r => r.LeaseOwner, (string?)null).SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null), ct);
-        if (stale > 0) log.LogWarning("{Count} runs were running without a live worker; queued again", stale);
-        var sweeps = await db.Runs.Where(r => r.Status == RunStatus.Queued && r.JobId == null).Select(r => r.SweepId).Distinct().ToListAsync(ct);
-        var dispatcher = scope.ServiceProvider.GetRequiredService<RunDispatcher>();
-        var enqueued = 0;
-        foreach (var sweepId in sweeps) enqueued += await dispatcher.EnqueuePendingAsync(sweepId, ct);
-        return enqueued;
+        var runs = await scope.ServiceProvider.GetRequiredService<RunDispatcher>().DispatchAsync(null, ct);
+        var work = await scope.ServiceProvider.GetRequiredService<WorkDispatcher>().DispatchAsync(ct);
+        return runs + work;
     }
 }

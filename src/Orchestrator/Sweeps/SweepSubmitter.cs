@@ -1,13 +1,11 @@
 using System.Text;
-using Hangfire;
-using RnnSweep.Shared.Jobs;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using NpgsqlTypes;
 using RnnSweep.Orchestrator.Corpora;
 using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Runs;
 
 namespace RnnSweep.Orchestrator.Sweeps;
 
@@ -18,7 +16,7 @@ public sealed record SubmitResult(Sweep Sweep, bool Created, int Runs);
 /// Stores a validated sweep, its corpus and one run per grid cell in one transaction, then enqueues the runs.
 /// Submitting the same spec again (or the same idempotency key) returns the existing sweep.
 /// </summary>
-public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, CorpusStore stored, RunDispatcher dispatcher, IBackgroundJobClient jobs, ILogger<SweepSubmitter> log)
+public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, CorpusStore stored, RunDispatcher dispatcher, WorkDispatcher work, ILogger<SweepSubmitter> log)
 {
     public async Task<SubmitResult> SubmitAsync(SweepSpec spec, string? idempotencyKey, CancellationToken ct)
     {
@@ -71,7 +69,10 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
             };
             db.Sweeps.Add(created);
             await db.SaveChangesAsync(ct);
-            var runs = await InsertRunsAsync(created.Id, sweep, hyperparameters, modelVocabulary, now, ct);
+            // One row per grid cell, written with COPY inside the submission's transaction.
+            var cells = sweep.Cells().Select(c => new NewRun(c.Model.Name(), c.Layers, c.Size, sweep.HiddenOf(c.Model, c.Layers, c.Size, modelVocabulary)));
+            var runs = await RunLife.CreateRunsAsync((NpgsqlConnection)db.Database.GetDbConnection(), created.Id, cells, hyperparameters,
+                sweep.Hyperparameters.Seed, sweep.Hyperparameters.MaxEpochs, now, ct);
             await tx.CommitAsync(ct);
             return new SubmitResult(created, Created: true, runs);
         });
@@ -80,13 +81,21 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
         {
             log.LogInformation("Sweep {SweepId} '{Sweep}' created with {Runs} runs on corpus {Corpus} in {Milliseconds} ms",
                 result.Sweep.Id, result.Sweep.Name, result.Runs, sweep.Corpus, clock.ElapsedMilliseconds);
-            var sweepId = result.Sweep.Id;
-            jobs.Enqueue<INGramBaselineJob>(sweep.Queue, job => job.ComputeAsync(sweepId, CancellationToken.None));
         }
+        // The sweep is stored: from here on nothing may fail the request. Its jobs (runs, n-gram baseline) are created
+        // now if Hangfire's storage answers, else by the reaper within seconds, since the tables say what is pending.
         // Also for an existing sweep: a crash between commit and enqueue left runs without a job.
         clock.Restart();
-        var enqueued = await dispatcher.EnqueuePendingAsync(result.Sweep.Id, ct);
-        if (enqueued > 0) log.LogInformation("{Count} jobs enqueued in {Milliseconds} ms", enqueued, clock.ElapsedMilliseconds);
+        try
+        {
+            var enqueued = await dispatcher.DispatchAsync(result.Sweep.Id, ct);
+            await work.DispatchAsync(ct);
+            if (enqueued > 0) log.LogInformation("{Count} jobs enqueued in {Milliseconds} ms", enqueued, clock.ElapsedMilliseconds);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning("Sweep {SweepId} stored; its jobs will be created by the reaper ({Error})", result.Sweep.Id, e.Message);
+        }
         return result;
     }
 
@@ -104,36 +113,5 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
             if (name is null || corpora.CanLoad(name) || await stored.ExistsAsync(name, ct)) throw;
             throw new ValidationException([.. e.Errors, new FieldError("corpus", corpora.UnknownMessage(name))]);
         }
-    }
-
-    /// <summary>
-    /// One row per grid cell, written with COPY inside the submission's transaction: a 10,000-cell grid as one
-    /// stream instead of 10,000 tracked entities (docs/benchmarks.md).
-    /// </summary>
-    private async Task<int> InsertRunsAsync(long sweepId, ResolvedSweep sweep, string hyperparameters, int vocabularySize, DateTimeOffset now, CancellationToken ct)
-    {
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        var count = 0;
-        await using var writer = await connection.BeginBinaryImportAsync(
-            "copy runs (sweep_id, model, layers, size, hidden, hyperparameters, seed, status, attempt, divergence_retries, epochs_done, created_at) from stdin (format binary)", ct);
-        foreach (var (model, layers, size) in sweep.Cells())
-        {
-            await writer.StartRowAsync(ct);
-            await writer.WriteAsync(sweepId, NpgsqlDbType.Bigint, ct);
-            await writer.WriteAsync(model.Name(), NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(layers, NpgsqlDbType.Integer, ct);
-            await writer.WriteAsync(size, NpgsqlDbType.Integer, ct);
-            await writer.WriteAsync(sweep.HiddenOf(model, layers, size, vocabularySize), NpgsqlDbType.Integer, ct);
-            await writer.WriteAsync(hyperparameters, NpgsqlDbType.Jsonb, ct);
-            await writer.WriteAsync(sweep.Hyperparameters.Seed, NpgsqlDbType.Bigint, ct);
-            await writer.WriteAsync(RunStatus.Queued, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(0, NpgsqlDbType.Integer, ct);
-            await writer.WriteAsync(0, NpgsqlDbType.Integer, ct);
-            await writer.WriteAsync(0, NpgsqlDbType.Integer, ct);
-            await writer.WriteAsync(now, NpgsqlDbType.TimestampTz, ct);
-            count++;
-        }
-        await writer.CompleteAsync(ct);
-        return count;
     }
 }

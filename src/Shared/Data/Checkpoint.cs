@@ -1,15 +1,13 @@
 namespace RnnSweep.Shared.Data;
 
 /// <summary>
-/// Model and optimizer state of a run: <c>latest</c> (to resume exactly) and <c>best</c> (lowest validation loss).
+/// Model and optimizer state of a run, one per <see cref="Domain.CheckpointKind"/>.
 /// <see cref="TrainerState"/> carries the hyperparameters, schedule, RNG and data position, so a checkpoint alone resumes.
 /// </summary>
 public sealed class Checkpoint
 {
-    public const string Latest = "latest";
-    public const string Best = "best";
-
     public long RunId { get; set; }
+    /// <summary>One of <see cref="Domain.CheckpointKind"/>.</summary>
     public required string Kind { get; set; }
     public int Epoch { get; set; }
     public double ValLoss { get; set; }

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Shared.Data;
 
@@ -21,6 +22,7 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
     public DbSet<CellActivation> CellActivations => Set<CellActivation>();
     public DbSet<InterpretableCell> InterpretableCells => Set<InterpretableCell>();
     public DbSet<NGramBaseline> NGramBaselines => Set<NGramBaseline>();
+    public DbSet<WorkJob> WorkJobs => Set<WorkJob>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -39,8 +41,11 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
         });
         b.Entity<Run>(e =>
         {
-            e.ToTable("runs", t => t.HasCheckConstraint("runs_status_check",
-                "status in ('queued','running','succeeded','failed','diverged','cancelled')"));
+            e.ToTable("runs", t =>
+            {
+                t.HasCheckConstraint("runs_status_check", $"status in ({SqlList(RunStatus.All)})");
+                t.HasCheckConstraint("runs_stop_kind_check", $"stop_kind in ({SqlList(StopKind.All)})");
+            });
             e.Property(r => r.Hyperparameters).HasColumnType("jsonb");
             e.HasIndex(r => new { r.SweepId, r.Model, r.Layers, r.Size }).IsUnique();
             e.HasIndex(r => r.Status);
@@ -55,7 +60,7 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
         });
         b.Entity<Checkpoint>(e =>
         {
-            e.ToTable("checkpoints", t => t.HasCheckConstraint("checkpoints_kind_check", "kind in ('latest','best')"));
+            e.ToTable("checkpoints", t => t.HasCheckConstraint("checkpoints_kind_check", $"kind in ({SqlList(CheckpointKind.All)})"));
             e.HasKey(c => new { c.RunId, c.Kind });
             e.Property(c => c.TrainerState).HasColumnType("jsonb");
             e.HasOne<Run>().WithMany().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
@@ -90,6 +95,11 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
             e.HasKey(x => new { x.SweepId, x.Order });
             e.HasOne<Sweep>().WithMany().HasForeignKey(x => x.SweepId).OnDelete(DeleteBehavior.Cascade);
         });
+        b.Entity<WorkJob>(e =>
+        {
+            e.ToTable("work_jobs", t => t.HasCheckConstraint("work_jobs_kind_check", $"kind in ({SqlList(WorkKind.All)})"));
+            e.HasKey(x => new { x.Kind, x.SubjectId });
+        });
 
         foreach (var entity in b.Model.GetEntityTypes())
         {
@@ -100,6 +110,9 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
         }
         b.Entity<Corpus>().Property(c => c.Sha256).HasColumnName("sha256");
     }
+
+    /// <summary>A closed set as an SQL list of literals, for check constraints: the spelling comes from its C# type.</summary>
+    private static string SqlList(IEnumerable<string> values) => string.Join(",", values.Select(v => $"'{v}'"));
 
     private static string SnakeCase(string name)
     {

@@ -16,6 +16,8 @@ public sealed class Run
     /// <summary>The validated <see cref="Domain.Hyperparameters"/> record as JSON (jsonb).</summary>
     public required string Hyperparameters { get; set; }
     public long Seed { get; set; }
+    /// <summary>The run's epoch cap: the submitted <c>maxEpochs</c> until <c>resume --max-epochs</c> changes it.</summary>
+    public int MaxEpochs { get; set; }
     public long? ParameterCount { get; set; }
 
     /// <summary>One of <see cref="Domain.RunStatus"/>.</summary>
@@ -37,7 +39,9 @@ public sealed class Run
     public double? TrainLoss { get; set; }
     public double? ValLoss { get; set; }
     public double? TestLoss { get; set; }
-    /// <summary>Why training stopped (early stopping, max epochs, divergence) or why it failed.</summary>
+    /// <summary>Why training stopped, one of <see cref="Domain.StopKind"/>; null while training or when it failed.</summary>
+    public string? StopKind { get; set; }
+    /// <summary>Why training stopped, in words (the numbers behind <see cref="StopKind"/>).</summary>
     public string? StopReason { get; set; }
     public string? Error { get; set; }
 

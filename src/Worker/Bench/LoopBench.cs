@@ -73,7 +73,7 @@ public static class LoopBench
 
         using var store = connection is null ? null : new RunStore(connection);
         var owner = $"bench/{Guid.NewGuid():N}";
-        if (store is not null && await store.TryAcquireLeaseAsync(runId, owner, TimeSpan.FromHours(1), CancellationToken.None) is null)
+        if (store is not null && await store.Life.AcquireLeaseAsync(runId, owner, TimeSpan.FromHours(1), CancellationToken.None) is null)
         {
             throw new InvalidOperationException($"bench: could not take the lease of run {runId}");
         }
@@ -151,7 +151,7 @@ public static class LoopBench
         }
         finally
         {
-            if (store is not null) await store.ReleaseLeaseAsync(runId, owner, CancellationToken.None);
+            if (store is not null) await store.Life.ReleaseLeaseAsync(runId, owner, CancellationToken.None);
         }
     }
 
@@ -171,7 +171,7 @@ public static class LoopBench
         var bytes = checkpoint.ModelState.Length + checkpoint.OptimizerState.Length;
 
         var load = Stopwatch.StartNew();
-        var loaded = await store.LoadCheckpointAsync(runId, "latest", CancellationToken.None) ?? throw new InvalidOperationException("checkpoint not found");
+        var loaded = await store.LoadCheckpointAsync(runId, CheckpointKind.Latest, CancellationToken.None) ?? throw new InvalidOperationException("checkpoint not found");
         var read = load.Elapsed.TotalSeconds;
         using (new Trainer(cell, splits, CPU, loaded)) { }
         var restore = load.Elapsed.TotalSeconds - read;

@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using RnnSweep.Shared.Runs;
 using RnnSweep.Worker.Analysis;
 
 namespace RnnSweep.Worker.Jobs;
@@ -11,7 +12,8 @@ public sealed class AnalysisStore(string connectionString) : IDisposable
 
     public sealed record NewSample(string Method, double Temperature, int TopK, string PrimeText, long Seed, int Length, string Text);
 
-    public async Task SaveRunAnalysesAsync(long runId, IReadOnlyList<SaturationPoint> saturation, CellActivations cells,
+    /// <returns>False, with nothing stored, when the run is no longer one that ended with losses (resumed or cancelled meanwhile).</returns>
+    public async Task<bool> SaveRunAnalysesAsync(long runId, IReadOnlyList<SaturationPoint> saturation, CellActivations cells,
         IReadOnlyList<CellCorrelation> interpretable, IReadOnlyList<NewSample> samples, CancellationToken ct)
     {
         await using var conn = await _db.OpenConnectionAsync(ct);
@@ -90,12 +92,10 @@ public sealed class AnalysisStore(string connectionString) : IDisposable
             await insert.ExecuteNonQueryAsync(ct);
         }
 
-        await using (var done = new NpgsqlCommand("update runs set analyzed_at = now() where id = $1", conn, tx))
-        {
-            done.Parameters.AddWithValue(runId);
-            await done.ExecuteNonQueryAsync(ct);
-        }
+        // Checked in the same transaction: a run cancelled or resumed meanwhile is not marked analysed (rolled back).
+        if (!await RunLife.MarkAnalysedAsync(conn, tx, runId, ct)) return false;
         await tx.CommitAsync(ct);
+        return true;
     }
 
     public sealed record SampleRequest(long Id, long RunId, string Method, double Temperature, int TopK, string PrimeText, long Seed, int Length, string? Text);

@@ -23,7 +23,7 @@ public sealed class AnalyzeRunJob(RunStore runs, AnalysisStore analyses, WorkerO
     {
         using var _ = LogContext.PushProperty("RunId", runId);
         var run = await DbRetry.RunAsync(() => runs.FindAsync(runId, cancellationToken), log, cancellationToken);
-        var best = run is null ? null : await DbRetry.RunAsync(() => runs.LoadCheckpointAsync(runId, "best", cancellationToken), log, cancellationToken);
+        var best = run is null ? null : await DbRetry.RunAsync(() => runs.LoadCheckpointAsync(runId, CheckpointKind.Best, cancellationToken), log, cancellationToken);
         if (run is null || best is null)
         {
             log.LogInformation("Run {RunId} has no best checkpoint: nothing to analyse", runId);
@@ -56,11 +56,11 @@ public sealed class AnalyzeRunJob(RunStore runs, AnalysisStore analyses, WorkerO
             }
         }
 
-        await DbRetry.RunAsync(async () =>
+        if (!await DbRetry.RunAsync(() => analyses.SaveRunAnalysesAsync(runId, saturation, cells, interpretable, samples, cancellationToken), log, cancellationToken))
         {
-            await analyses.SaveRunAnalysesAsync(runId, saturation, cells, interpretable, samples, cancellationToken);
-            return 0;
-        }, log, cancellationToken);
+            log.LogInformation("Run {RunId} was resumed or cancelled meanwhile: its analyses were not stored", runId);
+            return;
+        }
         log.LogInformation("Run {RunId} analysed: {Points} saturation points, {Steps} x {Layers} cell activations, {Samples} samples",
             runId, saturation.Count, cells.Steps, cells.Layers, samples.Count);
     }

@@ -1,6 +1,3 @@
-using System.Net.Sockets;
-using Npgsql;
-
 namespace RnnSweep.Worker.Jobs;
 
 /// <summary>
@@ -30,12 +27,5 @@ public static class DbRetry
         }
     }
 
-    public static bool IsTransient(Exception e) => e switch
-    {
-        NpgsqlException { IsTransient: true } => true,
-        PostgresException pg => pg.SqlState is "57P01" or "57P02" or "57P03" or "53300", // shutdown, crash, cannot connect now, too many connections
-        NpgsqlException { InnerException: SocketException or IOException or TimeoutException } => true,
-        SocketException or IOException => true,
-        _ => false,
-    };
+    public static bool IsTransient(Exception e) => Shared.Runs.Transient.IsTransient(e);
 }

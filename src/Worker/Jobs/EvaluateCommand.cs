@@ -1,4 +1,5 @@
 using RnnSweep.Shared.Database;
+using RnnSweep.Shared.Domain;
 using RnnSweep.Worker.Hosting;
 using RnnSweep.Worker.Training;
 
@@ -26,7 +27,7 @@ public static class EvaluateCommand
         foreach (var runId in args.Select(long.Parse))
         {
             var run = await store.FindAsync(runId, CancellationToken.None);
-            var best = run is null ? null : await store.LoadCheckpointAsync(runId, "best", CancellationToken.None);
+            var best = run is null ? null : await store.LoadCheckpointAsync(runId, CheckpointKind.Best, CancellationToken.None);
             if (run is null || best is null)
             {
                 Console.WriteLine($"{runId}\t-\tno best checkpoint");

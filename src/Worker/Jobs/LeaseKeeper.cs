@@ -20,7 +20,7 @@ public sealed class LeaseKeeper : IAsyncDisposable
                 try
                 {
                     await Task.Delay(interval, _stop.Token);
-                    if (!await store.RenewLeaseAsync(runId, owner, duration, _stop.Token))
+                    if (!await store.Life.RenewLeaseAsync(runId, owner, duration, _stop.Token))
                     {
                         log.LogWarning("Lease on run {RunId} lost: another worker has it or it was cancelled; stopping", runId);
                         await _lost.CancelAsync();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Runs;
 using RnnSweep.Worker.Training;
 
 namespace RnnSweep.Worker.Jobs;
@@ -9,13 +10,17 @@ public sealed record RunData(RunStore.RunInfo Run, Hyperparameters Hyperparamete
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>The hyperparameters as submitted (<see cref="Hyperparameters"/> has the run's cap and restarts applied).</summary>
+    public Hyperparameters Submitted => JsonSerializer.Deserialize<Hyperparameters>(Run.Hyperparameters, Json)!;
+
     public CellSpec Cell => new(ModelTypeNames.Parse(Run.Model), Run.Layers, Run.Hidden, Hyperparameters);
 
     public static async Task<RunData> LoadAsync(RunStore store, RunStore.RunInfo run, string cacheDir, ILogger log, CancellationToken ct)
     {
-        var hp = JsonSerializer.Deserialize<Hyperparameters>(run.Hyperparameters, Json)!;
+        // What the run trains with now: the submitted record with the run's epoch cap and divergence restarts applied.
+        var hp = RunHyperparameters.Effective(JsonSerializer.Deserialize<Hyperparameters>(run.Hyperparameters, Json)!, run.MaxEpochs, run.DivergenceRetries);
         var content = await new CorpusCache(cacheDir).GetAsync(run.CorpusSha256,
-            () => DbRetry.RunAsync(() => store.CorpusContentAsync(run.CorpusSha256, ct), log, ct));
+            () => store.CorpusContentAsync(run.CorpusSha256, ct));
         var vocabulary = Vocabulary.Build(content, hp.Vocabulary);
         return new RunData(run, hp, vocabulary, CorpusSplits.From(vocabulary.Encode(content), vocabulary.Size, hp));
     }

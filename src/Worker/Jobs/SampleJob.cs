@@ -1,3 +1,4 @@
+using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
 using RnnSweep.Worker.Analysis;
 using RnnSweep.Worker.Hosting;
@@ -30,7 +31,7 @@ public sealed class SampleJob(RunStore runs, AnalysisStore analyses, WorkerOptio
         {
             var run = await DbRetry.RunAsync(() => runs.FindAsync(request.RunId, cancellationToken), log, cancellationToken)
                       ?? throw new InvalidOperationException($"run {request.RunId} is gone");
-            var best = await DbRetry.RunAsync(() => runs.LoadCheckpointAsync(run.Id, "best", cancellationToken), log, cancellationToken)
+            var best = await DbRetry.RunAsync(() => runs.LoadCheckpointAsync(run.Id, CheckpointKind.Best, cancellationToken), log, cancellationToken)
                        ?? throw new InvalidOperationException($"run {run.Id} has no best checkpoint yet");
             var data = await RunData.LoadAsync(runs, run, options.CacheDir, log, cancellationToken);
             var unknown = data.Vocabulary.SymbolsOf(request.PrimeText).Where(s => !data.Vocabulary.Contains(s)).Distinct().ToList();
