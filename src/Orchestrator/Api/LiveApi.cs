@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Runs;
 
 namespace RnnSweep.Orchestrator.Api;
 
@@ -33,7 +34,9 @@ public static class LiveApi
         var cells = await db.Runs.AsNoTracking()
             .Where(r => r.SweepId == id && (changing.Contains(r.Status) || r.FinishedAt == null || r.FinishedAt >= from))
             .OrderBy(r => r.Id)
-            .Select(r => new { r.Id, r.Status, r.EpochsDone, r.TrainLoss, r.ValLoss, r.TestLoss, Note = r.Error ?? r.StopReason })
+            // A running cell's note is its lease when that has lapsed ("lease expired 12 s ago, waiting for takeover").
+            .Select(r => new { r.Id, r.Status, r.EpochsDone, r.TrainLoss, r.ValLoss, r.TestLoss,
+                Note = r.Error ?? r.StopReason ?? LeaseState.ExpiredText(r.Status, r.LeaseOwner, r.LeaseExpiresAt, now) })
             .ToListAsync(ct);
         var counts = await db.Runs.AsNoTracking().Where(r => r.SweepId == id).GroupBy(r => r.Status)
             .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);

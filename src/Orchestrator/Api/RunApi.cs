@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Runs;
 
 namespace RnnSweep.Orchestrator.Api;
 
@@ -20,7 +21,8 @@ public static class RunApi
             {
                 r.Id, r.SweepId, r.Model, r.Layers, r.Size, r.Hidden, r.Status, r.Attempt, r.DivergenceRetries, r.EpochsDone, r.BestEpoch,
                 r.ParameterCount, r.Seed, Hyperparameters = JsonDocument.Parse(r.Hyperparameters).RootElement,
-                r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason, r.Error, r.JobId, r.LeaseOwner, r.StartedAt, r.FinishedAt,
+                r.MaxEpochs, r.TrainLoss, r.ValLoss, r.TestLoss, r.StopKind, r.StopReason, r.Error, r.JobId, r.LeaseOwner, r.LeaseExpiresAt,
+                Lease = LeaseState.Of(r.Status, r.LeaseOwner, r.LeaseExpiresAt, DateTimeOffset.UtcNow), r.StartedAt, r.FinishedAt,
             });
         });
 

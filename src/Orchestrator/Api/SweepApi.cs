@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Runs;
 
 namespace RnnSweep.Orchestrator.Api;
 
@@ -31,10 +32,12 @@ public static class SweepApi
             var summary = (await Summaries(db, id, ct)).SingleOrDefault();
             if (summary is null) return ApiErrors.NotFound("id", $"no sweep {id}");
             var spec = await db.Sweeps.Where(s => s.Id == id).Select(s => s.Spec).SingleAsync(ct);
+            var now = DateTimeOffset.UtcNow; // a running run's lease: held, or expired N s ago and waiting for takeover
             var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == id).OrderBy(r => r.Id).Select(r => new
             {
                 r.Id, r.Model, r.Layers, r.Size, r.Hidden, r.Status, r.Attempt, r.DivergenceRetries, r.EpochsDone, r.BestEpoch, r.ParameterCount,
-                r.TrainLoss, r.ValLoss, r.TestLoss, r.StopReason, r.Error, r.JobId, r.StartedAt, r.FinishedAt,
+                r.MaxEpochs, r.TrainLoss, r.ValLoss, r.TestLoss, r.StopKind, r.StopReason, r.Error, r.JobId, r.LeaseOwner, r.LeaseExpiresAt,
+                Lease = LeaseState.Of(r.Status, r.LeaseOwner, r.LeaseExpiresAt, now), r.StartedAt, r.FinishedAt,
             }).ToListAsync(ct);
             return Results.Ok(new { summary, spec = JsonDocument.Parse(spec).RootElement, runs });
         });

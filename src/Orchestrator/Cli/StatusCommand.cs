@@ -4,6 +4,7 @@ using RnnSweep.Orchestrator.Api;
 using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Database;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Runs;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -61,8 +62,11 @@ public static class StatusCommand
         }
         if (sweepId is null) return view;
         var running = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId && r.Status == RunStatus.Running).OrderBy(r => r.Id)
-            .Select(r => new { r.Id, r.Model, r.Layers, r.Hidden, r.EpochsDone, r.LeaseOwner }).ToListAsync(ct);
-        var rows = new Rows([view, .. running.Select(r => new Text($"  run {r.Id} {r.Model} {r.Layers}x{r.Hidden}: {r.EpochsDone} epochs done, on {r.LeaseOwner}"))]);
+            .Select(r => new { r.Id, r.Model, r.Layers, r.Hidden, r.EpochsDone, r.Status, r.LeaseOwner, r.LeaseExpiresAt }).ToListAsync(ct);
+        var now = DateTimeOffset.UtcNow;
+        // A lapsed lease is said so: the run is "running" in the table, but no Worker is training it until one takes it over.
+        var rows = new Rows([view, .. running.Select(r => new Text(
+            $"  run {r.Id} {r.Model} {r.Layers}x{r.Hidden}: {r.EpochsDone} epochs done, {LeaseState.Of(r.Status, r.LeaseOwner, r.LeaseExpiresAt, now)?.Text}"))]);
         return rows;
     }
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Api;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Domain;
 using static RnnSweep.Orchestrator.Dashboard.Html;
 
 namespace RnnSweep.Orchestrator.Dashboard;
@@ -94,13 +95,13 @@ public static class SweepPage
         if (value is { } v) body.Append(" data-v=\"").Append(Loss(v)).Append("\" style=\"background:").Append(Colour(v, min, max)).Append('"');
         var title = cell.Status switch
         {
-            "failed" or "diverged" => errors?.GetValueOrDefault(cell.RunId) ?? cell.StopReason ?? cell.Status,
-            "running" => $"running: epoch {CurrentEpoch(cell)} of {cell.MaxEpochs}",
+            RunStatus.Failed or RunStatus.Diverged => errors?.GetValueOrDefault(cell.RunId) ?? cell.StopReason ?? cell.Status,
+            RunStatus.Running => $"running: epoch {CurrentEpoch(cell)} of {cell.MaxEpochs}{(cell.LeaseNote is null ? "" : ", " + cell.LeaseNote)}",
             _ => cell.StopReason ?? cell.Status,
         };
         body.Append(" title=\"").Append(E($"run {cell.RunId}, {cell.Hidden} hidden: {title}")).Append("\"><a href=\"/runs/").Append(cell.RunId).Append("\">")
             .Append(CellText(cell, value)).Append(best ? " ★" : "").Append("</a>");
-        if (cell.Status == "running")
+        if (cell.Status == RunStatus.Running)
         {
             body.Append("<span class=\"bar\"><i style=\"width:").Append(Num(100.0 * cell.EpochsDone / Math.Max(1, cell.MaxEpochs), "0.#")).Append("%\"></i></span>");
         }
@@ -109,7 +110,7 @@ public static class SweepPage
 
     private static string CellText(LossCell cell, double? value) => value is not null
         ? Loss(value)
-        : cell.Status == "running" ? $"epoch {CurrentEpoch(cell)}/{cell.MaxEpochs}" : cell.Status;
+        : cell.Status == RunStatus.Running ? $"epoch {CurrentEpoch(cell)}/{cell.MaxEpochs}{(cell.LeaseNote is null ? "" : " · " + cell.LeaseNote)}" : cell.Status;
 
     /// <summary>The epoch being trained: one past those done, at most the last.</summary>
     private static int CurrentEpoch(LossCell cell) => Math.Min(cell.EpochsDone + 1, cell.MaxEpochs);

@@ -17,7 +17,7 @@
     const [runId, status, epochsDone, , , , note] = cell;
     for (const td of byRun.get(String(runId)) || []) {
       const value = cell[column[td.closest('table').dataset.loss]];
-      const key = `${status}|${epochsDone}|${value}`;
+      const key = `${status}|${epochsDone}|${value}|${note}`;
       if (td.dataset.k === key) continue; // unchanged since the last poll: leave the DOM alone
       td.dataset.k = key;
       td.className = `s-${status}`;
@@ -25,10 +25,11 @@
       if (value == null) { delete td.dataset.v; td.style.background = ''; } else td.dataset.v = loss(value);
       // One run's cap may be above the sweep's ('resume --run N --max-epochs M').
       const cap = Math.max(maxEpochs, epochsDone + 1), epoch = Math.min(epochsDone + 1, cap);
-      const text = value != null ? loss(value) : status === 'running' ? `epoch ${epoch}/${cap}` : status;
+      // A running cell's note is an expired lease: nobody trains it until another Worker takes it over.
+      const text = value != null ? loss(value) : status === 'running' ? `epoch ${epoch}/${cap}${note ? ' · ' + note : ''}` : status;
       const bar = status === 'running' ? `<span class="bar"><i style="width:${(100 * epochsDone / Math.max(1, cap)).toFixed(1)}%"></i></span>` : '';
       td.innerHTML = `<a href="/runs/${runId}">${esc(text)}</a>${bar}`;
-      td.title = `run ${runId}: ${status === 'running' ? `running: epoch ${epoch} of ${cap}` : note || status}`;
+      td.title = `run ${runId}: ${status === 'running' ? `running: epoch ${epoch} of ${cap}${note ? ', ' + note : ''}` : note || status}`;
     }
   }
 
