@@ -64,7 +64,7 @@ public static class StatusCommand
         var running = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId && r.Status == RunStatus.Running).OrderBy(r => r.Id)
             .Select(r => new { r.Id, r.Model, r.Layers, r.Hidden, r.EpochsDone, r.Status, r.LeaseOwner, r.LeaseExpiresAt }).ToListAsync(ct);
         var now = DateTimeOffset.UtcNow;
-        // A lapsed lease is said so: the run is "running" in the table, but no Worker is training it until one takes it over.
+        // A lapsed lease is said so: the run is still running in the table, but no Worker is training it until one takes it over.
         var rows = new Rows([view, .. running.Select(r => new Text(
             $"  run {r.Id} {r.Model} {r.Layers}x{r.Hidden}: {r.EpochsDone} epochs done, {LeaseState.Of(r.Status, r.LeaseOwner, r.LeaseExpiresAt, now)?.Text}"))]);
         return rows;

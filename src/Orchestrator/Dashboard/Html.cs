@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Dashboard;
 
@@ -17,12 +18,19 @@ public static class Html
         ? $"{(int)span.TotalHours}h {span.Minutes:00}m"
         : span.TotalMinutes >= 1 ? $"{(int)span.TotalMinutes}m {span.Seconds:00}s" : $"{span.Seconds}s";
 
+    /// <summary>
+    /// The run statuses for the pages' JavaScript, from their one C# type: <c>{"queued":"queued",…,"final":[…]}</c>,
+    /// so no script spells a status itself.
+    /// </summary>
+    private static readonly string RunStatusJson = System.Text.Json.JsonSerializer.Serialize(
+        new Dictionary<string, object>(RunStatus.All.Select(s => KeyValuePair.Create(s, (object)s))) { ["final"] = RunStatus.All.Where(RunStatus.IsFinal).ToArray() });
+
     /// <param name="scripts">Files under /assets/ to load after the body.</param>
     public static IResult Page(string title, string body, params string[] scripts) => Results.Content($$"""
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{E(title)}} - RnnSweep</title><link rel="stylesheet" href="/assets/dashboard.css"></head>
-        <body><nav><a href="/">Sweeps</a><a href="/sweeps/new">Submit a sweep</a><a href="/hangfire">Jobs (Hangfire)</a><a href="/openapi/v1.json">API (OpenAPI)</a></nav>
+        <body data-run-status="{{E(RunStatusJson)}}"><nav><a href="/">Sweeps</a><a href="/sweeps/new">Submit a sweep</a><a href="/hangfire">Jobs (Hangfire)</a><a href="/openapi/v1.json">API (OpenAPI)</a></nav>
         <main>{{body}}</main>
         {{string.Concat(scripts.Prepend("common.js").Select(s => $"<script src=\"/assets/{s}\"></script>"))}}
         </body></html>

@@ -1,13 +1,15 @@
 // Shared by the dashboard pages: status tags, progress bars, loss formatting and POST buttons.
 window.rnn = (() => {
-  const statuses = ['queued', 'running', 'succeeded', 'failed', 'diverged', 'cancelled'];
-  const final = s => s === 'succeeded' || s === 'failed' || s === 'diverged' || s === 'cancelled';
+  // The run statuses come from the server's one definition (Html.RunStatusJson): { queued: 'queued', …, final: […] }.
+  const status = JSON.parse(document.body.dataset.runStatus);
+  const statuses = Object.keys(status).filter(s => s !== 'final');
+  const final = s => status.final.includes(s);
   const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
   const loss = v => v == null ? '' : Number(v).toFixed(3);
   const counts = c => statuses.filter(s => c[s] > 0).map(s => `<span class="tag s-${s}">${c[s]} ${s}</span>`).join(' ');
   function progress(c) {
     const total = statuses.reduce((n, s) => n + (c[s] || 0), 0), done = statuses.filter(final).reduce((n, s) => n + (c[s] || 0), 0);
-    const parts = ['succeeded', 'diverged', 'failed', 'cancelled', 'running'].filter(s => c[s] > 0)
+    const parts = [status.succeeded, status.diverged, status.failed, status.cancelled, status.running].filter(s => c[s] > 0)
       .map(s => `<i class="s-${s}" style="width:${(100 * c[s] / Math.max(1, total)).toFixed(2)}%"></i>`).join('');
     return `<div class="progress" title="${done} of ${total} cells finished">${parts}</div><small>${done}/${total}</small>`;
   }
@@ -28,5 +30,5 @@ window.rnn = (() => {
       });
     }
   }
-  return { statuses, final, esc, loss, counts, progress, colour, wireButtons };
+  return { status, statuses, final, esc, loss, counts, progress, colour, wireButtons };
 })();

@@ -2,7 +2,7 @@
 (() => {
   const root = document.getElementById('run');
   if (!root) return;
-  const { final, esc } = window.rnn;
+  const { status: RunStatus, final, esc } = window.rnn;
   const id = root.dataset.run;
 
   // While the run trains, refresh its status and redraw the learning curve; reload once its analyses arrive.
@@ -15,11 +15,11 @@
       status.className = `tag s-${run.status}`;
       document.getElementById('epochs').textContent = `${run.epochsDone} epochs done`;
       document.getElementById('curves').src = `/runs/${id}/curves.svg?epochs=${run.epochsDone}`;
-      if (run.status === 'succeeded' && !document.getElementById('saturation')) {
+      if (run.status === RunStatus.succeeded && !document.getElementById('saturation')) {
         const saturation = await (await fetch(`/api/runs/${id}/saturation`)).json();
         if (saturation.length > 0) { location.reload(); return; }
       }
-      if (final(run.status) && (run.status !== 'succeeded' || document.getElementById('saturation'))) return;
+      if (final(run.status) && (run.status !== RunStatus.succeeded || document.getElementById('saturation'))) return;
     }
     setTimeout(watch, 3000);
   }

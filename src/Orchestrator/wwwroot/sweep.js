@@ -26,10 +26,10 @@
       // One run's cap may be above the sweep's ('resume --run N --max-epochs M').
       const cap = Math.max(maxEpochs, epochsDone + 1), epoch = Math.min(epochsDone + 1, cap);
       // A running cell's note is an expired lease: nobody trains it until another Worker takes it over.
-      const text = value != null ? loss(value) : status === 'running' ? `epoch ${epoch}/${cap}${note ? ' · ' + note : ''}` : status;
-      const bar = status === 'running' ? `<span class="bar"><i style="width:${(100 * epochsDone / Math.max(1, cap)).toFixed(1)}%"></i></span>` : '';
+      const text = value != null ? loss(value) : status === window.rnn.status.running ? `epoch ${epoch}/${cap}${note ? ' · ' + note : ''}` : status;
+      const bar = status === window.rnn.status.running ? `<span class="bar"><i style="width:${(100 * epochsDone / Math.max(1, cap)).toFixed(1)}%"></i></span>` : '';
       td.innerHTML = `<a href="/runs/${runId}">${esc(text)}</a>${bar}`;
-      td.title = `run ${runId}: ${status === 'running' ? `running: epoch ${epoch} of ${cap}${note ? ', ' + note : ''}` : note || status}`;
+      td.title = `run ${runId}: ${status === window.rnn.status.running ? `running: epoch ${epoch} of ${cap}${note ? ', ' + note : ''}` : note || status}`;
     }
   }
 

@@ -255,7 +255,7 @@ public sealed class Trainer : IDisposable
         return norm;
     }
 
-    /// <summary>The "latest" checkpoint: everything needed to continue exactly from this epoch boundary.</summary>
+    /// <summary>The <see cref="Shared.Domain.CheckpointKind.Latest"/> checkpoint: everything needed to continue exactly from this epoch boundary.</summary>
     public CheckpointData SaveCheckpoint()
     {
         var state = new TrainerState

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Npgsql;
 using RnnSweep.Orchestrator.Tests.Support;
+using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Tests.Api;
 
@@ -87,7 +88,7 @@ public sealed class AccessTests(PostgresFixture postgres)
         foreach (var write in new[]
                  {
                      "insert into corpora (name, sha256, bytes, characters, vocabulary_size, content, created_at) values ('x', 'x', 1, 1, 1, 'x', now())",
-                     "delete from sweeps", "update runs set status = 'failed'", "drop view loss_table", "create table mine (id int)",
+                     "delete from sweeps", $"update runs set status = '{RunStatus.Failed}'", "drop view loss_table", "create table mine (id int)",
                  })
         {
             await using var cmd = new NpgsqlCommand(write, conn);

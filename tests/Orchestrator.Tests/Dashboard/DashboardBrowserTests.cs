@@ -118,7 +118,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
             await page.EvaluateAsync("window.__noReload = true");
             Assert.Equal(4, await page.Locator("table[data-loss=test] td[data-run]").CountAsync());
             await page.WaitForFunctionAsync(
-                "() => [...document.querySelectorAll('table[data-loss=test] td[data-run]')].every(td => td.dataset.status === 'succeeded' && td.dataset.v)",
+                "() => [...document.querySelectorAll('table[data-loss=test] td[data-run]')].every(td => td.dataset.status === '" + RunStatus.Succeeded + "' && td.dataset.v)",
                 null, new PageWaitForFunctionOptions { Timeout = 180_000, PollingInterval = 500 });
             Assert.True(await page.EvaluateAsync<bool>("window.__noReload === true"), "the page reloaded instead of patching cells");
 

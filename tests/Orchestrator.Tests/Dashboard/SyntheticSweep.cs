@@ -35,20 +35,20 @@ public static class SyntheticSweep
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand("""
-            insert into runs (sweep_id, model, layers, hidden, size, hyperparameters, seed, status, attempt, divergence_retries,
+            insert into runs (sweep_id, model, layers, hidden, size, hyperparameters, seed, max_epochs, status, attempt, divergence_retries,
                               epochs_done, best_epoch, train_loss, val_loss, test_loss, error, created_at, started_at, finished_at)
-            select @sweep, g.model, g.layers, g.hidden, g.hidden, @hp::jsonb, 1, g.status, 1, 0,
-                   case g.status when 'running' then g.n % @max when 'queued' then 0 else @max end,
-                   case when g.status = 'succeeded' then @max end,
-                   case when g.status = 'succeeded' then 1.0 + (g.n * 7919 % 1000) / 1000.0 end,
-                   case when g.status = 'succeeded' then 1.1 + (g.n * 7919 % 1000) / 1000.0 end,
-                   case when g.status = 'succeeded' then 1.2 + (g.n * 7919 % 1000) / 1000.0 end,
-                   case when g.status = 'failed' then 'CUDA out of memory (synthetic)' end,
-                   now(), case when g.status <> 'queued' then now() - interval '1 hour' end,
-                   case when g.status in ('succeeded', 'failed') then now() - interval '10 minutes' end
+            select @sweep, g.model, g.layers, g.hidden, g.hidden, @hp::jsonb, 1, @max, g.status, 1, 0,
+                   case g.status when @running then g.n % @max when @queued then 0 else @max end,
+                   case when g.status = @succeeded then @max end,
+                   case when g.status = @succeeded then 1.0 + (g.n * 7919 % 1000) / 1000.0 end,
+                   case when g.status = @succeeded then 1.1 + (g.n * 7919 % 1000) / 1000.0 end,
+                   case when g.status = @succeeded then 1.2 + (g.n * 7919 % 1000) / 1000.0 end,
+                   case when g.status = @failed then 'CUDA out of memory (synthetic)' end,
+                   now(), case when g.status <> @queued then now() - interval '1 hour' end,
+                   case when g.status in (@succeeded, @failed) then now() - interval '10 minutes' end
             from (
                 select m.model, l.layers, h.hidden, n,
-                       case when n % 10 = 0 then 'running' when n % 17 = 0 then 'failed' when n % 13 = 0 then 'queued' else 'succeeded' end as status
+                       case when n % 10 = 0 then @running when n % 17 = 0 then @failed when n % 13 = 0 then @queued else @succeeded end as status
                 from (select model, ordinality as mi from unnest(@models) with ordinality as t(model)) m
                 cross join (select layers, ordinality as li from unnest(@layers) with ordinality as t(layers)) l
                 cross join (select hidden, ordinality as hi from unnest(@hidden) with ordinality as t(hidden)) h
@@ -58,6 +58,7 @@ public static class SyntheticSweep
         cmd.Parameters.AddWithValue("sweep", sweep.Id);
         cmd.Parameters.AddWithValue("hp", JsonSerializer.Serialize(hp, SpecResolver.Json));
         cmd.Parameters.AddWithValue("max", maxEpochs);
+        foreach (var status in new[] { RunStatus.Running, RunStatus.Queued, RunStatus.Succeeded, RunStatus.Failed }) cmd.Parameters.AddWithValue(status, status);
         cmd.Parameters.AddWithValue("models", models);
         cmd.Parameters.AddWithValue("layers", layers);
         cmd.Parameters.AddWithValue("hidden", hiddenSizes);

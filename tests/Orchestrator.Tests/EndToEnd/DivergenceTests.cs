@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 
 namespace RnnSweep.Orchestrator.Tests.EndToEnd;
 
-/// <summary>A run that blows up ends "diverged" with its reason, never "succeeded"; optionally it retries at half the rate.</summary>
+/// <summary>A run that blows up ends diverged with its reason, never succeeded; optionally it retries at half the rate.</summary>
 [Collection(DatabaseCollection.Name)]
 public sealed class DivergenceTests(PostgresFixture postgres, ITestOutputHelper output)
 {

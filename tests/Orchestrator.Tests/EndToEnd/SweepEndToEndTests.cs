@@ -61,8 +61,8 @@ public sealed class SweepEndToEndTests(PostgresFixture postgres, ITestOutputHelp
 
             // Both checkpoints exist, and the best one reloads to the stored validation loss.
             var checkpoints = await db.Checkpoints.Where(c => c.RunId == run.Id).ToListAsync();
-            Assert.Equal(["best", "latest"], checkpoints.Select(c => c.Kind).Order());
-            var best = checkpoints.Single(c => c.Kind == "best");
+            Assert.Equal([CheckpointKind.Best, CheckpointKind.Latest], checkpoints.Select(c => c.Kind).Order());
+            var best = checkpoints.Single(c => c.Kind == CheckpointKind.Best);
             var bestMetric = await db.EpochMetrics.SingleAsync(m => m.RunId == run.Id && m.Epoch == best.Epoch);
             var hp = JsonSerializer.Deserialize<Hyperparameters>(run.Hyperparameters, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
             var splits = CorpusSplits.From(vocabulary.Encode(System.Text.Encoding.UTF8.GetBytes(text)), vocabulary.Size, hp);

@@ -109,6 +109,8 @@ public sealed class LostJobTests(PostgresFixture postgres, ITestOutputHelper out
             var run = await RunOfAsync(host, sweep);
             Assert.Equal(RunStatus.Succeeded, run.Status);
             Assert.StartsWith(other.Name + "/", run.TrainedBy, StringComparison.Ordinal);
+            // The thawed Worker noticed: its commit found the lease gone, or Hangfire told it the job was taken.
+            Assert.True(frozen.Output.Contains($"Run {run.Id} stopped: lease lost") || frozen.Output.Contains($"Run {run.Id} released"), frozen.Output);
             Assert.Equal(Enumerable.Range(1, FaultSweep.Epochs), (await FaultSweep.EpochsAsync(host, run.Id)).Select(m => m.Epoch));
         }
         finally

@@ -6,7 +6,7 @@ using RnnSweep.Shared.Jobs;
 
 namespace RnnSweep.Orchestrator.Tests.Faults;
 
-/// <summary>A run "running" with no live worker and no job does not stay that way.</summary>
+/// <summary>A running run with no live worker and no job does not stay without a way forward.</summary>
 [Collection(DatabaseCollection.Name)]
 public sealed class StaleRunReaperTests(PostgresFixture postgres)
 {
@@ -34,7 +34,7 @@ public sealed class StaleRunReaperTests(PostgresFixture postgres)
         {
             await using var db = host.Db();
             var stale = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == staleId);
-            // Still "running" (shown as waiting for takeover) until a Worker takes the new job and the lease.
+            // Still running (shown as waiting for takeover) until a Worker takes the new job and the lease.
             if (stale.JobId is not null && !deleted.Contains(stale.JobId))
             {
                 Assert.Equal(RunStatus.Running, stale.Status);
