@@ -19,8 +19,8 @@ public static class Html
         : span.TotalMinutes >= 1 ? $"{(int)span.TotalMinutes}m {span.Seconds:00}s" : $"{span.Seconds}s";
 
     /// <summary>
-    /// The run statuses for the pages' JavaScript, from their one C# type: <c>{"queued":"queued",…,"final":[…]}</c>,
-    /// so no script spells a status itself.
+    /// The run statuses for the pages' JavaScript, from their one C# type: an object with one key per status (its
+    /// value the same word) and <c>final</c>, the list of final ones; so no script spells a status itself.
     /// </summary>
     private static readonly string RunStatusJson = System.Text.Json.JsonSerializer.Serialize(
         new Dictionary<string, object>(RunStatus.All.Select(s => KeyValuePair.Create(s, (object)s))) { ["final"] = RunStatus.All.Where(RunStatus.IsFinal).ToArray() });

@@ -1,6 +1,6 @@
 // Shared by the dashboard pages: status tags, progress bars, loss formatting and POST buttons.
 window.rnn = (() => {
-  // The run statuses come from the server's one definition (Html.RunStatusJson): { queued: 'queued', …, final: […] }.
+  // The run statuses come from the server's one definition (Html.RunStatusJson): one key per status, and final.
   const status = JSON.parse(document.body.dataset.runStatus);
   const statuses = Object.keys(status).filter(s => s !== 'final');
   const final = s => status.final.includes(s);
