@@ -31,8 +31,11 @@ public static class SampleRequests
         try
         {
             var jobId = jobs.Enqueue<ISampleJob>(run.Queue, job => job.SampleAsync(sampleId, CancellationToken.None));
-            db.WorkJobs.Add(new WorkJob { Kind = WorkKind.Sample, SubjectId = sampleId, JobId = jobId, Dispatches = 1, DispatchedAt = DateTimeOffset.UtcNow });
-            await db.SaveChangesAsync(ct);
+            // The reaper may have dispatched it already (it sees every unfinished sample): then its job stands.
+            await db.Database.ExecuteSqlAsync($"""
+                insert into work_jobs (kind, subject_id, job_id, dispatches, dispatched_at) values ({WorkKind.Sample}, {sampleId}, {jobId}, 1, now())
+                on conflict (kind, subject_id) do nothing
+                """, ct);
         }
         catch (Exception e) when (e is BackgroundJobClientException || Transient.IsTransient(e))
         {

@@ -19,7 +19,7 @@ public static class SampleCommand
     public static Command Create()
     {
         var runId = new Argument<long>("run-id") { Description = "The run (grid cell) to sample from; see the dashboard or 'rnnsweep export'" };
-        var method = new Option<string>("--method") { Description = "greedy (argmax), multinomial (temperature) or topk", DefaultValueFactory = _ => "multinomial" };
+        var method = new Option<string>("--method") { Description = "greedy (argmax), multinomial (temperature) or topk", DefaultValueFactory = _ => SamplingMethods.Multinomial };
         var temperature = new Option<double>("--temperature") { Description = "Lower is more conservative", DefaultValueFactory = _ => 1.0 };
         var topK = new Option<int>("--top-k") { Description = "With --method topk: sample among the k likeliest characters", DefaultValueFactory = _ => 10 };
         var prime = new Option<string>("--prime") { Description = "Priming text the model continues", DefaultValueFactory = _ => "" };

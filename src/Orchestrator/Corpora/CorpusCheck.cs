@@ -24,15 +24,15 @@ public static class CorpusCheck
             throw new ValidationException(field, $"is not UTF-8 text (invalid byte at offset {e.Index})");
         }
         if (utf8.AsSpan().IndexOf((byte)0) >= 0) throw new ValidationException(field, "contains NUL bytes: it is binary, not text");
-        var vocabulary = CheckVocabulary(utf8, "chars", field);
+        var vocabulary = CheckVocabulary(utf8, VocabularyKinds.Chars, field);
         return (CodePoints(utf8), vocabulary);
     }
 
     /// <summary>Checks that the sweep's vocabulary and splits fit this corpus.</summary>
     public static void Splits(byte[] utf8, Hyperparameters hp, string field)
     {
-        if (hp.Vocabulary == "bytes") CheckVocabulary(utf8, "bytes", field);
-        var symbols = hp.Vocabulary == "bytes" ? utf8.Length : CodePoints(utf8);
+        if (hp.Vocabulary == VocabularyKinds.Bytes) CheckVocabulary(utf8, VocabularyKinds.Bytes, field);
+        var symbols = hp.Vocabulary == VocabularyKinds.Bytes ? utf8.Length : CodePoints(utf8);
         if (SplitSizes.Check(symbols, hp, field) is { Count: > 0 } errors) throw new ValidationException(errors);
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Domain;
 using static RnnSweep.Orchestrator.Dashboard.Html;
 
 namespace RnnSweep.Orchestrator.Dashboard;
@@ -96,7 +97,7 @@ public static class RunPage
     }
 
     public static string SampleHtml(Sample s) =>
-        $"<div class=\"sample\" data-sample=\"{s.Id}\"><div class=\"meta\">{E(s.Method)}, temperature {Num(s.Temperature)}{(s.Method == "topk" ? $", top {s.TopK}" : "")}, seed {s.Seed}, {s.Length} characters</div>" +
+        $"<div class=\"sample\" data-sample=\"{s.Id}\"><div class=\"meta\">{E(s.Method)}, temperature {Num(s.Temperature)}{(s.Method == SamplingMethods.TopK ? $", top {s.TopK}" : "")}, seed {s.Seed}, {s.Length} characters</div>" +
         (s.Error is not null ? $"<pre class=\"error\">{E(s.Error)}</pre>"
             : s.Text is null ? "<pre class=\"pending\">waiting for a Worker…</pre>"
             : $"<pre><b class=\"prime\">{E(s.PrimeText)}</b>{E(s.Text)}</pre>") + "</div>";

@@ -18,24 +18,24 @@ public static class Presets
         // A 6-cell grid that finishes in minutes on two CPU cores and still shows the paper's ordering.
         Quick => new Preset("tinyshakespeare", ["lstm", "gru", "rnn"], [1, 2], [128], new Hyperparameters
         {
-            Optimizer = "adam", LearningRate = 3e-3, LrDecay = 0.85, LrDecayStart = 3, LrDecayEvery = 1,
+            Optimizer = Optimizers.Adam, LearningRate = 3e-3, LrDecay = 0.85, LrDecayStart = 3, LrDecayEvery = 1,
             SeqLength = 64, BatchSize = 64, MaxEpochs = 8, Patience = 2, EpochChars = 600_000,
-            Input = "embedding", TrainFraction = 0.9, ValFraction = 0.05, TestFraction = 0.05,
+            Input = InputEncodings.Embedding, TrainFraction = 0.9, ValFraction = 0.05, TestFraction = 0.05,
         }),
         // The paper's grid and protocol: char-rnn's RMSProp 2e-3 with decay, carried state, 80/10/10 of each of the
         // 100 streams (char-rnn's loader, so validation and test come from the whole book, not its end).
         Paper => new Preset("warandpeace", ["lstm", "rnn", "gru"], [1, 2, 3], [64, 128, 256, 512], new Hyperparameters
         {
-            Optimizer = "rmsprop", LearningRate = 2e-3, RmspropAlpha = 0.95, LrDecay = 0.97, LrDecayStart = 10, LrDecayEvery = 1,
-            GradClip = 5, GradClipMode = "value", SeqLength = 100, BatchSize = 100, MaxEpochs = 50, Patience = 3,
-            Input = "onehot", Vocabulary = "bytes", CarryState = true, SplitLayout = "streams", TrainFraction = 0.8, ValFraction = 0.1, TestFraction = 0.1,
+            Optimizer = Optimizers.RmsProp, LearningRate = 2e-3, RmspropAlpha = 0.95, LrDecay = 0.97, LrDecayStart = 10, LrDecayEvery = 1,
+            GradClip = 5, GradClipMode = GradClipModes.Value, SeqLength = 100, BatchSize = 100, MaxEpochs = 50, Patience = 3,
+            Input = InputEncodings.OneHot, Vocabulary = VocabularyKinds.Bytes, CarryState = true, SplitLayout = SplitLayouts.Streams, TrainFraction = 0.8, ValFraction = 0.1, TestFraction = 0.1,
         }, MatchParameters: true),
         // The PyTorch Lightning reproduction's settings (docs/paper-and-peers.md), with carried state fixed.
         Seed => new Preset("warandpeace", ["lstm", "rnn", "gru"], [1, 2, 3], [64, 128, 256, 512], new Hyperparameters
         {
-            Optimizer = "adam", LearningRate = 0.01, LrDecay = 0.95, LrDecayStart = 10, LrDecayEvery = 10,
-            GradClip = 5, GradClipMode = "norm", SeqLength = 70, BatchSize = 128, MaxEpochs = 100, Patience = 3,
-            Input = "onehot", CarryState = false, TrainFraction = 0.9, ValFraction = 0.05, TestFraction = 0.05,
+            Optimizer = Optimizers.Adam, LearningRate = 0.01, LrDecay = 0.95, LrDecayStart = 10, LrDecayEvery = 10,
+            GradClip = 5, GradClipMode = GradClipModes.Norm, SeqLength = 70, BatchSize = 128, MaxEpochs = 100, Patience = 3,
+            Input = InputEncodings.OneHot, CarryState = false, TrainFraction = 0.9, ValFraction = 0.05, TestFraction = 0.05,
         }),
         _ => null,
     };

@@ -22,11 +22,11 @@ public sealed class RunDispatcher(RunLife life, IBackgroundJobClient jobs, JobSt
 
     private readonly ResiliencePipeline _retry = Transient.Pipeline(Transient.RequestPatience, log);
 
-    /// <summary>Dispatches the stranded runs of one sweep (or of all, with null); returns how many got a job.</summary>
-    public async Task<int> DispatchAsync(long? sweepId, CancellationToken ct)
+    /// <summary>Dispatches the stranded runs of one sweep (or of all, with null); returns the runs that got a job.</summary>
+    public async Task<IReadOnlySet<long>> DispatchAsync(long? sweepId, CancellationToken ct)
     {
         var stranded = await life.FindStrandedAsync(sweepId, options.Value.Grace, ct);
-        var enqueued = 0;
+        var enqueued = new HashSet<long>();
         foreach (var byQueue in stranded.GroupBy(r => r.Queue))
         {
             var queue = byQueue.Key;
@@ -41,7 +41,7 @@ public sealed class RunDispatcher(RunLife life, IBackgroundJobClient jobs, JobSt
                 var attached = await life.AttachJobsAsync(runs.Select(r => r.RunId).ToArray(), runs.Select(r => r.JobId).ToArray(), jobIds, ct);
                 for (var i = 0; i < runs.Length; i++)
                 {
-                    if (attached.Contains(runs[i].RunId)) enqueued++;
+                    if (attached.Contains(runs[i].RunId)) enqueued.Add(runs[i].RunId);
                     else jobs.Delete(jobIds[i]);
                 }
             }
@@ -52,7 +52,7 @@ public sealed class RunDispatcher(RunLife life, IBackgroundJobClient jobs, JobSt
                     again.Count, string.Join(", ", again.Take(20).Select(r => $"run {r.RunId} ({r.Status}, job {r.JobId})")));
             }
         }
-        if (enqueued > 0) log.LogInformation("Enqueued {Count} runs{Sweep}", enqueued, sweepId is null ? "" : $" of sweep {sweepId}");
+        if (enqueued.Count > 0) log.LogInformation("Enqueued {Count} runs{Sweep}", enqueued.Count, sweepId is null ? "" : $" of sweep {sweepId}");
         return enqueued;
     }
 

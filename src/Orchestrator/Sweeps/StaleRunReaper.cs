@@ -50,7 +50,7 @@ public sealed class StaleRunReaper(IServiceScopeFactory scopes, IOptions<ReaperO
     public async Task<int> ReapAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var runs = await scope.ServiceProvider.GetRequiredService<RunDispatcher>().DispatchAsync(null, ct);
+        var runs = (await scope.ServiceProvider.GetRequiredService<RunDispatcher>().DispatchAsync(null, ct)).Count;
         var work = await scope.ServiceProvider.GetRequiredService<WorkDispatcher>().DispatchAsync(ct);
         return runs + work;
     }

@@ -24,14 +24,15 @@ public sealed class SweepControl(RunLife life, RunDispatcher dispatcher, IBackgr
     /// <summary>
     /// Queues again every run of the sweep (or one run) that failed, diverged or was cancelled, then gives a job to
     /// each of the sweep's runs that has no way forward (these, and queued or running runs whose job or lease was
-    /// lost); returns how many jobs were created. With <paramref name="maxEpochs"/>, the runs' epoch cap is set first:
+    /// lost); returns how many runs were resumed or got a job (by this call or, meanwhile, by the reaper). With <paramref name="maxEpochs"/>, the runs' epoch cap is set first:
     /// running ones pick it up after their epoch, and succeeded ones that stopped at a lower cap continue too.
     /// </summary>
     public async Task<int> ResumeAsync(long sweepId, long? runId, int? maxEpochs, CancellationToken ct)
     {
         if (maxEpochs is < 1 or > Hyperparameters.MaxEpochsLimit)
             throw new ValidationException("maxEpochs", $"must be between 1 and {Hyperparameters.MaxEpochsLimit}, not {maxEpochs}");
-        await life.ResumeAsync(sweepId, runId, maxEpochs, ct);
-        return await dispatcher.DispatchAsync(sweepId, ct);
+        var resumed = await life.ResumeAsync(sweepId, runId, maxEpochs, ct);
+        var dispatched = await dispatcher.DispatchAsync(sweepId, ct);
+        return resumed.Union(dispatched).Count();
     }
 }

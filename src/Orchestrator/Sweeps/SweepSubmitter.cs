@@ -29,7 +29,7 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
         var field = sweep.CorpusText is not null ? "corpusText" : "corpus";
         var (characters, vocabularySize) = CorpusCheck.Text(content, corpora.MaxBytes, field);
         CorpusCheck.Splits(content, sweep.Hyperparameters, field);
-        var modelVocabulary = sweep.Hyperparameters.Vocabulary == "bytes" ? Vocabulary.Build(content, "bytes").Size : vocabularySize;
+        var modelVocabulary = sweep.Hyperparameters.Vocabulary == VocabularyKinds.Bytes ? Vocabulary.Build(content, VocabularyKinds.Bytes).Size : vocabularySize;
         var sha = CorpusSource.Sha256(content);
         var specJson = JsonSerializer.Serialize(sweep with { CorpusText = null }, SpecResolver.Json);
         var specHash = CorpusSource.Sha256(Encoding.UTF8.GetBytes(specJson + "\n" + sha));
@@ -88,7 +88,7 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
         clock.Restart();
         try
         {
-            var enqueued = await dispatcher.DispatchAsync(result.Sweep.Id, ct);
+            var enqueued = (await dispatcher.DispatchAsync(result.Sweep.Id, ct)).Count;
             await work.DispatchAsync(ct);
             if (enqueued > 0) log.LogInformation("{Count} jobs enqueued in {Milliseconds} ms", enqueued, clock.ElapsedMilliseconds);
         }

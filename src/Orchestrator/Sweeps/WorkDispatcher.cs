@@ -21,10 +21,26 @@ public sealed class WorkDispatcher(NpgsqlDataSource db, IBackgroundJobClient job
 
     private readonly ResiliencePipeline _retry = Transient.Pipeline(Transient.RequestPatience, log);
 
+    /// <summary>One dispatch at a time in this process: the reaper and a submit would otherwise both enqueue the same work.</summary>
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+
     private sealed record Pending(string Kind, long SubjectId, string Queue, string? JobId, int Dispatches);
 
     /// <summary>Creates a job for every piece of pending work without a live one; returns how many.</summary>
     public async Task<int> DispatchAsync(CancellationToken ct)
+    {
+        await Gate.WaitAsync(ct);
+        try
+        {
+            return await DispatchOnceAsync(ct);
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private async Task<int> DispatchOnceAsync(CancellationToken ct)
     {
         var pending = await _retry.ExecuteAsync(async token => await FindAsync(token), ct);
         var dispatched = 0;

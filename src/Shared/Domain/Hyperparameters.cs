@@ -10,7 +10,7 @@ namespace RnnSweep.Shared.Domain;
 public sealed record Hyperparameters
 {
     /// <summary><c>adam</c> or <c>rmsprop</c> (the paper's).</summary>
-    public string Optimizer { get; init; } = "adam";
+    public string Optimizer { get; init; } = Optimizers.Adam;
     public double LearningRate { get; init; } = 2e-3;
     /// <summary>RMSProp's moving-average decay (char-rnn's <c>decay_rate</c>).</summary>
     public double RmspropAlpha { get; init; } = 0.95;
@@ -24,7 +24,7 @@ public sealed record Hyperparameters
     /// <summary>Gradient clipping threshold; 0 turns clipping off.</summary>
     public double GradClip { get; init; } = 5;
     /// <summary><c>norm</c> (total L2 norm) or <c>value</c> (each element, as char-rnn).</summary>
-    public string GradClipMode { get; init; } = "norm";
+    public string GradClipMode { get; init; } = GradClipModes.Norm;
     /// <summary>Dropout between stacked layers and before the output layer.</summary>
     public double Dropout { get; init; }
 
@@ -36,9 +36,9 @@ public sealed record Hyperparameters
     /// </summary>
     public bool CarryState { get; init; } = true;
     /// <summary><c>onehot</c> (the paper) or <c>embedding</c> (same first layer, cheaper lookup).</summary>
-    public string Input { get; init; } = "onehot";
+    public string Input { get; init; } = InputEncodings.OneHot;
     /// <summary><c>chars</c> (Unicode characters) or <c>bytes</c> (UTF-8 bytes, as char-rnn's Lua loader).</summary>
-    public string Vocabulary { get; init; } = "chars";
+    public string Vocabulary { get; init; } = VocabularyKinds.Chars;
 
     public int MaxEpochs { get; init; } = 50;
     public const int MaxEpochsLimit = 100_000;
@@ -58,7 +58,7 @@ public sealed record Hyperparameters
     /// equal streams and each stream is split by the fractions, so validation and test are drawn from the whole
     /// corpus, in batchSize pieces, rather than from its end.
     /// </summary>
-    public string SplitLayout { get; init; } = "contiguous";
+    public string SplitLayout { get; init; } = SplitLayouts.Contiguous;
     public double TrainFraction { get; init; } = 0.9;
     public double ValFraction { get; init; } = 0.05;
     public double TestFraction { get; init; } = 0.05;
@@ -66,7 +66,7 @@ public sealed record Hyperparameters
     public long Seed { get; init; } = 42;
 
     [JsonIgnore]
-    public bool IsOneHot => Input == "onehot";
+    public bool IsOneHot => Input == InputEncodings.OneHot;
 
     public IReadOnlyList<FieldError> Validate(string prefix = "hyperparameters")
     {
@@ -76,26 +76,26 @@ public sealed record Hyperparameters
             if (!ok) errors.Add(new FieldError($"{prefix}.{field}", message));
         }
 
-        Check(Optimizer is "adam" or "rmsprop", "optimizer", $"must be 'adam' or 'rmsprop', not '{Optimizer}'");
+        Check(Optimizers.All.Contains(Optimizer), "optimizer", $"must be {ClosedSet.OneOf(Optimizers.All)}, not '{Optimizer}'");
         Check(double.IsFinite(LearningRate) && LearningRate > 0 && LearningRate <= 10, "learningRate", $"must be in (0, 10], not {LearningRate}");
         Check(RmspropAlpha > 0 && RmspropAlpha < 1, "rmspropAlpha", $"must be in (0, 1), not {RmspropAlpha}");
         Check(LrDecay > 0 && LrDecay <= 1, "lrDecay", $"must be in (0, 1], not {LrDecay}");
         Check(LrDecayStart >= 1, "lrDecayStart", $"must be at least 1, not {LrDecayStart}");
         Check(LrDecayEvery >= 1, "lrDecayEvery", $"must be at least 1, not {LrDecayEvery}");
         Check(double.IsFinite(GradClip) && GradClip >= 0, "gradClip", $"must be 0 (off) or positive, not {GradClip}");
-        Check(GradClipMode is "norm" or "value", "gradClipMode", $"must be 'norm' or 'value', not '{GradClipMode}'");
+        Check(GradClipModes.All.Contains(GradClipMode), "gradClipMode", $"must be {ClosedSet.OneOf(GradClipModes.All)}, not '{GradClipMode}'");
         Check(Dropout >= 0 && Dropout < 1, "dropout", $"must be in [0, 1), not {Dropout}");
         Check(SeqLength is >= 1 and <= 10_000, "seqLength", $"must be between 1 and 10000, not {SeqLength}");
         Check(BatchSize is >= 1 and <= 65_536, "batchSize", $"must be between 1 and 65536, not {BatchSize}");
-        Check(Input is "onehot" or "embedding", "input", $"must be 'onehot' or 'embedding', not '{Input}'");
-        Check(Vocabulary is "chars" or "bytes", "vocabulary", $"must be 'chars' or 'bytes', not '{Vocabulary}'");
+        Check(InputEncodings.All.Contains(Input), "input", $"must be {ClosedSet.OneOf(InputEncodings.All)}, not '{Input}'");
+        Check(VocabularyKinds.All.Contains(Vocabulary), "vocabulary", $"must be {ClosedSet.OneOf(VocabularyKinds.All)}, not '{Vocabulary}'");
         Check(MaxEpochs is >= 1 and <= MaxEpochsLimit, "maxEpochs", $"must be between 1 and {MaxEpochsLimit}, not {MaxEpochs}");
         Check(EpochChars is null or > 0, "epochChars", $"must be positive or absent, not {EpochChars}");
         Check(Patience >= 1, "patience", $"must be at least 1, not {Patience}");
         Check(MinImprovement >= 0, "minImprovement", $"must not be negative, not {MinImprovement}");
         Check(DivergenceFactor > 1, "divergenceFactor", $"must be above 1, not {DivergenceFactor}");
         Check(DivergenceRetries is >= 0 and <= 10, "divergenceRetries", $"must be between 0 and 10, not {DivergenceRetries}");
-        Check(SplitLayout is "contiguous" or "streams", "splitLayout", $"must be 'contiguous' or 'streams', not '{SplitLayout}'");
+        Check(SplitLayouts.All.Contains(SplitLayout), "splitLayout", $"must be {ClosedSet.OneOf(SplitLayouts.All)}, not '{SplitLayout}'");
         Check(TrainFraction > 0 && TrainFraction < 1, "trainFraction", $"must be in (0, 1), not {TrainFraction}");
         Check(ValFraction > 0 && ValFraction < 1, "valFraction", $"must be in (0, 1), not {ValFraction}");
         Check(TestFraction > 0 && TestFraction < 1, "testFraction", $"must be in (0, 1), not {TestFraction}");

@@ -9,7 +9,7 @@ public static class SplitSizes
     /// <summary>Input symbols of each split: in the <c>streams</c> layout, per stream times batchSize.</summary>
     public static (long Train, long Validation, long Test) Of(long symbols, Hyperparameters hp)
     {
-        if (hp.SplitLayout != "streams") return Fractions(symbols, hp);
+        if (hp.SplitLayout != SplitLayouts.Streams) return Fractions(symbols, hp);
         var (train, validation, test) = StreamParts(symbols, hp);
         return (train * hp.BatchSize, validation * hp.BatchSize, test * hp.BatchSize);
     }
@@ -40,7 +40,7 @@ public static class SplitSizes
     {
         var (train, validation, test) = Of(symbols, hp);
         // In the streams layout each part carries its own last target, so batchSize inputs make one step.
-        var extra = hp.SplitLayout == "streams" ? 0 : 1;
+        var extra = hp.SplitLayout == SplitLayouts.Streams ? 0 : 1;
         var errors = new List<FieldError>();
         var trainNeeds = (long)hp.BatchSize * hp.SeqLength + extra;
         if (train < trainNeeds)

@@ -13,7 +13,7 @@ public sealed class Vocabulary
 
     public Vocabulary(string kind, IReadOnlyList<int> symbols)
     {
-        if (kind is not ("chars" or "bytes")) throw new ArgumentException($"unknown vocabulary kind '{kind}'", nameof(kind));
+        if (!VocabularyKinds.All.Contains(kind)) throw new ArgumentException($"unknown vocabulary kind '{kind}'", nameof(kind));
         Kind = kind;
         Symbols = symbols;
         _index = new Dictionary<int, int>(symbols.Count);
@@ -27,8 +27,8 @@ public sealed class Vocabulary
 
     public static Vocabulary Build(ReadOnlySpan<byte> utf8, string kind)
     {
-        var seen = new bool[kind == "bytes" ? 256 : 0x110000];
-        if (kind == "bytes")
+        var seen = new bool[kind == VocabularyKinds.Bytes ? 256 : 0x110000];
+        if (kind == VocabularyKinds.Bytes)
         {
             foreach (var b in utf8) seen[b] = true;
         }
@@ -49,7 +49,7 @@ public sealed class Vocabulary
     /// <summary>Encodes the corpus compactly: one byte per symbol while the vocabulary has at most 256 symbols.</summary>
     public EncodedText Encode(ReadOnlySpan<byte> utf8)
     {
-        if (Kind == "bytes")
+        if (Kind == VocabularyKinds.Bytes)
         {
             var data = new byte[utf8.Length];
             for (var i = 0; i < utf8.Length; i++) data[i] = (byte)_index[utf8[i]];
@@ -73,7 +73,7 @@ public sealed class Vocabulary
     /// <summary>Text of the given indices, for samples and the cell visualiser.</summary>
     public string Decode(IEnumerable<int> indices)
     {
-        if (Kind == "bytes")
+        if (Kind == VocabularyKinds.Bytes)
         {
             var bytes = indices.Select(i => (byte)Symbols[i]).ToArray();
             return Encoding.UTF8.GetString(bytes);
@@ -85,7 +85,7 @@ public sealed class Vocabulary
 
     /// <summary>The symbols of a text (code points or bytes), as the model sees them.</summary>
     public IEnumerable<int> SymbolsOf(string text) =>
-        Kind == "bytes" ? Encoding.UTF8.GetBytes(text).Select(b => (int)b) : text.EnumerateRunes().Select(r => r.Value);
+        Kind == VocabularyKinds.Bytes ? Encoding.UTF8.GetBytes(text).Select(b => (int)b) : text.EnumerateRunes().Select(r => r.Value);
 
     private static int NextRune(ref ReadOnlySpan<byte> utf8)
     {

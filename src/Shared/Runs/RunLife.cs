@@ -176,10 +176,10 @@ public sealed class RunLife : IDisposable
     /// <summary>
     /// Queues again the sweep's (or one run's) failed, diverged and cancelled runs, and succeeded runs that stopped at
     /// an epoch cap below their current one. With <paramref name="maxEpochs"/>, the runs' cap is set first (running
-    /// runs pick it up after their epoch). Each continues from its latest checkpoint. Returns how many were queued;
+    /// runs pick it up after their epoch). Each continues from its latest checkpoint. Returns the runs queued;
     /// the caller then dispatches every stranded run of the sweep (these, and queued runs whose job was lost).
     /// </summary>
-    public Task<int> ResumeAsync(long sweepId, long? runId, int? maxEpochs, CancellationToken ct) => RetryAsync(async ct =>
+    public Task<IReadOnlyList<long>> ResumeAsync(long sweepId, long? runId, int? maxEpochs, CancellationToken ct) => RetryAsync<IReadOnlyList<long>>(async ct =>
     {
         await using var conn = await _db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -196,6 +196,7 @@ public sealed class RunLife : IDisposable
                             lease_owner = null, lease_expires_at = null
             where sweep_id = $1 and ($2::bigint is null or id = $2)
               and (status = any($4) or (status = $5 and stop_kind = $6 and epochs_done < max_epochs))
+            returning id
             """, conn, tx);
         cmd.Parameters.AddWithValue(sweepId);
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)runId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
@@ -203,7 +204,11 @@ public sealed class RunLife : IDisposable
         cmd.Parameters.AddWithValue(Resumable);
         cmd.Parameters.AddWithValue(RunStatus.Succeeded);
         cmd.Parameters.AddWithValue(StopKind.MaxEpochs);
-        var queued = await cmd.ExecuteNonQueryAsync(ct);
+        var queued = new List<long>();
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) queued.Add(reader.GetInt64(0));
+        }
         await tx.CommitAsync(ct);
         return queued;
     }, ct);

@@ -66,7 +66,7 @@ public sealed record CellActivations(string Text, ModelType Model, int Layers, i
         foreach (var s in symbols)
         {
             var value = vocabulary.Symbols[(int)s];
-            sb.Append(vocabulary.Kind == "bytes" ? ((char)value).ToString() : char.ConvertFromUtf32(value));
+            sb.Append(vocabulary.Kind == VocabularyKinds.Bytes ? ((char)value).ToString() : char.ConvertFromUtf32(value));
         }
         return sb.ToString();
     }

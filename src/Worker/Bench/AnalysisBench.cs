@@ -28,7 +28,7 @@ public static class AnalysisBench
         SamplingCeiling(threads);
 
         var text = BenchText.Generate(100_000);
-        var vocabulary = Vocabulary.Build(text, "chars");
+        var vocabulary = Vocabulary.Build(text, VocabularyKinds.Chars);
         manual_seed(1);
         using var model = new CharRnn(ModelType.Lstm, 3, 512, vocabulary.Size, oneHot: true, dropoutRate: 0);
         model.eval();

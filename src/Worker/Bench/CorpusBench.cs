@@ -20,7 +20,7 @@ public static class CorpusBench
         var clock = Stopwatch.StartNew();
         var hp = new Hyperparameters
         {
-            BatchSize = 128, SeqLength = 70, Input = "onehot", EpochChars = 128 * 70 * 10, MaxEpochs = 1000, Patience = 1000,
+            BatchSize = 128, SeqLength = 70, Input = InputEncodings.OneHot, EpochChars = 128 * 70 * 10, MaxEpochs = 1000, Patience = 1000,
             // Validation is a full pass every epoch: 0.5% of 200 MB keeps it at about a million characters.
             TrainFraction = 0.99, ValFraction = 0.005, TestFraction = 0.005,
         };

@@ -22,7 +22,7 @@ public static class LoopBench
         var layers = a.Int("layers", 1);
         var hidden = a.Int("hidden", 64);
         var threads = a.Int("threads", Environment.ProcessorCount);
-        var input = a.Get("input") ?? "onehot";
+        var input = a.Get("input") ?? InputEncodings.OneHot;
         var epochSeconds = a.Int("epoch-seconds", 10);
         var epochs = a.Int("epochs", 2);
         var runId = a.Long("run", 0);
@@ -32,7 +32,7 @@ public static class LoopBench
 
         var hp = new Hyperparameters
         {
-            BatchSize = a.Int("batch", 128), SeqLength = a.Int("seq", 70), Input = input, Optimizer = "adam", LearningRate = 2e-3,
+            BatchSize = a.Int("batch", 128), SeqLength = a.Int("seq", 70), Input = input, Optimizer = Optimizers.Adam, LearningRate = 2e-3,
             TrainFraction = 0.9, ValFraction = 0.05, TestFraction = 0.05, MaxEpochs = 1000, Patience = 1000, CarryState = true,
         };
         var cell = new CellSpec(ModelType.Lstm, layers, hidden, hp);
@@ -40,7 +40,7 @@ public static class LoopBench
 
         // Bare loop first: it also sizes the epoch.
         var sample = BenchText.Generate(Math.Max(200_000, charsPerBatch * 2));
-        var vocabulary = Vocabulary.Build(sample, "chars");
+        var vocabulary = Vocabulary.Build(sample, VocabularyKinds.Chars);
         var v = vocabulary.Size;
         var flopsPerChar = ModelCost.FlopsPerChar(ModelType.Lstm, layers, hidden, v);
         manual_seed(hp.Seed);
@@ -66,7 +66,7 @@ public static class LoopBench
         // The corpus: train split = exactly `batches` batches of every stream, 90/5/5 like the seed preset.
         var trainChars = batches * charsPerBatch + hp.BatchSize;
         var corpus = BenchText.Generate((long)Math.Ceiling(trainChars / hp.TrainFraction) + 16);
-        var corpusVocabulary = Vocabulary.Build(corpus, "chars");
+        var corpusVocabulary = Vocabulary.Build(corpus, VocabularyKinds.Chars);
         if (corpusVocabulary.Size != v) throw new InvalidOperationException("the generated corpus changed its alphabet");
         var splits = CorpusSplits.From(corpusVocabulary.Encode(corpus), v, hp);
         var epochTrainChars = TextBatches.StreamLength(splits.Train, hp.BatchSize) * hp.BatchSize;

@@ -10,16 +10,16 @@ public sealed class SampleJob(RunStore runs, AnalysisStore analyses, WorkerOptio
 {
     public static string MethodName(SamplingMethod method) => method switch
     {
-        SamplingMethod.Greedy => "greedy",
-        SamplingMethod.TopK => "topk",
-        _ => "multinomial",
+        SamplingMethod.Greedy => SamplingMethods.Greedy,
+        SamplingMethod.TopK => SamplingMethods.TopK,
+        _ => SamplingMethods.Multinomial,
     };
 
     public static SamplingMethod ParseMethod(string name) => name switch
     {
-        "greedy" => SamplingMethod.Greedy,
-        "topk" => SamplingMethod.TopK,
-        "multinomial" => SamplingMethod.Multinomial,
+        SamplingMethods.Greedy => SamplingMethod.Greedy,
+        SamplingMethods.TopK => SamplingMethod.TopK,
+        SamplingMethods.Multinomial => SamplingMethod.Multinomial,
         _ => throw new ArgumentException($"unknown sampling method '{name}'"),
     };
 
