@@ -23,9 +23,12 @@ public static class HangfireStorageSetup
             // (docs/architecture.md, verified in Hangfire.PostgreSql 1.21).
             UseSlidingInvisibilityTimeout = true,
             InvisibilityTimeout = invisibilityTimeout ?? DefaultInvisibilityTimeout,
-            // why: LISTEN/NOTIFY lets a worker start a job ~15 ms after it is enqueued instead of polling every 15 s.
-            EnableLongPolling = true,
-            QueuePollInterval = TimeSpan.FromSeconds(5),
+            // why not LISTEN/NOTIFY (EnableLongPolling): after a PostgreSQL restart an idle Worker's listening
+            // connection is not re-established and it never fetched another job (seen in
+            // RunLifeFaultTests.DatabaseRestarted_…; hangfire-postgres/Hangfire.PostgreSql#410). Polling every second
+            // survives restarts and costs one indexed query per Worker thread per second.
+            EnableLongPolling = false,
+            QueuePollInterval = TimeSpan.FromSeconds(1),
         };
         return config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

@@ -160,7 +160,13 @@ public sealed class RunLifeFaultTests(PostgresFixture postgres, ITestOutputHelpe
             {
                 await using var db = host.Db();
                 return await db.NGramBaselines.AnyAsync(n => n.SweepId == sweep) && await db.Samples.AnyAsync(s => s.Id == sampleId && s.Text != null);
-            }, worker);
+            }, worker, async () =>
+            {
+                await using var db = host.Db();
+                var jobs = await db.Database.SqlQuery<string>($"select statename || ' ' || count(*) as \"Value\" from hangfire.job group by statename").ToListAsync();
+                var work = await db.WorkJobs.AsNoTracking().Select(w => $"{w.Kind} {w.SubjectId} job {w.JobId} x{w.Dispatches}").ToListAsync();
+                return $"hangfire jobs: {string.Join(", ", jobs)}; work_jobs: {string.Join(", ", work)}";
+            });
             var runs = await SweepWaiter.UntilFinishedAsync(host.Db, sweep, TimeSpan.FromMinutes(3), () => worker.Output);
             Assert.All(runs, r => Assert.Equal(RunStatus.Succeeded, r.Status));
         }
@@ -170,7 +176,7 @@ public sealed class RunLifeFaultTests(PostgresFixture postgres, ITestOutputHelpe
         }
     }
 
-    private static async Task UntilAsync(Func<Task<bool>> condition, WorkerProcess worker)
+    private static async Task UntilAsync(Func<Task<bool>> condition, WorkerProcess worker, Func<Task<string>>? diagnostics = null)
     {
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (true)
@@ -183,7 +189,7 @@ public sealed class RunLifeFaultTests(PostgresFixture postgres, ITestOutputHelpe
             {
                 // this test's own reads may meet a dead pooled connection after the restart
             }
-            Assert.True(DateTime.UtcNow < deadline, "timed out\n" + worker.Output);
+            if (DateTime.UtcNow >= deadline) Assert.Fail("timed out\n" + (diagnostics is null ? "" : await diagnostics() + "\n") + worker.Output);
             await Task.Delay(200);
         }
     }
