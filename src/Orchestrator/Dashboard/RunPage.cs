@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Runs;
 using static RnnSweep.Orchestrator.Dashboard.Html;
 
 namespace RnnSweep.Orchestrator.Dashboard;
@@ -29,7 +30,9 @@ public static class RunPage
         body.Append($"<section id=\"run\" data-run=\"{r.Id}\" data-status=\"{r.Status}\" data-analyzed=\"{(r.AnalyzedAt is null ? "false" : "true")}\">")
             .Append($"<p class=\"crumbs\"><a href=\"/sweeps/{r.SweepId}\">sweep {r.SweepId}: {E(run.Sweep)}</a> ({E(run.Corpus)})</p>")
             .Append($"<h1>Run {r.Id}: {E(r.Model)} {r.Layers}×{r.Hidden}</h1>")
-            .Append($"<p><span class=\"tag s-{r.Status}\" id=\"status\">{r.Status}</span> <span id=\"epochs\">{r.EpochsDone} epochs done</span>");
+            .Append($"<p><span class=\"tag s-{r.Status}\" id=\"status\">{r.Status}</span> <span id=\"epochs\">{r.EpochsDone} epochs done</span>")
+            // A running run's lease: on which Worker, or "lease expired N s ago, waiting for takeover".
+            .Append($" <span id=\"lease\">{E(LeaseState.Of(r.Status, r.LeaseOwner, r.LeaseExpiresAt, DateTimeOffset.UtcNow)?.Text ?? "")}</span>");
         if (r.JobId is not null) body.Append($" · <a id=\"job\" href=\"{E(HangfireLinks.JobUrl(r.JobId))}\">Hangfire job {E(r.JobId)}</a>");
         body.Append($" · <a href=\"/api/runs/{r.Id}\">JSON</a></p>")
             .Append($"<p class=\"actions\"><button id=\"cancel\" data-url=\"/api/runs/{r.Id}/cancel\">Cancel this run</button> ")

@@ -14,6 +14,7 @@
       status.textContent = run.status;
       status.className = `tag s-${run.status}`;
       document.getElementById('epochs').textContent = `${run.epochsDone} epochs done`;
+      document.getElementById('lease').textContent = run.lease ? run.lease.text : '';
       document.getElementById('curves').src = `/runs/${id}/curves.svg?epochs=${run.epochsDone}`;
       if (run.status === RunStatus.succeeded && !document.getElementById('saturation')) {
         const saturation = await (await fetch(`/api/runs/${id}/saturation`)).json();

@@ -112,6 +112,10 @@ public sealed class RunLifeFaultTests(PostgresFixture postgres, ITestOutputHelpe
             var inSweep = (await host.Http.GetFromJsonAsync<JsonElement>($"/api/sweeps/{sweep}")).GetProperty("runs")[0];
             Assert.True(inSweep.GetProperty("lease").GetProperty("expired").GetBoolean());
 
+            // The dashboard: the loss table's cell and the run's page.
+            Assert.Contains(LeaseState.WaitingForTakeover, await host.Http.GetStringAsync($"/sweeps/{sweep}"));
+            Assert.Contains(LeaseState.WaitingForTakeover, await host.Http.GetStringAsync($"/runs/{runId}"));
+
             var (exit, stdout) = await RunCliAsync(host.ConnectionString, "status", sweep.ToString(System.Globalization.CultureInfo.InvariantCulture));
             output.WriteLine(stdout);
             Assert.Equal(0, exit);
