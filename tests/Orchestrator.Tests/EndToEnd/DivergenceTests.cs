@@ -41,8 +41,12 @@ public sealed class DivergenceTests(PostgresFixture postgres, ITestOutputHelper 
 
             Assert.Equal(RunStatus.Diverged, retry.Status); // 10, 5 and 2.5 are all absurd
             Assert.Equal(2, retry.DivergenceRetries);
+            Assert.Equal(StopKind.Divergence, retry.StopKind);
+            // The submitted hyperparameters stay as submitted; the last restart trained at 10 / 2^2, derived from the count.
             var hp = JsonSerializer.Deserialize<Hyperparameters>(retry.Hyperparameters, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
-            Assert.Equal(2.5, hp.LearningRate);
+            Assert.Equal(10.0, hp.LearningRate);
+            Assert.Equal(2.5, RnnSweep.Shared.Runs.RunHyperparameters.Effective(hp, retry.MaxEpochs, retry.DivergenceRetries).LearningRate);
+            Assert.Contains("restart 2 of 2 at learning rate 2.5", worker.Output);
             await using var db = host.Db();
             Assert.DoesNotContain(await db.Runs.Where(r => r.SweepId == plain || r.SweepId == retried).Select(r => r.Status).ToListAsync(), s => s == RunStatus.Succeeded);
         }
