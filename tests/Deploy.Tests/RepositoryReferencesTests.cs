@@ -70,7 +70,7 @@ public sealed class RepositoryReferencesTests : IDisposable
         var result = CheckDocs.Run(_fixture);
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("check-docs: ok (3 Markdown links, 1 docs/ references", result.Stdout);
+        Assert.Contains("check-docs: ok (3 Markdown links, 2 docs/ references", result.Stdout);
     }
 
     private void Write(string relative, string text)

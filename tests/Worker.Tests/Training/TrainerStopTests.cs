@@ -38,6 +38,7 @@ public class TrainerStopTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void RunEpoch_StopsAtMaxEpochs_WhenStillImproving()
     {
         var hp = TestCorpus.SmallRun with { MaxEpochs = 2 };
