@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests, TorchSharp training, a real PostgreSQL (started by the tests themselves in a
 # private folder, as the postgres user when run as root), real Hangfire and Worker processes, and Chromium.
+# --fast: for the inner loop, leaves out the tests that start a Worker process or a browser, and the slowest of the
+# rest (traits Category=WorkerProcess, Browser, Slow); combined with a --filter of your own if you give one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/prerequisites.sh test
@@ -8,10 +10,29 @@ export RNNSWEEP_HOME="${RNNSWEEP_HOME:-$PWD/.rnnsweep}"
 results="$RNNSWEEP_HOME/test-results"
 rm -rf "$results"
 mkdir -p "$results"
+
+fast=0 filter="" args=()
+while (($#)); do
+  case "$1" in
+    --fast) fast=1 ;;
+    --filter) filter="${2:?--filter needs an expression}"; shift ;;
+    --filter=*) filter="${1#--filter=}" ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+if ((fast)); then
+  fast_filter="Category!=WorkerProcess&Category!=Browser&Category!=Slow"
+  filter="${filter:+($filter)&}$fast_filter"
+  # A test that starts a Worker or a browser without its trait fails, naming the trait (TestCategories).
+  export RNNSWEEP_FAST_TESTS=1
+fi
+[[ -n "$filter" ]] && args+=(--filter "$filter")
+
 dotnet build RnnSweep.slnx -c Release -nologo -v quiet -clp:ErrorsOnly
 status=0
 dotnet test RnnSweep.slnx -c Release --no-build --logger "console;verbosity=normal" \
-  --logger "trx;LogFilePrefix=results" --results-directory "$results" "$@" || status=$?
+  --logger "trx;LogFilePrefix=results" --results-directory "$results" "${args[@]}" || status=$?
 # One closing line for every project together, in the plain form CI reads.
 passed=0 failed=0 skipped=0
 for trx in "$results"/*.trx; do

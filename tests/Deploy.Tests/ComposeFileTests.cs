@@ -4,6 +4,7 @@ using YamlDotNet.RepresentationModel;
 namespace RnnSweep.Deploy.Tests;
 
 /// <summary>deploy/docker-compose.yml, validated and rendered by Docker Compose itself (<c>config</c>).</summary>
+[Trait("Category", "Slow")]
 public sealed class ComposeFileTests
 {
     private const string TestPassword = "test-only-password";

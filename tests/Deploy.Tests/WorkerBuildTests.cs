@@ -4,6 +4,7 @@ using RnnSweep.Deploy.Tests.Support;
 namespace RnnSweep.Deploy.Tests;
 
 /// <summary>The Worker's TorchBackend switch, checked by MSBuild evaluation (no restore, nothing written to obj/).</summary>
+[Trait("Category", "Slow")]
 public sealed class WorkerBuildTests
 {
     private static readonly string WorkerProject = Repository.PathOf("src", "Worker", "Worker.csproj");

@@ -7,8 +7,7 @@ namespace RnnSweep.Orchestrator.Api;
 
 /// <summary>
 /// <c>GET /api/sweeps/{id}/live?since=...</c>: what the dashboard's sweep page polls. Only the cells that can still
-/// change (queued, running) and those that finished since <c>since</c> are returned, as compact arrays
-/// <c>[runId, status, epochsDone, trainLoss, valLoss, testLoss, stopReason]</c>, with the counts by status and the
+/// change (queued, running) and those that finished since <c>since</c> are returned, with the counts by status and the
 /// n-gram baseline: one small query per poll however large the sweep.
 /// </summary>
 public static class LiveApi
@@ -16,13 +15,24 @@ public static class LiveApi
     /// <summary>Workers stamp finished_at with their own clocks; a margin covers modest skew (patching a cell twice is harmless).</summary>
     public static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(30);
 
-    public sealed record LiveSweep(DateTimeOffset Now, IReadOnlyDictionary<string, int> Counts, IReadOnlyList<object?[]> Cells, IReadOnlyList<object[]> Ngram);
+    /// <param name="Now">The server's time: the <c>since</c> of the next poll.</param>
+    /// <param name="Counts">Runs of the sweep by status, every status present.</param>
+    public sealed record LiveSweep(DateTimeOffset Now, IReadOnlyDictionary<string, int> Counts, IReadOnlyList<LiveCell> Cells, IReadOnlyList<LiveNgram> Ngram);
+
+    /// <summary>A cell that may have changed. Losses are of the best checkpoint in nats per character, null until known.</summary>
+    /// <param name="Note">Why the run failed (its error) or stopped (its stop reason).</param>
+    public sealed record LiveCell(long RunId, string Status, int EpochsDone, double? TrainLoss, double? ValLoss, double? TestLoss, string? Note);
+
+    /// <summary>The sweep's n-gram baseline at one order, test loss in nats per character.</summary>
+    public sealed record LiveNgram(int Order, double TestLoss);
 
     public static void MapLiveApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/sweeps/{id:long}/live", async (long id, DateTimeOffset? since, RnnSweepDbContext db, CancellationToken ct) =>
             await LoadAsync(db, id, since, ct) is { } live ? Results.Ok(live) : ApiErrors.NotFound("id", $"no sweep {id}"))
-            .WithSummary("The cells of a sweep that changed since a time (queued, running, or finished since then), for live dashboards");
+            .WithSummary("The cells of a sweep that changed since a time (queued, running, or finished since then), for live dashboards")
+            .Produces<LiveSweep>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     public static async Task<LiveSweep?> LoadAsync(RnnSweepDbContext db, long id, DateTimeOffset? since, CancellationToken ct)
@@ -35,15 +45,13 @@ public static class LiveApi
             .Where(r => r.SweepId == id && (changing.Contains(r.Status) || r.FinishedAt == null || r.FinishedAt >= from))
             .OrderBy(r => r.Id)
             // A running cell's note is its lease when that has lapsed ("lease expired 12 s ago, waiting for takeover").
-            .Select(r => new { r.Id, r.Status, r.EpochsDone, r.TrainLoss, r.ValLoss, r.TestLoss,
-                Note = r.Error ?? r.StopReason ?? LeaseState.ExpiredText(r.Status, r.LeaseOwner, r.LeaseExpiresAt, now) })
+            .Select(r => new LiveCell(r.Id, r.Status, r.EpochsDone, r.TrainLoss, r.ValLoss, r.TestLoss,
+                r.Error ?? r.StopReason ?? LeaseState.ExpiredText(r.Status, r.LeaseOwner, r.LeaseExpiresAt, now)))
             .ToListAsync(ct);
         var counts = await db.Runs.AsNoTracking().Where(r => r.SweepId == id).GroupBy(r => r.Status)
             .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
         var ngram = await db.NGramBaselines.AsNoTracking().Where(n => n.SweepId == id).OrderBy(n => n.Order)
-            .Select(n => new { n.Order, n.TestLoss }).ToListAsync(ct);
-        return new LiveSweep(now, RunStatus.All.ToDictionary(s => s, s => counts.GetValueOrDefault(s)),
-            cells.Select(c => new object?[] { c.Id, c.Status, c.EpochsDone, c.TrainLoss, c.ValLoss, c.TestLoss, c.Note }).ToList(),
-            ngram.Select(n => new object[] { n.Order, n.TestLoss }).ToList());
+            .Select(n => new LiveNgram(n.Order, n.TestLoss)).ToListAsync(ct);
+        return new LiveSweep(now, RunStatus.All.ToDictionary(s => s, s => counts.GetValueOrDefault(s)), cells, ngram);
     }
 }

@@ -30,7 +30,7 @@ public static class Presets
             GradClip = 5, GradClipMode = GradClipModes.Value, SeqLength = 100, BatchSize = 100, MaxEpochs = 50, Patience = 3,
             Input = InputEncodings.OneHot, Vocabulary = VocabularyKinds.Bytes, CarryState = true, SplitLayout = SplitLayouts.Streams, TrainFraction = 0.8, ValFraction = 0.1, TestFraction = 0.1,
         }, MatchParameters: true),
-        // The PyTorch Lightning reproduction's settings (docs/paper-and-peers.md), with carried state fixed.
+        // The PyTorch Lightning reproduction's settings (docs/paper-and-peers.md#the-seed-reproduction), stateless windows included.
         Seed => new Preset("warandpeace", ["lstm", "rnn", "gru"], [1, 2, 3], [64, 128, 256, 512], new Hyperparameters
         {
             Optimizer = Optimizers.Adam, LearningRate = 0.01, LrDecay = 0.95, LrDecayStart = 10, LrDecayEvery = 10,

@@ -5,7 +5,7 @@
   if (!root) return;
   const { final, esc, loss, counts, progress, colour } = window.rnn;
   const id = root.dataset.sweep, maxEpochs = +root.dataset.maxEpochs;
-  const column = { train: 3, val: 4, test: 5 };
+  const column = { train: 'trainLoss', val: 'valLoss', test: 'testLoss' }; // a loss table's data-loss -> the live cell's field
   let since = root.dataset.now;
   const byRun = new Map();
   for (const td of root.querySelectorAll('td[data-run]')) {
@@ -14,7 +14,7 @@
   }
 
   function patch(cell) {
-    const [runId, status, epochsDone, , , , note] = cell;
+    const { runId, status, epochsDone, note } = cell;
     for (const td of byRun.get(String(runId)) || []) {
       const value = cell[column[td.closest('table').dataset.loss]];
       const key = `${status}|${epochsDone}|${value}|${note}`;
@@ -53,8 +53,8 @@
   function patchNgram(rows) {
     const body = document.querySelector('#ngram tbody');
     if (!body || rows.length === 0 || body.querySelectorAll('tr').length === rows.length) return;
-    const best = Math.min(...rows.map(r => r[1]));
-    body.innerHTML = rows.map(([order, value]) => `<tr${value === best ? ' class="best"' : ''}><td>${order}</td><td>${loss(value)}</td></tr>`).join('');
+    const best = Math.min(...rows.map(r => r.testLoss));
+    body.innerHTML = rows.map(({ order, testLoss }) => `<tr${testLoss === best ? ' class="best"' : ''}><td>${order}</td><td>${loss(testLoss)}</td></tr>`).join('');
   }
 
   let timer;

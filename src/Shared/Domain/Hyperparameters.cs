@@ -5,7 +5,7 @@ namespace RnnSweep.Shared.Domain;
 /// <summary>
 /// The one hyperparameter record of a run: validated once at submission, stored with the run
 /// (<c>runs.hyperparameters</c>) and inside every checkpoint, so a checkpoint alone says how to resume.
-/// Defaults follow char-rnn, the paper's own code (see docs/paper-and-peers.md).
+/// Defaults follow char-rnn, the paper's own code (see docs/paper-and-peers.md#char-rnn-the-papers-code).
 /// </summary>
 public sealed record Hyperparameters
 {

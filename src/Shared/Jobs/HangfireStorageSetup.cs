@@ -20,7 +20,7 @@ public static class HangfireStorageSetup
             PrepareSchemaIfNecessary = true,
             // why: without sliding, a job running longer than InvisibilityTimeout (30 min by default) is started a
             // second time on another worker. With it, the timeout becomes the dead-worker detection time
-            // (docs/architecture.md, verified in Hangfire.PostgreSql 1.21).
+            // (docs/architecture.md#why-the-sliding-invisibility-timeout, verified in Hangfire.PostgreSql 1.21).
             UseSlidingInvisibilityTimeout = true,
             InvisibilityTimeout = invisibilityTimeout ?? DefaultInvisibilityTimeout,
             // why not LISTEN/NOTIFY (EnableLongPolling): after a PostgreSQL restart an idle Worker's listening

@@ -146,7 +146,7 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
         };
         if (stop == TrainingStop.Diverged) return new RunOutcome(RunStatus.Diverged, train, val, test, kind, reason, null);
         // why: the seed reproduction left 7 of 36 cells stuck near the unigram loss, reported as done
-        // (docs/paper-and-peers.md). A run that learned nothing beyond character frequencies is a failure.
+        // (docs/paper-and-peers.md#the-seed-reproduction). A run that learned nothing beyond character frequencies is a failure.
         var unigram = Baselines.UnigramEntropy(splits.Train, splits.Validation, splits.VocabularySize);
         if (!(val < unigram - 1e-3))
         {

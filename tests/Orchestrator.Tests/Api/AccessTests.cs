@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Hangfire;
 using Npgsql;
 using RnnSweep.Orchestrator.Tests.Support;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Jobs;
 
 namespace RnnSweep.Orchestrator.Tests.Api;
 
@@ -68,11 +70,34 @@ public sealed class AccessTests(PostgresFixture postgres)
     public async Task HangfireDashboard_IsReadOnly_ForViewers()
     {
         await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync(),
-            "--Auth:Users:0:Name=vic", "--Auth:Users:0:Password=viewer-secret", "--Auth:Users:0:Role=viewer");
-        // Deleting a job is a dashboard command (a POST); read-only mode answers it with 403.
+            "--Auth:Users:0:Name=ada", "--Auth:Users:0:Password=admin-secret", "--Auth:Users:0:Role=admin",
+            "--Auth:Users:1:Name=vic", "--Auth:Users:1:Password=viewer-secret", "--Auth:Users:1:Role=viewer");
+        // A job that stays enqueued: no Worker listens on this queue (the Orchestrator runs no Hangfire server).
+        var jobId = host.Service<IBackgroundJobClient>().Enqueue<ISampleJob>("access-test", job => job.SampleAsync(-1, CancellationToken.None));
+
+        // Why pages, not only a command: the access middleware refuses a viewer's POST before Hangfire sees it, so a
+        // refused command alone would pass without read-only mode. Read-only mode is what leaves the command buttons
+        // (requeue, delete) off the pages a viewer may read; an admin gets them on the same pages.
+        foreach (var page in new[] { $"/hangfire/jobs/details/{jobId}", "/hangfire/jobs/enqueued/access-test" })
+        {
+            using var admin = await host.Http.SendAsync(FromRemote(HttpMethod.Get, page, "ada", "admin-secret"));
+            Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
+            Assert.Matches(CommandButton, await admin.Content.ReadAsStringAsync());
+
+            using var viewer = await host.Http.SendAsync(FromRemote(HttpMethod.Get, page, "vic", "viewer-secret"));
+            Assert.Equal(HttpStatusCode.OK, viewer.StatusCode);
+            var html = await viewer.Content.ReadAsStringAsync();
+            Assert.Contains(jobId, html); // the viewer does see the job
+            Assert.DoesNotMatch(CommandButton, html);
+        }
+
+        // And a command sent anyway is refused (by the middleware, first).
         using var command = await host.Http.SendAsync(FromRemote(HttpMethod.Post, "/hangfire/jobs/enqueued/delete", "vic", "viewer-secret"));
         Assert.Equal(HttpStatusCode.Forbidden, command.StatusCode);
     }
+
+    /// <summary>A dashboard button that posts a command: requeue or delete, from a job's page or a queue's list.</summary>
+    private const string CommandButton = """data-(url|ajax)="[^"]*/(jobs/actions/(requeue|delete)/|jobs/enqueued/delete)""";
 
     [Fact]
     public async Task ReaderRole_SelectsResults_ButCannotWrite()

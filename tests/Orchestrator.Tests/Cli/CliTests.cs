@@ -42,6 +42,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
     }
 
     [Fact]
+    [Trait("Category", "WorkerProcess")]
     public async Task Sweep_TrainsTheGridWithItsOwnWorkers_PrintsTheTable_AndLeavesEveryRunAnalysed()
     {
         var connection = await postgres.CreateDatabaseAsync();

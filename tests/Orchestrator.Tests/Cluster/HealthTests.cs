@@ -39,6 +39,7 @@ public sealed class HealthTests(PostgresFixture postgres, ITestOutputHelper outp
     }
 
     [Fact]
+    [Trait("Category", "WorkerProcess")]
     public async Task WorkerProbe_IsHealthyWhileTheWorkerRuns_AndNotAfterItDies()
     {
         var file = Path.Combine(TestPaths.Home, $"health-{Guid.NewGuid():N}");

@@ -11,6 +11,7 @@ namespace RnnSweep.Orchestrator.Tests.Cluster;
 public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHelper output)
 {
     [Fact]
+    [Trait("Category", "WorkerProcess")]
     public async Task WorkersOnDifferentQueues_EachRunOnlyTheirQueuesCells()
     {
         await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync());
@@ -50,6 +51,7 @@ public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHel
     }
 
     [Fact]
+    [Trait("Category", "WorkerProcess")]
     public async Task WorkerAskedForCuda_OnAMachineWithoutIt_ExitsNamingTheMissingPackageOrDevice()
     {
         await using var worker = WorkerProcess.Start(await postgres.CreateDatabaseAsync(), "cuda-worker", new Dictionary<string, string> { ["Worker__Device"] = "cuda" });
@@ -60,6 +62,7 @@ public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHel
     }
 
     [Fact]
+    [Trait("Category", "WorkerProcess")]
     public async Task WorkerWithAnUnknownDevice_ExitsNamingTheSetting()
     {
         await using var worker = WorkerProcess.Start(await postgres.CreateDatabaseAsync(), "tpu-worker", new Dictionary<string, string> { ["Worker__Device"] = "tpu" });

@@ -13,17 +13,22 @@ namespace RnnSweep.Orchestrator.Tests.Dashboard;
 /// and step through units in the cell visualiser. Screenshots go to $RNNSWEEP_HOME/test-artifacts/screenshots
 /// and docs/images (for the README).
 /// </summary>
+[Trait("Category", "Browser")]
 [Collection(DatabaseCollection.Name)]
 public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputHelper output)
 {
     public const string Chromium = "/usr/bin/chromium";
 
     /// <summary>Debian's Chromium, headless, with nothing that reaches out to the network (none is allowed here).</summary>
-    public static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    public static Task<IBrowser> LaunchAsync(IPlaywright playwright)
     {
-        ExecutablePath = Chromium, Headless = true,
-        Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+        TestCategories.RequireOutsideFastRun(TestCategories.Browser, "a browser");
+        return playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium, Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
 
     [Fact]
     public async Task SweepPage_CancelAndResumeButtons_ChangeTheCellsInTheDatabaseAndOnThePage()
@@ -80,6 +85,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
     }
 
     [Fact]
+    [Trait("Category", "WorkerProcess")]
     public async Task Dashboard_ShowsASweepSubmittedFromTheForm_FillingInLiveAndMatchingTheDatabase()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install chromium");

@@ -42,6 +42,17 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres)
             Assert.True(openApi.TryGetProperty(path, out _), $"{path} is not in /openapi/v1.json");
         }
 
+        // The live poll answers named fields (not positional arrays), and OpenAPI describes its answer.
+        var live = JsonDocument.Parse(await orchestrator.Http.GetStringAsync($"/api/sweeps/{sweepId}/live")).RootElement;
+        Assert.Equal(20, live.GetProperty("cells").GetArrayLength());
+        var cell = live.GetProperty("cells")[0];
+        Assert.Equal(run.Id, cell.GetProperty("runId").GetInt64());
+        Assert.Equal(run.Status, cell.GetProperty("status").GetString());
+        foreach (var field in new[] { "epochsDone", "trainLoss", "valLoss", "testLoss", "note" }) Assert.True(cell.TryGetProperty(field, out _), $"live cell lacks {field}: {cell}");
+        var liveAnswer = openApi.GetProperty("/api/sweeps/{id}/live").GetProperty("get").GetProperty("responses").GetProperty("200");
+        Assert.True(liveAnswer.TryGetProperty("content", out var content) && content.GetProperty("application/json").TryGetProperty("schema", out _),
+            $"/api/sweeps/{{id}}/live has no response schema: {liveAnswer}");
+
         // Hangfire links back to the results dashboard.
         Assert.Contains("Results dashboard", await orchestrator.Http.GetStringAsync("/hangfire"), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, (await orchestrator.Http.GetAsync("/runs/999999")).StatusCode);

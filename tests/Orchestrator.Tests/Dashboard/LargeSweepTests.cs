@@ -7,6 +7,7 @@ using Xunit.Abstractions;
 namespace RnnSweep.Orchestrator.Tests.Dashboard;
 
 /// <summary>The dashboard stays usable at ten thousand runs: one server-rendered page, one loss-table request, one small live poll.</summary>
+[Trait("Category", "Slow")]
 [Collection(DatabaseCollection.Name)]
 public sealed class LargeSweepTests(PostgresFixture postgres, ITestOutputHelper output)
 {

@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace RnnSweep.Orchestrator.Tests.EndToEnd;
 
 /// <summary>A run that blows up ends diverged with its reason, never succeeded; optionally it retries at half the rate.</summary>
+[Trait("Category", "WorkerProcess")]
 [Collection(DatabaseCollection.Name)]
 public sealed class DivergenceTests(PostgresFixture postgres, ITestOutputHelper output)
 {

@@ -12,6 +12,7 @@ using Xunit.Abstractions;
 namespace RnnSweep.Orchestrator.Tests.EndToEnd;
 
 /// <summary>A grid submitted over HTTP, trained by a real Worker process through Hangfire on a real PostgreSQL.</summary>
+[Trait("Category", "WorkerProcess")]
 [Collection(DatabaseCollection.Name)]
 public sealed class SweepEndToEndTests(PostgresFixture postgres, ITestOutputHelper output)
 {

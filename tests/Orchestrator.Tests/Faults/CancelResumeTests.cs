@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace RnnSweep.Orchestrator.Tests.Faults;
 
 /// <summary>Cancel stops a running cell through its job's cancellation token; resume re-runs only what did not succeed.</summary>
+[Trait("Category", "WorkerProcess")]
 [Collection(DatabaseCollection.Name)]
 public sealed class CancelResumeTests(PostgresFixture postgres, ITestOutputHelper output)
 {

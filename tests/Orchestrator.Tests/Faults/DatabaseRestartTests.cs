@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace RnnSweep.Orchestrator.Tests.Faults;
 
 /// <summary>PostgreSQL stops and starts again in the middle of a sweep: the Orchestrator and the Worker reconnect.</summary>
+[Trait("Category", "WorkerProcess")]
 [Collection(DatabaseCollection.Name)]
 public sealed class DatabaseRestartTests(PostgresFixture postgres, ITestOutputHelper output)
 {

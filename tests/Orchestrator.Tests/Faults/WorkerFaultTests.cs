@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace RnnSweep.Orchestrator.Tests.Faults;
 
 /// <summary>Workers that die, stop, or are handed the same job twice: no result lost, no cell trained twice at once.</summary>
+[Trait("Category", "WorkerProcess")]
 [Collection(DatabaseCollection.Name)]
 public sealed class WorkerFaultTests(PostgresFixture postgres, ITestOutputHelper output)
 {

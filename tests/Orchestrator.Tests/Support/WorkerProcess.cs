@@ -34,6 +34,7 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// <param name="settings">Extra Worker settings as environment variables, e.g. <c>Worker__LeaseDuration=00:00:05</c>.</param>
     public static WorkerProcess Start(string connectionString, string name, IDictionary<string, string>? settings = null)
     {
+        TestCategories.RequireOutsideFastRun(TestCategories.WorkerProcess, "a Worker process");
         if (!File.Exists(TestPaths.WorkerDll)) throw new FileNotFoundException("build the Worker first", TestPaths.WorkerDll);
         var psi = new ProcessStartInfo("dotnet")
         {

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace RnnSweep.Worker.Tests.Training;
 
+[Trait("Category", "Slow")]
 public class TrainerDeterminismTests
 {
     private static List<(double Train, double Val, double GradNorm)> Train(CellSpec cell, CorpusSplits splits, int epochs)

@@ -8,6 +8,7 @@ namespace RnnSweep.Worker.Tests.Training;
 public class TrainerLearningTests
 {
     [Theory]
+    [Trait("Category", "Slow")]
     [InlineData("onehot")]
     [InlineData("embedding")]
     public void BestValLoss_FallsWellBelowTheUnigramBaseline_WhenTrainedOnARepetitiveCorpus(string input)

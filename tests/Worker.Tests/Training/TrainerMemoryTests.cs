@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace RnnSweep.Worker.Tests.Training;
 
+[Trait("Category", "Slow")]
 public class TrainerMemoryTests
 {
     [Theory]

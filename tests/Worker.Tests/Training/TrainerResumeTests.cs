@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace RnnSweep.Worker.Tests.Training;
 
+[Trait("Category", "Slow")]
 public class TrainerResumeTests
 {
     [Theory]

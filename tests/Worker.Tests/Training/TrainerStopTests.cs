@@ -22,6 +22,7 @@ public class TrainerStopTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void RunEpoch_StopsEarly_WhenValidationLossCannotImproveByMinImprovement()
     {
         var hp = TestCorpus.SmallRun with { Patience = 2, MinImprovement = 100 };
@@ -37,6 +38,7 @@ public class TrainerStopTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void RunEpoch_StopsAtMaxEpochs_WhenStillImproving()
     {
         var hp = TestCorpus.SmallRun with { MaxEpochs = 2 };
