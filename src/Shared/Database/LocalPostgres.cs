@@ -179,7 +179,9 @@ public sealed class LocalPostgres : IAsyncDisposable
             foreach (var database in databases)
             {
                 await ExecuteAsync(Socket(AdminUserName, "postgres"), $"alter database \"{database}\" owner to {UserName}", ct);
-                await ExecuteAsync(Socket(AdminUserName, database), GiveObjectsSql(OldBootstrapName, UserName), ct);
+                await ExecuteAsync(Socket(AdminUserName, database), GiveObjectsSql(OldBootstrapName, UserName) +
+                    // the reader's default grants were the old owner's: new tables are now created by the application role
+                    $"alter default privileges for role {UserName} in schema public grant select on tables to {ReaderRole};", ct);
             }
             await File.WriteAllTextAsync(Path.Combine(DataDir, "pg_hba.conf"), PasswordHba, ct);
         }
