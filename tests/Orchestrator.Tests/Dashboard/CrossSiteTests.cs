@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using Npgsql;
@@ -18,10 +21,15 @@ public sealed class CrossSiteTests(PostgresFixture postgres)
 {
     private const string Rebound = "rebind.example";
 
+    /// <param name="attackerHost">
+    /// 127.0.0.1: another user's server on this machine, same-site but another origin; evil.example: another site
+    /// (resolved to loopback, as Chromium refuses pages from the public internet to reach loopback at all; the
+    /// server must not rely on that, since other browsers and local pages do not).
+    /// </param>
     [Theory]
-    [InlineData("http://127.0.0.1:{0}/attack.html")] // another user's server on this machine: same-site, another origin
-    [InlineData("http://evil.example/attack.html")]
-    public async Task PageOnAnotherOrigin_CannotCancelASweep_NorDeleteAHangfireJob(string attackerUrl)
+    [InlineData("127.0.0.1")]
+    [InlineData("evil.example")]
+    public async Task PageOnAnotherOrigin_CannotCancelASweep_NorDeleteAHangfireJob(string attackerHost)
     {
         var connection = await postgres.CreateDatabaseAsync();
         await using var orchestrator = await OrchestratorHost.StartAsync(connection);
@@ -32,7 +40,6 @@ public sealed class CrossSiteTests(PostgresFixture postgres)
         Assert.All(before, s => Assert.Equal((RunStatus.Queued, "Enqueued"), s));
 
         var target = orchestrator.Address;
-        var attacker = string.Format(System.Globalization.CultureInfo.InvariantCulture, attackerUrl, new Uri(target).Port + 1);
         var cancel = $"{target}/api/sweeps/{sweep}/cancel";
         var delete = $"{target}/hangfire/jobs/enqueued/delete";
         var html = $$"""
@@ -48,10 +55,15 @@ public sealed class CrossSiteTests(PostgresFixture postgres)
             </script></body></html>
             """;
 
+        await using var attackerSite = await AttackerSiteAsync(html);
+        var attacker = $"http://{attackerHost}:{new Uri(RnnSweep.Orchestrator.Cli.LocalServer.Address(attackerSite)).Port}/attack.html";
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await DashboardBrowserTests.LaunchAsync(playwright);
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = DashboardBrowserTests.Chromium, Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--host-resolver-rules=MAP evil.example 127.0.0.1"],
+        });
         var page = await browser.NewPageAsync();
-        await page.RouteAsync(attacker, route => route.FulfillAsync(new RouteFulfillOptions { ContentType = "text/html", Body = html }));
         var statuses = new List<(string Url, int Status)>();
         page.Response += (_, r) => { if (r.Url.StartsWith(target, StringComparison.Ordinal)) lock (statuses) statuses.Add((r.Url, r.Status)); };
 
@@ -157,6 +169,17 @@ public sealed class CrossSiteTests(PostgresFixture postgres)
         {
             Assert.Contains("\"errors\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>The attacker's page, served by a server of its own on another loopback port.</summary>
+    private static async Task<WebApplication> AttackerSiteAsync(string html)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        app.MapGet("/attack.html", () => Results.Content(html, "text/html"));
+        await app.StartAsync();
+        return app;
     }
 
     private static async Task<List<string>> JobIdsAsync(OrchestratorHost host, long sweep)
