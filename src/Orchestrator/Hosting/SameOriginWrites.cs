@@ -10,8 +10,7 @@ namespace RnnSweep.Orchestrator.Hosting;
 /// (no <c>Origin</c>, no <c>Sec-Fetch-Site</c>: the CLI, curl, scripts; browsers send <c>Origin</c> on every
 /// cross-origin POST, <c>no-cors</c> fetches and form posts included). A page served by another user on another
 /// port of this machine is same-site but not same-origin, so <c>same-site</c> is refused too.
-/// The Hangfire dashboard checks its own antiforgery token (Hangfire.AspNetCore uses <see cref="IAntiforgery"/>);
-/// its origin is checked here like every other path.
+/// The Hangfire dashboard also checks the token itself (Hangfire.AspNetCore uses <see cref="IAntiforgery"/>).
 /// </summary>
 public sealed class SameOriginWrites(RequestDelegate next, IAntiforgery antiforgery, ILogger<SameOriginWrites> log)
 {
@@ -27,7 +26,10 @@ public sealed class SameOriginWrites(RequestDelegate next, IAntiforgery antiforg
         }
         var site = request.Headers["Sec-Fetch-Site"].ToString();
         var origin = request.Headers.Origin.ToString();
-        if (site.Length == 0 && origin.Length == 0)
+        // Hangfire's dashboard refuses any write without a token anyway; checking it here first makes a malformed
+        // form body a 403 rather than an exception inside Hangfire.
+        var hangfire = request.Path.StartsWithSegments(HangfirePath);
+        if (site.Length == 0 && origin.Length == 0 && !hangfire)
         {
             await next(context); // not a browser: nothing a web page could have sent
             return;
@@ -42,7 +44,7 @@ public sealed class SameOriginWrites(RequestDelegate next, IAntiforgery antiforg
         {
             refusal = new FieldError("Origin", $"is '{origin}': only pages of this dashboard ({own}) may change anything");
         }
-        else if (!request.Path.StartsWithSegments(HangfirePath) && !await antiforgery.IsRequestValidAsync(context))
+        else if (!await TokenIsValidAsync(context))
         {
             refusal = new FieldError(AntiforgeryHeader, "is missing or invalid: reload the page and try again");
         }
@@ -55,6 +57,22 @@ public sealed class SameOriginWrites(RequestDelegate next, IAntiforgery antiforg
             return;
         }
         await next(context);
+    }
+
+    /// <summary>
+    /// The antiforgery check, here for the Hangfire dashboard too (it checks again itself): a malformed form body makes
+    /// the token store throw, which is a refusal, not a server error.
+    /// </summary>
+    private async Task<bool> TokenIsValidAsync(HttpContext context)
+    {
+        try
+        {
+            return await antiforgery.IsRequestValidAsync(context);
+        }
+        catch (AntiforgeryValidationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The header the dashboard's scripts send the antiforgery request token in (also Hangfire's).</summary>
