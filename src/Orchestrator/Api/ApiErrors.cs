@@ -64,7 +64,7 @@ public sealed class ApiErrors : IEndpointFilter
         if (!request.Query.TryGetValue(name, out var values)) return null;
         var text = values.ToString();
         return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var value)
-            ? value
+            ? value.ToUniversalTime() // PostgreSQL's timestamptz takes UTC only (Npgsql refuses other offsets)
             : throw new ValidationException(name, $"must be an ISO 8601 time such as 2026-01-31T12:00:00Z, not '{text}'");
     }
 

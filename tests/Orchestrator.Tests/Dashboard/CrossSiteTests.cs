@@ -73,10 +73,13 @@ public sealed class CrossSiteTests(PostgresFixture postgres)
         // 2. form posts: top-level navigations, which carry no token.
         foreach (var form in new[] { "cancel", "delete" })
         {
-            await page.GotoAsync(attacker);
+            var formPage = await browser.NewPageAsync(); // a page of its own: the post navigates it away
+            formPage.Response += (_, r) => { if (r.Url.StartsWith(target, StringComparison.Ordinal)) lock (statuses) statuses.Add((r.Url, r.Status)); };
+            await formPage.GotoAsync(attacker);
             var url = form == "cancel" ? cancel : delete;
-            var answer = await page.RunAndWaitForResponseAsync(() => page.EvaluateAsync($"document.getElementById('{form}').submit()"), r => r.Url == url);
+            var answer = await formPage.RunAndWaitForResponseAsync(() => formPage.EvaluateAsync($"document.getElementById('{form}').submit()"), r => r.Url == url);
             Assert.Equal(403, answer.Status);
+            await formPage.WaitForLoadStateAsync();
         }
 
         lock (statuses)
