@@ -107,6 +107,16 @@ public static partial class SpecResolver
     private static Hyperparameters? MergeHyperparameters(Hyperparameters basis, JsonObject? overrides, List<FieldError> errors)
     {
         if (overrides is null) return basis;
+        // A JsonObject read from JSON that holds a field twice throws when enumerated: find duplicates on the raw text.
+        using (var raw = JsonDocument.Parse(overrides.ToJsonString()))
+        {
+            var duplicates = raw.RootElement.EnumerateObject().GroupBy(p => p.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+            if (duplicates.Count > 0)
+            {
+                errors.AddRange(duplicates.Select(d => new FieldError($"hyperparameters.{d}", "is given more than once")));
+                return null;
+            }
+        }
         var merged = JsonSerializer.SerializeToNode(basis, Json)!.AsObject();
         foreach (var (key, value) in overrides)
         {

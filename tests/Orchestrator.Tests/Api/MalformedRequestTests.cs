@@ -75,6 +75,8 @@ public sealed class MalformedRequestTests(PostgresFixture postgres) : IAsyncLife
         { "POST", "/api/sweeps", Spec(change: s => s["hiddenSizes"] = Enumerable.Range(1, 65).ToArray()), "hiddenSizes" },
         { "POST", "/api/sweeps", Spec(change: s => s["layers"] = Enumerable.Repeat(1, 9).ToArray()), "layers" },
         { "POST", "/api/sweeps", Spec(change: s => s["models"] = new string?[] { null }), "models[0]" },
+        // a field given twice (a JsonObject holding a duplicate threw when read: a 500 found by the fuzz test)
+        { "POST", "/api/sweeps", Spec().Replace("\"maxEpochs\":1", "\"maxEpochs\":1,\"maxEpochs\":2", StringComparison.Ordinal), "hyperparameters.maxEpochs" },
         // sample requests
         { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": null"), "primeText" },
         { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": \"syn\\u0000\""), "primeText" },

@@ -81,6 +81,34 @@ public sealed class PrivateDatabaseTests(PostgresFixture postgres)
         }
     }
 
+    /// <summary>The README's steps: the owner creates a login role in rnnsweep_reader with psql and the pgpass file; a colleague reads with it.</summary>
+    [Fact]
+    public async Task ReaderRole_IsUsableAsTheReadmeSays()
+    {
+        var server = postgres.Server;
+        var database = new NpgsqlConnectionStringBuilder(await postgres.CreateDatabaseAsync()).Database!;
+        await using (await OrchestratorHost.StartAsync(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = database }.ConnectionString)) { } // migrated
+        var alice = $"alice{Guid.NewGuid():N}"[..16];
+        var owner = new Dictionary<string, string?> { ["PGPASSFILE"] = server.PasswordFile };
+        (await RunAsAsync("root", owner, "psql", "-w", "-X", $"postgresql://{LocalPostgres.AdminUserName}@127.0.0.1:{server.Port}/{database}",
+            "-c", $"create role {alice} login password 'her-own' in role {LocalPostgres.ReaderRole}")).AssertSucceeded();
+        try
+        {
+            var colleague = new Dictionary<string, string?> { ["PGPASSWORD"] = "her-own", ["PGPASSFILE"] = "/dev/null" };
+            var uri = $"postgresql://{alice}@127.0.0.1:{server.Port}/{database}";
+            var (readExit, readOutput) = await RunAsAsync(OtherUser, colleague, "psql", "-w", "-X", "-tA", uri, "-c", "select count(*) from runs");
+            Assert.True(readExit == 0, readOutput);
+            Assert.Equal("0", readOutput.Trim());
+            var (writeExit, writeOutput) = await RunAsAsync(OtherUser, colleague, "psql", "-w", "-X", uri, "-c", "delete from runs");
+            Assert.NotEqual(0, writeExit);
+            Assert.Contains("permission denied", writeOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await ExecuteAsync(server.AdminConnectionString, $"drop role {alice}");
+        }
+    }
+
     [Fact]
     public async Task NewServer_RunsWithFsync_AndPasswordsOnEveryLine()
     {
