@@ -156,6 +156,29 @@ namespace RnnSweep.Migrations
                     b.ToTable("corpora", (string)null);
                 });
 
+            modelBuilder.Entity("RnnSweep.Shared.Data.CorpusName", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<long>("CorpusId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("corpus_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.HasKey("Name")
+                        .HasName("pk_corpus_names");
+
+                    b.HasIndex("CorpusId")
+                        .HasDatabaseName("ix_corpus_names_corpus_id");
+
+                    b.ToTable("corpus_names", (string)null);
+                });
+
             modelBuilder.Entity("RnnSweep.Shared.Data.EpochMetric", b =>
                 {
                     b.Property<long>("RunId")
@@ -610,6 +633,18 @@ namespace RnnSweep.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_checkpoints_runs_run_id");
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.CorpusName", b =>
+                {
+                    b.HasOne("RnnSweep.Shared.Data.Corpus", "Corpus")
+                        .WithMany()
+                        .HasForeignKey("CorpusId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_corpus_names_corpora_corpus_id");
+
+                    b.Navigation("Corpus");
                 });
 
             modelBuilder.Entity("RnnSweep.Shared.Data.EpochMetric", b =>

@@ -1,4 +1,5 @@
 using Hangfire;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Shared.Data;
 
@@ -8,6 +9,8 @@ namespace RnnSweep.Orchestrator.Api;
 public static class AnalysisApi
 {
     public static readonly TimeSpan DefaultSampleWait = TimeSpan.FromSeconds(60);
+    /// <summary>Upper bound of <c>?wait=</c>.</summary>
+    public static readonly TimeSpan MaxSampleWait = TimeSpan.FromSeconds(300);
 
     public static void MapAnalysisApi(this IEndpointRouteBuilder app)
     {
@@ -36,13 +39,14 @@ public static class AnalysisApi
 
         runs.MapPost("/samples", async (long id, HttpRequest http, RnnSweepDbContext db, IBackgroundJobClient jobs, CancellationToken ct) =>
         {
+            var waitSeconds = ApiErrors.QueryDouble(http, "wait", 0, MaxSampleWait.TotalSeconds);
             var request = await ApiErrors.ReadJsonAsync<SampleRequest>(http, ct);
             if (!await RunExists(db, id, ct)) return NoRun(id);
             var sampleId = await SampleRequests.RequestAsync(db, jobs, id, request, "id", ct);
-            var wait = double.TryParse(http.Query["wait"], out var seconds) ? TimeSpan.FromSeconds(Math.Clamp(seconds, 0, 300)) : DefaultSampleWait;
+            var wait = waitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultSampleWait;
             var done = await SampleRequests.WaitAsync(db, sampleId, wait, ct);
             return done is null ? Results.Accepted($"/api/samples/{sampleId}", new { id = sampleId }) : Results.Created($"/api/samples/{sampleId}", done);
-        }).AddEndpointFilter<ApiErrors>();
+        }).AddEndpointFilter<ApiErrors>().WithMetadata(new RequestSizeLimitAttribute(SampleRequest.MaxBodyBytes));
 
         app.MapGet("/api/samples/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await db.Samples.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct) is { } s ? Results.Ok(s) : ApiErrors.NotFound("id", $"no sample {id}"));

@@ -33,6 +33,41 @@ public sealed class ApiErrors : IEndpointFilter
     public static IResult NotFound(string field, string message) =>
         Results.Problem(statusCode: 404, title: message, extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [message] } });
 
+    /// <summary>
+    /// A query parameter parsed by hand rather than bound by the framework, whose binding failure is a 400 with an
+    /// empty body: null when absent, a <see cref="ValidationException"/> naming it when malformed or out of range.
+    /// </summary>
+    public static int? QueryInt(HttpRequest request, string name, int min, int max)
+    {
+        if (!request.Query.TryGetValue(name, out var values)) return null;
+        var text = values.ToString();
+        if (!int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            throw new ValidationException(name, $"must be a whole number between {min} and {max}, not '{text}'");
+        if (value < min || value > max) throw new ValidationException(name, $"must be between {min} and {max}, not {value}");
+        return value;
+    }
+
+    /// <inheritdoc cref="QueryInt"/>
+    public static double? QueryDouble(HttpRequest request, string name, double min, double max)
+    {
+        if (!request.Query.TryGetValue(name, out var values)) return null;
+        var text = values.ToString();
+        if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+            throw new ValidationException(name, $"must be a number between {min} and {max}, not '{text}'");
+        if (value < min || value > max) throw new ValidationException(name, $"must be between {min} and {max}, not {value}");
+        return value;
+    }
+
+    /// <inheritdoc cref="QueryInt"/>
+    public static DateTimeOffset? QueryTime(HttpRequest request, string name)
+    {
+        if (!request.Query.TryGetValue(name, out var values)) return null;
+        var text = values.ToString();
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var value)
+            ? value.ToUniversalTime() // PostgreSQL's timestamptz takes UTC only (Npgsql refuses other offsets)
+            : throw new ValidationException(name, $"must be an ISO 8601 time such as 2026-01-31T12:00:00Z, not '{text}'");
+    }
+
     /// <summary>Reads a JSON body; malformed JSON or unknown fields become a validation error naming the path.</summary>
     public static async Task<T> ReadJsonAsync<T>(HttpRequest request, CancellationToken ct)
     {

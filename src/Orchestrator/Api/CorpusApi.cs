@@ -15,17 +15,27 @@ public static class CorpusApi
         var api = app.MapGroup("/api/corpora");
 
         api.MapGet("/", async (RnnSweepDbContext db, CancellationToken ct) => await db.Corpora.AsNoTracking().OrderBy(c => c.Id)
-            .Select(c => new { c.Id, c.Name, c.Sha256, c.Bytes, c.Characters, c.VocabularySize, c.CreatedAt }).ToListAsync(ct));
+            .Select(c => new
+            {
+                c.Id, c.Name, Names = db.CorpusNames.Where(n => n.CorpusId == c.Id).OrderBy(n => n.Name).Select(n => n.Name).ToList(),
+                c.Sha256, c.Bytes, c.Characters, c.VocabularySize, c.CreatedAt,
+            }).ToListAsync(ct));
 
         api.MapPut("/{name}", async (string name, HttpContext http, CorpusSource source, CorpusStore store, RnnSweepDbContext db, CancellationToken ct) =>
         {
             if (!SpecResolver.CorpusName().IsMatch(name)) throw new ValidationException("name", "must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
             var content = await ReadBodyAsync(http, source.MaxBytes, ct);
             var (characters, vocabularySize) = CorpusCheck.Text(content, source.MaxBytes, "body");
-            var corpus = await store.AddAsync(name, content, vocabularySize, characters, ct);
-            var created = corpus.Id == 0;
-            await db.SaveChangesAsync(ct);
-            var body = new { corpus.Id, corpus.Name, corpus.Sha256, corpus.Bytes, corpus.Characters, corpus.VocabularySize };
+            var (corpus, created) = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+            {
+                db.ChangeTracker.Clear();
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                var stored = await store.AddAsync(name, content, vocabularySize, characters, ct);
+                await tx.CommitAsync(ct);
+                return stored;
+            });
+            // The name asked for, which now finds these bytes (stored once, perhaps first under another name).
+            var body = new { corpus.Id, Name = name, corpus.Sha256, corpus.Bytes, corpus.Characters, corpus.VocabularySize };
             return created ? Results.Created($"/api/corpora/{corpus.Id}", body) : Results.Ok(body);
         }).AddEndpointFilter<ApiErrors>();
     }

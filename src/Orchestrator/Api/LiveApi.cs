@@ -28,8 +28,9 @@ public static class LiveApi
 
     public static void MapLiveApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/sweeps/{id:long}/live", async (long id, DateTimeOffset? since, RnnSweepDbContext db, CancellationToken ct) =>
-            await LoadAsync(db, id, since, ct) is { } live ? Results.Ok(live) : ApiErrors.NotFound("id", $"no sweep {id}"))
+        app.MapGet("/api/sweeps/{id:long}/live", async (long id, HttpRequest http, RnnSweepDbContext db, CancellationToken ct) =>
+                await LoadAsync(db, id, ApiErrors.QueryTime(http, "since"), ct) is { } live ? Results.Ok(live) : ApiErrors.NotFound("id", $"no sweep {id}"))
+            .AddEndpointFilter<ApiErrors>()
             .WithSummary("The cells of a sweep that changed since a time (queued, running, or finished since then), for live dashboards")
             .Produces<LiveSweep>()
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -39,7 +40,8 @@ public static class LiveApi
     {
         if (!await db.Sweeps.AnyAsync(s => s.Id == id, ct)) return null;
         var now = DateTimeOffset.UtcNow;
-        var from = (since ?? DateTimeOffset.MinValue.AddYears(1)) - ClockMargin;
+        var earliest = DateTimeOffset.MinValue.AddYears(1);
+        var from = since is { } t && t > earliest ? t - ClockMargin : earliest; // a time near year 1 must not underflow
         var changing = new[] { RunStatus.Queued, RunStatus.Running };
         var cells = await db.Runs.AsNoTracking()
             .Where(r => r.SweepId == id && (changing.Contains(r.Status) || r.FinishedAt == null || r.FinishedAt >= from))

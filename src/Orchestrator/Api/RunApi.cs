@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Runs;
+using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Api;
 
@@ -30,9 +31,12 @@ public static class RunApi
             await db.Runs.Where(r => r.Id == id).Select(r => (long?)r.SweepId).SingleOrDefaultAsync(ct) is { } sweepId
                 ? Results.Ok(new { cancelled = await control.CancelAsync(sweepId, id, ct) }) : ApiErrors.NotFound("id", $"no run {id}"));
 
-        api.MapPost("/{id:long}/resume", async (long id, int? maxEpochs, RnnSweepDbContext db, SweepControl control, CancellationToken ct) =>
-            await db.Runs.Where(r => r.Id == id).Select(r => (long?)r.SweepId).SingleOrDefaultAsync(ct) is { } sweepId
-                ? Results.Ok(new { enqueued = await control.ResumeAsync(sweepId, id, maxEpochs, ct) }) : ApiErrors.NotFound("id", $"no run {id}")).AddEndpointFilter<ApiErrors>();
+        api.MapPost("/{id:long}/resume", async (long id, HttpRequest http, RnnSweepDbContext db, SweepControl control, CancellationToken ct) =>
+        {
+            var maxEpochs = ApiErrors.QueryInt(http, "maxEpochs", 1, Hyperparameters.MaxEpochsLimit);
+            return await db.Runs.Where(r => r.Id == id).Select(r => (long?)r.SweepId).SingleOrDefaultAsync(ct) is { } sweepId
+                ? Results.Ok(new { enqueued = await control.ResumeAsync(sweepId, id, maxEpochs, ct) }) : ApiErrors.NotFound("id", $"no run {id}");
+        }).AddEndpointFilter<ApiErrors>();
 
         api.MapGet("/{id:long}/epochs", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
         {

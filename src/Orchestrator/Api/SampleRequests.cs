@@ -16,10 +16,11 @@ public static class SampleRequests
     public static async Task<long> RequestAsync(RnnSweepDbContext db, IBackgroundJobClient jobs, long runId, SampleRequest request, string runField, CancellationToken ct)
     {
         if (request.Validate() is { Count: > 0 } errors) throw new ValidationException(errors);
-        var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.Id, r.Sweep!.Queue }).SingleOrDefaultAsync(ct)
+        var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.Id, r.Sweep!.Queue, r.Hyperparameters, r.Sweep.CorpusId }).SingleOrDefaultAsync(ct)
                   ?? throw new ValidationException(runField, $"no run {runId}");
         if (!await db.Checkpoints.AnyAsync(c => c.RunId == runId && c.Kind == CheckpointKind.Best, ct))
             throw new ValidationException(runField, $"run {runId} has no best checkpoint yet");
+        await CheckVocabularyAsync(db, request.PrimeText, run.Hyperparameters, run.CorpusId, ct);
         var sample = new Sample
         {
             RunId = runId, Method = request.Method, Temperature = request.Temperature, TopK = request.TopK,
@@ -42,6 +43,22 @@ public static class SampleRequests
             // The request is stored: the reaper's WorkDispatcher gives it a job within seconds (the database says it is pending).
         }
         return sampleId;
+    }
+
+    /// <summary>
+    /// The prime text must consist of symbols the run's model knows: its vocabulary is its corpus's (code points or
+    /// UTF-8 bytes, per the run's hyperparameters), as the Worker builds it. Refused before anything is stored.
+    /// </summary>
+    private static async Task CheckVocabularyAsync(RnnSweepDbContext db, string prime, string hyperparameters, long corpusId, CancellationToken ct)
+    {
+        if (prime.Length == 0) return;
+        var kind = System.Text.Json.JsonSerializer.Deserialize<Hyperparameters>(hyperparameters, Sweeps.SpecResolver.Json)?.Vocabulary ?? "chars";
+        var content = await db.Corpora.AsNoTracking().Where(c => c.Id == corpusId).Select(c => c.Content).SingleAsync(ct);
+        var vocabulary = Vocabulary.Build(content, kind);
+        var unknown = vocabulary.SymbolsOf(prime).Where(s => !vocabulary.Contains(s)).Distinct().ToList();
+        if (unknown.Count == 0) return;
+        var shown = string.Join(", ", unknown.Take(10).Select(s => kind == "bytes" ? $"byte 0x{s:X2}" : $"'{char.ConvertFromUtf32(s)}' (U+{s:X4})"));
+        throw new ValidationException("primeText", $"has {unknown.Count} symbol(s) the run's vocabulary ({vocabulary.Size} {kind}) lacks: {shown}{(unknown.Count > 10 ? ", ..." : "")}");
     }
 
     /// <summary>Polls until a Worker has filled the sample in (or said why not); null when the wait ran out.</summary>

@@ -46,8 +46,11 @@ public static class SweepApi
             await db.Sweeps.AnyAsync(s => s.Id == id, ct) ? Results.Ok(new { cancelled = await control.CancelAsync(id, null, ct) }) : ApiErrors.NotFound("id", $"no sweep {id}"));
 
         // ?maxEpochs=N also sets the cells' epoch cap: cells that stopped at a lower one continue (see SweepControl).
-        api.MapPost("/{id:long}/resume", async (long id, int? maxEpochs, RnnSweepDbContext db, SweepControl control, CancellationToken ct) =>
-            await db.Sweeps.AnyAsync(s => s.Id == id, ct) ? Results.Ok(new { enqueued = await control.ResumeAsync(id, null, maxEpochs, ct) }) : ApiErrors.NotFound("id", $"no sweep {id}")).AddEndpointFilter<ApiErrors>();
+        api.MapPost("/{id:long}/resume", async (long id, HttpRequest http, RnnSweepDbContext db, SweepControl control, CancellationToken ct) =>
+        {
+            var maxEpochs = ApiErrors.QueryInt(http, "maxEpochs", 1, Hyperparameters.MaxEpochsLimit);
+            return await db.Sweeps.AnyAsync(s => s.Id == id, ct) ? Results.Ok(new { enqueued = await control.ResumeAsync(id, null, maxEpochs, ct) }) : ApiErrors.NotFound("id", $"no sweep {id}");
+        }).AddEndpointFilter<ApiErrors>();
 
         api.MapGet("/{id:long}/loss-table", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await LossTable.LoadAsync(db, id, ct) is { } table ? Results.Ok(table) : ApiErrors.NotFound("id", $"no sweep {id}"));

@@ -25,7 +25,10 @@ public sealed class Connection : IAsyncDisposable
     public string ConnectionString { get; }
     public bool IsLocal => _local is not null;
     /// <summary>How to reach the database with psql.</summary>
-    public string PsqlTarget => _local?.PsqlUri ?? "\"$RNNSWEEP_CONNECTION\" (in libpq form)";
+    /// <remarks>The private server wants its generated password: psql finds it in the pgpass file named by PGPASSFILE.</remarks>
+    public string PsqlTarget => _local is { } local
+        ? $"{local.PsqlUri}   # with PGPASSFILE={local.PasswordFile}"
+        : "\"$RNNSWEEP_CONNECTION\" (in libpq form)";
 
     public static string Home => Environment.GetEnvironmentVariable(HomeVariable) is { Length: > 0 } home
         ? Path.GetFullPath(home)

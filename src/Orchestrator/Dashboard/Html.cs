@@ -26,13 +26,13 @@ public static class Html
         new Dictionary<string, object>(RunStatus.All.Select(s => KeyValuePair.Create(s, (object)s))) { ["final"] = RunStatus.All.Where(RunStatus.IsFinal).ToArray() });
 
     /// <param name="scripts">Files under /assets/ to load after the body.</param>
-    public static IResult Page(string title, string body, params string[] scripts) => Results.Content($$"""
+    public static IResult Page(string title, string body, params string[] scripts) => new PageResult($$"""
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{{E(title)}} - RnnSweep</title><link rel="stylesheet" href="/assets/dashboard.css"></head>
+        <meta name="csrf-token" content="{{PageResult.TokenMarker}}"><title>{{E(title)}} - RnnSweep</title><link rel="stylesheet" href="/assets/dashboard.css"></head>
         <body data-run-status="{{E(RunStatusJson)}}"><nav><a href="/">Sweeps</a><a href="/sweeps/new">Submit a sweep</a><a href="/hangfire">Jobs (Hangfire)</a><a href="/openapi/v1.json">API (OpenAPI)</a></nav>
         <main>{{body}}</main>
         {{string.Concat(scripts.Prepend("common.js").Select(s => $"<script src=\"/assets/{s}\"></script>"))}}
         </body></html>
-        """, "text/html; charset=utf-8");
+        """);
 }

@@ -16,7 +16,7 @@ public static class SubmitPage
 {
     public static async Task<IResult> RenderAsync(RnnSweepDbContext db, CancellationToken ct)
     {
-        var stored = await db.Corpora.AsNoTracking().Select(c => c.Name).Distinct().ToListAsync(ct);
+        var stored = await db.CorpusNames.AsNoTracking().Select(n => n.Name).Union(db.Corpora.Select(c => c.Name)).ToListAsync(ct);
         var corpora = KnownCorpora.All.Select(c => c.Name).Concat(stored).Distinct().Order();
         var body = new StringBuilder("<h1>Submit a sweep</h1><form id=\"submit-form\" class=\"spec-form\" novalidate>");
         body.Append(Field("name", "Name", "<input name=\"name\" placeholder=\"default: PRESET-CORPUS\">"))

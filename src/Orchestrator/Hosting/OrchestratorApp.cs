@@ -20,6 +20,9 @@ namespace RnnSweep.Orchestrator.Hosting;
 public static class OrchestratorApp
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
+    /// <summary>ASP.NET Core's host filtering key: the Host names requests may carry, separated by ';'.</summary>
+    public const string AllowedHostsKey = "AllowedHosts";
+    public const string DefaultAllowedHosts = "localhost;127.0.0.1;[::1]";
 
     public static WebApplication Build(string[] args, string connectionString, string? url = null)
     {
@@ -28,12 +31,21 @@ public static class OrchestratorApp
         builder.WebHost.UseUrls(url ?? builder.Configuration["urls"] ?? DefaultUrl);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1L << 30);
         builder.Services.AddOrchestrator(builder.Configuration, connectionString);
+        // Host filtering (DNS rebinding): the built-in middleware, placed after the health endpoints below rather than
+        // first (the default), because probes address the pod by its IP. AllowedHosts: loopback names unless configured.
+        if (string.IsNullOrWhiteSpace(builder.Configuration[AllowedHostsKey])) builder.Configuration[AllowedHostsKey] = DefaultAllowedHosts;
+        foreach (var first in builder.Services.Where(d => d.ServiceType == typeof(IStartupFilter) && d.ImplementationType?.Name == "HostFilteringStartupFilter").ToList())
+        {
+            builder.Services.Remove(first);
+        }
 
         var app = builder.Build();
         app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
             ex is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error : Serilog.Events.LogEventLevel.Debug);
         app.UseForwardedHeaders();
         app.MapHealthEndpoints(); // before access control: probes come from the cluster, not from loopback
+        app.UseHostFiltering();
+        app.UseMiddleware<SameOriginWrites>();
         app.UseMiddleware<AccessControl>();
         app.UseHangfireDashboard("/hangfire", new DashboardOptions
         {
@@ -79,6 +91,9 @@ public static class OrchestratorApp
         services.AddOptions<ReaperOptions>().BindConfiguration(ReaperOptions.Section);
         services.AddHostedService<StaleRunReaper>();
         services.AddProblemDetails();
+        // Antiforgery tokens for the dashboard's scripts (SameOriginWrites) and for the Hangfire dashboard, which
+        // validates them itself whenever IAntiforgery is registered.
+        services.AddAntiforgery(o => o.HeaderName = SameOriginWrites.AntiforgeryHeader);
         services.AddOpenApi();
         services.AddOrchestratorHealthChecks();
         return services;

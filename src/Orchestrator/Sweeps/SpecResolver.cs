@@ -12,6 +12,9 @@ public static partial class SpecResolver
     public const int MaxHidden = 8192;
     public const int MaxCells = 100_000;
     public const int MaxNameLength = 200;
+    /// <summary>Most entries a list may have (duplicates count): models 3, layers 8, hidden sizes 64.</summary>
+    public const int MaxModelEntries = 3;
+    public const int MaxHiddenEntries = 64;
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -48,6 +51,7 @@ public static partial class SpecResolver
         var models = new List<ModelType>();
         var modelNames = spec.Models ?? preset?.Models;
         if (modelNames is null || modelNames.Length == 0) errors.Add(new("models", "is required: one or more of lstm, gru, rnn"));
+        else if (modelNames.Length > MaxModelEntries) errors.Add(new("models", $"has {modelNames.Length} entries; at most {MaxModelEntries} (lstm, gru, rnn)"));
         else
         {
             for (var i = 0; i < modelNames.Length; i++)
@@ -57,8 +61,8 @@ public static partial class SpecResolver
             }
         }
 
-        var layers = CheckSizes(spec.Layers ?? preset?.Layers, "layers", 1, MaxLayers, errors);
-        var hidden = CheckSizes(spec.HiddenSizes ?? preset?.HiddenSizes, "hiddenSizes", 1, MaxHidden, errors);
+        var layers = CheckSizes(spec.Layers ?? preset?.Layers, "layers", 1, MaxLayers, MaxLayers, errors);
+        var hidden = CheckSizes(spec.HiddenSizes ?? preset?.HiddenSizes, "hiddenSizes", 1, MaxHidden, MaxHiddenEntries, errors);
 
         var hyperparameters = MergeHyperparameters(preset?.Hyperparameters ?? new Hyperparameters(), spec.Hyperparameters, errors);
         if (hyperparameters is not null) errors.AddRange(hyperparameters.Validate());
@@ -77,12 +81,17 @@ public static partial class SpecResolver
             spec.MatchParameters ?? preset?.MatchParameters ?? false);
     }
 
-    private static List<int> CheckSizes(int[]? values, string field, int min, int max, List<FieldError> errors)
+    private static List<int> CheckSizes(int[]? values, string field, int min, int max, int maxEntries, List<FieldError> errors)
     {
         var result = new List<int>();
         if (values is null || values.Length == 0)
         {
             errors.Add(new(field, "is required: one or more whole numbers"));
+            return result;
+        }
+        if (values.Length > maxEntries)
+        {
+            errors.Add(new(field, $"has {values.Length} entries; at most {maxEntries}"));
             return result;
         }
         for (var i = 0; i < values.Length; i++)
@@ -98,6 +107,16 @@ public static partial class SpecResolver
     private static Hyperparameters? MergeHyperparameters(Hyperparameters basis, JsonObject? overrides, List<FieldError> errors)
     {
         if (overrides is null) return basis;
+        // A JsonObject read from JSON that holds a field twice throws when enumerated: find duplicates on the raw text.
+        using (var raw = JsonDocument.Parse(overrides.ToJsonString()))
+        {
+            var duplicates = raw.RootElement.EnumerateObject().GroupBy(p => p.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+            if (duplicates.Count > 0)
+            {
+                errors.AddRange(duplicates.Select(d => new FieldError($"hyperparameters.{d}", "is given more than once")));
+                return null;
+            }
+        }
         var merged = JsonSerializer.SerializeToNode(basis, Json)!.AsObject();
         foreach (var (key, value) in overrides)
         {

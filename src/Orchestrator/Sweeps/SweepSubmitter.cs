@@ -32,7 +32,12 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
         var modelVocabulary = sweep.Hyperparameters.Vocabulary == VocabularyKinds.Bytes ? Vocabulary.Build(content, VocabularyKinds.Bytes).Size : vocabularySize;
         var sha = CorpusSource.Sha256(content);
         var specJson = JsonSerializer.Serialize(sweep with { CorpusText = null }, SpecResolver.Json);
-        var specHash = CorpusSource.Sha256(Encoding.UTF8.GetBytes(specJson + "\n" + sha));
+        // The sweep's identity: every list in a canonical order (layers and sizes are sorted by SpecResolver; models
+        // keep the order given for the table's columns, so they are sorted here), so the same grid in another
+        // order is the same sweep. Sweeps stored before models were sorted are found by their hash as written.
+        var identityJson = JsonSerializer.Serialize(sweep with { CorpusText = null, Models = [.. sweep.Models.Order()] }, SpecResolver.Json);
+        var specHash = CorpusSource.Sha256(Encoding.UTF8.GetBytes(identityJson + "\n" + sha));
+        var writtenHash = CorpusSource.Sha256(Encoding.UTF8.GetBytes(specJson + "\n" + sha));
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var strategy = db.Database.CreateExecutionStrategy();
@@ -48,17 +53,17 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
             }
 
             var existing = await db.Sweeps.FirstOrDefaultAsync(s =>
-                (idempotencyKey != null && s.IdempotencyKey == idempotencyKey) || (idempotencyKey == null && s.SpecHash == specHash), ct);
+                (idempotencyKey != null && s.IdempotencyKey == idempotencyKey) || (idempotencyKey == null && (s.SpecHash == specHash || s.SpecHash == writtenHash)), ct);
             if (existing is not null)
             {
-                if (idempotencyKey is not null && existing.SpecHash != specHash)
+                if (idempotencyKey is not null && existing.SpecHash != specHash && existing.SpecHash != writtenHash)
                 {
                     throw new ValidationException("Idempotency-Key", $"was already used for sweep {existing.Id} with a different spec");
                 }
                 return new SubmitResult(existing, Created: false, await db.Runs.CountAsync(r => r.SweepId == existing.Id, ct));
             }
 
-            var corpus = await stored.AddAsync(sweep.Corpus, content, vocabularySize, characters, ct);
+            var (corpus, _) = await stored.AddAsync(sweep.Corpus, content, vocabularySize, characters, ct);
 
             var now = DateTimeOffset.UtcNow;
             var hyperparameters = JsonSerializer.Serialize(sweep.Hyperparameters, SpecResolver.Json);

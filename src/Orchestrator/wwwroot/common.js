@@ -15,13 +15,16 @@ window.rnn = (() => {
   }
   // Green for the lowest value, red for the highest: the server's SweepPage.Colour.
   const colour = (v, min, max) => `hsl(${Math.round(120 * (1 - (max > min ? (v - min) / (max - min) : 0)))},60%,82%)`;
+  // Every write carries the page's antiforgery token; the server refuses writes from other origins or without it.
+  const token = document.querySelector('meta[name="csrf-token"]')?.content || '';
+  const send = (url, options = {}) => fetch(url, { ...options, headers: { ...(options.headers || {}), RequestVerificationToken: token } });
   function wireButtons(after) {
     for (const id of ['cancel', 'resume']) {
       const button = document.getElementById(id);
       if (!button) continue;
       button.addEventListener('click', async () => {
         const out = document.getElementById('action-result');
-        const response = await fetch(button.dataset.url, { method: 'POST' });
+        const response = await send(button.dataset.url, { method: 'POST' });
         const body = await response.json().catch(() => ({}));
         out.textContent = response.ok
           ? (id === 'cancel' ? `${body.cancelled} cells cancelled` : `${body.enqueued} cells enqueued again`)
@@ -30,5 +33,5 @@ window.rnn = (() => {
       });
     }
   }
-  return { status, statuses, final, esc, loss, counts, progress, colour, wireButtons };
+  return { status, statuses, final, esc, loss, counts, progress, colour, wireButtons, send };
 })();

@@ -2,7 +2,7 @@
 (() => {
   const root = document.getElementById('run');
   if (!root) return;
-  const { status: RunStatus, final, esc } = window.rnn;
+  const { status: RunStatus, final, esc, send } = window.rnn;
   const id = root.dataset.run;
 
   // While the run trains, refresh its status and redraw the learning curve; reload once its analyses arrive.
@@ -39,7 +39,7 @@
       method: data.get('method'), temperature: +data.get('temperature'), topK: +data.get('topK'),
       length: +data.get('length'), seed: +data.get('seed'), primeText: data.get('primeText'),
     };
-    const response = await fetch(`${form.dataset.url}?wait=60`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await send(`${form.dataset.url}?wait=60`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     const answer = await response.json().catch(() => ({}));
     if (!response.ok) {
       error.textContent = Object.entries(answer.errors || {}).map(([f, m]) => `${f}: ${m.join('; ')}`).join(' · ') || answer.title || response.status;

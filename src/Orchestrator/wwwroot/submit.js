@@ -4,6 +4,7 @@
   const form = document.getElementById('submit-form');
   if (!form) return;
   const status = document.getElementById('submit-status');
+  const { send } = window.rnn;
   const numbers = (text, field, errors) => {
     const parts = text.split(/[\s,]+/).filter(Boolean);
     const bad = parts.filter(p => !/^\d+$/.test(p));
@@ -39,7 +40,7 @@
 
     if (file && file.size > 0) {
       status.textContent = `uploading ${file.name}…`;
-      const upload = await fetch(`/api/corpora/${encodeURIComponent(spec.corpus)}`, { method: 'PUT', headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: file });
+      const upload = await send(`/api/corpora/${encodeURIComponent(spec.corpus)}`, { method: 'PUT', headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: file });
       if (!upload.ok) {
         const problem = await upload.json().catch(() => ({ title: upload.statusText }));
         const mapped = {};
@@ -50,7 +51,7 @@
       }
     }
     status.textContent = 'submitting…';
-    const response = await fetch('/api/sweeps', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(spec) });
+    const response = await send('/api/sweeps', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(spec) });
     const answer = await response.json().catch(() => ({}));
     if (response.ok) { location.href = `/sweeps/${answer.id}`; return; }
     status.textContent = '';

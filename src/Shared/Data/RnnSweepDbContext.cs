@@ -13,6 +13,7 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
     public const string MigrationsAssembly = "RnnSweep.Migrations";
 
     public DbSet<Corpus> Corpora => Set<Corpus>();
+    public DbSet<CorpusName> CorpusNames => Set<CorpusName>();
     public DbSet<Sweep> Sweeps => Set<Sweep>();
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<EpochMetric> EpochMetrics => Set<EpochMetric>();
@@ -30,6 +31,12 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
         {
             e.ToTable("corpora");
             e.HasIndex(c => c.Sha256).IsUnique();
+        });
+        b.Entity<CorpusName>(e =>
+        {
+            e.ToTable("corpus_names");
+            e.HasKey(n => n.Name);
+            e.HasOne(n => n.Corpus).WithMany().HasForeignKey(n => n.CorpusId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<Sweep>(e =>
         {

@@ -42,6 +42,10 @@ public sealed record Hyperparameters
 
     public int MaxEpochs { get; init; } = 50;
     public const int MaxEpochsLimit = 100_000;
+    /// <summary>Upper bound of <see cref="EpochChars"/>: ten passes over the largest corpus accepted by default (1 GiB).</summary>
+    public const long EpochCharsLimit = 10_000_000_000;
+    /// <summary>Upper bound of <see cref="DivergenceFactor"/> and <see cref="MinImprovement"/>'s scale (losses are nats per character).</summary>
+    public const double LossScaleLimit = 1000;
     /// <summary>Train on at most this many characters per epoch (null: the whole train split).</summary>
     public long? EpochChars { get; init; }
     /// <summary>Stop after this many epochs without a validation improvement of at least <see cref="MinImprovement"/>.</summary>
@@ -78,11 +82,12 @@ public sealed record Hyperparameters
 
         Check(Optimizers.All.Contains(Optimizer), "optimizer", $"must be {ClosedSet.OneOf(Optimizers.All)}, not '{Optimizer}'");
         Check(double.IsFinite(LearningRate) && LearningRate > 0 && LearningRate <= 10, "learningRate", $"must be in (0, 10], not {LearningRate}");
+        // Every comparison below is false for NaN; infinity is refused by the upper bounds or by IsFinite.
         Check(RmspropAlpha > 0 && RmspropAlpha < 1, "rmspropAlpha", $"must be in (0, 1), not {RmspropAlpha}");
         Check(LrDecay > 0 && LrDecay <= 1, "lrDecay", $"must be in (0, 1], not {LrDecay}");
-        Check(LrDecayStart >= 1, "lrDecayStart", $"must be at least 1, not {LrDecayStart}");
-        Check(LrDecayEvery >= 1, "lrDecayEvery", $"must be at least 1, not {LrDecayEvery}");
-        Check(double.IsFinite(GradClip) && GradClip >= 0, "gradClip", $"must be 0 (off) or positive, not {GradClip}");
+        Check(LrDecayStart is >= 1 and <= MaxEpochsLimit, "lrDecayStart", $"must be between 1 and {MaxEpochsLimit}, not {LrDecayStart}");
+        Check(LrDecayEvery is >= 1 and <= MaxEpochsLimit, "lrDecayEvery", $"must be between 1 and {MaxEpochsLimit}, not {LrDecayEvery}");
+        Check(double.IsFinite(GradClip) && GradClip is >= 0 and <= 1e6, "gradClip", $"must be 0 (off) or positive, at most 1000000, not {GradClip}");
         Check(GradClipModes.All.Contains(GradClipMode), "gradClipMode", $"must be {ClosedSet.OneOf(GradClipModes.All)}, not '{GradClipMode}'");
         Check(Dropout >= 0 && Dropout < 1, "dropout", $"must be in [0, 1), not {Dropout}");
         Check(SeqLength is >= 1 and <= 10_000, "seqLength", $"must be between 1 and 10000, not {SeqLength}");
@@ -90,10 +95,10 @@ public sealed record Hyperparameters
         Check(InputEncodings.All.Contains(Input), "input", $"must be {ClosedSet.OneOf(InputEncodings.All)}, not '{Input}'");
         Check(VocabularyKinds.All.Contains(Vocabulary), "vocabulary", $"must be {ClosedSet.OneOf(VocabularyKinds.All)}, not '{Vocabulary}'");
         Check(MaxEpochs is >= 1 and <= MaxEpochsLimit, "maxEpochs", $"must be between 1 and {MaxEpochsLimit}, not {MaxEpochs}");
-        Check(EpochChars is null or > 0, "epochChars", $"must be positive or absent, not {EpochChars}");
-        Check(Patience >= 1, "patience", $"must be at least 1, not {Patience}");
-        Check(MinImprovement >= 0, "minImprovement", $"must not be negative, not {MinImprovement}");
-        Check(DivergenceFactor > 1, "divergenceFactor", $"must be above 1, not {DivergenceFactor}");
+        Check(EpochChars is null or (> 0 and <= EpochCharsLimit), "epochChars", $"must be between 1 and {EpochCharsLimit} or absent, not {EpochChars}");
+        Check(Patience is >= 1 and <= MaxEpochsLimit, "patience", $"must be between 1 and {MaxEpochsLimit}, not {Patience}");
+        Check(double.IsFinite(MinImprovement) && MinImprovement is >= 0 and <= LossScaleLimit, "minImprovement", $"must be a number between 0 and {LossScaleLimit}, not {MinImprovement}");
+        Check(double.IsFinite(DivergenceFactor) && DivergenceFactor is > 1 and <= LossScaleLimit, "divergenceFactor", $"must be a number above 1, at most {LossScaleLimit}, not {DivergenceFactor}");
         Check(DivergenceRetries is >= 0 and <= 10, "divergenceRetries", $"must be between 0 and 10, not {DivergenceRetries}");
         Check(SplitLayouts.All.Contains(SplitLayout), "splitLayout", $"must be {ClosedSet.OneOf(SplitLayouts.All)}, not '{SplitLayout}'");
         Check(TrainFraction > 0 && TrainFraction < 1, "trainFraction", $"must be in (0, 1), not {TrainFraction}");

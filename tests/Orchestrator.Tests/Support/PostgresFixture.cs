@@ -23,7 +23,8 @@ public sealed class PostgresFixture : IAsyncLifetime
         }
         var dir = Path.Combine(TestPaths.Home, $"test-pg-{Environment.ProcessId}");
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        _local = await LocalPostgres.StartAsync(dir);
+        // fsync off: a throwaway cluster; the product keeps it on (LocalPostgres.StartAsync's default).
+        _local = await LocalPostgres.StartAsync(dir, fsync: false);
         _adminConnection = _local.ConnectionString;
     }
 
@@ -43,7 +44,7 @@ public sealed class PostgresFixture : IAsyncLifetime
     {
         if (_local is null) return;
         await _local.DisposeAsync();
-        try { Directory.Delete(_local.DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { Directory.Delete(_local.DataDir, recursive: true); File.Delete(_local.PasswordFile); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
 

@@ -1,0 +1,208 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+using RnnSweep.Orchestrator.Tests.Dashboard;
+using RnnSweep.Orchestrator.Tests.Support;
+
+namespace RnnSweep.Orchestrator.Tests.Api;
+
+/// <summary>
+/// The inputs that answered 500, an empty 400, or were stored and failed later, each answered 400 with the field named
+/// and nothing stored; corpora keep every name; the same grid in another order is the same sweep.
+/// </summary>
+[Collection(DatabaseCollection.Name)]
+public sealed class MalformedRequestTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private OrchestratorHost _host = null!;
+    private long _sweep;
+    private long _run;
+
+    /// <summary>The synthetic sweep's corpus is "synthetic corpus text\n": its vocabulary has no 'z', 'é' or '€'.</summary>
+    public async Task InitializeAsync()
+    {
+        _host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync());
+        _sweep = await SyntheticSweep.CreateAsync(_host.ConnectionString, "malformed", "synthetic", ["lstm"], [1], [8]);
+        await using var conn = new NpgsqlConnection(_host.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("""
+            insert into checkpoints (run_id, kind, epoch, val_loss, model_state, optimizer_state, trainer_state, created_at)
+            select id, 'best', 1, 1.0, '\x00', '\x00', '{}', now() from runs where sweep_id = @sweep returning run_id
+            """, conn);
+        cmd.Parameters.AddWithValue("sweep", _sweep);
+        _run = (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private static readonly string Text = GeneratedText.Sentences(5_000);
+
+    private static string Spec(Action<Dictionary<string, object?>>? hp = null, Action<Dictionary<string, object?>>? change = null)
+    {
+        var hyperparameters = new Dictionary<string, object?> { ["maxEpochs"] = 1, ["seqLength"] = 8, ["batchSize"] = 4 };
+        hp?.Invoke(hyperparameters);
+        var spec = new Dictionary<string, object?>
+        {
+            ["name"] = "malformed", ["corpus"] = "generated", ["corpusText"] = Text,
+            ["models"] = new[] { "lstm" }, ["layers"] = new[] { 1 }, ["hiddenSizes"] = new[] { 8 }, ["hyperparameters"] = hyperparameters,
+        };
+        change?.Invoke(spec);
+        return JsonSerializer.Serialize(spec);
+    }
+
+    private static string Sample(string fields) => "{\"method\": \"greedy\", \"length\": 10" + (fields.Length > 0 ? ", " + fields : "") + "}";
+
+    /// <summary>method, path (with {sweep} and {run}), JSON body or null, the field the 400 must name.</summary>
+    public static TheoryData<string, string, string?, string> Cases() => new()
+    {
+        // hyperparameters that accepted infinity or NaN (as a JSON string, or a number beyond double)
+        { "POST", "/api/sweeps", Spec(h => h["minImprovement"] = "Infinity"), "hyperparameters.minImprovement" },
+        { "POST", "/api/sweeps", Spec(h => h["minImprovement"] = "NaN"), "hyperparameters.minImprovement" },
+        { "POST", "/api/sweeps", Spec(h => h["divergenceFactor"] = "Infinity"), "hyperparameters.divergenceFactor" },
+        { "POST", "/api/sweeps", Spec(h => h["learningRate"] = "-Infinity"), "hyperparameters.learningRate" },
+        { "POST", "/api/sweeps", Spec(h => h["gradClip"] = "Infinity"), "hyperparameters.gradClip" },
+        { "POST", "/api/sweeps", Spec(h => h["dropout"] = "NaN"), "hyperparameters.dropout" },
+        { "POST", "/api/sweeps", Spec(h => h["lrDecay"] = "NaN"), "hyperparameters.lrDecay" },
+        { "POST", "/api/sweeps", Spec(h => h["rmspropAlpha"] = "Infinity"), "hyperparameters.rmspropAlpha" },
+        { "POST", "/api/sweeps", Spec(h => h["trainFraction"] = "NaN"), "hyperparameters.trainFraction" },
+        { "POST", "/api/sweeps", Spec().Replace("\"maxEpochs\":1", "\"maxEpochs\":1,\"minImprovement\":1e400", StringComparison.Ordinal), "hyperparameters.minImprovement" },
+        // sizes beyond their bounds
+        { "POST", "/api/sweeps", Spec(h => h["epochChars"] = 1_000_000_000_000_000_000L), "hyperparameters.epochChars" },
+        { "POST", "/api/sweeps", Spec(h => h["patience"] = int.MaxValue), "hyperparameters.patience" },
+        { "POST", "/api/sweeps", Spec(h => h["lrDecayStart"] = int.MaxValue), "hyperparameters.lrDecayStart" },
+        { "POST", "/api/sweeps", Spec(change: s => s["models"] = new[] { "lstm", "lstm", "gru", "rnn" }), "models" },
+        { "POST", "/api/sweeps", Spec(change: s => s["hiddenSizes"] = Enumerable.Range(1, 65).ToArray()), "hiddenSizes" },
+        { "POST", "/api/sweeps", Spec(change: s => s["layers"] = Enumerable.Repeat(1, 9).ToArray()), "layers" },
+        { "POST", "/api/sweeps", Spec(change: s => s["models"] = new string?[] { null }), "models[0]" },
+        // a field given twice (a JsonObject holding a duplicate threw when read: a 500 found by the fuzz test)
+        { "POST", "/api/sweeps", Spec().Replace("\"maxEpochs\":1", "\"maxEpochs\":1,\"maxEpochs\":2", StringComparison.Ordinal), "hyperparameters.maxEpochs" },
+        // sample requests
+        { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": null"), "primeText" },
+        { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": \"syn\\u0000\""), "primeText" },
+        { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": \"\\ud800\""), "primeText" },
+        { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": \"synthetic zz\""), "primeText" }, // 'z' is not in the corpus
+        { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": \"caf\u00e9 \u20ac\""), "primeText" },
+        { "POST", "/api/runs/{run}/samples", "{\"method\": null}", "method" },
+        { "POST", "/api/runs/{run}/samples", Sample("\"temperature\": \"Infinity\""), "temperature" },
+        { "POST", "/api/runs/{run}/samples", Sample("\"temperature\": \"NaN\""), "temperature" },
+        { "POST", "/api/runs/{run}/samples", "{\"length\": 1000000000}", "length" },
+        { "POST", "/api/runs/{run}/samples?wait=abc", Sample(""), "wait" },
+        { "POST", "/api/runs/{run}/samples?wait=1e9", Sample(""), "wait" },
+        // query strings that answered 400 with an empty body
+        { "POST", "/api/sweeps/{sweep}/resume?maxEpochs=abc", null, "maxEpochs" },
+        { "POST", "/api/sweeps/{sweep}/resume?maxEpochs=0", null, "maxEpochs" },
+        { "POST", "/api/sweeps/{sweep}/resume?maxEpochs=99999999999", null, "maxEpochs" },
+        { "POST", "/api/runs/{run}/resume?maxEpochs=abc", null, "maxEpochs" },
+        { "GET", "/api/sweeps/{sweep}/live?since=garbage", null, "since" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Answers400NamingTheField_AndStoresNothing(string method, string path, string? body, string field)
+    {
+        var before = await CountsAsync();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path.Replace("{sweep}", $"{_sweep}").Replace("{run}", $"{_run}"));
+        if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await _host.Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        var errors = JsonDocument.Parse(text).RootElement.GetProperty("errors");
+        Assert.True(errors.TryGetProperty(field, out var messages), $"expected '{field}' in {text}");
+        Assert.NotEmpty(messages[0].GetString()!);
+        Assert.Equal(before, await CountsAsync());
+    }
+
+    [Theory]
+    [InlineData("0001-01-01T00:00:00Z")]
+    [InlineData("9999-12-31T23:59:59Z")]
+    [InlineData("2026-11-30T01:00:00%2B02:00")]
+    public async Task Live_AcceptsAnyTime(string since)
+    {
+        using var response = await _host.Http.GetAsync($"/api/sweeps/{_sweep}/live?since={since}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task SampleRequest_WithAPrimeTextInTheVocabulary_IsStored()
+    {
+        using var response = await _host.Http.PostAsync($"/api/runs/{_run}/samples?wait=0",
+            new StringContent(Sample("\"primeText\": \"synthetic \""), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode); // no Worker here: stored, waiting for one
+    }
+
+    [Fact]
+    public async Task SampleRequest_OverItsSizeLimit_Answers413()
+    {
+        var body = Sample($"\"primeText\": \"{new string('s', 300_000)}\"");
+        using var response = await _host.Http.PostAsync($"/api/runs/{_run}/samples", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task SameGridInAnotherOrder_ReturnsTheExistingSweep()
+    {
+        using var first = await _host.Http.PostAsync("/api/sweeps", Json(Spec(change: s => { s["name"] = "ordered"; s["models"] = new[] { "lstm", "gru" }; s["layers"] = new[] { 1, 2 }; })));
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var id = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        var before = await CountsAsync();
+
+        using var again = await _host.Http.PostAsync("/api/sweeps", Json(Spec(change: s => { s["name"] = "ordered"; s["models"] = new[] { "gru", "lstm", "gru" }; s["layers"] = new[] { 2, 1 }; })));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        var answer = await again.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(id, answer.GetProperty("id").GetInt64());
+        Assert.False(answer.GetProperty("created").GetBoolean());
+        Assert.Equal(before, await CountsAsync());
+    }
+
+    [Fact]
+    public async Task SameBytesUnderASecondName_KeepBothNames_AndASweepCanUseTheSecond()
+    {
+        var text = GeneratedText.Sentences(6_000, seed: 21);
+        using var a = await _host.Http.PutAsync("/api/corpora/first-name", new StringContent(text, Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.Created, a.StatusCode);
+        using var b = await _host.Http.PutAsync("/api/corpora/second-name", new StringContent(text, Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.OK, b.StatusCode); // the bytes are stored already ...
+        var stored = await b.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("second-name", stored.GetProperty("name").GetString()); // ... and answer to the new name
+
+        using var sweep = await _host.Http.PostAsync("/api/sweeps", Json(Spec(change: s => { s["name"] = "on second name"; s["corpus"] = "second-name"; s.Remove("corpusText"); })));
+        Assert.Equal(HttpStatusCode.Created, sweep.StatusCode);
+        var corpora = await _host.Http.GetFromJsonAsync<JsonElement>("/api/corpora");
+        var entry = corpora.EnumerateArray().Single(c => c.GetProperty("sha256").GetString() == stored.GetProperty("sha256").GetString());
+        Assert.Equal(["first-name", "second-name"], entry.GetProperty("names").EnumerateArray().Select(n => n.GetString()));
+    }
+
+    [Fact]
+    public async Task ConcurrentSubmissions_BringingTheSameNewCorpus_AllSucceed()
+    {
+        var text = GeneratedText.Sentences(6_000, seed: 33);
+        var sweeps = Enumerable.Range(0, 4).Select(i => _host.Http.PostAsync("/api/sweeps",
+            Json(Spec(change: s => { s["name"] = $"concurrent {i}"; s["corpus"] = $"together-{i}"; s["corpusText"] = text; }))));
+        var uploads = Enumerable.Range(0, 4).Select(i => _host.Http.PutAsync($"/api/corpora/upload-{i}", new StringContent(text, Encoding.UTF8, "text/plain")));
+        var responses = await Task.WhenAll(sweeps.Concat(uploads));
+        Assert.All(responses, r => Assert.True(r.IsSuccessStatusCode, $"{(int)r.StatusCode}"));
+        await using var conn = new NpgsqlConnection(_host.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("select count(distinct c.id), count(n.name) from corpora c join corpus_names n on n.corpus_id = c.id where n.name like 'together-%' or n.name like 'upload-%'", conn);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        Assert.Equal((1L, 8L), (reader.GetInt64(0), reader.GetInt64(1))); // stored once, under all eight names
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    private async Task<Dictionary<string, long>> CountsAsync()
+    {
+        var counts = await RowCounts.ReadAsync(_host.ConnectionString);
+        await using var conn = new NpgsqlConnection(_host.ConnectionString);
+        await conn.OpenAsync();
+        foreach (var table in new[] { "samples", "corpus_names" })
+        {
+            await using var cmd = new NpgsqlCommand($"select count(*) from {table}", conn);
+            counts[table] = (long)(await cmd.ExecuteScalarAsync())!;
+        }
+        return counts;
+    }
+}
