@@ -37,6 +37,26 @@ public static class CliRoot
         root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(ControlCommands.Cancel());
         root.Subcommands.Add(ControlCommands.Resume());
-        return await root.Parse(args).InvokeAsync();
+        using var signals = new ShutdownSignals();
+        // No System.CommandLine signal handling (ShutdownSignals does it) and no default exception handler:
+        // an interrupted or misconfigured command ends with one line, not a stack trace.
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await root.Parse(args).InvokeAsync(invocation, signals.Token);
+        }
+        catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("Stopped.");
+            return Interrupted;
+        }
+        catch (Shared.Domain.ValidationException e)
+        {
+            foreach (var error in e.Errors) Console.Error.WriteLine($"error: {error.Field}: {error.Message}");
+            return 2;
+        }
     }
+
+    /// <summary>The exit code of a command stopped by Ctrl+C or SIGTERM before it finished (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
 }

@@ -37,8 +37,15 @@ public sealed class Connection : IAsyncDisposable
             .SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true).Build());
         if (!string.IsNullOrWhiteSpace(configured)) return new Connection(configured, null);
 
-        var local = await LocalPostgres.StartAsync(Path.Combine(Home, "postgres"), ct);
-        return new Connection(local.ConnectionString, local, stopOnDispose: !keepLocalServerRunning);
+        // Not cancelled half-way (a few seconds at most): Ctrl+C during pg_ctl start would leave a server no one stops.
+        var local = await LocalPostgres.StartAsync(Path.Combine(Home, "postgres"), CancellationToken.None);
+        var connection = new Connection(local.ConnectionString, local, stopOnDispose: !keepLocalServerRunning);
+        if (ct.IsCancellationRequested)
+        {
+            await connection.DisposeAsync();
+            ct.ThrowIfCancellationRequested();
+        }
+        return connection;
     }
 
     /// <summary>Stops the private server if this command started it and should not leave it running.</summary>

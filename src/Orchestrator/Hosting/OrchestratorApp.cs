@@ -26,6 +26,7 @@ public static class OrchestratorApp
         builder.WebHost.UseUrls(url ?? builder.Configuration["urls"] ?? DefaultUrl);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1L << 30);
         builder.Services.AddOrchestrator(builder.Configuration, connectionString);
+        builder.Services.AddSingleton<IHostLifetime, CommandLineLifetime>();
 
         var app = builder.Build();
         app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
