@@ -55,6 +55,11 @@ public static class CliRoot
             foreach (var error in e.Errors) Console.Error.WriteLine($"error: {error.Field}: {error.Message}");
             return 2;
         }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+        {
+            Console.Error.WriteLine("error: the database has no RnnSweep tables yet: 'rnnsweep migrate' creates them (as do 'sweep', 'serve' and 'submit')");
+            return 1;
+        }
     }
 
     /// <summary>The exit code of a command stopped by Ctrl+C or SIGTERM before it finished (128 + SIGINT, as shells report it).</summary>

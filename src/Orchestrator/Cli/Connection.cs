@@ -25,7 +25,7 @@ public sealed class Connection : IAsyncDisposable
     public string ConnectionString { get; }
     public bool IsLocal => _local is not null;
     /// <summary>How to reach the database with psql.</summary>
-    public string PsqlTarget => _local?.PsqlUri ?? "\"$RNNSWEEP_CONNECTION\" (in libpq form)";
+    public string PsqlTarget => _local?.PsqlUri ?? PostgresUrl.ForPsql(ConnectionString);
 
     public static string Home => Environment.GetEnvironmentVariable(HomeVariable) is { Length: > 0 } home
         ? Path.GetFullPath(home)
