@@ -22,6 +22,7 @@ public static class CliRoot
               rnnsweep sample 17 --prime "The "          text from a run's best checkpoint
               rnnsweep export 2 --what both --dir out    runs and epoch metrics as CSV
               rnnsweep cancel 2 / rnnsweep resume 2      stop a sweep, continue it from its checkpoints
+              rnnsweep db start / rnnsweep db stop       keep the private PostgreSQL running between commands, or stop it
             Run 'rnnsweep COMMAND --help' for a command's options.
             """);
         root.Options.Add(new HelpOption());
@@ -37,6 +38,7 @@ public static class CliRoot
         root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(ControlCommands.Cancel());
         root.Subcommands.Add(ControlCommands.Resume());
+        root.Subcommands.Add(DbCommand.Create());
         using var signals = new ShutdownSignals();
         // No System.CommandLine signal handling (ShutdownSignals does it) and no default exception handler:
         // an interrupted or misconfigured command ends with one line, not a stack trace.

@@ -24,7 +24,7 @@ public static class StatusCommand
             """) { sweepId, watch };
         command.SetAction(async (parse, ct) =>
         {
-            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: true, ct);
+            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             var console = Terminal.Create();
             var id = parse.GetValue(sweepId);
             if (!parse.GetValue(watch))
