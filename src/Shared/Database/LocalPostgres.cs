@@ -42,7 +42,8 @@ public sealed class LocalPostgres : IAsyncDisposable
         dataDir = Path.GetFullPath(dataDir);
         var binDir = FindBinDir();
         Directory.CreateDirectory(dataDir);
-        ChownToServerUser(dataDir);
+        // why only when none runs: a short command attaching to a running server should not chown -R the whole cluster.
+        if (RunningPort(dataDir) is null) ChownToServerUser(dataDir);
 
         if (!File.Exists(Path.Combine(dataDir, "PG_VERSION")))
         {
