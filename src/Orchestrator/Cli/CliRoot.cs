@@ -21,6 +21,7 @@ public static class CliRoot
               rnnsweep table 2 --loss val                a loss table laid out as the paper's Table 1
               rnnsweep sample 17 --prime "The "          text from a run's best checkpoint
               rnnsweep export 2 --what both --dir out    runs and epoch metrics as CSV
+              rnnsweep export-model 17 --dir models      a run's best checkpoint for PyTorch (state dict + JSON config)
               rnnsweep cancel 2 / rnnsweep resume 2      stop a sweep, continue it from its checkpoints
               rnnsweep db start / rnnsweep db stop       keep the private PostgreSQL running between commands, or stop it
             Run 'rnnsweep COMMAND --help' for a command's options.
@@ -36,6 +37,7 @@ public static class CliRoot
         root.Subcommands.Add(Bench.BenchCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
+        root.Subcommands.Add(ExportModelCommand.Create());
         root.Subcommands.Add(ControlCommands.Cancel());
         root.Subcommands.Add(ControlCommands.Resume());
         root.Subcommands.Add(DbCommand.Create());

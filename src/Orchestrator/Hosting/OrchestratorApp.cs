@@ -43,6 +43,7 @@ public static class OrchestratorApp
         });
         app.MapSweepApi();
         app.MapRunApi();
+        app.MapModelExportApi();
         app.MapCorpusApi();
         app.MapAnalysisApi();
         app.MapDashboardPages();
