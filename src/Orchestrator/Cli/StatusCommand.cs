@@ -62,7 +62,7 @@ public static class StatusCommand
         if (sweepId is null) return view;
         var running = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId && r.Status == RunStatus.Running).OrderBy(r => r.Id)
             .Select(r => new { r.Id, r.Model, r.Layers, r.Hidden, r.EpochsDone, r.LeaseOwner }).ToListAsync(ct);
-        var rows = new Rows([view, .. running.Select(r => new Text($"  run {r.Id} {r.Model} {r.Layers}x{r.Hidden}: {r.EpochsDone} epochs done, on {r.LeaseOwner}"))]);
+        var rows = new Rows([view, .. running.Select(r => new Text($"  run {r.Id} {r.Model} {r.Layers}x{r.Hidden}: {r.EpochsDone} {(r.EpochsDone == 1 ? "epoch" : "epochs")} done, on {r.LeaseOwner}"))]);
         return rows;
     }
 

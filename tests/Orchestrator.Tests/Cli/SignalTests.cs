@@ -63,7 +63,7 @@ public sealed class SignalTests(ITestOutputHelper output)
         await using var cli = CliProcess.Start(home, inTerminal: true, SweepArgs(home, maxEpochs: 50));
         try
         {
-            await cli.WaitForAsync(@"training lstm 1x16 \([1-9]\d* epochs done\)", SweepTime);
+            await cli.WaitForAsync(@"training lstm 1x16 \([1-9]\d* epochs? done\)", SweepTime);
             var workers = CliProcess.Children(cli.CliPid, "RnnSweep.Worker.dll");
             Assert.Single(workers);
 
