@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what RnnSweep needs from Debian's packages, once: the PostgreSQL server (unless RNNSWEEP_CONNECTION
-# names one) and, for the tests, Chromium for the browser tests. NuGet packages come with `dotnet build`;
+# names one) and, for the tests, Chromium for the browser tests and python3-torch for the model-export test. NuGet packages come with `dotnet build`;
 # the libtorch load fix for Debian 12 is applied by the build itself (src/Worker/build/TorchSharpElfFix.targets).
 set -euo pipefail
 what="${1:-runtime}"
@@ -11,6 +11,10 @@ if [[ -z "${RNNSWEEP_CONNECTION:-}" ]] && ! compgen -G "/usr/lib/postgresql/*/bi
 fi
 if [[ "$what" == "test" ]] && [[ ! -x /usr/bin/chromium ]]; then
   need+=(chromium)
+fi
+# The model-export test loads an exported model with stock PyTorch: Debian's python3-torch (1.13 on Debian 12).
+if [[ "$what" == "test" ]] && ! /usr/bin/python3 -c "import torch" >/dev/null 2>&1; then
+  need+=(python3-torch)
 fi
 # The deploy tests validate the compose file with Debian's docker-compose (no Docker engine is needed for that).
 if [[ "$what" == "test" ]] && ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1; then

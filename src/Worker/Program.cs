@@ -21,8 +21,17 @@ var options = builder.Configuration.GetSection(WorkerOptions.Section).Get<Worker
 // Set here, not as the property's default: configuration binding appends to an array instead of replacing it.
 if (options.Queues.Length == 0) options.Queues = ["cpu"];
 if (options.Validate() is { Count: > 0 } problems) throw new ValidationException(problems);
-var connectionString = DatabaseSettings.Resolve(builder.Configuration)
-    ?? throw new InvalidOperationException($"No database: set {DatabaseSettings.EnvironmentVariable} or ConnectionStrings:{DatabaseSettings.ConnectionStringName}.");
+string connectionString;
+try
+{
+    connectionString = DatabaseSettings.Resolve(builder.Configuration)
+        ?? throw new InvalidOperationException($"No database: set {DatabaseSettings.EnvironmentVariable} or ConnectionStrings:{DatabaseSettings.ConnectionStringName}.");
+}
+catch (ValidationException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}"); // a malformed connection string: one line, not a stack trace
+    return 2;
+}
 
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout + TimeSpan.FromSeconds(5));
 builder.Services.AddSingleton(options);

@@ -21,7 +21,9 @@ public static class CliRoot
               rnnsweep table 2 --loss val                a loss table laid out as the paper's Table 1
               rnnsweep sample 17 --prime "The "          text from a run's best checkpoint
               rnnsweep export 2 --what both --dir out    runs and epoch metrics as CSV
+              rnnsweep export-model 17 --dir models      a run's best checkpoint for PyTorch (state dict + JSON config)
               rnnsweep cancel 2 / rnnsweep resume 2      stop a sweep, continue it from its checkpoints
+              rnnsweep db start / rnnsweep db stop       keep the private PostgreSQL running between commands, or stop it
             Run 'rnnsweep COMMAND --help' for a command's options.
             """);
         root.Options.Add(new HelpOption());
@@ -35,8 +37,35 @@ public static class CliRoot
         root.Subcommands.Add(Bench.BenchCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
+        root.Subcommands.Add(ExportModelCommand.Create());
         root.Subcommands.Add(ControlCommands.Cancel());
         root.Subcommands.Add(ControlCommands.Resume());
-        return await root.Parse(args).InvokeAsync();
+        root.Subcommands.Add(DbCommand.Create());
+        using var signals = new ShutdownSignals();
+        // No System.CommandLine signal handling (ShutdownSignals does it) and no default exception handler:
+        // an interrupted or misconfigured command ends with one line, not a stack trace.
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await root.Parse(args).InvokeAsync(invocation, signals.Token);
+        }
+        catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("Stopped.");
+            return Interrupted;
+        }
+        catch (Shared.Domain.ValidationException e)
+        {
+            foreach (var error in e.Errors) Console.Error.WriteLine($"error: {error.Field}: {error.Message}");
+            return 2;
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+        {
+            Console.Error.WriteLine("error: the database has no RnnSweep tables yet: 'rnnsweep migrate' creates them (as do 'sweep', 'serve' and 'submit')");
+            return 1;
+        }
     }
+
+    /// <summary>The exit code of a command stopped by Ctrl+C or SIGTERM before it finished (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
 }

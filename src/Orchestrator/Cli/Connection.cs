@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using RnnSweep.Shared.Database;
 
@@ -24,24 +25,55 @@ public sealed class Connection : IAsyncDisposable
 
     public string ConnectionString { get; }
     public bool IsLocal => _local is not null;
+    /// <summary>The private server, when this command uses it.</summary>
+    public LocalPostgres? Local => _local;
     /// <summary>How to reach the database with psql.</summary>
     /// <remarks>The private server wants its generated password: psql finds it in the pgpass file named by PGPASSFILE.</remarks>
     public string PsqlTarget => _local is { } local
         ? $"{local.PsqlUri}   # with PGPASSFILE={local.PasswordFile}"
-        : "\"$RNNSWEEP_CONNECTION\" (in libpq form)";
+        : PostgresUrl.ForPsql(ConnectionString);
 
     public static string Home => Environment.GetEnvironmentVariable(HomeVariable) is { Length: > 0 } home
         ? Path.GetFullPath(home)
         : Path.Combine(Directory.GetCurrentDirectory(), ".rnnsweep");
 
+    /// <summary>The private PostgreSQL's folder.</summary>
+    public static string LocalDataDir => Path.Combine(Home, "postgres");
+
+    /// <summary>The configured database (RNNSWEEP_CONNECTION or appsettings.json) as an Npgsql connection string; null when none is.</summary>
+    public static string? Configured() => DatabaseSettings.Resolve(new ConfigurationBuilder()
+        .SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true).Build());
+
+    /// <param name="keepLocalServerRunning">
+    /// Leave the private server running if this command starts it ('rnnsweep db start'); otherwise a command stops
+    /// the server it started when it ends, and leaves one it found running (a serving sweep's, or 'db start's) alone.
+    /// </param>
     public static async Task<Connection> OpenAsync(bool keepLocalServerRunning, CancellationToken ct)
     {
-        var configured = DatabaseSettings.Resolve(new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true).Build());
+        var configured = Configured();
         if (!string.IsNullOrWhiteSpace(configured)) return new Connection(configured, null);
 
-        var local = await LocalPostgres.StartAsync(Path.Combine(Home, "postgres"), ct);
-        return new Connection(local.ConnectionString, local, stopOnDispose: !keepLocalServerRunning);
+        var dataDir = LocalDataDir;
+        var created = !File.Exists(Path.Combine(dataDir, "PG_VERSION"));
+        if (created)
+        {
+            Console.Error.WriteLine($"Creating the private PostgreSQL database in {dataDir} (first run; {DatabaseSettings.EnvironmentVariable} names another)…");
+        }
+        // Not cancelled half-way (a few seconds at most): Ctrl+C during pg_ctl start would leave a server no one stops.
+        var local = await LocalPostgres.StartAsync(dataDir, CancellationToken.None);
+        var connection = new Connection(local.ConnectionString, local, stopOnDispose: !keepLocalServerRunning);
+        if (created)
+        {
+            // A new private database gets its tables at once, so 'rnnsweep status' on a first run says "no sweeps yet".
+            await using var db = DatabaseSettings.CreateContext(local.ConnectionString);
+            await db.Database.MigrateAsync(CancellationToken.None);
+        }
+        if (ct.IsCancellationRequested)
+        {
+            await connection.DisposeAsync();
+            ct.ThrowIfCancellationRequested();
+        }
+        return connection;
     }
 
     /// <summary>Stops the private server if this command started it and should not leave it running.</summary>

@@ -38,7 +38,7 @@ public static class ControlCommands
             var id = parse.GetValue(sweepId);
             var run = parse.GetValue(runId);
             var maxEpochs = maxEpochsOption is null ? null : parse.GetValue(maxEpochsOption);
-            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: true, ct);
+            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var app = Hosting.OrchestratorApp.Build([], connection.ConnectionString);
             await using var scope = app.Services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>();

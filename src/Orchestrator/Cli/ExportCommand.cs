@@ -28,7 +28,7 @@ public static class ExportCommand
             var kind = parse.GetValue(what)!;
             var folder = parse.GetValue(dir);
             if (kind == "both" && folder is null) throw new Shared.Domain.ValidationException("--dir", "--what both writes two files: give a folder");
-            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: true, ct);
+            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var db = DatabaseSettings.CreateContext(connection.ConnectionString);
             if (!await db.Sweeps.AnyAsync(s => s.Id == id, ct)) throw new Shared.Domain.ValidationException("sweep-id", $"no sweep {id}");
             foreach (var part in kind == "both" ? ["runs", "epochs"] : new[] { kind })

@@ -29,6 +29,13 @@ public static class LocalServer
         }
     }
 
+    /// <summary>Stops the web application (HTTP requests in flight get up to 5 s), before its database goes away.</summary>
+    public static async Task StopAsync(WebApplication app)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await app.StopAsync(timeout.Token);
+    }
+
     public static string Address(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 

@@ -12,7 +12,7 @@ public static class MigrateCommand
         var command = new Command("migrate", "Apply pending database migrations, then exit");
         command.SetAction(async (parse, ct) =>
         {
-            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: true, ct);
+            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var db = DatabaseSettings.CreateContext(connection.ConnectionString);
             var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
             await db.Database.MigrateAsync(ct);

@@ -30,7 +30,7 @@ public static class ProgressWatcher
                     .Select(r => new { r.Model, r.Layers, r.Hidden, r.Status, r.EpochsDone, Unanalysed = r.TestLoss != null && r.AnalyzedAt == null })
                     .ToListAsync(ct);
                 var done = runs.Count(r => RunStatus.IsFinal(r.Status));
-                var running = runs.Where(r => r.Status == RunStatus.Running).Select(r => $"{r.Model} {r.Layers}x{r.Hidden} ({r.EpochsDone} epochs done)");
+                var running = runs.Where(r => r.Status == RunStatus.Running).Select(r => $"{r.Model} {r.Layers}x{r.Hidden} ({r.EpochsDone} {(r.EpochsDone == 1 ? "epoch" : "epochs")} done)");
                 var failed = runs.Count(r => r.Status is RunStatus.Failed or RunStatus.Diverged);
                 var analysing = done == runs.Count ? runs.Count(r => r.Unanalysed) : 0;
                 var line = $"{done}/{runs.Count} runs done" + (failed > 0 ? $" ({failed} failed or diverged)" : "") +

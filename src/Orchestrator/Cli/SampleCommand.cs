@@ -41,7 +41,7 @@ public static class SampleCommand
                 PrimeText = parse.GetValue(prime)!, Seed = parse.GetValue(seed), Length = parse.GetValue(length),
             };
             if (request.Validate() is { Count: > 0 } errors) throw new ValidationException(errors.Select(e => e with { Field = "--" + e.Field }).ToList());
-            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: true, ct);
+            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var app = Hosting.OrchestratorApp.Build([], connection.ConnectionString);
             await using var scope = app.Services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>();

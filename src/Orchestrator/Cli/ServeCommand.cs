@@ -15,8 +15,11 @@ public static class ServeCommand
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var app = OrchestratorApp.Build([], connection.ConnectionString, parse.GetValue(urls));
             await app.MigrateAsync(ct);
-            await app.RunAsync();
-            return 0;
+            await app.StartAsync(ct);
+            Console.WriteLine($"Serving {LocalServer.Address(app)}; press Ctrl+C to stop.");
+            try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
+            await LocalServer.StopAsync(app);
+            return 0; // Ctrl+C and SIGTERM are how a service ends
         });
         return command;
     }

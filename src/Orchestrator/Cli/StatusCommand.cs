@@ -25,7 +25,7 @@ public static class StatusCommand
             """) { sweepId, watch };
         command.SetAction(async (parse, ct) =>
         {
-            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: true, ct);
+            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             var console = Terminal.Create();
             var id = parse.GetValue(sweepId);
             if (!parse.GetValue(watch))
@@ -66,7 +66,7 @@ public static class StatusCommand
         var now = DateTimeOffset.UtcNow;
         // A lapsed lease is said so: the run is still running in the table, but no Worker is training it until one takes it over.
         var rows = new Rows([view, .. running.Select(r => new Text(
-            $"  run {r.Id} {r.Model} {r.Layers}x{r.Hidden}: {r.EpochsDone} epochs done, {LeaseState.Of(r.Status, r.LeaseOwner, r.LeaseExpiresAt, now)?.Text}"))]);
+            $"  run {r.Id} {r.Model} {r.Layers}x{r.Hidden}: {r.EpochsDone} {(r.EpochsDone == 1 ? "epoch" : "epochs")} done, {LeaseState.Of(r.Status, r.LeaseOwner, r.LeaseExpiresAt, now)?.Text}"))]);
         return rows;
     }
 

@@ -24,7 +24,7 @@ public static class SubmitCommand
         {
             CliOptions.ApplyDataDir(parse.GetValue(dataDir));
             var spec = CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus);
-            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: true, ct);
+            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var app = Hosting.OrchestratorApp.Build([], connection.ConnectionString);
             await Hosting.OrchestratorApp.MigrateAsync(app, ct);
             await LocalServer.SubmitAsync(app, spec, ct, parse.GetValue(key));

@@ -41,26 +41,45 @@ public static class SweepCommand
 
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var app = await LocalServer.StartAsync(connection.ConnectionString, parse.GetValue(urls)!, ct);
-            await using var processes = new WorkerProcesses();
-            processes.Start(workerCount, connection.ConnectionString, SpecResolver.Resolve(spec).Queue, threadCount);
-
-            var sweepId = await LocalServer.SubmitAsync(app, spec, ct);
-            await ProgressWatcher.WaitAsync(app, sweepId, ct, () => processes.AnyAlive);
-            await processes.DisposeAsync();
-
-            var table = await LocalServer.LossTableAsync(app, sweepId, ct);
-            TableView.Print(table);
-            var url = LocalServer.Address(app);
-            Console.WriteLine();
-            Console.WriteLine($"Dashboard: {url}/sweeps/{sweepId}");
-            Console.WriteLine($"Jobs:      {url}/hangfire");
-            if (!parse.GetValue(exit) && !Console.IsInputRedirected)
+            try
             {
+                await using var processes = new WorkerProcesses();
+                processes.Start(workerCount, connection.ConnectionString, SpecResolver.Resolve(spec).Queue, threadCount);
+
+                var sweepId = await LocalServer.SubmitAsync(app, spec, ct);
+                try
+                {
+                    await ProgressWatcher.WaitAsync(app, sweepId, ct, () => processes.AnyAlive);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    await processes.DisposeAsync(); // each Worker releases its run, so the next 'rnnsweep sweep' resumes it
+                    Console.Error.WriteLine($"Sweep {sweepId} interrupted: its unfinished runs continue from their checkpoints when you run the same command again.");
+                    return CliRoot.Interrupted;
+                }
+                var serving = !parse.GetValue(exit);
+                // Serving: one Worker stays for samples (the run page's form, 'rnnsweep sample'); the rest free their cores.
+                await processes.StopAsync(keep: serving ? 1 : 0);
+
+                var table = await LocalServer.LossTableAsync(app, sweepId, ct);
+                TableView.Print(table);
+                var url = LocalServer.Address(app);
+                Console.WriteLine();
+                Console.WriteLine($"Dashboard: {url}/sweeps/{sweepId}");
+                Console.WriteLine($"Jobs:      {url}/hangfire");
+                var result = table.Rows.SelectMany(r => r.Cells).All(c => c?.Status == Shared.Domain.RunStatus.Succeeded) ? 0 : 1;
+                if (!serving) return result;
                 Console.WriteLine($"SQL:       psql {connection.PsqlTarget}");
+                Console.WriteLine("One local Worker keeps running for samples (the run page's form, or 'rnnsweep sample RUN' in another terminal).");
                 Console.WriteLine("Serving the dashboard; press Ctrl+C to stop.");
                 try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
+                // Stopping a finished sweep's dashboard is the normal end: the exit code is still the sweep's.
+                return result;
             }
-            return table.Rows.SelectMany(r => r.Cells).All(c => c?.Status == Shared.Domain.RunStatus.Succeeded) ? 0 : 1;
+            finally
+            {
+                await LocalServer.StopAsync(app);
+            }
         }));
         return command;
     }

@@ -21,7 +21,7 @@ public static class TableCommand
             """) { sweepId, loss };
         command.SetAction((parse, ct) => CliOptions.Guard(async () =>
         {
-            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: true, ct);
+            await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var db = DatabaseSettings.CreateContext(connection.ConnectionString);
             var id = parse.GetValue(sweepId);
             var table = await LossTable.LoadAsync(db, id, ct) ?? throw new Shared.Domain.ValidationException("sweep-id", $"no sweep {id}");

@@ -16,7 +16,8 @@ public static class TableView
             "val" => c => c.ValLoss,
             _ => c => c.TestLoss,
         };
-        var best = table.Best();
+        // The best cell by the loss shown, so the line under a validation table names a validation loss.
+        var best = table.Rows.SelectMany(r => r.Cells).Where(c => c is { Status: "succeeded" } && pick(c) is not null).MinBy(c => pick(c!));
         var view = new Table { Title = new TableTitle($"{loss} loss (nats/char): sweep {table.SweepId} '{Markup.Escape(table.Sweep)}' on {Markup.Escape(table.Corpus)}") };
         view.AddColumn(new TableColumn("size").RightAligned());
         foreach (var column in table.Columns) view.AddColumn(new TableColumn(column.Label).RightAligned());
@@ -25,7 +26,7 @@ public static class TableView
             view.AddRow([row.Size.ToString(CultureInfo.InvariantCulture), .. row.Cells.Select(c => Format(c, pick, c == best))]);
         }
         console.Write(view);
-        if (best is not null) console.MarkupLine($"best: [bold]{best.TestLoss:0.000}[/] test loss (run {best.RunId})");
+        if (best is not null) console.MarkupLine($"best: [bold]{pick(best):0.000}[/] {(loss == "val" ? "validation" : loss)} loss (run {best.RunId})");
     }
 
     public static string Format(LossCell? cell, Func<LossCell, double?> pick, bool best = false)

@@ -44,20 +44,27 @@ public sealed class WorkerProcesses : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops all but the first <paramref name="keep"/> Workers, all at once: SIGTERM, on which a Worker cancels its
+    /// job and releases its run (Hangfire requeues it), then up to 30 s before it is killed.
+    /// </summary>
+    public async Task StopAsync(int keep = 0)
     {
-        foreach (var p in _processes.Where(p => !p.HasExited))
+        var stopping = _processes.Skip(keep).ToList();
+        foreach (var p in stopping.Where(p => !p.HasExited))
         {
-            // SIGTERM: the worker checkpoints and releases its run, so the next start resumes it.
-            Process.Start("kill", ["-TERM", p.Id.ToString()])?.WaitForExit();
+            try { Process.Start("kill", ["-TERM", p.Id.ToString()])?.WaitForExit(); }
+            catch (InvalidOperationException) { } // exited meanwhile
         }
-        foreach (var p in _processes)
+        await Task.WhenAll(stopping.Select(async p =>
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             try { await p.WaitForExitAsync(timeout.Token); }
             catch (OperationCanceledException) { p.Kill(entireProcessTree: true); }
             p.Dispose();
-        }
-        _processes.Clear();
+        }));
+        _processes.RemoveAll(stopping.Contains);
     }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
 }

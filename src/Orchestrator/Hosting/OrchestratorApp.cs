@@ -38,6 +38,7 @@ public static class OrchestratorApp
         {
             builder.Services.Remove(first);
         }
+        builder.Services.AddSingleton<IHostLifetime, CommandLineLifetime>();
 
         var app = builder.Build();
         app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
@@ -56,6 +57,7 @@ public static class OrchestratorApp
         });
         app.MapSweepApi();
         app.MapRunApi();
+        app.MapModelExportApi();
         app.MapCorpusApi();
         app.MapAnalysisApi();
         app.MapDashboardPages();

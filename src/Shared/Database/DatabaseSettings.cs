@@ -15,12 +15,19 @@ public static class DatabaseSettings
     /// <summary>Hangfire's tables live in their own schema, apart from the results.</summary>
     public const string HangfireSchema = "hangfire";
 
+    /// <summary>The environment variable as an Npgsql connection string (it may be given as a postgresql:// URL).</summary>
+    /// <exception cref="Domain.ValidationException">It is set but malformed.</exception>
     public static string? FromEnvironment() =>
-        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } cs ? cs : null;
+        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } cs ? PostgresUrl.ToConnectionString(cs, EnvironmentVariable) : null;
 
-    /// <summary>The environment variable, else <c>ConnectionStrings:RnnSweep</c> in configuration; null when neither is set.</summary>
+    /// <summary>
+    /// The environment variable, else <c>ConnectionStrings:RnnSweep</c> in configuration; null when neither is set.
+    /// Either may be Npgsql's key-value form or libpq's <c>postgresql://</c> URL.
+    /// </summary>
+    /// <exception cref="Domain.ValidationException">The one that applies is malformed.</exception>
     public static string? Resolve(IConfiguration configuration) =>
-        FromEnvironment() ?? (configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } cs ? cs : null);
+        FromEnvironment() ?? (configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } cs
+            ? PostgresUrl.ToConnectionString(cs, $"ConnectionStrings:{ConnectionStringName}") : null);
 
     public static void Configure(DbContextOptionsBuilder options, string connectionString) =>
         options.UseNpgsql(connectionString, npgsql => npgsql

@@ -67,7 +67,8 @@ public sealed class LocalPostgres : IAsyncDisposable
         var binDir = FindBinDir();
         var passwords = Passwords.LoadOrCreate(PasswordFileOf(dataDir));
         Directory.CreateDirectory(dataDir);
-        ChownToServerUser(dataDir);
+        // why only when none runs: a short command attaching to a running server should not chown -R the whole cluster.
+        if (RunningPort(dataDir) is null) ChownToServerUser(dataDir);
 
         if (!File.Exists(Path.Combine(dataDir, "PG_VERSION")))
         {
@@ -308,8 +309,20 @@ public sealed class LocalPostgres : IAsyncDisposable
         private static string Generate() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
     }
 
-    /// <summary>The port of a server already running on this data directory, from its postmaster.pid.</summary>
-    private static int? RunningPort(string dataDir)
+    /// <summary>Whether this object started the server (and so stops it when disposed), rather than finding it running.</summary>
+    public bool StartedHere => _ownsServer;
+
+    /// <summary>Stops the server running on <paramref name="dataDir"/>, if one is; returns whether one was.</summary>
+    public static async Task<bool> StopRunningAsync(string dataDir, CancellationToken ct = default)
+    {
+        dataDir = Path.GetFullPath(dataDir);
+        if (RunningPort(dataDir) is null) return false;
+        await RunAsync(FindBinDir(), "pg_ctl", ["-D", dataDir, "-w", "-t", "60", "-m", "fast", "stop"], ct);
+        return true;
+    }
+
+    /// <summary>The port of a server already running on this data directory, from its postmaster.pid; null when none runs.</summary>
+    public static int? RunningPort(string dataDir)
     {
         var pidFile = Path.Combine(dataDir, "postmaster.pid");
         if (!File.Exists(pidFile)) return null;

@@ -5,7 +5,8 @@ namespace RnnSweep.Shared.Logging;
 
 public static class Logging
 {
-    public const string Template = "[{Timestamp:HH:mm:ss} {Level:u3}] {Process} {RunId} {Message:lj}{NewLine}{Exception}";
+    /// <summary>"[12:00:00 INF] worker run 17 Epoch 3: ...": {Run} is "run ID" inside a run's job, else empty.</summary>
+    public const string Template = "[{Timestamp:HH:mm:ss} {Level:u3}] {Process} {Run}{Message:lj}{NewLine}{Exception}";
 
     public static LoggerConfiguration Configure(LoggerConfiguration config, string process) => config
         .MinimumLevel.Information()
@@ -17,6 +18,20 @@ public static class Logging
         .MinimumLevel.Override("Hangfire", LogEventLevel.Warning)
         .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
         .Enrich.FromLogContext()
+        .Enrich.With<RunLabel>()
         .Enrich.WithProperty("Process", process)
         .WriteTo.Console(outputTemplate: Template, standardErrorFromLevel: LogEventLevel.Verbose);
+
+    /// <summary>
+    /// Labels a job's lines "run ID " from its RunId property. why: the bare id after the process name read as a
+    /// worker number ("worker 1 Run 1 ...").
+    /// </summary>
+    private sealed class RunLabel : Serilog.Core.ILogEventEnricher
+    {
+        public void Enrich(LogEvent logEvent, Serilog.Core.ILogEventPropertyFactory factory)
+        {
+            var label = logEvent.Properties.TryGetValue("RunId", out var id) ? $"run {id} " : "";
+            logEvent.AddPropertyIfAbsent(factory.CreateProperty("Run", label));
+        }
+    }
 }

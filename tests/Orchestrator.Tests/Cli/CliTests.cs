@@ -41,6 +41,25 @@ public sealed partial class CliTests(PostgresFixture postgres)
         Assert.Contains("best:", stdout, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("val", "validation")]
+    [InlineData("train", "train")]
+    [InlineData("test", "test")]
+    public async Task Table_BestLine_NamesAndPicksTheLossShown(string loss, string word)
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
+        var sweepId = await SyntheticSweep.CreateAsync(connection, "cli-best", "generated", ["lstm", "gru"], [1], [16, 32]);
+        await using var db = orchestrator.Db();
+        var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId && r.Status == "succeeded").ToListAsync();
+        Func<Shared.Data.Run, double?> pick = loss switch { "val" => r => r.ValLoss, "train" => r => r.TrainLoss, _ => r => r.TestLoss };
+        var best = runs.Where(r => pick(r) is not null).MinBy(r => pick(r))!;
+
+        var (exit, stdout) = await RunCliAsync(connection, "table", sweepId.ToString(CultureInfo.InvariantCulture), "--loss", loss);
+        Assert.Equal(0, exit);
+        Assert.Contains($"best: {pick(best)!.Value.ToString("0.000", CultureInfo.InvariantCulture)} {word} loss (run {best.Id})", stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     [Trait("Category", "WorkerProcess")]
     public async Task Sweep_TrainsTheGridWithItsOwnWorkers_PrintsTheTable_AndLeavesEveryRunAnalysed()

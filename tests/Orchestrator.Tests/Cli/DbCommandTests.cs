@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using RnnSweep.Orchestrator.Tests.Support;
+
+namespace RnnSweep.Orchestrator.Tests.Cli;
+
+/// <summary>
+/// Commands stop the private PostgreSQL they start; 'rnnsweep db start' keeps it running (and the commands then leave
+/// it alone) until 'rnnsweep db stop'. Each command is its own process, as a user types them.
+/// </summary>
+public sealed class DbCommandTests
+{
+    [Fact]
+    public async Task Commands_StopTheServerTheyStart_DbStartKeepsItUntilDbStop()
+    {
+        var home = CliProcess.FreshHome("db-command");
+        var postmasterPid = Path.Combine(home, "postgres", "postmaster.pid");
+
+        var (exit, text) = await RunAsync(home, "status");
+        Assert.True(exit == 0, text);
+        Assert.Contains("Creating the private PostgreSQL", text, StringComparison.Ordinal);
+        Assert.Contains("No sweeps yet", text, StringComparison.Ordinal);
+        Assert.False(File.Exists(postmasterPid), "status left the server it started running");
+
+        (exit, text) = await RunAsync(home, "table", "1");
+        Assert.Equal(2, exit);
+        Assert.Contains("no sweep 1", text, StringComparison.Ordinal);
+        Assert.False(File.Exists(postmasterPid), "table left the server it started running");
+
+        (exit, text) = await RunAsync(home, "db", "status");
+        Assert.Contains("is not running", text, StringComparison.Ordinal);
+
+        (exit, text) = await RunAsync(home, "db", "start");
+        Assert.True(exit == 0, text);
+        Assert.Matches(@"psql postgresql://rnnsweep@127\.0\.0\.1:\d+/rnnsweep", text);
+        Assert.True(File.Exists(postmasterPid));
+
+        (exit, text) = await RunAsync(home, "status");
+        Assert.True(exit == 0, text);
+        Assert.True(File.Exists(postmasterPid), "status stopped a server it did not start");
+        (_, text) = await RunAsync(home, "db", "status");
+        Assert.Matches(@"runs on port \d+", text);
+
+        (exit, text) = await RunAsync(home, "db", "stop");
+        Assert.True(exit == 0, text);
+        Assert.Contains("Stopped the private PostgreSQL", text, StringComparison.Ordinal);
+        Assert.False(File.Exists(postmasterPid));
+        Assert.Empty(CliProcess.ProcessesWith(Path.Combine(home, "postgres")));
+        (_, text) = await RunAsync(home, "db", "stop");
+        Assert.Contains("is not running", text, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Exit, string Output)> RunAsync(string home, params string[] args)
+    {
+        await using var cli = CliProcess.Start(home, inTerminal: false, args);
+        var (exit, _) = await cli.WaitForExitAsync(TimeSpan.FromMinutes(2), Stopwatch.StartNew());
+        return (exit, cli.Output);
+    }
+}

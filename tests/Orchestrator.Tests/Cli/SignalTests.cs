@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Npgsql;
+using RnnSweep.Orchestrator.Tests.Support;
+using RnnSweep.Shared.Database;
+using Xunit.Abstractions;
+
+namespace RnnSweep.Orchestrator.Tests.Cli;
+
+/// <summary>
+/// <c>rnnsweep sweep</c> as a user runs it, in a terminal: Ctrl+C and SIGTERM end it within 10 s, without a stack trace,
+/// leaving no Worker and no PostgreSQL behind; while it serves, its one remaining Worker answers <c>rnnsweep sample</c>.
+/// </summary>
+public sealed class SignalTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan SweepTime = TimeSpan.FromMinutes(10);
+    private const double StopSeconds = 10;
+
+    [Fact]
+    public async Task CtrlC_WhileServing_StopsWorkerAndDatabase_AndSampleAnswersBeforeIt()
+    {
+        var home = CliProcess.FreshHome("ctrl-c");
+        await using var cli = CliProcess.Start(home, inTerminal: true, SweepArgs(home, maxEpochs: 2));
+        try
+        {
+            await cli.WaitForAsync("Serving the dashboard", SweepTime);
+            Assert.Contains("One local Worker keeps running for samples", cli.Output, StringComparison.Ordinal);
+            var workers = CliProcess.Children(cli.CliPid, "RnnSweep.Worker.dll");
+            Assert.Single(workers);
+            var runId = cli.Match(@"best: \S+ test loss \(run (\d+)\)");
+
+            // What it must show (2): while the sweep serves, 'rnnsweep sample' answers in under 30 s.
+            var clock = Stopwatch.StartNew();
+            await using (var sample = CliProcess.Start(home, inTerminal: false, "sample", runId, "--length", "60", "--wait", "30"))
+            {
+                var (exit, _) = await sample.WaitForExitAsync(TimeSpan.FromSeconds(60), clock);
+                output.WriteLine($"sample: exit {exit} after {clock.Elapsed.TotalSeconds:0.0} s\n{sample.Output}");
+                Assert.Equal(0, exit);
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"sample took {clock.Elapsed.TotalSeconds:0.0} s");
+                Assert.Matches(@"[a-z]{3}", sample.Output.Replace("waiting for a Worker", ""));
+            }
+
+            await cli.TypeCtrlCAsync();
+            var (code, seconds) = await cli.WaitForExitAsync(TimeSpan.FromSeconds(60), Stopwatch.StartNew());
+            output.WriteLine($"Ctrl+C: exit {code} after {seconds:0.0} s");
+            Assert.Contains(code, new[] { 0, 130 });
+            Assert.True(seconds < StopSeconds, $"took {seconds:0.0} s to stop");
+            AssertStoppedCleanly(cli.Output, home, workers);
+        }
+        finally
+        {
+            output.WriteLine(cli.Output);
+        }
+    }
+
+    [Fact]
+    public async Task Sigterm_WhileTraining_ReleasesTheRun_AndStopsWorkersAndDatabase()
+    {
+        var home = CliProcess.FreshHome("sigterm");
+        // Enough epochs that the run is still training when the signal comes.
+        await using var cli = CliProcess.Start(home, inTerminal: true, SweepArgs(home, maxEpochs: 50));
+        try
+        {
+            await cli.WaitForAsync(@"training lstm 1x16 \([1-9]\d* epochs? done\)", SweepTime);
+            var workers = CliProcess.Children(cli.CliPid, "RnnSweep.Worker.dll");
+            Assert.Single(workers);
+
+            await cli.TerminateAsync();
+            var (code, seconds) = await cli.WaitForExitAsync(TimeSpan.FromSeconds(60), Stopwatch.StartNew());
+            output.WriteLine($"SIGTERM: exit {code} after {seconds:0.0} s");
+            Assert.Equal(130, code); // the sweep did not finish
+            Assert.True(seconds < StopSeconds, $"took {seconds:0.0} s to stop");
+            AssertStoppedCleanly(cli.Output, home, workers);
+            Assert.Contains("continue from their checkpoints", cli.Output, StringComparison.Ordinal);
+
+            // The Worker gave its run back: queued again, no lease, for the next 'rnnsweep sweep' to resume.
+            await using var db = await LocalPostgres.StartAsync(Path.Combine(home, "postgres"));
+            await using var conn = new NpgsqlConnection(db.ConnectionString);
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand("select status, lease_owner is null, epochs_done from runs", conn);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(("queued", true), (reader.GetString(0), reader.GetBoolean(1)));
+            Assert.True(reader.GetInt32(2) >= 1);
+        }
+        finally
+        {
+            output.WriteLine(cli.Output);
+        }
+    }
+
+    [Fact]
+    public async Task WithStdinRedirected_SweepStillServes_PrintsThePsqlLine_AndStopsOnSigterm()
+    {
+        var home = CliProcess.FreshHome("stdin-redirected");
+        await using var cli = CliProcess.Start(home, inTerminal: false, SweepArgs(home, maxEpochs: 2));
+        try
+        {
+            var psql = await cli.WaitForAsync(@"SQL:\s+psql (\S+)", SweepTime);
+            await cli.WaitForAsync("Serving the dashboard", TimeSpan.FromSeconds(30));
+            Assert.StartsWith("postgresql://", psql, StringComparison.Ordinal);
+            var workers = CliProcess.Children(cli.CliPid, "RnnSweep.Worker.dll");
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.False(cli.Output.Contains("[pty] exit", StringComparison.Ordinal));
+
+            var clock = Stopwatch.StartNew();
+            await cli.TerminateAsync();
+            var (code, seconds) = await cli.WaitForExitAsync(TimeSpan.FromSeconds(60), clock);
+            output.WriteLine($"SIGTERM: exit {code} after {seconds:0.0} s");
+            Assert.Equal(0, code); // a finished sweep's dashboard stopped: the normal end
+            Assert.True(seconds < StopSeconds, $"took {seconds:0.0} s to stop");
+            AssertStoppedCleanly(cli.Output, home, workers);
+        }
+        finally
+        {
+            output.WriteLine(cli.Output);
+        }
+    }
+
+    /// <summary>A one-cell grid on generated text that trains in seconds.</summary>
+    private static string[] SweepArgs(string home, int maxEpochs)
+    {
+        var spec = Path.Combine(home, "spec.json");
+        File.WriteAllText(spec, JsonSerializer.Serialize(new
+        {
+            name = "signals", corpus = "generated", corpusText = GeneratedText.Sentences(12_000),
+            models = new[] { "lstm" }, layers = new[] { 1 }, hiddenSizes = new[] { 16 },
+            hyperparameters = new { maxEpochs, patience = maxEpochs, seqLength = 16, batchSize = 8, learningRate = 0.01, seed = 7 },
+        }));
+        return ["sweep", "--spec", spec, "--workers", "1", "--threads", "1", "--urls", "http://127.0.0.1:0"];
+    }
+
+    private static void AssertStoppedCleanly(string outputText, string home, IEnumerable<int> workers)
+    {
+        Assert.DoesNotContain("Unhandled exception", outputText, StringComparison.Ordinal);
+        Assert.DoesNotMatch(new Regex(@"(?m)^\s+at \S+\("), outputText);
+        Assert.All(workers, pid => Assert.False(CliProcess.IsAlive(pid), $"Worker {pid} still runs"));
+        var dataDir = Path.Combine(home, "postgres");
+        Assert.False(File.Exists(Path.Combine(dataDir, "postmaster.pid")), "the private PostgreSQL still runs (postmaster.pid)");
+        Assert.Empty(CliProcess.ProcessesWith(dataDir));
+    }
+}
