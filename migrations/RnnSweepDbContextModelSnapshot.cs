@@ -216,7 +216,8 @@ namespace RnnSweep.Migrations
 
                     b.Property<string>("Gate")
                         .HasColumnType("text")
-                        .HasColumnName("gate");
+                        .HasColumnName("gate")
+                        .HasComment("input, forget, output (LSTM); reset, update (GRU). update is the paper's (char-rnn's) update gate u = 1 - z of PyTorch's GRU: h' = u * candidate + (1 - u) * h");
 
                     b.Property<int>("Unit")
                         .HasColumnType("integer")
@@ -224,11 +225,13 @@ namespace RnnSweep.Migrations
 
                     b.Property<double>("LeftFraction")
                         .HasColumnType("double precision")
-                        .HasColumnName("left_fraction");
+                        .HasColumnName("left_fraction")
+                        .HasComment("fraction of time steps with the gate < 0.1; for gate 'update' the gate is the paper's 1 - z (PyTorch's z > 0.9)");
 
                     b.Property<double>("RightFraction")
                         .HasColumnType("double precision")
-                        .HasColumnName("right_fraction");
+                        .HasColumnName("right_fraction")
+                        .HasComment("fraction of time steps with the gate > 0.9; for gate 'update' the gate is the paper's 1 - z (PyTorch's z < 0.1)");
 
                     b.HasKey("RunId", "Layer", "Gate", "Unit")
                         .HasName("pk_gate_saturation");

@@ -57,7 +57,7 @@ public static class RunPage
 
         body.Append("<h2>Gate saturation</h2>");
         body.Append(hasSaturation
-            ? $"<img id=\"saturation\" class=\"chart\" src=\"/runs/{r.Id}/saturation.svg\" alt=\"gate saturation scatter\" width=\"960\" height=\"340\"><p class=\"legend\">One point per gate unit: x = fraction of steps with activation &gt; 0.9 (right-saturated), y = fraction &lt; 0.1 (left-saturated), as the paper's Figure 3. <a href=\"/runs/{r.Id}/saturation.png\">PNG</a></p>"
+            ? $"<img id=\"saturation\" class=\"chart\" src=\"/runs/{r.Id}/saturation.svg\" alt=\"gate saturation scatter\" width=\"960\" height=\"340\"><p class=\"legend\">One point per gate unit: x = fraction of steps with activation &gt; 0.9 (right-saturated), y = fraction &lt; 0.1 (left-saturated), as the paper's Figure 3. The GRU update gate is the paper's (char-rnn's) 1 &minus; z of PyTorch's z, so a unit that keeps its state is left-saturated. <a href=\"/runs/{r.Id}/saturation.png\">PNG</a></p>"
             : "<p id=\"saturation-none\">Not analysed yet (after training succeeds).</p>");
 
         body.Append("<h2>Cell visualiser</h2>");

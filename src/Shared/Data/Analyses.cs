@@ -20,9 +20,15 @@ public sealed class Sample
     public DateTimeOffset? FinishedAt { get; set; }
 }
 
-/// <summary>The paper's saturation point of one gate unit: fraction of time steps below 0.1 (left) and above 0.9 (right).</summary>
+/// <summary>
+/// The paper's saturation point of one gate unit: fraction of time steps below 0.1 (left) and above 0.9 (right).
+/// The GRU update gate is the paper's (char-rnn's h' = u * candidate + (1 - u) * h), u = 1 - PyTorch's z: a unit
+/// that keeps its state is left-saturated.
+/// </summary>
 public sealed class GateSaturation
 {
+    public const string GateComment = "input, forget, output (LSTM); reset, update (GRU). update is the paper's (char-rnn's) update gate u = 1 - z of PyTorch's GRU: h' = u * candidate + (1 - u) * h";
+
     public long RunId { get; set; }
     /// <summary>0-based, as PyTorch's <c>l0</c>.</summary>
     public int Layer { get; set; }
