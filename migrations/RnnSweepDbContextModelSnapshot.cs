@@ -261,6 +261,11 @@ namespace RnnSweep.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("layer");
 
+                    b.Property<double>("Threshold")
+                        .HasColumnType("double precision")
+                        .HasColumnName("threshold")
+                        .HasComment("the |r| the feature's nulls reach (interpretable_thresholds.threshold); |correlation| exceeds it");
+
                     b.Property<int>("Unit")
                         .HasColumnType("integer")
                         .HasColumnName("unit");
@@ -269,6 +274,49 @@ namespace RnnSweep.Migrations
                         .HasName("pk_interpretable_cells");
 
                     b.ToTable("interpretable_cells", (string)null);
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableThreshold", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Feature")
+                        .HasColumnType("text")
+                        .HasColumnName("feature");
+
+                    b.Property<long>("Characters")
+                        .HasColumnType("bigint")
+                        .HasColumnName("characters");
+
+                    b.Property<double?>("InitialThreshold")
+                        .HasColumnType("double precision")
+                        .HasColumnName("initial_threshold");
+
+                    b.Property<double>("ShiftThreshold")
+                        .HasColumnType("double precision")
+                        .HasColumnName("shift_threshold");
+
+                    b.Property<int>("Shifts")
+                        .HasColumnType("integer")
+                        .HasColumnName("shifts");
+
+                    b.Property<int>("Streams")
+                        .HasColumnType("integer")
+                        .HasColumnName("streams");
+
+                    b.Property<double>("Threshold")
+                        .HasColumnType("double precision")
+                        .HasColumnName("threshold");
+
+                    b.HasKey("RunId", "Feature")
+                        .HasName("pk_interpretable_thresholds");
+
+                    b.ToTable("interpretable_thresholds", null, t =>
+                        {
+                            t.HasComment("per run and feature: the largest |r| of any unit under circular shifts of the feature within each validation stream (shift_threshold) and for the network's weights before training (initial_threshold); threshold is the larger, and only units above it are in interpretable_cells");
+                        });
                 });
 
             modelBuilder.Entity("RnnSweep.Shared.Data.NGramBaseline", b =>
@@ -601,6 +649,16 @@ namespace RnnSweep.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_interpretable_cells_runs_run_id");
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableThreshold", b =>
+                {
+                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_interpretable_thresholds_runs_run_id");
                 });
 
             modelBuilder.Entity("RnnSweep.Shared.Data.NGramBaseline", b =>

@@ -54,7 +54,10 @@ public sealed class CellActivation
     public required byte[] Values { get; set; }
 }
 
-/// <summary>A unit that tracks a text feature (line position, quotes, brackets, word starts), ranked by |correlation|.</summary>
+/// <summary>
+/// A unit that tracks a text feature (line position, quotes, brackets, word starts) beyond its feature's
+/// <see cref="Threshold"/> (see <see cref="InterpretableThreshold"/>), ranked by |correlation|.
+/// </summary>
 public sealed class InterpretableCell
 {
     public long RunId { get; set; }
@@ -62,7 +65,30 @@ public sealed class InterpretableCell
     public int Rank { get; set; }
     public int Layer { get; set; }
     public int Unit { get; set; }
+    /// <summary>Pearson r of the unit with the feature over the validation streams.</summary>
     public double Correlation { get; set; }
+    /// <summary>The |r| the feature's nulls reach; |Correlation| exceeds it.</summary>
+    public double Threshold { get; set; }
+}
+
+/// <summary>
+/// A feature's significance threshold for one run: the largest |r| of any unit when the feature is circularly
+/// shifted within each stream (chance) or when the network has its weights from before training (the input alone).
+/// </summary>
+public sealed class InterpretableThreshold
+{
+    public long RunId { get; set; }
+    public required string Feature { get; set; }
+    /// <summary>The larger of the two nulls.</summary>
+    public double Threshold { get; set; }
+    public double ShiftThreshold { get; set; }
+    /// <summary>Null when the untrained network was not read.</summary>
+    public double? InitialThreshold { get; set; }
+    /// <summary>Validation characters read, over <see cref="Streams"/> streams.</summary>
+    public long Characters { get; set; }
+    public int Streams { get; set; }
+    /// <summary>Circular shifts in the chance null.</summary>
+    public int Shifts { get; set; }
 }
 
 /// <summary>The paper's baseline: a smoothed n-gram model of the sweep's train split, its test loss per order.</summary>

@@ -20,6 +20,7 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
     public DbSet<GateSaturation> GateSaturation => Set<GateSaturation>();
     public DbSet<CellActivation> CellActivations => Set<CellActivation>();
     public DbSet<InterpretableCell> InterpretableCells => Set<InterpretableCell>();
+    public DbSet<InterpretableThreshold> InterpretableThresholds => Set<InterpretableThreshold>();
     public DbSet<NGramBaseline> NGramBaselines => Set<NGramBaseline>();
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -86,6 +87,15 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
         {
             e.ToTable("interpretable_cells");
             e.HasKey(x => new { x.RunId, x.Feature, x.Rank });
+            e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+            e.Property(x => x.Threshold).HasComment("the |r| the feature's nulls reach (interpretable_thresholds.threshold); |correlation| exceeds it");
+        });
+        b.Entity<InterpretableThreshold>(e =>
+        {
+            e.ToTable("interpretable_thresholds", t => t.HasComment(
+                "per run and feature: the largest |r| of any unit under circular shifts of the feature within each validation stream (shift_threshold) " +
+                "and for the network's weights before training (initial_threshold); threshold is the larger, and only units above it are in interpretable_cells"));
+            e.HasKey(x => new { x.RunId, x.Feature });
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<NGramBaseline>(e =>

@@ -33,9 +33,7 @@ public sealed class Trainer : IDisposable
         _splits = splits;
         _device = device;
 
-        // Seeded before the weights are drawn: the same seed gives the same initial model.
-        manual_seed(_hp.Seed);
-        _model = CreateModel(cell, splits.VocabularySize, device);
+        _model = CreateInitialModel(cell, splits.VocabularySize, device);
         _optimizer = OptimizerFactory.Create(_hp, _model.parameters());
         _learningRate = _hp.LearningRate;
         BestValLoss = double.PositiveInfinity;
@@ -67,6 +65,16 @@ public sealed class Trainer : IDisposable
     public int Epoch { get; private set; }
     public int BestEpoch { get; private set; }
     public double BestValLoss { get; private set; }
+
+    /// <summary>
+    /// The run's weights before training: seeded before they are drawn, so the same seed gives the same initial model
+    /// (the interpretable-unit analysis reads it as its untrained null).
+    /// </summary>
+    internal static CharRnn CreateInitialModel(CellSpec cell, int vocabularySize, Device device)
+    {
+        manual_seed(cell.Hyperparameters.Seed);
+        return CreateModel(cell, vocabularySize, device);
+    }
 
     internal static CharRnn CreateModel(CellSpec cell, int vocabularySize, Device device)
     {
