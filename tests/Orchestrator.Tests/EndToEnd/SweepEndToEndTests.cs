@@ -92,7 +92,7 @@ public sealed class SweepEndToEndTests(PostgresFixture postgres, ITestOutputHelp
             // Every feature present in the text has a threshold; listed units exceed theirs (tiny models may list none).
             var thresholds = await db.InterpretableThresholds.Where(t => t.RunId == run.Id).ToListAsync();
             Assert.NotEmpty(thresholds);
-            Assert.All(thresholds, t => Assert.True(t.Characters >= 1000 && t.Threshold >= t.ShiftThreshold && t.Threshold > 0));
+            Assert.All(thresholds, t => Assert.True(t.Characters > 0 && t.Threshold >= t.ShiftThreshold && t.Threshold > 0));
             Assert.All(await db.InterpretableCells.Where(c => c.RunId == run.Id).ToListAsync(), c => Assert.True(Math.Abs(c.Correlation) > c.Threshold));
         }
         var ngram = await db.NGramBaselines.Where(n => n.SweepId == sweepId).OrderBy(n => n.Order).ToListAsync();
