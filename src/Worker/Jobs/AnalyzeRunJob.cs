@@ -65,13 +65,16 @@ public sealed class AnalyzeRunJob(RunStore runs, AnalysisStore analyses, WorkerO
             }
         }
 
-        var prime = data.Vocabulary.Decode(Enumerable.Range(0, (int)Math.Min(PrimeCharacters, validation.Length)).Select(i => validation[i]));
+        // Cut from the validation text and fed as symbols: a byte vocabulary's cut may split a character, which is fine
+        // for the model; the stored priming text shows such a half as U+FFFD.
+        var primeSymbols = Enumerable.Range(0, (int)Math.Min(PrimeCharacters, validation.Length)).Select(i => validation[i]).ToArray();
+        var prime = data.Vocabulary.Decode(primeSymbols);
         var samples = new List<AnalysisStore.NewSample>();
         using (var model = TrainedModel.Load(data.Cell, data.Vocabulary.Size, best, device.Device))
         {
             foreach (var (method, temperature) in new[] { (SamplingMethod.Greedy, 1.0), (SamplingMethod.Multinomial, 1.0), (SamplingMethod.Multinomial, 0.5) })
             {
-                var sampling = new SamplingOptions { Method = method, Temperature = temperature, PrimeText = prime, Length = SampleLength, Seed = data.Hyperparameters.Seed };
+                var sampling = new SamplingOptions { Method = method, Temperature = temperature, PrimeText = prime, PrimeSymbols = primeSymbols, Length = SampleLength, Seed = data.Hyperparameters.Seed };
                 samples.Add(new AnalysisStore.NewSample(SampleJob.MethodName(method), temperature, sampling.TopK, prime, sampling.Seed, SampleLength,
                     Sampler.Sample(model, data.Vocabulary, sampling)));
             }
