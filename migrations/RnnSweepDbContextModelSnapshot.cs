@@ -348,6 +348,35 @@ namespace RnnSweep.Migrations
                     b.ToTable("ngram_baselines", (string)null);
                 });
 
+            modelBuilder.Entity("RnnSweep.Shared.Data.NGramPrediction", b =>
+                {
+                    b.Property<long>("SweepId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sweep_id");
+
+                    b.Property<int>("Order")
+                        .HasColumnType("integer")
+                        .HasColumnName("order");
+
+                    b.PrimitiveCollection<float[]>("Probabilities")
+                        .IsRequired()
+                        .HasColumnType("real[]")
+                        .HasColumnName("probabilities");
+
+                    b.PrimitiveCollection<int[]>("Symbols")
+                        .IsRequired()
+                        .HasColumnType("integer[]")
+                        .HasColumnName("symbols");
+
+                    b.HasKey("SweepId")
+                        .HasName("pk_ngram_predictions");
+
+                    b.ToTable("ngram_predictions", null, t =>
+                        {
+                            t.HasComment("Section 4.2: the sweep's n-gram (largest order) probability of the symbol at every test-split position, and the symbols (code point or byte value)");
+                        });
+                });
+
             modelBuilder.Entity("RnnSweep.Shared.Data.Run", b =>
                 {
                     b.Property<long>("Id")
@@ -601,6 +630,26 @@ namespace RnnSweep.Migrations
                     b.ToTable("sweeps", (string)null);
                 });
 
+            modelBuilder.Entity("RnnSweep.Shared.Data.TestPrediction", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("run_id");
+
+                    b.PrimitiveCollection<float[]>("Probabilities")
+                        .IsRequired()
+                        .HasColumnType("real[]")
+                        .HasColumnName("probabilities");
+
+                    b.HasKey("RunId")
+                        .HasName("pk_test_predictions");
+
+                    b.ToTable("test_predictions", null, t =>
+                        {
+                            t.HasComment("Section 4.2: per test-split position, the probability the run's best checkpoint gives the symbol there (NaN: not a scored target); see the views prediction_comparison and prediction_by_character");
+                        });
+                });
+
             modelBuilder.Entity("RnnSweep.Shared.Data.CellActivation", b =>
                 {
                     b.HasOne("RnnSweep.Shared.Data.Run", null)
@@ -671,6 +720,16 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_ngram_baselines_sweeps_sweep_id");
                 });
 
+            modelBuilder.Entity("RnnSweep.Shared.Data.NGramPrediction", b =>
+                {
+                    b.HasOne("RnnSweep.Shared.Data.Sweep", null)
+                        .WithMany()
+                        .HasForeignKey("SweepId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_ngram_predictions_sweeps_sweep_id");
+                });
+
             modelBuilder.Entity("RnnSweep.Shared.Data.Run", b =>
                 {
                     b.HasOne("RnnSweep.Shared.Data.Sweep", "Sweep")
@@ -703,6 +762,16 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_sweeps_corpora_corpus_id");
 
                     b.Navigation("Corpus");
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.TestPrediction", b =>
+                {
+                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_test_predictions_runs_run_id");
                 });
 
             modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>

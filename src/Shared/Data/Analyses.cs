@@ -101,3 +101,23 @@ public sealed class NGramBaseline
     public double TestLoss { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 }
+
+/// <summary>
+/// Section 4.2 of the paper: the probability the run's best checkpoint gives the correct symbol at every position of
+/// the test split (NaN where no target is scored). Compared with <see cref="NGramPrediction"/> in the views
+/// <c>prediction_comparison</c> and <c>prediction_by_character</c>.
+/// </summary>
+public sealed class TestPrediction
+{
+    public long RunId { get; set; }
+    public required float[] Probabilities { get; set; }
+}
+
+/// <summary>The sweep's n-gram model (its largest order) on the same positions, with the symbol at each (code point or byte value).</summary>
+public sealed class NGramPrediction
+{
+    public long SweepId { get; set; }
+    public int Order { get; set; }
+    public required int[] Symbols { get; set; }
+    public required float[] Probabilities { get; set; }
+}

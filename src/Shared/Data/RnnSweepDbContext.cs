@@ -21,6 +21,8 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
     public DbSet<CellActivation> CellActivations => Set<CellActivation>();
     public DbSet<InterpretableCell> InterpretableCells => Set<InterpretableCell>();
     public DbSet<InterpretableThreshold> InterpretableThresholds => Set<InterpretableThreshold>();
+    public DbSet<TestPrediction> TestPredictions => Set<TestPrediction>();
+    public DbSet<NGramPrediction> NGramPredictions => Set<NGramPrediction>();
     public DbSet<NGramBaseline> NGramBaselines => Set<NGramBaseline>();
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -97,6 +99,18 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
                 "and for the network's weights before training (initial_threshold); threshold is the larger, and only units above it are in interpretable_cells"));
             e.HasKey(x => new { x.RunId, x.Feature });
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<TestPrediction>(e =>
+        {
+            e.ToTable("test_predictions", t => t.HasComment("Section 4.2: per test-split position, the probability the run's best checkpoint gives the symbol there (NaN: not a scored target); see the views prediction_comparison and prediction_by_character"));
+            e.HasKey(x => x.RunId);
+            e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<NGramPrediction>(e =>
+        {
+            e.ToTable("ngram_predictions", t => t.HasComment("Section 4.2: the sweep's n-gram (largest order) probability of the symbol at every test-split position, and the symbols (code point or byte value)"));
+            e.HasKey(x => x.SweepId);
+            e.HasOne<Sweep>().WithMany().HasForeignKey(x => x.SweepId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<NGramBaseline>(e =>
         {

@@ -90,13 +90,14 @@ public sealed class KneserNeyModel
     public string? StopReason { get; }
 
     /// <summary>Trains on <paramref name="train"/> and scores <paramref name="test"/> for n = 1 .. maxOrder (or fewer, see the report).</summary>
+    /// <param name="correctProbabilities">See <see cref="Evaluate"/>: the largest order's probability per test position.</param>
     public static NGramReport Run(EncodedText train, EncodedText test, int vocabularySize, int maxOrder = 20,
-        long memoryBudgetBytes = NGramModel.DefaultMemoryBudgetBytes)
+        long memoryBudgetBytes = NGramModel.DefaultMemoryBudgetBytes, float[]? correctProbabilities = null)
     {
         var clock = Stopwatch.StartNew();
         var model = Train(train, vocabularySize, maxOrder, memoryBudgetBytes);
         var trainSeconds = clock.Elapsed.TotalSeconds;
-        var losses = model.Evaluate(test);
+        var losses = model.Evaluate(test, correctProbabilities);
         return new NGramReport(NGramSmoothing.ModifiedKneserNey.Name(), maxOrder, model.MaxOrder, losses, memoryBudgetBytes, model.EstimatedBytes,
             trainSeconds, clock.Elapsed.TotalSeconds - trainSeconds, model.StopReason);
     }
@@ -262,7 +263,9 @@ public sealed class KneserNeyModel
     /// Cross-entropy, nats per symbol, on <paramref name="test"/> for every order: the mean of -ln P(symbol | the
     /// symbols before it in its segment) over every symbol but each segment's first.
     /// </summary>
-    public IReadOnlyList<NGramLoss> Evaluate(EncodedText test)
+    /// <param name="correctProbabilities">When given (test.Length long), receives at each scored position the top
+    /// order's probability of the symbol there (Section 4.2 of the paper); other positions keep their value.</param>
+    public IReadOnlyList<NGramLoss> Evaluate(EncodedText test, float[]? correctProbabilities = null)
     {
         var sums = new double[MaxOrder];
         var probabilities = new double[MaxOrder];
@@ -277,6 +280,7 @@ public sealed class KneserNeyModel
             {
                 Score(symbols.AsSpan(Math.Max(start, i - MaxOrder + 1), i - Math.Max(start, i - MaxOrder + 1)), symbols[i], probabilities);
                 for (var o = 0; o < MaxOrder; o++) sums[o] -= Math.Log(probabilities[o]);
+                if (correctProbabilities is not null) correctProbabilities[i] = (float)probabilities[MaxOrder - 1];
                 targets++;
             }
         }

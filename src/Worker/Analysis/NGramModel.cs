@@ -64,11 +64,12 @@ public sealed class NGramModel
     /// <summary>
     /// Trains on <paramref name="train"/> and scores <paramref name="test"/> for n = 1 .. maxOrder (or fewer, see the
     /// report); modified Kneser-Ney (the default) is <see cref="KneserNeyModel"/>, the other smoothers this class.
+    /// <paramref name="correctProbabilities"/> (Kneser-Ney only) receives the largest order's probability per test position.
     /// </summary>
     public static NGramReport Run(EncodedText train, EncodedText test, int vocabularySize, int maxOrder = 20,
-        long memoryBudgetBytes = DefaultMemoryBudgetBytes, NGramSmoothing smoothing = NGramSmoothing.ModifiedKneserNey)
+        long memoryBudgetBytes = DefaultMemoryBudgetBytes, NGramSmoothing smoothing = NGramSmoothing.ModifiedKneserNey, float[]? correctProbabilities = null)
     {
-        if (smoothing == NGramSmoothing.ModifiedKneserNey) return KneserNeyModel.Run(train, test, vocabularySize, maxOrder, memoryBudgetBytes);
+        if (smoothing == NGramSmoothing.ModifiedKneserNey) return KneserNeyModel.Run(train, test, vocabularySize, maxOrder, memoryBudgetBytes, correctProbabilities);
         var clock = Stopwatch.StartNew();
         var model = Train(train, vocabularySize, maxOrder, memoryBudgetBytes, smoothing);
         var trainSeconds = clock.Elapsed.TotalSeconds;

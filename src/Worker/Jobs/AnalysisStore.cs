@@ -12,11 +12,11 @@ public sealed class AnalysisStore(string connectionString) : IDisposable
     public sealed record NewSample(string Method, double Temperature, int TopK, string PrimeText, long Seed, int Length, string Text);
 
     public async Task SaveRunAnalysesAsync(long runId, IReadOnlyList<SaturationPoint> saturation, CellActivations cells,
-        InterpretableCells.Report interpretable, IReadOnlyList<NewSample> samples, CancellationToken ct)
+        InterpretableCells.Report interpretable, IReadOnlyList<NewSample> samples, float[] testPredictions, CancellationToken ct)
     {
         await using var conn = await _db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        foreach (var table in new[] { "gate_saturation", "cell_activations", "interpretable_cells", "interpretable_thresholds" })
+        foreach (var table in new[] { "gate_saturation", "cell_activations", "interpretable_cells", "interpretable_thresholds", "test_predictions" })
         {
             await using var delete = new NpgsqlCommand($"delete from {table} where run_id = $1", conn, tx);
             delete.Parameters.AddWithValue(runId);
@@ -71,6 +71,12 @@ public sealed class AnalysisStore(string connectionString) : IDisposable
             insert.Parameters.AddWithValue(interpretable.Characters);
             insert.Parameters.AddWithValue(interpretable.Streams);
             insert.Parameters.AddWithValue(interpretable.Shifts);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        await using (var insert = new NpgsqlCommand("insert into test_predictions (run_id, probabilities) values ($1, $2)", conn, tx))
+        {
+            insert.Parameters.AddWithValue(runId);
+            insert.Parameters.AddWithValue(testPredictions);
             await insert.ExecuteNonQueryAsync(ct);
         }
         var ranks = new Dictionary<string, int>();
@@ -135,14 +141,27 @@ public sealed class AnalysisStore(string connectionString) : IDisposable
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    public async Task SaveNGramBaselineAsync(long sweepId, NGramReport report, CancellationToken ct)
+    /// <summary>A model's probability of the correct symbol at every position of the test split (NaN: not scored), with the symbols.</summary>
+    public sealed record CharPredictions(int Order, int[] Symbols, float[] Probabilities);
+
+    public async Task SaveNGramBaselineAsync(long sweepId, NGramReport report, CharPredictions? predictions, CancellationToken ct)
     {
         await using var conn = await _db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await using (var delete = new NpgsqlCommand("delete from ngram_baselines where sweep_id = $1", conn, tx))
+        foreach (var table in new[] { "ngram_baselines", "ngram_predictions" })
         {
+            await using var delete = new NpgsqlCommand($"delete from {table} where sweep_id = $1", conn, tx);
             delete.Parameters.AddWithValue(sweepId);
             await delete.ExecuteNonQueryAsync(ct);
+        }
+        if (predictions is not null)
+        {
+            await using var insert = new NpgsqlCommand("insert into ngram_predictions (sweep_id, \"order\", symbols, probabilities) values ($1, $2, $3, $4)", conn, tx);
+            insert.Parameters.AddWithValue(sweepId);
+            insert.Parameters.AddWithValue(predictions.Order);
+            insert.Parameters.AddWithValue(predictions.Symbols);
+            insert.Parameters.AddWithValue(predictions.Probabilities);
+            await insert.ExecuteNonQueryAsync(ct);
         }
         foreach (var loss in report.Losses)
         {

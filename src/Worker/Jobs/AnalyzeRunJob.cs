@@ -80,9 +80,12 @@ public sealed class AnalyzeRunJob(RunStore runs, AnalysisStore analyses, WorkerO
             }
         }
 
+        // Section 4.2: the best checkpoint's probability of every test symbol, beside the sweep's n-gram's (SQL views).
+        var testPredictions = Training.Evaluator.CorrectProbabilities(data.Cell, data.Vocabulary.Size, best, data.Splits.Test, device.Device);
+
         await DbRetry.RunAsync(async () =>
         {
-            await analyses.SaveRunAnalysesAsync(runId, saturation, cells, interpretable, samples, cancellationToken);
+            await analyses.SaveRunAnalysesAsync(runId, saturation, cells, interpretable, samples, testPredictions, cancellationToken);
             return 0;
         }, log, cancellationToken);
         log.LogInformation("Run {RunId} analysed: {Points} saturation points, {Steps} x {Layers} cell activations, {Units} interpretable units over {Characters} characters, {Samples} samples",

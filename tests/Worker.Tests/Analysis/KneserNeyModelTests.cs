@@ -117,6 +117,22 @@ public class KneserNeyModelTests
     }
 
     [Fact]
+    public void Evaluate_StoresTheTopOrdersProbabilityPerPosition_WhoseMeanLogIsTheLoss()
+    {
+        const int v = 5, segments = 4;
+        var model = KneserNeyModel.Train(Segmented(Skewed(4000, 19, v), segments), v, maxOrder: 6);
+        var test = Segmented(Skewed(800, 20, v), segments);
+        var probabilities = new float[test.Length];
+        Array.Fill(probabilities, float.NaN);
+
+        var losses = model.Evaluate(test, probabilities);
+
+        // Every position but each segment's first is scored.
+        Assert.Equal(Enumerable.Range(0, segments).Select(s => s * 200), Enumerable.Range(0, probabilities.Length).Where(i => float.IsNaN(probabilities[i])));
+        Assert.Equal(losses[^1].CrossEntropy, probabilities.Where(p => !float.IsNaN(p)).Average(p => -Math.Log(p)), 1e-5);
+    }
+
+    [Fact]
     public void Train_StopsAtTheLargestOrderThatFits_AndKeepsTheOrdersBelowExact()
     {
         var symbols = Skewed(60_000, 18, 6);
