@@ -239,7 +239,8 @@ namespace RnnSweep.Migrations
 
                     b.Property<string>("Gate")
                         .HasColumnType("text")
-                        .HasColumnName("gate");
+                        .HasColumnName("gate")
+                        .HasComment("input, forget, output (LSTM); reset, update (GRU). update is the paper's (char-rnn's) update gate u = 1 - z of PyTorch's GRU: h' = u * candidate + (1 - u) * h");
 
                     b.Property<int>("Unit")
                         .HasColumnType("integer")
@@ -247,11 +248,13 @@ namespace RnnSweep.Migrations
 
                     b.Property<double>("LeftFraction")
                         .HasColumnType("double precision")
-                        .HasColumnName("left_fraction");
+                        .HasColumnName("left_fraction")
+                        .HasComment("fraction of time steps with the gate < 0.1; for gate 'update' the gate is the paper's 1 - z (PyTorch's z > 0.9)");
 
                     b.Property<double>("RightFraction")
                         .HasColumnType("double precision")
-                        .HasColumnName("right_fraction");
+                        .HasColumnName("right_fraction")
+                        .HasComment("fraction of time steps with the gate > 0.9; for gate 'update' the gate is the paper's 1 - z (PyTorch's z < 0.1)");
 
                     b.HasKey("RunId", "Layer", "Gate", "Unit")
                         .HasName("pk_gate_saturation");
@@ -281,6 +284,11 @@ namespace RnnSweep.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("layer");
 
+                    b.Property<double>("Threshold")
+                        .HasColumnType("double precision")
+                        .HasColumnName("threshold")
+                        .HasComment("the |r| the feature's nulls reach (interpretable_thresholds.threshold); |correlation| exceeds it");
+
                     b.Property<int>("Unit")
                         .HasColumnType("integer")
                         .HasColumnName("unit");
@@ -289,6 +297,49 @@ namespace RnnSweep.Migrations
                         .HasName("pk_interpretable_cells");
 
                     b.ToTable("interpretable_cells", (string)null);
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableThreshold", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Feature")
+                        .HasColumnType("text")
+                        .HasColumnName("feature");
+
+                    b.Property<long>("Characters")
+                        .HasColumnType("bigint")
+                        .HasColumnName("characters");
+
+                    b.Property<double?>("InitialThreshold")
+                        .HasColumnType("double precision")
+                        .HasColumnName("initial_threshold");
+
+                    b.Property<double>("ShiftThreshold")
+                        .HasColumnType("double precision")
+                        .HasColumnName("shift_threshold");
+
+                    b.Property<int>("Shifts")
+                        .HasColumnType("integer")
+                        .HasColumnName("shifts");
+
+                    b.Property<int>("Streams")
+                        .HasColumnType("integer")
+                        .HasColumnName("streams");
+
+                    b.Property<double>("Threshold")
+                        .HasColumnType("double precision")
+                        .HasColumnName("threshold");
+
+                    b.HasKey("RunId", "Feature")
+                        .HasName("pk_interpretable_thresholds");
+
+                    b.ToTable("interpretable_thresholds", null, t =>
+                        {
+                            t.HasComment("per run and feature: the largest |r| of any unit under circular shifts of the feature within each validation stream (shift_threshold) and for the network's weights before training (initial_threshold); threshold is the larger, and only units above it are in interpretable_cells");
+                        });
                 });
 
             modelBuilder.Entity("RnnSweep.Shared.Data.NGramBaseline", b =>
@@ -318,6 +369,35 @@ namespace RnnSweep.Migrations
                         .HasName("pk_ngram_baselines");
 
                     b.ToTable("ngram_baselines", (string)null);
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.NGramPrediction", b =>
+                {
+                    b.Property<long>("SweepId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sweep_id");
+
+                    b.Property<int>("Order")
+                        .HasColumnType("integer")
+                        .HasColumnName("order");
+
+                    b.PrimitiveCollection<float[]>("Probabilities")
+                        .IsRequired()
+                        .HasColumnType("real[]")
+                        .HasColumnName("probabilities");
+
+                    b.PrimitiveCollection<int[]>("Symbols")
+                        .IsRequired()
+                        .HasColumnType("integer[]")
+                        .HasColumnName("symbols");
+
+                    b.HasKey("SweepId")
+                        .HasName("pk_ngram_predictions");
+
+                    b.ToTable("ngram_predictions", null, t =>
+                        {
+                            t.HasComment("Section 4.2: the sweep's n-gram (largest order) probability of the symbol at every test-split position, and the symbols (code point or byte value)");
+                        });
                 });
 
             modelBuilder.Entity("RnnSweep.Shared.Data.Run", b =>
@@ -583,6 +663,26 @@ namespace RnnSweep.Migrations
                     b.ToTable("sweeps", (string)null);
                 });
 
+            modelBuilder.Entity("RnnSweep.Shared.Data.TestPrediction", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("run_id");
+
+                    b.PrimitiveCollection<float[]>("Probabilities")
+                        .IsRequired()
+                        .HasColumnType("real[]")
+                        .HasColumnName("probabilities");
+
+                    b.HasKey("RunId")
+                        .HasName("pk_test_predictions");
+
+                    b.ToTable("test_predictions", null, t =>
+                        {
+                            t.HasComment("Section 4.2: per test-split position, the probability the run's best checkpoint gives the symbol there (NaN: not a scored target); see the views prediction_comparison and prediction_by_character");
+                        });
+                });
+
             modelBuilder.Entity("RnnSweep.Shared.Data.WorkJob", b =>
                 {
                     b.Property<string>("Kind")
@@ -677,6 +777,16 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_interpretable_cells_runs_run_id");
                 });
 
+            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableThreshold", b =>
+                {
+                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_interpretable_thresholds_runs_run_id");
+                });
+
             modelBuilder.Entity("RnnSweep.Shared.Data.NGramBaseline", b =>
                 {
                     b.HasOne("RnnSweep.Shared.Data.Sweep", null)
@@ -685,6 +795,16 @@ namespace RnnSweep.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_ngram_baselines_sweeps_sweep_id");
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.NGramPrediction", b =>
+                {
+                    b.HasOne("RnnSweep.Shared.Data.Sweep", null)
+                        .WithMany()
+                        .HasForeignKey("SweepId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_ngram_predictions_sweeps_sweep_id");
                 });
 
             modelBuilder.Entity("RnnSweep.Shared.Data.Run", b =>
@@ -719,6 +839,16 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_sweeps_corpora_corpus_id");
 
                     b.Navigation("Corpus");
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.TestPrediction", b =>
+                {
+                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_test_predictions_runs_run_id");
                 });
 
             modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>

@@ -9,6 +9,7 @@ using Serilog;
 
 if (WorkerHealth.IsProbe(args)) return WorkerHealth.Probe(args);
 if (args.FirstOrDefault() == "bench") return await RnnSweep.Worker.Bench.WorkerBench.RunAsync(args[1..]);
+if (args.FirstOrDefault() == NGramCommand.Verb) return NGramCommand.Run(args[1..]);
 if (args.FirstOrDefault() == EvaluateCommand.Verb)
 {
     return await EvaluateCommand.RunAsync(args[1..], LoggerFactory.Create(_ => { }).CreateLogger("evaluate"));

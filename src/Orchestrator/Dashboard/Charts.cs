@@ -16,6 +16,8 @@ public static class Charts
 
     /// <summary>Gates in the order the paper shows them (LSTM input, forget, output; GRU reset, update).</summary>
     private static readonly string[] GateOrder = ["input", "forget", "output", "reset", "update"];
+    /// <summary>The GRU update gate panel's title: which convention its values are in.</summary>
+    public const string UpdateGateTitle = "update gate, paper's 1 - z (PyTorch z)";
 
     public static void MapCharts(this IEndpointRouteBuilder app)
     {
@@ -75,7 +77,8 @@ public static class Charts
         foreach (var gate in gates)
         {
             var plot = gate == gates[0] ? multiplot.GetPlot(0) : multiplot.AddPlot();
-            plot.Title($"{gate} gate");
+            // The stored update gate is the paper's u = 1 - PyTorch's z (char-rnn: h' = u candidate + (1 - u) h).
+            plot.Title(gate == "update" ? UpdateGateTitle : $"{gate} gate");
             plot.XLabel("fraction right-saturated (> 0.9)");
             plot.YLabel("fraction left-saturated (< 0.1)");
             var diagonal = plot.Add.Line(0, 1, 1, 0);

@@ -23,6 +23,9 @@ public static class RunPage
         var r = run.Run;
         var samples = await db.Samples.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Id).ToListAsync(ct);
         var units = await db.InterpretableCells.AsNoTracking().Where(c => c.RunId == id).OrderBy(c => c.Feature).ThenBy(c => c.Rank).ToListAsync(ct);
+        var thresholds = await db.InterpretableThresholds.AsNoTracking().Where(t => t.RunId == id).OrderBy(t => t.Feature).ToListAsync(ct);
+        // The visualiser opens on the most interpretable unit: the largest |r| of any listed unit.
+        var open = units.OrderByDescending(u => Math.Abs(u.Correlation)).ThenBy(u => u.Layer).ThenBy(u => u.Unit).FirstOrDefault();
         var hasSaturation = await db.GateSaturation.AnyAsync(s => s.RunId == id, ct);
         var hasCells = await db.CellActivations.AnyAsync(c => c.RunId == id, ct);
 
@@ -61,22 +64,36 @@ public static class RunPage
 
         body.Append("<h2>Gate saturation</h2>");
         body.Append(hasSaturation
-            ? $"<img id=\"saturation\" class=\"chart\" src=\"/runs/{r.Id}/saturation.svg\" alt=\"gate saturation scatter\" width=\"960\" height=\"340\"><p class=\"legend\">One point per gate unit: x = fraction of steps with activation &gt; 0.9 (right-saturated), y = fraction &lt; 0.1 (left-saturated), as the paper's Figure 3. <a href=\"/runs/{r.Id}/saturation.png\">PNG</a></p>"
+            ? $"<img id=\"saturation\" class=\"chart\" src=\"/runs/{r.Id}/saturation.svg\" alt=\"gate saturation scatter\" width=\"960\" height=\"340\"><p class=\"legend\">One point per gate unit: x = fraction of steps with activation &gt; 0.9 (right-saturated), y = fraction &lt; 0.1 (left-saturated), as the paper's Figure 3. The GRU update gate is the paper's (char-rnn's) 1 &minus; z of PyTorch's z, so a unit that keeps its state is left-saturated. <a href=\"/runs/{r.Id}/saturation.png\">PNG</a></p>"
             : "<p id=\"saturation-none\">Not analysed yet (after training succeeds).</p>");
 
         body.Append("<h2>Cell visualiser</h2>");
         body.Append(hasCells
-            ? $"<div id=\"cells\" data-url=\"/api/runs/{r.Id}/cells\"><p class=\"controls\"><button id=\"prev-layer\">previous layer</button> <button id=\"prev-unit\">previous unit</button> <b id=\"unit-label\">layer 0 unit 0</b> <button id=\"next-unit\">next unit</button> <button id=\"next-layer\">next layer</button> <span class=\"legend\">blue −1 · white 0 · red +1; {(r.Model == "lstm" ? "tanh(c)" : "h")} per character, layers and units numbered from 0 as in SQL</span></p><div id=\"cell-text\" class=\"cell-text\">loading…</div></div>"
+            ? $"<div id=\"cells\" data-url=\"/api/runs/{r.Id}/cells\" data-layer=\"{open?.Layer ?? 0}\" data-unit=\"{open?.Unit ?? 0}\"><p class=\"controls\"><button id=\"prev-layer\">previous layer</button> <button id=\"prev-unit\">previous unit</button> <b id=\"unit-label\">layer 0 unit 0</b> <button id=\"next-unit\">next unit</button> <button id=\"next-layer\">next layer</button> <span class=\"legend\">blue −1 · white 0 · red +1; {(r.Model == "lstm" ? "tanh(c)" : "h")} per character, layers and units numbered from 0 as in SQL</span></p><div id=\"cell-text\" class=\"cell-text\">loading…</div></div>"
             : "<p id=\"cells-none\">Not analysed yet (after training succeeds).</p>");
 
         body.Append("<h2>Interpretable units</h2>");
-        if (units.Count == 0) body.Append("<p>None found yet.</p>");
+        if (thresholds.Count == 0) body.Append("<p id=\"units-none\">Not analysed yet (after training succeeds).</p>");
         else
         {
-            body.Append("<table class=\"list\" id=\"units\"><thead><tr><th>feature</th><th>rank</th><th>layer</th><th>unit</th><th>correlation</th></tr></thead><tbody>");
-            foreach (var u in units)
+            var t0 = thresholds[0];
+            body.Append($"<p class=\"legend\">Pearson r of every unit with each text feature over {t0.Characters:N0} validation characters in {t0.Streams} streams. ")
+                .Append($"A unit is listed only when |r| exceeds its feature's threshold: the largest |r| of any unit when the feature is circularly shifted within each stream ({t0.Shifts} shifts: chance), ")
+                .Append("or of any unit of the same architecture at random initialisation (the run's weights before training and two more: what the input alone gives).</p>");
+            if (units.Count == 0) body.Append("<p id=\"units-none\">No unit passes its threshold.</p>");
+            else
             {
-                body.Append($"<tr class=\"pick\" data-layer=\"{u.Layer}\" data-unit=\"{u.Unit}\" title=\"show in the visualiser\"><td>{E(u.Feature)}</td><td>{u.Rank}</td><td>{u.Layer}</td><td>{u.Unit}</td><td>{Num(u.Correlation, "0.000")}</td></tr>");
+                body.Append("<table class=\"list\" id=\"units\"><thead><tr><th>feature</th><th>rank</th><th>layer</th><th>unit</th><th>r</th><th>threshold |r|</th></tr></thead><tbody>");
+                foreach (var u in units)
+                {
+                    body.Append($"<tr class=\"pick\" data-layer=\"{u.Layer}\" data-unit=\"{u.Unit}\" title=\"show in the visualiser\"><td>{E(u.Feature)}</td><td>{u.Rank}</td><td>{u.Layer}</td><td>{u.Unit}</td><td>{Num(u.Correlation, "0.000")}</td><td>{Num(u.Threshold, "0.000")}</td></tr>");
+                }
+                body.Append("</tbody></table>");
+            }
+            body.Append("<table class=\"list\" id=\"thresholds\"><thead><tr><th>feature</th><th>threshold |r|</th><th>chance (shifted)</th><th>untrained</th></tr></thead><tbody>");
+            foreach (var t in thresholds)
+            {
+                body.Append($"<tr><td>{E(t.Feature)}</td><td>{Num(t.Threshold, "0.000")}</td><td>{Num(t.ShiftThreshold, "0.000")}</td><td>{(t.InitialThreshold is { } i ? Num(i, "0.000") : "")}</td></tr>");
             }
             body.Append("</tbody></table>");
         }

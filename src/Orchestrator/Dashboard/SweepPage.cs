@@ -10,7 +10,8 @@ namespace RnnSweep.Orchestrator.Dashboard;
 
 /// <summary>
 /// <c>/sweeps/{id}</c>: the test, validation and train loss tables laid out as the paper's Table 1, colour-scaled,
-/// each cell with its status; the n-gram baseline and (for War and Peace) the paper's numbers beside.
+/// each cell with its status; the n-gram baseline and, for a sweep on the paper's file with its protocol only, the
+/// paper's numbers beside, labelled "paper" and "ours".
 /// Rendered whole on the server in one pass over the loss table (two queries), so a 10,000-run sweep is one
 /// request; <c>sweep.js</c> then patches cells from <c>GET /api/sweeps/{id}/live</c>, which returns only the
 /// cells that can still change.
@@ -27,13 +28,17 @@ public static class SweepPage
         // The loss table carries the stop reason; a failed cell's tooltip shows its error.
         var errors = await db.Runs.AsNoTracking().Where(r => r.SweepId == id && r.Error != null)
             .Select(r => new { r.Id, r.Error }).ToDictionaryAsync(r => r.Id, r => r.Error!, ct);
-        return Page($"Sweep {table.Sweep}", Render(table, summary, ngram, DateTimeOffset.UtcNow, errors), "sweep.js");
+        var sweep = await db.Sweeps.AsNoTracking().Where(s => s.Id == id).Select(s => new { s.Spec, s.Corpus!.Sha256 }).SingleAsync(ct);
+        var resolved = System.Text.Json.JsonSerializer.Deserialize<ResolvedSweep>(sweep.Spec, SpecResolver.Json)!;
+        var paper = PaperTable1.AppliesTo(sweep.Sha256, resolved.Hyperparameters, resolved.MatchParameters);
+        return Page($"Sweep {table.Sweep}", Render(table, summary, ngram, DateTimeOffset.UtcNow, errors, paper), "sweep.js");
     }
 
     public sealed record NGramRow(int Order, string Smoothing, double TestLoss);
 
+    /// <param name="paper">Show the paper's numbers beside ("paper" vs "ours"): only for its file and protocol (<see cref="PaperTable1.AppliesTo"/>).</param>
     public static string Render(LossTable table, SweepSummary summary, IReadOnlyList<NGramRow> ngram, DateTimeOffset now,
-        IReadOnlyDictionary<long, string>? errors = null)
+        IReadOnlyDictionary<long, string>? errors = null, bool paper = false)
     {
         var best = table.Best();
         var cells = table.Rows.Sum(r => r.Cells.Count(c => c is not null));
@@ -50,11 +55,12 @@ public static class SweepPage
         if (best is not null) body.Append($"<p>Best cell: <a href=\"/runs/{best.RunId}\">run {best.RunId}</a>, test loss <b id=\"best-loss\">{Loss(best.TestLoss)}</b> (marked ★).</p>");
 
         body.Append("<div class=\"side-by-side\"><div>");
-        AppendTable(body, table, "test", "Test loss", c => c.TestLoss, best, errors);
+        AppendTable(body, table, "test", paper ? "Test loss (ours)" : "Test loss", c => c.TestLoss, best, errors);
         body.Append("</div><div>");
         AppendNGram(body, ngram);
-        if (Dashboard.PaperTable1.AppliesTo(table.Corpus)) AppendPaper(body);
+        if (paper) AppendPaper(body);
         body.Append("</div></div>");
+        if (paper) AppendComparison(body, table, best, ngram);
         AppendTable(body, table, "val", "Validation loss", c => c.ValLoss, best, errors);
         AppendTable(body, table, "train", "Train loss", c => c.TrainLoss, best, errors);
         body.Append("<p class=\"legend\">Nats per character of each cell's best checkpoint (full passes, dropout off); greener is lower. ")
@@ -146,9 +152,32 @@ public static class SweepPage
         body.Append("</tbody></table>");
     }
 
+    /// <summary>Each of our cells beside the paper's value, and the 20-gram and best model, labelled "paper" and "ours".</summary>
+    private static void AppendComparison(StringBuilder body, LossTable table, LossCell? best, IReadOnlyList<NGramRow> ngram)
+    {
+        body.Append("<h2>Paper vs ours</h2><table class=\"list\" id=\"paper-vs-ours\"><thead><tr><th>cell</th><th>paper</th><th>ours</th><th>ours − paper</th></tr></thead><tbody>");
+        void Row(string label, double paper, double? ours) =>
+            body.Append($"<tr><td>{E(label)}</td><td>{Loss(paper)}</td><td>{(ours is { } o ? Loss(o) : "")}</td><td>{(ours is { } d ? Num(d - paper, "+0.000;−0.000;0.000") : "")}</td></tr>");
+        foreach (var row in table.Rows)
+        {
+            for (var c = 0; c < table.Columns.Count; c++)
+            {
+                var column = table.Columns[c];
+                if (PaperTable1.Lookup(column.Model, column.Layers, row.Size) is not { } paper) continue;
+                var cell = row.Cells[c];
+                Row($"{column.Model.ToUpperInvariant()} {column.Layers} layer{(column.Layers == 1 ? "" : "s")}, size {row.Size}", paper,
+                    cell is { Status: "succeeded" } ? cell.TestLoss : null);
+            }
+        }
+        Row("20-gram (n-gram baseline)", PaperTable1.TwentyGram, ngram.FirstOrDefault(n => n.Order == 20)?.TestLoss);
+        Row("best model", PaperTable1.BestModel, best?.TestLoss);
+        body.Append("</tbody></table><p class=\"legend\">paper: Karpathy et al. 2015, Table 1 and text; ours: this sweep's test loss of each cell's best checkpoint ")
+            .Append("and its n-gram baseline, both nats per byte of the same file with char-rnn's split.</p>");
+    }
+
     private static void AppendPaper(StringBuilder body)
     {
-        body.Append("<h2>The paper's Table 1</h2><p class=\"legend\">War and Peace test loss, Karpathy et al. 2015 (arXiv:1506.02078)</p>")
+        body.Append("<h2>Table 1 (paper)</h2><p class=\"legend\">paper: War and Peace test loss, nats per byte, Karpathy et al. 2015 (arXiv:1506.02078)</p>")
             .Append("<table class=\"loss paper\"><thead><tr><th rowspan=\"2\">size</th>");
         var columns = Dashboard.PaperTable1.WarAndPeace;
         foreach (var model in columns.Select(c => c.Model).Distinct()) body.Append($"<th colspan=\"3\">{model.ToUpperInvariant()}</th>");

@@ -23,11 +23,13 @@ public static class Presets
             Input = InputEncodings.Embedding, TrainFraction = 0.9, ValFraction = 0.05, TestFraction = 0.05,
         }),
         // The paper's grid and protocol: char-rnn's RMSProp 2e-3 with decay, carried state, 80/10/10 of each of the
-        // 100 streams (char-rnn's loader, so validation and test come from the whole book, not its end).
-        Paper => new Preset("warandpeace", ["lstm", "rnn", "gru"], [1, 2, 3], [64, 128, 256, 512], new Hyperparameters
+        // 100 streams (char-rnn's loader, so validation and test come from the whole book, not its end), its
+        // clipping (at 5, by value, on the gradient summed over time steps) and its uniform(-0.08, 0.08) initialisation.
+        Paper => new Preset("warandpeace-paper", ["lstm", "rnn", "gru"], [1, 2, 3], [64, 128, 256, 512], new Hyperparameters
         {
             Optimizer = Optimizers.RmsProp, LearningRate = 2e-3, RmspropAlpha = 0.95, LrDecay = 0.97, LrDecayStart = 10, LrDecayEvery = 1,
-            GradClip = 5, GradClipMode = GradClipModes.Value, SeqLength = 100, BatchSize = 100, MaxEpochs = 50, Patience = 3,
+            GradClip = 5, GradClipMode = GradClipModes.Value, GradClipScale = GradClipScales.Sum, Init = WeightInits.Uniform, InitRange = 0.08,
+            SeqLength = 100, BatchSize = 100, MaxEpochs = 50, Patience = 3,
             Input = InputEncodings.OneHot, Vocabulary = VocabularyKinds.Bytes, CarryState = true, SplitLayout = SplitLayouts.Streams, TrainFraction = 0.8, ValFraction = 0.1, TestFraction = 0.1,
         }, MatchParameters: true),
         // The PyTorch Lightning reproduction's settings (docs/paper-and-peers.md#the-seed-reproduction), stateless windows included.

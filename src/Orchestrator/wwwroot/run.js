@@ -100,7 +100,8 @@
     for (const row of document.querySelectorAll('#units tr.pick')) {
       row.onclick = () => { select(+row.dataset.layer, +row.dataset.unit); cells.scrollIntoView({ behavior: 'smooth' }); };
     }
-    show();
+    // Open on the most interpretable unit (the page names it), or layer 0 unit 0 when none passes.
+    select(+(cells.dataset.layer || 0), +(cells.dataset.unit || 0));
     cells.dataset.ready = 'true';
   });
 })();

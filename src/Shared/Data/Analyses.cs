@@ -20,9 +20,15 @@ public sealed class Sample
     public DateTimeOffset? FinishedAt { get; set; }
 }
 
-/// <summary>The paper's saturation point of one gate unit: fraction of time steps below 0.1 (left) and above 0.9 (right).</summary>
+/// <summary>
+/// The paper's saturation point of one gate unit: fraction of time steps below 0.1 (left) and above 0.9 (right).
+/// The GRU update gate is the paper's (char-rnn's h' = u * candidate + (1 - u) * h), u = 1 - PyTorch's z: a unit
+/// that keeps its state is left-saturated.
+/// </summary>
 public sealed class GateSaturation
 {
+    public const string GateComment = "input, forget, output (LSTM); reset, update (GRU). update is the paper's (char-rnn's) update gate u = 1 - z of PyTorch's GRU: h' = u * candidate + (1 - u) * h";
+
     public long RunId { get; set; }
     /// <summary>0-based, as PyTorch's <c>l0</c>.</summary>
     public int Layer { get; set; }
@@ -48,7 +54,10 @@ public sealed class CellActivation
     public required byte[] Values { get; set; }
 }
 
-/// <summary>A unit that tracks a text feature (line position, quotes, brackets, word starts), ranked by |correlation|.</summary>
+/// <summary>
+/// A unit that tracks a text feature (line position, quotes, brackets, word starts) beyond its feature's
+/// <see cref="Threshold"/> (see <see cref="InterpretableThreshold"/>), ranked by |correlation|.
+/// </summary>
 public sealed class InterpretableCell
 {
     public long RunId { get; set; }
@@ -56,7 +65,30 @@ public sealed class InterpretableCell
     public int Rank { get; set; }
     public int Layer { get; set; }
     public int Unit { get; set; }
+    /// <summary>Pearson r of the unit with the feature over the validation streams.</summary>
     public double Correlation { get; set; }
+    /// <summary>The |r| the feature's nulls reach; |Correlation| exceeds it.</summary>
+    public double Threshold { get; set; }
+}
+
+/// <summary>
+/// A feature's significance threshold for one run: the largest |r| of any unit when the feature is circularly
+/// shifted within each stream (chance) or when the network has its weights from before training (the input alone).
+/// </summary>
+public sealed class InterpretableThreshold
+{
+    public long RunId { get; set; }
+    public required string Feature { get; set; }
+    /// <summary>The larger of the two nulls.</summary>
+    public double Threshold { get; set; }
+    public double ShiftThreshold { get; set; }
+    /// <summary>Null when the untrained network was not read.</summary>
+    public double? InitialThreshold { get; set; }
+    /// <summary>Validation characters read, over <see cref="Streams"/> streams.</summary>
+    public long Characters { get; set; }
+    public int Streams { get; set; }
+    /// <summary>Circular shifts in the chance null.</summary>
+    public int Shifts { get; set; }
 }
 
 /// <summary>The paper's baseline: a smoothed n-gram model of the sweep's train split, its test loss per order.</summary>
@@ -68,4 +100,24 @@ public sealed class NGramBaseline
     /// <summary>Nats per character on the test split.</summary>
     public double TestLoss { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>
+/// Section 4.2 of the paper: the probability the run's best checkpoint gives the correct symbol at every position of
+/// the test split (NaN where no target is scored). Compared with <see cref="NGramPrediction"/> in the views
+/// <c>prediction_comparison</c> and <c>prediction_by_character</c>.
+/// </summary>
+public sealed class TestPrediction
+{
+    public long RunId { get; set; }
+    public required float[] Probabilities { get; set; }
+}
+
+/// <summary>The sweep's n-gram model (its largest order) on the same positions, with the symbol at each (code point or byte value).</summary>
+public sealed class NGramPrediction
+{
+    public long SweepId { get; set; }
+    public int Order { get; set; }
+    public required int[] Symbols { get; set; }
+    public required float[] Probabilities { get; set; }
 }

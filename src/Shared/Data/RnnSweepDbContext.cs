@@ -22,6 +22,9 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
     public DbSet<GateSaturation> GateSaturation => Set<GateSaturation>();
     public DbSet<CellActivation> CellActivations => Set<CellActivation>();
     public DbSet<InterpretableCell> InterpretableCells => Set<InterpretableCell>();
+    public DbSet<InterpretableThreshold> InterpretableThresholds => Set<InterpretableThreshold>();
+    public DbSet<TestPrediction> TestPredictions => Set<TestPrediction>();
+    public DbSet<NGramPrediction> NGramPredictions => Set<NGramPrediction>();
     public DbSet<NGramBaseline> NGramBaselines => Set<NGramBaseline>();
     public DbSet<WorkJob> WorkJobs => Set<WorkJob>();
 
@@ -82,6 +85,10 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
         {
             e.ToTable("gate_saturation");
             e.HasKey(x => new { x.RunId, x.Layer, x.Gate, x.Unit });
+            // The GRU update gate is stored in the paper's convention (char-rnn's u = 1 - PyTorch's z): say so where people query.
+            e.Property(x => x.Gate).HasComment(Data.GateSaturation.GateComment);
+            e.Property(x => x.LeftFraction).HasComment("fraction of time steps with the gate < 0.1; for gate 'update' the gate is the paper's 1 - z (PyTorch's z > 0.9)");
+            e.Property(x => x.RightFraction).HasComment("fraction of time steps with the gate > 0.9; for gate 'update' the gate is the paper's 1 - z (PyTorch's z < 0.1)");
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<CellActivation>(e =>
@@ -95,6 +102,27 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
             e.ToTable("interpretable_cells");
             e.HasKey(x => new { x.RunId, x.Feature, x.Rank });
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+            e.Property(x => x.Threshold).HasComment("the |r| the feature's nulls reach (interpretable_thresholds.threshold); |correlation| exceeds it");
+        });
+        b.Entity<InterpretableThreshold>(e =>
+        {
+            e.ToTable("interpretable_thresholds", t => t.HasComment(
+                "per run and feature: the largest |r| of any unit under circular shifts of the feature within each validation stream (shift_threshold) " +
+                "and for the network's weights before training (initial_threshold); threshold is the larger, and only units above it are in interpretable_cells"));
+            e.HasKey(x => new { x.RunId, x.Feature });
+            e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<TestPrediction>(e =>
+        {
+            e.ToTable("test_predictions", t => t.HasComment("Section 4.2: per test-split position, the probability the run's best checkpoint gives the symbol there (NaN: not a scored target); see the views prediction_comparison and prediction_by_character"));
+            e.HasKey(x => x.RunId);
+            e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<NGramPrediction>(e =>
+        {
+            e.ToTable("ngram_predictions", t => t.HasComment("Section 4.2: the sweep's n-gram (largest order) probability of the symbol at every test-split position, and the symbols (code point or byte value)"));
+            e.HasKey(x => x.SweepId);
+            e.HasOne<Sweep>().WithMany().HasForeignKey(x => x.SweepId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<NGramBaseline>(e =>
         {

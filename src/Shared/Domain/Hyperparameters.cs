@@ -25,6 +25,21 @@ public sealed record Hyperparameters
     public double GradClip { get; init; } = 5;
     /// <summary><c>norm</c> (total L2 norm) or <c>value</c> (each element, as char-rnn).</summary>
     public string GradClipMode { get; init; } = GradClipModes.Norm;
+    /// <summary>
+    /// Which gradient is clipped and stepped on: <c>mean</c>, of the loss averaged over the batch's B x T symbols
+    /// (PyTorch's usual); <c>sum</c>, of the loss summed over the T time steps and averaged over the B streams, as
+    /// char-rnn's train.lua computes it (it never divides by seq_length), so a clip of 5 there is about T times
+    /// tighter than on the mean. The reported loss is the mean either way.
+    /// </summary>
+    public string GradClipScale { get; init; } = GradClipScales.Mean;
+    /// <summary>
+    /// Initial weights: <c>pytorch</c> (each module's default, e.g. uniform(-1/sqrt(H), 1/sqrt(H)) for the
+    /// recurrent layers) or <c>uniform</c>, char-rnn's: every parameter uniform(-initRange, initRange), then the LSTM's
+    /// forget-gate biases of the input-to-hidden product set to 1.
+    /// </summary>
+    public string Init { get; init; } = WeightInits.PyTorch;
+    /// <summary>The bound of <c>uniform</c> initialisation (char-rnn: 0.08).</summary>
+    public double InitRange { get; init; } = 0.08;
     /// <summary>Dropout between stacked layers and before the output layer.</summary>
     public double Dropout { get; init; }
 
@@ -89,6 +104,9 @@ public sealed record Hyperparameters
         Check(LrDecayEvery is >= 1 and <= MaxEpochsLimit, "lrDecayEvery", $"must be between 1 and {MaxEpochsLimit}, not {LrDecayEvery}");
         Check(double.IsFinite(GradClip) && GradClip is >= 0 and <= 1e6, "gradClip", $"must be 0 (off) or positive, at most 1000000, not {GradClip}");
         Check(GradClipModes.All.Contains(GradClipMode), "gradClipMode", $"must be {ClosedSet.OneOf(GradClipModes.All)}, not '{GradClipMode}'");
+        Check(GradClipScales.All.Contains(GradClipScale), "gradClipScale", $"must be {ClosedSet.OneOf(GradClipScales.All)}, not '{GradClipScale}'");
+        Check(WeightInits.All.Contains(Init), "init", $"must be {ClosedSet.OneOf(WeightInits.All)}, not '{Init}'");
+        Check(double.IsFinite(InitRange) && InitRange > 0 && InitRange <= 1, "initRange", $"must be in (0, 1], not {InitRange}");
         Check(Dropout >= 0 && Dropout < 1, "dropout", $"must be in [0, 1), not {Dropout}");
         Check(SeqLength is >= 1 and <= 10_000, "seqLength", $"must be between 1 and 10000, not {SeqLength}");
         Check(BatchSize is >= 1 and <= 65_536, "batchSize", $"must be between 1 and 65536, not {BatchSize}");

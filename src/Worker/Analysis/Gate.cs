@@ -5,7 +5,8 @@ namespace RnnSweep.Worker.Analysis;
 /// <summary>
 /// A per-unit quantity of a recurrent layer, recomputed by <see cref="GateExtractor"/>.
 /// LSTM: input, forget, output gates (sigmoid), candidate g (tanh), cell c, hidden h.
-/// GRU: reset r, update z (sigmoid), candidate n (tanh), hidden h. RNN: hidden h.
+/// GRU: reset r, update z (sigmoid; PyTorch's z, whose saturation is reported as the paper's 1 - z, see
+/// <see cref="Saturation"/>), candidate n (tanh), hidden h. RNN: hidden h.
 /// </summary>
 public enum Gate
 {

@@ -5,8 +5,8 @@ using RnnSweep.Shared.Domain;
 namespace RnnSweep.Worker.Analysis;
 
 /// <summary>
-/// The paper's n-gram baseline (Table 1 compares with a 20-gram): a character n-gram model with interpolated
-/// smoothing (<see cref="NGramSmoothing"/>): Witten-Bell, P_n(w | h) = (c(h w) + F(h) P_{n-1}(w | h')) / (c(h) + F(h)),
+/// The older n-gram smoothers, kept as options beside the baseline, <see cref="KneserNeyModel"/> (which
+/// <see cref="Run"/> uses by default): a character n-gram model with interpolated smoothing (<see cref="NGramSmoothing"/>): Witten-Bell, P_n(w | h) = (c(h w) + F(h) P_{n-1}(w | h')) / (c(h) + F(h)),
 /// or absolute discounting, P_n(w | h) = (max(c(h w) - D_n, 0) + D_n F(h) P_{n-1}(w | h')) / c(h) with Ney's
 /// D_n = n1 / (n1 + 2 n2) from the counts of n-grams seen once and twice; h' drops h's oldest symbol, F(h) is the
 /// number of distinct symbols seen after h, P_0 is uniform over the vocabulary, and an unseen context falls back
@@ -61,10 +61,15 @@ public sealed class NGramModel
     public long EstimatedBytes { get; }
     public string? StopReason { get; }
 
-    /// <summary>Trains on <paramref name="train"/> and scores <paramref name="test"/> for n = 1 .. maxOrder (or fewer, see the report).</summary>
+    /// <summary>
+    /// Trains on <paramref name="train"/> and scores <paramref name="test"/> for n = 1 .. maxOrder (or fewer, see the
+    /// report); modified Kneser-Ney (the default) is <see cref="KneserNeyModel"/>, the other smoothers this class.
+    /// <paramref name="correctProbabilities"/> (Kneser-Ney only) receives the largest order's probability per test position.
+    /// </summary>
     public static NGramReport Run(EncodedText train, EncodedText test, int vocabularySize, int maxOrder = 20,
-        long memoryBudgetBytes = DefaultMemoryBudgetBytes, NGramSmoothing smoothing = NGramSmoothing.AbsoluteDiscounting)
+        long memoryBudgetBytes = DefaultMemoryBudgetBytes, NGramSmoothing smoothing = NGramSmoothing.ModifiedKneserNey, float[]? correctProbabilities = null)
     {
+        if (smoothing == NGramSmoothing.ModifiedKneserNey) return KneserNeyModel.Run(train, test, vocabularySize, maxOrder, memoryBudgetBytes, correctProbabilities);
         var clock = Stopwatch.StartNew();
         var model = Train(train, vocabularySize, maxOrder, memoryBudgetBytes, smoothing);
         var trainSeconds = clock.Elapsed.TotalSeconds;
@@ -76,6 +81,7 @@ public sealed class NGramModel
     public static NGramModel Train(EncodedText train, int vocabularySize, int maxOrder, long memoryBudgetBytes = DefaultMemoryBudgetBytes,
         NGramSmoothing smoothing = NGramSmoothing.AbsoluteDiscounting)
     {
+        if (smoothing == NGramSmoothing.ModifiedKneserNey) throw new ArgumentException("modified Kneser-Ney is KneserNeyModel.Train", nameof(smoothing));
         ArgumentOutOfRangeException.ThrowIfLessThan(maxOrder, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(train.Length, 2L, nameof(train));
         var n = checked((int)train.Length);

@@ -17,7 +17,9 @@ public static class Sampler
     public static string Sample(CharRnn model, Vocabulary vocabulary, SamplingOptions options)
     {
         options.Validate();
-        var prime = vocabulary.SymbolsOf(options.PrimeText).Select(s => (long)vocabulary.IndexOf(s)).ToArray();
+        var prime = options.PrimeSymbols is { } symbols
+            ? symbols.Select(i => i >= 0 && i < vocabulary.Size ? (long)i : throw new ArgumentOutOfRangeException(nameof(options), $"prime symbol index {i} is outside the vocabulary of {vocabulary.Size}")).ToArray()
+            : vocabulary.SymbolsOf(options.PrimeText).Select(s => (long)vocabulary.IndexOf(s)).ToArray();
         var device = model.parameters().First().device;
         var random = new Random(unchecked((int)options.Seed ^ (int)(options.Seed >> 32)));
         var generated = new List<int>(options.Length);

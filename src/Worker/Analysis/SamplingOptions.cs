@@ -20,6 +20,12 @@ public sealed record SamplingOptions
     public int TopK { get; init; } = 10;
     /// <summary>Fed to the model first; empty: the first character is drawn uniformly (char-rnn), or symbol 0 if greedy.</summary>
     public string PrimeText { get; init; } = "";
+    /// <summary>
+    /// The priming symbols as vocabulary indices, used instead of <see cref="PrimeText"/> when set: text cut from the
+    /// corpus, fed exactly as the model reads it. Why: in a byte vocabulary a cut may split a multi-byte character,
+    /// whose half has no text form (decoding gives U+FFFD, whose bytes need not be in the vocabulary).
+    /// </summary>
+    public IReadOnlyList<int>? PrimeSymbols { get; init; }
     public long Seed { get; init; } = 42;
 
     public void Validate()

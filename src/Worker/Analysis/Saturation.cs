@@ -7,6 +7,10 @@ namespace RnnSweep.Worker.Analysis;
 /// Gate saturation as in the paper: per unit (never averaged over units, the seed's mistake), the fraction of
 /// time steps it is left-saturated (&lt; 0.1) and right-saturated (&gt; 0.9). Sigmoid gates only (LSTM i, f, o;
 /// GRU r, z): the paper plots no saturation for tanh quantities.
+/// The GRU update gate is reported in the paper's convention. char-rnn (the paper's code, model/GRU.lua) computes
+/// h' = u * candidate + (1 - u) * h, PyTorch h' = (1 - z) * n + z * h, so the paper's gate is u = 1 - z: a unit
+/// that keeps its state (z near 1) is left-saturated in the paper and here. <see cref="GateExtractor"/> keeps
+/// PyTorch's z (it is checked against the fused module); only the saturation counts flip it.
 /// </summary>
 public static class Saturation
 {
@@ -55,12 +59,16 @@ public sealed class SaturationCounts
         }
     }
 
-    /// <summary><paramref name="activations"/>: (B, T, H) or (N, H); every row is one time step of one stream.</summary>
+    /// <summary>
+    /// <paramref name="activations"/>: (B, T, H) or (N, H); every row is one time step of one stream. For
+    /// <see cref="Gate.Update"/> they are PyTorch's z and are counted as the paper's 1 - z.
+    /// </summary>
     public void Add(int layer, Gate gate, Tensor activations)
     {
         if (!gate.IsSigmoid()) throw new ArgumentException($"{gate.Name()} is not a sigmoid gate; the paper plots saturation for sigmoid gates only", nameof(gate));
         using var scope = NewDisposeScope();
         var flat = activations.reshape(-1, activations.shape[^1]);                // (N, H)
+        if (gate == Gate.Update) flat = 1 - flat;                                 // PyTorch's z to the paper's u = 1 - z
         var left = flat.lt(Saturation.LeftThreshold).sum(dim: 0, type: ScalarType.Int64).cpu().data<long>().ToArray();  // (H)
         var right = flat.gt(Saturation.RightThreshold).sum(dim: 0, type: ScalarType.Int64).cpu().data<long>().ToArray(); // (H)
         var key = (layer, gate);

@@ -25,6 +25,8 @@ public sealed class WorkerOptions
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Memory the n-gram baseline may use; it stops at the highest order that fits.</summary>
     public long NGramMemoryBytes { get; set; } = 1L << 30;
+    /// <summary>The n-gram baseline's smoothing: <c>kneser-ney</c> (interpolated modified Kneser-Ney, the paper-standard baseline), <c>absolute</c> or <c>witten-bell</c>.</summary>
+    public string NGramSmoothing { get; set; } = "kneser-ney";
     /// <summary>Where corpora fetched from the database are cached, by checksum.</summary>
     public string CacheDir { get; set; } = Path.Combine(Path.GetTempPath(), "rnnsweep-cache");
 
@@ -37,6 +39,9 @@ public sealed class WorkerOptions
         if (TorchThreads is < 0 or > 1024) errors.Add(new("Worker:TorchThreads", $"must be between 0 and 1024, not {TorchThreads}"));
         if (LeaseDuration < TimeSpan.FromSeconds(2)) errors.Add(new("Worker:LeaseDuration", "must be at least 2 seconds"));
         if (InvisibilityTimeout < TimeSpan.FromSeconds(2)) errors.Add(new("Worker:InvisibilityTimeout", "must be at least 2 seconds"));
+        try { Analysis.NGramSmoothingNames.Parse(NGramSmoothing); }
+        catch (ArgumentException e) { errors.Add(new("Worker:NGramSmoothing", e.Message.Split(" (Parameter")[0])); }
+        if (NGramMemoryBytes < 1 << 20) errors.Add(new("Worker:NGramMemoryBytes", $"must be at least 1 MiB (1048576), not {NGramMemoryBytes}"));
         return errors;
     }
 }

@@ -14,11 +14,11 @@ public sealed class AnalysisStore(string connectionString) : IDisposable
 
     /// <returns>False, with nothing stored, when the run is no longer one that ended with losses (resumed or cancelled meanwhile).</returns>
     public async Task<bool> SaveRunAnalysesAsync(long runId, IReadOnlyList<SaturationPoint> saturation, CellActivations cells,
-        IReadOnlyList<CellCorrelation> interpretable, IReadOnlyList<NewSample> samples, CancellationToken ct)
+        InterpretableCells.Report interpretable, IReadOnlyList<NewSample> samples, float[] testPredictions, CancellationToken ct)
     {
         await using var conn = await _db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        foreach (var table in new[] { "gate_saturation", "cell_activations", "interpretable_cells" })
+        foreach (var table in new[] { "gate_saturation", "cell_activations", "interpretable_cells", "interpretable_thresholds", "test_predictions" })
         {
             await using var delete = new NpgsqlCommand($"delete from {table} where run_id = $1", conn, tx);
             delete.Parameters.AddWithValue(runId);
@@ -60,18 +60,40 @@ public sealed class AnalysisStore(string connectionString) : IDisposable
             await insert.ExecuteNonQueryAsync(ct);
         }
 
+        foreach (var t in interpretable.Thresholds)
+        {
+            await using var insert = new NpgsqlCommand(
+                "insert into interpretable_thresholds (run_id, feature, threshold, shift_threshold, initial_threshold, characters, streams, shifts) " +
+                "values ($1, $2, $3, $4, $5, $6, $7, $8)", conn, tx);
+            insert.Parameters.AddWithValue(runId);
+            insert.Parameters.AddWithValue(t.Feature);
+            insert.Parameters.AddWithValue(t.Threshold);
+            insert.Parameters.AddWithValue(t.ShiftThreshold);
+            insert.Parameters.Add(new NpgsqlParameter { Value = double.IsFinite(t.InitialThreshold) ? t.InitialThreshold : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Double });
+            insert.Parameters.AddWithValue(interpretable.Characters);
+            insert.Parameters.AddWithValue(interpretable.Streams);
+            insert.Parameters.AddWithValue(interpretable.Shifts);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        await using (var insert = new NpgsqlCommand("insert into test_predictions (run_id, probabilities) values ($1, $2)", conn, tx))
+        {
+            insert.Parameters.AddWithValue(runId);
+            insert.Parameters.AddWithValue(testPredictions);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
         var ranks = new Dictionary<string, int>();
-        foreach (var c in interpretable)
+        foreach (var c in interpretable.Units)
         {
             ranks[c.Feature] = ranks.GetValueOrDefault(c.Feature) + 1;
             await using var insert = new NpgsqlCommand(
-                "insert into interpretable_cells (run_id, feature, rank, layer, unit, correlation) values ($1, $2, $3, $4, $5, $6)", conn, tx);
+                "insert into interpretable_cells (run_id, feature, rank, layer, unit, correlation, threshold) values ($1, $2, $3, $4, $5, $6, $7)", conn, tx);
             insert.Parameters.AddWithValue(runId);
             insert.Parameters.AddWithValue(c.Feature);
             insert.Parameters.AddWithValue(ranks[c.Feature]);
             insert.Parameters.AddWithValue(c.Layer);
             insert.Parameters.AddWithValue(c.Unit);
-            insert.Parameters.AddWithValue(double.IsFinite(c.Correlation) ? c.Correlation : 0);
+            insert.Parameters.AddWithValue(c.Correlation);
+            insert.Parameters.AddWithValue(c.Threshold);
             await insert.ExecuteNonQueryAsync(ct);
         }
 
@@ -119,14 +141,27 @@ public sealed class AnalysisStore(string connectionString) : IDisposable
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    public async Task SaveNGramBaselineAsync(long sweepId, NGramReport report, CancellationToken ct)
+    /// <summary>A model's probability of the correct symbol at every position of the test split (NaN: not scored), with the symbols.</summary>
+    public sealed record CharPredictions(int Order, int[] Symbols, float[] Probabilities);
+
+    public async Task SaveNGramBaselineAsync(long sweepId, NGramReport report, CharPredictions? predictions, CancellationToken ct)
     {
         await using var conn = await _db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await using (var delete = new NpgsqlCommand("delete from ngram_baselines where sweep_id = $1", conn, tx))
+        foreach (var table in new[] { "ngram_baselines", "ngram_predictions" })
         {
+            await using var delete = new NpgsqlCommand($"delete from {table} where sweep_id = $1", conn, tx);
             delete.Parameters.AddWithValue(sweepId);
             await delete.ExecuteNonQueryAsync(ct);
+        }
+        if (predictions is not null)
+        {
+            await using var insert = new NpgsqlCommand("insert into ngram_predictions (sweep_id, \"order\", symbols, probabilities) values ($1, $2, $3, $4)", conn, tx);
+            insert.Parameters.AddWithValue(sweepId);
+            insert.Parameters.AddWithValue(predictions.Order);
+            insert.Parameters.AddWithValue(predictions.Symbols);
+            insert.Parameters.AddWithValue(predictions.Probabilities);
+            await insert.ExecuteNonQueryAsync(ct);
         }
         foreach (var loss in report.Losses)
         {

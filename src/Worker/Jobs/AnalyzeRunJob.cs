@@ -16,6 +16,10 @@ public sealed class AnalyzeRunJob(RunStore runs, AnalysisStore analyses, WorkerO
     public const long SaturationCharacters = 100_000;
     public const int Streams = 50;
     public const int ExcerptCharacters = 2_000;
+    /// <summary>Validation characters the interpretable units are measured on (all of it when shorter).</summary>
+    public const long InterpretableCharacters = 100_000;
+    /// <summary>Random initialisations read for the untrained null (the run's own first).</summary>
+    public const int InitialNetworks = 3;
     public const int SampleLength = 500;
     public const int PrimeCharacters = 40;
 
@@ -35,33 +39,56 @@ public sealed class AnalyzeRunJob(RunStore runs, AnalysisStore analyses, WorkerO
         var validation = data.Splits.Validation;
         IReadOnlyList<SaturationPoint> saturation;
         CellActivations cells;
+        InterpretableCells.Report interpretable;
         using (var extractor = GateExtractor.FromCheckpoint(data.Cell, data.Vocabulary.Size, best, device.Device))
         {
             var streams = (int)Math.Min(Streams, validation.Length / 2);
             saturation = Saturation.Measure(extractor, validation, streams, maxSteps: SaturationCharacters / streams);
             // One stream's piece of validation text at most: in the streams layout the next piece is elsewhere in the corpus.
             cells = CellActivations.Capture(extractor, validation, data.Vocabulary, (int)Math.Min(ExcerptCharacters, validation.Length / validation.Segments));
+            // The untrained null: the run's own weights before training (same architecture and seed) and two more
+            // random initialisations of it.
+            var initial = Enumerable.Range(0, InitialNetworks).Select(i => new GateExtractor(Training.Trainer.CreateInitialModel(
+                data.Cell with { Hyperparameters = data.Hyperparameters with { Seed = data.Hyperparameters.Seed + i } }, data.Vocabulary.Size, device.Device))).ToList();
+            try
+            {
+                interpretable = InterpretableCells.Find(extractor, initial, validation, data.Vocabulary,
+                    new InterpretableCells.Options { Characters = InterpretableCharacters, Seed = data.Hyperparameters.Seed });
+            }
+            finally
+            {
+                foreach (var network in initial)
+                {
+                    network.Network.Dispose();
+                    network.Dispose();
+                }
+            }
         }
-        var interpretable = InterpretableCells.TopUnits(cells, k: 5);
 
-        var prime = data.Vocabulary.Decode(Enumerable.Range(0, (int)Math.Min(PrimeCharacters, validation.Length)).Select(i => validation[i]));
+        // Cut from the validation text and fed as symbols: a byte vocabulary's cut may split a character, which is fine
+        // for the model; the stored priming text shows such a half as U+FFFD.
+        var primeSymbols = Enumerable.Range(0, (int)Math.Min(PrimeCharacters, validation.Length)).Select(i => validation[i]).ToArray();
+        var prime = data.Vocabulary.Decode(primeSymbols);
         var samples = new List<AnalysisStore.NewSample>();
         using (var model = TrainedModel.Load(data.Cell, data.Vocabulary.Size, best, device.Device))
         {
             foreach (var (method, temperature) in new[] { (SamplingMethod.Greedy, 1.0), (SamplingMethod.Multinomial, 1.0), (SamplingMethod.Multinomial, 0.5) })
             {
-                var sampling = new SamplingOptions { Method = method, Temperature = temperature, PrimeText = prime, Length = SampleLength, Seed = data.Hyperparameters.Seed };
+                var sampling = new SamplingOptions { Method = method, Temperature = temperature, PrimeText = prime, PrimeSymbols = primeSymbols, Length = SampleLength, Seed = data.Hyperparameters.Seed };
                 samples.Add(new AnalysisStore.NewSample(SampleJob.MethodName(method), temperature, sampling.TopK, prime, sampling.Seed, SampleLength,
                     Sampler.Sample(model, data.Vocabulary, sampling)));
             }
         }
 
-        if (!await DbRetry.RunAsync(() => analyses.SaveRunAnalysesAsync(runId, saturation, cells, interpretable, samples, cancellationToken), log, cancellationToken))
+        // Section 4.2: the best checkpoint's probability of every test symbol, beside the sweep's n-gram's (SQL views).
+        var testPredictions = Training.Evaluator.CorrectProbabilities(data.Cell, data.Vocabulary.Size, best, data.Splits.Test, device.Device);
+
+        if (!await DbRetry.RunAsync(() => analyses.SaveRunAnalysesAsync(runId, saturation, cells, interpretable, samples, testPredictions, cancellationToken), log, cancellationToken))
         {
             log.LogInformation("Run {RunId} was resumed or cancelled meanwhile: its analyses were not stored", runId);
             return;
         }
-        log.LogInformation("Run {RunId} analysed: {Points} saturation points, {Steps} x {Layers} cell activations, {Samples} samples",
-            runId, saturation.Count, cells.Steps, cells.Layers, samples.Count);
+        log.LogInformation("Run {RunId} analysed: {Points} saturation points, {Steps} x {Layers} cell activations, {Units} interpretable units over {Characters} characters, {Samples} samples",
+            runId, saturation.Count, cells.Steps, cells.Layers, interpretable.Units.Count, interpretable.Characters, samples.Count);
     }
 }

@@ -4,7 +4,10 @@ using Serilog.Context;
 
 namespace RnnSweep.Worker.Jobs;
 
-/// <summary>The paper's n-gram baseline for a sweep: trained on its train split, scored on its test split.</summary>
+/// <summary>
+/// The paper's n-gram baseline for a sweep: trained on its train split, scored on its test split (the same targets as
+/// the runs' test loss), by default with interpolated modified Kneser-Ney (<see cref="KneserNeyModel"/>).
+/// </summary>
 public sealed class NGramBaselineJob(RunStore runs, AnalysisStore analyses, Hosting.WorkerOptions options, ILogger<NGramBaselineJob> log) : INGramBaselineJob
 {
     public const int MaxOrder = 20;
@@ -16,8 +19,19 @@ public sealed class NGramBaselineJob(RunStore runs, AnalysisStore analyses, Host
         var run = await DbRetry.RunAsync(() => runs.FindAnyOfSweepAsync(sweepId, cancellationToken), log, cancellationToken);
         if (run is null) return;
         var data = await RunData.LoadAsync(runs, run, options.CacheDir, log, cancellationToken);
-        var report = NGramModel.Run(data.Splits.Train, data.Splits.Test, data.Vocabulary.Size, MaxOrder, options.NGramMemoryBytes);
-        await DbRetry.RunAsync(async () => { await analyses.SaveNGramBaselineAsync(sweepId, report, cancellationToken); return 0; }, log, cancellationToken);
+        var smoothing = NGramSmoothingNames.Parse(options.NGramSmoothing);
+        var test = data.Splits.Test;
+        // Section 4.2 of the paper compares the models with the n-gram character by character.
+        float[]? probabilities = null;
+        if (smoothing == NGramSmoothing.ModifiedKneserNey)
+        {
+            probabilities = new float[test.Length];
+            Array.Fill(probabilities, float.NaN);
+        }
+        var report = NGramModel.Run(data.Splits.Train, test, data.Vocabulary.Size, MaxOrder, options.NGramMemoryBytes, smoothing, probabilities);
+        var predictions = probabilities is null ? null : new AnalysisStore.CharPredictions(report.ComputedOrder,
+            [.. Enumerable.Range(0, (int)test.Length).Select(i => data.Vocabulary.Symbols[test[i]])], probabilities);
+        await DbRetry.RunAsync(async () => { await analyses.SaveNGramBaselineAsync(sweepId, report, predictions, cancellationToken); return 0; }, log, cancellationToken);
         log.LogInformation("Sweep {SweepId} n-gram baseline: orders 1..{Order}, best {Best:0.000} nats/char ({Smoothing}){Stop}", sweepId,
             report.ComputedOrder, report.Losses.Min(l => l.CrossEntropy), report.Smoothing, report.StopReason is null ? "" : $"; {report.StopReason}");
     }

@@ -11,8 +11,13 @@ namespace RnnSweep.Worker.Training;
 /// </summary>
 internal static class EvaluationPass
 {
+    /// <param name="correctProbabilities">
+    /// When given (split.Length long), receives at each target's position in <paramref name="split"/> the probability
+    /// the model gave the symbol there (Section 4.2 of the paper); positions that are no target keep their value.
+    /// </param>
     /// <returns>Mean cross-entropy in nats per character, and the fraction of characters predicted by argmax.</returns>
-    public static (double Loss, double Accuracy) Run(CharRnn model, EncodedText split, int batchSize, int seqLength, Device device)
+    public static (double Loss, double Accuracy) Run(CharRnn model, EncodedText split, int batchSize, int seqLength, Device device,
+        float[]? correctProbabilities = null)
     {
         var streams = (int)Math.Min(batchSize, split.Length - 1);
         var length = TextBatches.StreamLength(split, streams);
@@ -34,6 +39,16 @@ internal static class EvaluationPass
                 var targets = y.reshape(-1);                                          // (B T)
                 lossSum += nn.functional.cross_entropy(flat, targets, reduction: nn.Reduction.Sum).item<float>();
                 correct += flat.argmax(1).eq(targets).sum().item<long>();
+                if (correctProbabilities is not null)
+                {
+                    // p(target) = exp(-cross-entropy) per symbol, (B T) in stream-major order.
+                    var p = nn.functional.cross_entropy(flat, targets, reduction: nn.Reduction.None).neg().exp().cpu().data<float>().ToArray();
+                    for (var b = 0; b < streams; b++)
+                    {
+                        var first = TextBatches.StreamStart(split, streams, b) + position + 1; // the target after input (b, position)
+                        for (var t = 0; t < steps; t++) correctProbabilities[first + t] = p[b * steps + t];
+                    }
+                }
                 count += targets.shape[0];
                 state.Dispose();
                 state = next.DetachToOuterScope();

@@ -18,7 +18,8 @@ internal static class TextBatches
     public static long StreamLength(EncodedText text, int streams) =>
         IsSegmented(text, streams) ? text.Length / streams - 1 : (text.Length - 1) / streams;
 
-    private static long StreamStart(EncodedText text, int streams, int stream) =>
+    /// <summary>Where stream <paramref name="stream"/>'s first input symbol sits in <paramref name="text"/>.</summary>
+    public static long StreamStart(EncodedText text, int streams, int stream) =>
         stream * (IsSegmented(text, streams) ? text.Length / streams : StreamLength(text, streams));
 
     private static bool IsSegmented(EncodedText text, int streams) => text.Segments > 1 && text.Segments == streams;

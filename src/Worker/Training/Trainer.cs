@@ -33,9 +33,7 @@ public sealed class Trainer : IDisposable
         _splits = splits;
         _device = device;
 
-        // Seeded before the weights are drawn: the same seed gives the same initial model.
-        manual_seed(_hp.Seed);
-        _model = CreateModel(cell, splits.VocabularySize, device);
+        _model = CreateInitialModel(cell, splits.VocabularySize, device);
         _optimizer = OptimizerFactory.Create(_hp, _model.parameters());
         _learningRate = _hp.LearningRate;
         BestValLoss = double.PositiveInfinity;
@@ -68,12 +66,41 @@ public sealed class Trainer : IDisposable
     public int BestEpoch { get; private set; }
     public double BestValLoss { get; private set; }
 
+    /// <summary>
+    /// The run's weights before training: seeded before they are drawn, so the same seed gives the same initial model
+    /// (the interpretable-unit analysis reads it as its untrained null).
+    /// </summary>
+    internal static CharRnn CreateInitialModel(CellSpec cell, int vocabularySize, Device device)
+    {
+        manual_seed(cell.Hyperparameters.Seed);
+        return CreateModel(cell, vocabularySize, device);
+    }
+
     internal static CharRnn CreateModel(CellSpec cell, int vocabularySize, Device device)
     {
         var model = new CharRnn(cell.Model, cell.Layers, cell.Hidden, vocabularySize,
             cell.Hyperparameters.IsOneHot, cell.Hyperparameters.Dropout);
+        if (cell.Hyperparameters.Init == WeightInits.Uniform) InitialiseUniform(model, cell.Hyperparameters.InitRange);
         model.to(device);
         return model;
+    }
+
+    /// <summary>
+    /// char-rnn's initialisation (train.lua): every parameter uniform(-range, range), then the LSTM's forget-gate
+    /// biases of the input-to-hidden product (rows H..2H of PyTorch's bias_ih, gate order i, f, g, o) set to 1.
+    /// </summary>
+    internal static void InitialiseUniform(CharRnn model, double range)
+    {
+        using var _ = no_grad();
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            parameter.uniform_(-range, range);
+            if (name.StartsWith("lstm.bias_ih_l", StringComparison.Ordinal))
+            {
+                var hidden = parameter.shape[0] / 4;
+                parameter[TensorIndex.Slice(hidden, 2 * hidden)].fill_(1.0);
+            }
+        }
     }
 
     /// <summary>One epoch of training and a full validation pass (dropout off). Sets <see cref="Stop"/> when done.</summary>
@@ -191,7 +218,9 @@ public sealed class Trainer : IDisposable
                 var (logits, next) = _model.Forward(x, start);                  // (B, T, V)
                 var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1));
                 _optimizer.zero_grad();
-                loss.backward();
+                // char-rnn sums the loss over the T time steps (mean over the batch): its gradient is T times the mean's.
+                if (_hp.GradClipScale == GradClipScales.Sum) (loss * x.shape[1]).backward();
+                else loss.backward();
                 var norm = ClipGradients();
                 _optimizer.step();
 

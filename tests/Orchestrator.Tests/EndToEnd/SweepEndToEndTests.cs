@@ -90,7 +90,11 @@ public sealed class SweepEndToEndTests(PostgresFixture postgres, ITestOutputHelp
             Assert.Equal(3, samples.Count);
             Assert.All(samples, s => Assert.Equal(s.Length, s.Text!.Length));
             Assert.All(samples.SelectMany(s => s.Text!), c => Assert.Contains(c, text));
-            Assert.NotEmpty(await db.InterpretableCells.Where(c => c.RunId == run.Id).ToListAsync());
+            // Every feature present in the text has a threshold; listed units exceed theirs (tiny models may list none).
+            var thresholds = await db.InterpretableThresholds.Where(t => t.RunId == run.Id).ToListAsync();
+            Assert.NotEmpty(thresholds);
+            Assert.All(thresholds, t => Assert.True(t.Characters > 0 && t.Threshold >= t.ShiftThreshold && t.Threshold > 0));
+            Assert.All(await db.InterpretableCells.Where(c => c.RunId == run.Id).ToListAsync(), c => Assert.True(Math.Abs(c.Correlation) > c.Threshold));
         }
         var ngram = await db.NGramBaselines.Where(n => n.SweepId == sweepId).OrderBy(n => n.Order).ToListAsync();
         Assert.Equal(Enumerable.Range(1, ngram.Count), ngram.Select(n => n.Order));

@@ -29,8 +29,11 @@ public sealed class SpecResolverTests
     {
         var sweep = SpecResolver.Resolve(new SweepSpec { Preset = "paper" });
         Assert.Equal(36, sweep.Cells().Distinct().Count());
-        Assert.Equal("warandpeace", sweep.Corpus);
+        Assert.Equal("warandpeace-paper", sweep.Corpus);                   // the paper's file: its losses are per byte of it
         Assert.Equal("streams", sweep.Hyperparameters.SplitLayout); // char-rnn's loader, as the paper trained
+        // char-rnn's clipping (by value, on the gradient summed over time steps) and initialisation.
+        Assert.Equal(("value", "sum"), (sweep.Hyperparameters.GradClipMode, sweep.Hyperparameters.GradClipScale));
+        Assert.Equal(("uniform", 0.08), (sweep.Hyperparameters.Init, sweep.Hyperparameters.InitRange));
     }
 
     [Fact]

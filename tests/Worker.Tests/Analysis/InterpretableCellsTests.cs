@@ -1,52 +1,122 @@
+using System.Text;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Worker.Analysis;
+using RnnSweep.Worker.Training;
 using static TorchSharp.torch;
 
 namespace RnnSweep.Worker.Tests.Analysis;
 
 public class InterpretableCellsTests
 {
-    private const string Excerpt = "He said \"no, not (now)\" and left.\nShe asked \"why [not] today?\" twice.\n\"Fine,\" he said (quietly).\n";
+    private const int Hidden = 8, QuoteUnit = 3;
 
-    [Fact]
-    public void TopUnits_ListsTheQuoteUnitFirstWithCorrelationOne_WhenOneUnitTracksInsideQuotes()
+    /// <summary>Prose-like synthetic text: words, lines of about 60 characters, quoted passages and brackets.</summary>
+    private static (EncodedText Text, Vocabulary Vocabulary) Synthetic(int characters, int seed)
     {
-        // Independent of TextFeatures: inside after an opening quote, outside after the closing one.
-        var quoted = new List<float>();
-        var inside = false;
-        foreach (var ch in Excerpt)
+        var random = new Random(seed);
+        var sb = new StringBuilder();
+        var line = 0;
+        var quoted = false;
+        while (sb.Length < characters)
         {
-            if (ch == '"') inside = !inside;
-            quoted.Add(inside ? 1f : 0f);
+            var word = new string(Enumerable.Range(0, 2 + random.Next(6)).Select(_ => (char)('a' + random.Next(12))).ToArray());
+            if (random.Next(12) == 0) word = $"({word})";
+            if (random.Next(9) == 0) { word = quoted ? word + "\"" : "\"" + word; quoted = !quoted; }
+            sb.Append(word);
+            line += word.Length;
+            if (line > 55 + random.Next(10)) { sb.Append('\n'); line = 0; }
+            else { sb.Append(' '); line++; }
         }
-        var steps = Excerpt.Length;
-        const int layers = 2, hidden = 6;
-        var random = new Random(5);
-        var values = new float[layers * steps * hidden];
-        for (var i = 0; i < values.Length; i++) values[i] = (float)(random.NextDouble() * 1.6 - 0.8);
-        for (var t = 0; t < steps; t++) values[(1 * steps + t) * hidden + 4] = quoted[t];
-        var cells = CellActivations.Encode(Excerpt, ModelType.Lstm, tensor(values, [layers, steps, hidden]));
-
-        var top = InterpretableCells.TopUnits(cells, k: 3).Where(c => c.Feature == TextFeatures.InsideQuotes).ToList();
-
-        Assert.Equal(3, top.Count);
-        Assert.Equal((1, 4), (top[0].Layer, top[0].Unit));
-        Assert.Equal(1.0, top[0].Correlation, 1e-6);
-        Assert.True(Math.Abs(top[1].Correlation) < 0.5, $"a noise unit correlates {top[1].Correlation}");
+        var utf8 = Encoding.UTF8.GetBytes(sb.ToString(0, characters));
+        var vocabulary = Vocabulary.Build(utf8, "chars");
+        return (vocabulary.Encode(utf8), vocabulary);
     }
 
-    [Fact]
-    public void TopUnits_GivesMinusOne_WhenAUnitIsTheNegatedBracketDepth()
+    /// <summary>A 1-layer GRU with PyTorch's random initialisation from <paramref name="seed"/>.</summary>
+    private static CharRnn RandomGru(int seed, int vocabularySize)
     {
-        var depth = TextFeatures.Compute(Excerpt)[TextFeatures.BracketDepth];
-        var values = new float[Excerpt.Length * 2];
-        for (var t = 0; t < Excerpt.Length; t++) (values[t * 2], values[t * 2 + 1]) = (-(float)depth[t], (t % 7) / 7f);
-        var cells = CellActivations.Encode(Excerpt, ModelType.Gru, tensor(values, [1, Excerpt.Length, 2]));
+        manual_seed(seed);
+        return new CharRnn(ModelType.Gru, 1, Hidden, vocabularySize, oneHot: true, dropoutRate: 0);
+    }
 
-        var top = InterpretableCells.TopUnits(cells, k: 1).Single(c => c.Feature == TextFeatures.BracketDepth);
+    /// <summary>
+    /// Sets unit <see cref="QuoteUnit"/> by hand to flip its sign at every '"' and hold it otherwise:
+    /// z = sigmoid(10 - 20 [x = '"']) keeps h except at a quote, where h' = n = tanh(5 [x = '"'] - 10 h), so h = 0 or
+    /// -1 (outside) becomes +1 and +1 becomes -1. PyTorch's rows: r [0, H), z [H, 2H), n [2H, 3H).
+    /// </summary>
+    private static void MakeQuoteUnit(CharRnn model, int quote)
+    {
+        using var _ = no_grad();
+        var p = model.named_parameters().ToDictionary(x => x.name, x => x.parameter);
+        foreach (var row in new[] { QuoteUnit, Hidden + QuoteUnit, 2 * Hidden + QuoteUnit })
+        {
+            p["gru.weight_ih_l0"][row].zero_();
+            p["gru.weight_hh_l0"][row].zero_();
+            p["gru.bias_ih_l0"][row].zero_();
+            p["gru.bias_hh_l0"][row].zero_();
+        }
+        // The other units do not read it, so they stay the random network they were.
+        foreach (var row in Enumerable.Range(0, 3 * Hidden)) p["gru.weight_hh_l0"][row, QuoteUnit].zero_();
+        p["gru.bias_ih_l0"][QuoteUnit].fill_(10.0);                              // r = 1
+        p["gru.bias_ih_l0"][Hidden + QuoteUnit].fill_(10.0);                     // z = 1: hold
+        p["gru.weight_ih_l0"][Hidden + QuoteUnit, quote].fill_(-20.0);           // z = 0 at a quote
+        p["gru.weight_ih_l0"][2 * Hidden + QuoteUnit, quote].fill_(5.0);
+        p["gru.weight_hh_l0"][2 * Hidden + QuoteUnit, QuoteUnit].fill_(-10.0);  // n = tanh(5 - 10 h): flip
+    }
 
-        Assert.Equal(0, top.Unit);
-        Assert.Equal(-1.0, top.Correlation, 1e-6);
+    /// <summary>The untrained null as AnalyzeRunJob builds it: the run's seed and the next two.</summary>
+    private static List<GateExtractor> Initialisations(int seed, int vocabularySize) =>
+        Enumerable.Range(seed, 3).Select(s => new GateExtractor(RandomGru(s, vocabularySize))).ToList();
+
+    [Fact]
+    public void Find_ListsTheUnitSetToTrackQuotes_AboveItsThreshold_OverManyStreams()
+    {
+        var (text, vocabulary) = Synthetic(61_000, seed: 1);
+        using var trained = RandomGru(5, vocabulary.Size);
+        MakeQuoteUnit(trained, vocabulary.IndexOf('"'));
+        using var extractor = new GateExtractor(trained);
+        var initial = Initialisations(5, vocabulary.Size);
+
+        var report = InterpretableCells.Find(extractor, initial, text, vocabulary, new InterpretableCells.Options { Streams = 60, Characters = 60_000 });
+
+        Assert.True(report.Characters >= 50_000, $"read {report.Characters} characters");
+        Assert.Equal(60, report.Streams);
+        var quotes = report.Units.Where(u => u.Feature == TextFeatures.InsideQuotes).ToList();
+        Assert.NotEmpty(quotes);
+        Assert.Equal((0, QuoteUnit), (quotes[0].Layer, quotes[0].Unit));
+        Assert.True(quotes[0].Correlation > 0.9, $"r = {quotes[0].Correlation}");
+        var threshold = report.Thresholds.Single(t => t.Feature == TextFeatures.InsideQuotes);
+        Assert.Equal(threshold.Threshold, quotes[0].Threshold);
+        Assert.InRange(threshold.Threshold, 0.01, 0.9);
+        Assert.Equal(Math.Max(threshold.ShiftThreshold, threshold.InitialThreshold), threshold.Threshold);
+        // The other units are random units, slightly changed (they no longer read the quote unit), which may pass a
+        // null of three initialisations by a hair; none of them tracks quotes.
+        Assert.All(quotes.Skip(1), u => Assert.True(Math.Abs(u.Correlation) < 0.3, $"unit {u.Unit}: r = {u.Correlation}"));
+        Assert.All(report.Units, u => Assert.True(Math.Abs(u.Correlation) > u.Threshold));
+        Assert.Equal(quotes[0], InterpretableCells.MostInterpretable(report.Units));
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    public void Find_ListsNothing_WhenTheWeightsAreRandom(int seed)
+    {
+        // A network at its random initialisation, read as AnalyzeRunJob reads a run: its untrained null starts with
+        // the weights the run had before training, here the same ones.
+        var (text, vocabulary) = Synthetic(61_000, seed: 2);
+        using var random = RandomGru(seed, vocabulary.Size);
+        using var extractor = new GateExtractor(random);
+        var initial = Initialisations(seed, vocabulary.Size);
+        var options = new InterpretableCells.Options { Streams = 60, Characters = 60_000 };
+
+        var report = InterpretableCells.Find(extractor, initial, text, vocabulary, options);
+
+        Assert.Equal(TextFeatures.Names, report.Thresholds.Select(t => t.Feature));
+        Assert.Empty(report.Units);
+        // Chance alone is not the whole null: random units react to '(' and so correlate with being inside brackets.
+        var chanceOnly = InterpretableCells.Find(extractor, [], text, vocabulary, options);
+        Assert.Contains(chanceOnly.Units, u => u.Feature == TextFeatures.InsideBrackets);
     }
 
     [Fact]
@@ -59,18 +129,5 @@ public class InterpretableCellsTests
         Assert.Equal([0, 0, 0, 1, 1, 1, 1, 1, 1, 0], f[TextFeatures.BracketDepth]);
         Assert.Equal([0, 0, 0, 1, 1, 1, 1, 1, 1, 0], f[TextFeatures.InsideBrackets]);
         Assert.Equal([1, 0, 0, 0, 1, 0, 0, 1, 0, 0], f[TextFeatures.WordStart]);
-    }
-
-    [Fact]
-    public void TopUnits_LeavesAFeatureOut_WhenItIsConstantOverTheExcerpt()
-    {
-        const string text = "no quotes here\n";
-        var values = Enumerable.Range(0, text.Length * 3).Select(i => (float)Math.Sin(i)).ToArray();
-        var cells = CellActivations.Encode(text, ModelType.Rnn, tensor(values, [1, text.Length, 3]));
-
-        var top = InterpretableCells.TopUnits(cells, k: 2);
-
-        Assert.DoesNotContain(top, c => c.Feature == TextFeatures.InsideQuotes);
-        Assert.Equal(4, top.Count(c => c.Feature == TextFeatures.LinePosition) + top.Count(c => c.Feature == TextFeatures.WordStart));
     }
 }

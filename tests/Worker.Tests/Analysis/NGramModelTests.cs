@@ -20,6 +20,7 @@ public class NGramModelTests
     }
 
     [Theory]
+    [InlineData(NGramSmoothing.ModifiedKneserNey)]
     [InlineData(NGramSmoothing.WittenBell)]
     [InlineData(NGramSmoothing.AbsoluteDiscounting)]
     public void Run_GivesNearZeroLossAtHighOrders_WhenTextIsPeriodic(NGramSmoothing smoothing)
@@ -31,11 +32,12 @@ public class NGramModelTests
         Assert.Equal(12, report.ComputedOrder);
         Assert.Null(report.StopReason);
         Assert.Equal(Enumerable.Range(1, 12), report.Losses.Select(l => l.Order));
-        // Nine symbols of context fix the position in the period; what is left is Witten-Bell's reserved mass.
+        // Nine symbols of context fix the position in the period; what is left is the mass reserved for unseen followers.
         Assert.All(report.Losses.Where(l => l.Order >= 10), l => Assert.InRange(l.CrossEntropy, 0, 0.01));
     }
 
     [Theory]
+    [InlineData(NGramSmoothing.ModifiedKneserNey)]
     [InlineData(NGramSmoothing.WittenBell)]
     [InlineData(NGramSmoothing.AbsoluteDiscounting)]
     public void Run_GivesTheUnigramEntropyAtOrderOne_WhenTextIsPeriodic(NGramSmoothing smoothing)

@@ -72,6 +72,32 @@ public class SaturationTests
     }
 
     [Fact]
+    public void Of_ReportsAGruThatKeepsItsStateAsLeftSaturated_InThePapersConvention()
+    {
+        // Update-gate biases of +12 make PyTorch's z = sigmoid(...) about 1 at every step: h' = (1 - z) n + z h = h.
+        // char-rnn's gate is 1 - z, about 0: left-saturated in the paper (its Figure 3 reads a GRU this way).
+        var (text, v) = TestCorpus.Generate(1000);
+        manual_seed(5);
+        using var model = new CharRnn(ModelType.Gru, 2, 8, v, oneHot: true, dropoutRate: 0);
+        using (no_grad())
+        {
+            foreach (var (name, parameter) in model.named_parameters())
+            {
+                if (name.StartsWith("gru.bias_ih_l", StringComparison.Ordinal)) parameter[TensorIndex.Slice(8, 16)].fill_(12.0); // rows H..2H: z
+            }
+        }
+        using var extractor = new GateExtractor(model);
+        using var trace = extractor.Extract(text, streams: 4, steps: 30);
+        var h = trace[1, Gate.Hidden];                                            // (B, T, H), from zero state
+        Assert.True(h.abs().max().item<float>() < 1e-3f, "the biases should make the GRU keep its zero state");
+
+        var update = Saturation.Of(trace).Where(p => p.Gate == Gate.Update).ToList();
+
+        Assert.Equal(2 * 8, update.Count);
+        Assert.All(update, p => Assert.Equal((1.0, 0.0), (p.LeftFraction, p.RightFraction)));
+    }
+
+    [Fact]
     public void Add_Throws_WhenTheGateIsNotASigmoid()
     {
         using var activations = zeros(4, 2);
