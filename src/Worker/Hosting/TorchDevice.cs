@@ -1,3 +1,4 @@
+using RnnSweep.Worker.Training;
 using TorchSharp;
 
 namespace RnnSweep.Worker.Hosting;
@@ -10,6 +11,7 @@ public sealed class TorchDevice(torch.Device device)
     public static TorchDevice Select(string setting, int threads)
     {
         if (threads > 0) torch.set_num_threads(threads);
+        LstmKernel.UseAten(); // at start, so a libtorch without the switch stops the Worker before any job runs
         var wanted = setting.Trim().ToLowerInvariant();
         if (wanted == "auto") wanted = torch.cuda.is_available() ? "cuda" : "cpu";
         if (wanted == "cpu") return new TorchDevice(torch.CPU);

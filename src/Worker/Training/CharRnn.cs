@@ -28,6 +28,10 @@ public sealed class CharRnn : nn.Module
     private readonly Dropout dropout;
     private readonly Linear head;
 
+    // Every fused LSTM the Worker runs (training, evaluation, sampling, analysis) lives in a CharRnn: switching
+    // oneDNN off here, before the first one exists, keeps libtorch on ATen's correct LSTM kernel (LstmKernel says why).
+    static CharRnn() => LstmKernel.UseAten();
+
     public CharRnn(ModelType model, int layers, int hidden, int vocabularySize, bool oneHot, double dropoutRate)
         : base("CharRnn")
     {
