@@ -28,7 +28,7 @@ public sealed record ModelExport(long RunId, byte[] StateDict, string ConfigJson
     {
         var run = await db.Runs.AsNoTracking().Include(r => r.Sweep).SingleOrDefaultAsync(r => r.Id == runId, ct)
                   ?? throw new ValidationException(field, $"no run {runId}");
-        var best = await db.Checkpoints.AsNoTracking().SingleOrDefaultAsync(c => c.RunId == runId && c.Kind == Checkpoint.Best, ct)
+        var best = await db.Checkpoints.AsNoTracking().SingleOrDefaultAsync(c => c.RunId == runId && c.Kind == CheckpointKind.Best, ct)
                    ?? throw new ValidationException(field, $"run {runId} ({run.Status}) has no best checkpoint yet: it has not finished an epoch");
         var corpus = await db.Corpora.AsNoTracking().Where(c => c.Id == run.Sweep!.CorpusId)
             .Select(c => new { c.Name, c.Sha256, c.Content }).SingleAsync(ct);
