@@ -1,5 +1,6 @@
 using System.Globalization;
 using RnnSweep.Orchestrator.Sweeps;
+using RnnSweep.Shared.Domain;
 using Spectre.Console;
 
 namespace RnnSweep.Orchestrator.Cli;
@@ -17,7 +18,7 @@ public static class TableView
             _ => c => c.TestLoss,
         };
         // The best cell by the loss shown, so the line under a validation table names a validation loss.
-        var best = table.Rows.SelectMany(r => r.Cells).Where(c => c is { Status: "succeeded" } && pick(c) is not null).MinBy(c => pick(c!));
+        var best = table.Rows.SelectMany(r => r.Cells).Where(c => c?.Status == RunStatus.Succeeded && pick(c) is not null).MinBy(c => pick(c!));
         var view = new Table { Title = new TableTitle($"{loss} loss (nats/char): sweep {table.SweepId} '{Markup.Escape(table.Sweep)}' on {Markup.Escape(table.Corpus)}") };
         view.AddColumn(new TableColumn("size").RightAligned());
         foreach (var column in table.Columns) view.AddColumn(new TableColumn(column.Label).RightAligned());

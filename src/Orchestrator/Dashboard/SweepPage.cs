@@ -166,7 +166,7 @@ public static class SweepPage
                 if (PaperTable1.Lookup(column.Model, column.Layers, row.Size) is not { } paper) continue;
                 var cell = row.Cells[c];
                 Row($"{column.Model.ToUpperInvariant()} {column.Layers} layer{(column.Layers == 1 ? "" : "s")}, size {row.Size}", paper,
-                    cell is { Status: "succeeded" } ? cell.TestLoss : null);
+                    cell?.Status == RunStatus.Succeeded ? cell.TestLoss : null);
             }
         }
         Row("20-gram (n-gram baseline)", PaperTable1.TwentyGram, ngram.FirstOrDefault(n => n.Order == 20)?.TestLoss);

@@ -286,7 +286,9 @@ public sealed class LocalPostgres : IAsyncDisposable
         {
             if (File.Exists(file))
             {
-                var byUser = File.ReadAllLines(file).Select(l => l.Split(':')).Where(f => f.Length == 5).ToDictionary(f => f[3], f => f[4]);
+                // One line per host (127.0.0.1, localhost) for each role: the first line of a role gives its password.
+                var byUser = File.ReadAllLines(file).Select(l => l.Split(':')).Where(f => f.Length == 5)
+                    .GroupBy(f => f[3]).ToDictionary(g => g.Key, g => g.First()[4]);
                 if (byUser.TryGetValue(AdminUserName, out var admin) && byUser.TryGetValue(UserName, out var app)) return new Passwords(admin, app);
             }
             var created = new Passwords(Generate(), Generate());

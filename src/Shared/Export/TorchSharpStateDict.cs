@@ -6,7 +6,7 @@ namespace RnnSweep.Shared.Export;
 /// Reads the bytes of TorchSharp's <c>Module.save</c> (what the checkpoints table holds) without TorchSharp, so the
 /// Orchestrator can export a model. The format: LEB128 entry count, then per entry a LEB128-length-prefixed UTF-8
 /// name, LEB128 ScalarType code, LEB128 rank, LEB128 sizes and the raw data.
-/// Source: TorchSharp's docs/articles/saveload.md and src/Python/exportsd.py.
+/// Source: TorchSharp's own save/load article and its Python exporter (exportsd.py), in the TorchSharp repository.
 /// </summary>
 public static class TorchSharpStateDict
 {

@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using CsCheck;
 using Npgsql;
 using RnnSweep.Orchestrator.Tests.Dashboard;
 using RnnSweep.Orchestrator.Tests.Support;
+using RnnSweep.Shared.Domain;
 using Xunit.Abstractions;
 
 namespace RnnSweep.Orchestrator.Tests.Api;
@@ -26,7 +27,9 @@ public sealed class ApiFuzzTests(PostgresFixture postgres, ITestOutputHelper out
     [Fact]
     public async Task NoRequest_Answers5xx_AndRefusedOnesStoreNothing()
     {
-        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync(), "--Corpora:MaxBytes=200000");
+        // No reaper pass during the test: it would give the synthetic sweep's queued run and baseline their first jobs
+        // between the two row counts, which are to show that a refused request stores nothing.
+        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync(), "--Corpora:MaxBytes=200000", "--Reaper:Interval=01:00:00");
         var sweep = await SyntheticSweep.CreateAsync(host.ConnectionString, "fuzzed", "synthetic", ["lstm", "gru"], [1], [8]);
         long run;
         await using (var conn = new NpgsqlConnection(host.ConnectionString))
@@ -34,9 +37,10 @@ public sealed class ApiFuzzTests(PostgresFixture postgres, ITestOutputHelper out
             await conn.OpenAsync();
             await using var cmd = new NpgsqlCommand("""
                 insert into checkpoints (run_id, kind, epoch, val_loss, model_state, optimizer_state, trainer_state, created_at)
-                select min(id), 'best', 1, 1.0, '\x00', '\x00', '{}', now() from runs where sweep_id = @sweep returning run_id
+                select min(id), @kind, 1, 1.0, '\x00', '\x00', '{}', now() from runs where sweep_id = @sweep returning run_id
                 """, conn);
             cmd.Parameters.AddWithValue("sweep", sweep);
+            cmd.Parameters.AddWithValue("kind", CheckpointKind.Best);
             run = (long)(await cmd.ExecuteScalarAsync())!;
         }
 

@@ -1,10 +1,11 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
+using System.Net;
 using System.Text.Json;
+using System.Text;
 using Npgsql;
 using RnnSweep.Orchestrator.Tests.Dashboard;
 using RnnSweep.Orchestrator.Tests.Support;
+using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Tests.Api;
 
@@ -22,15 +23,18 @@ public sealed class MalformedRequestTests(PostgresFixture postgres) : IAsyncLife
     /// <summary>The synthetic sweep's corpus is "synthetic corpus text\n": its vocabulary has no 'z', 'é' or '€'.</summary>
     public async Task InitializeAsync()
     {
-        _host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync());
+        // No reaper pass during the test: it would give the synthetic sweep's queued run and baseline their first jobs
+        // between the two row counts, which are to show that a refused request stores nothing.
+        _host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync(), "--Reaper:Interval=01:00:00");
         _sweep = await SyntheticSweep.CreateAsync(_host.ConnectionString, "malformed", "synthetic", ["lstm"], [1], [8]);
         await using var conn = new NpgsqlConnection(_host.ConnectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand("""
             insert into checkpoints (run_id, kind, epoch, val_loss, model_state, optimizer_state, trainer_state, created_at)
-            select id, 'best', 1, 1.0, '\x00', '\x00', '{}', now() from runs where sweep_id = @sweep returning run_id
+            select id, @kind, 1, 1.0, '\x00', '\x00', '{}', now() from runs where sweep_id = @sweep returning run_id
             """, conn);
         cmd.Parameters.AddWithValue("sweep", _sweep);
+        cmd.Parameters.AddWithValue("kind", CheckpointKind.Best);
         _run = (long)(await cmd.ExecuteScalarAsync())!;
     }
 

@@ -1,12 +1,13 @@
 using System.Globalization;
-using Microsoft.EntityFrameworkCore;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Cli;
 using RnnSweep.Orchestrator.Tests.Dashboard;
 using RnnSweep.Orchestrator.Tests.Support;
 using RnnSweep.Shared.Database;
+using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Tests.Cli;
 
@@ -51,7 +52,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
         await using var orchestrator = await OrchestratorHost.StartAsync(connection);
         var sweepId = await SyntheticSweep.CreateAsync(connection, "cli-best", "generated", ["lstm", "gru"], [1], [16, 32]);
         await using var db = orchestrator.Db();
-        var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId && r.Status == "succeeded").ToListAsync();
+        var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId && r.Status == RunStatus.Succeeded).ToListAsync();
         Func<Shared.Data.Run, double?> pick = loss switch { "val" => r => r.ValLoss, "train" => r => r.TrainLoss, _ => r => r.TestLoss };
         var best = runs.Where(r => pick(r) is not null).MinBy(r => pick(r))!;
 

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Npgsql;
 using RnnSweep.Orchestrator.Tests.Support;
 using RnnSweep.Shared.Database;
+using RnnSweep.Shared.Domain;
 using Xunit.Abstractions;
 
 namespace RnnSweep.Orchestrator.Tests.Cli;
@@ -82,7 +83,7 @@ public sealed class SignalTests(ITestOutputHelper output)
             await using var cmd = new NpgsqlCommand("select status, lease_owner is null, epochs_done from runs", conn);
             await using var reader = await cmd.ExecuteReaderAsync();
             Assert.True(await reader.ReadAsync());
-            Assert.Equal(("queued", true), (reader.GetString(0), reader.GetBoolean(1)));
+            Assert.Equal((RunStatus.Queued, true), (reader.GetString(0), reader.GetBoolean(1)));
             Assert.True(reader.GetInt32(2) >= 1);
         }
         finally
