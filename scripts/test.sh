@@ -44,4 +44,10 @@ for trx in "$results"/*.trx; do
 done
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if ((passed == 0 && status == 0)); then echo "error: no test ran" >&2; exit 1; fi
+# A failure counted in the results fails the run even if dotnet test exited 0, and so does a test project that wrote
+# no results at all (its test host crashed or was killed before its summary).
+if ((failed > 0 && status == 0)); then status=1; fi
+projects=$(find tests -name '*.Tests.csproj' | wc -l)
+reports=$(find "$results" -maxdepth 1 -name '*.trx' | wc -l)
+if ((reports < projects)); then echo "error: $projects test projects, results from $reports (a test host ended early?)" >&2; status=1; fi
 exit "$status"
