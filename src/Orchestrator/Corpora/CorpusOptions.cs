@@ -4,7 +4,7 @@ namespace RnnSweep.Orchestrator.Corpora;
 public sealed class CorpusOptions
 {
     public const string Section = "Corpora";
-    /// <summary>Environment variable naming a folder of corpus files (e.g. <c>../shared/data</c>); wins over configuration.</summary>
+    /// <summary>Environment variable naming a folder of corpus files (e.g. <c>~/corpora</c>); wins over configuration.</summary>
     public const string DataDirVariable = "RNNSWEEP_DATA_DIR";
 
     /// <summary>A folder searched first for <c>NAME.txt</c> or a known corpus's file name.</summary>
