@@ -32,14 +32,16 @@ public sealed class LocalPostgres : IAsyncDisposable
     private readonly string _binDir;
     private bool _ownsServer;
     private readonly bool _fsync;
+    private readonly int _maxConnections;
 
-    private LocalPostgres(string dataDir, string binDir, int port, bool ownsServer, bool fsync)
+    private LocalPostgres(string dataDir, string binDir, int port, bool ownsServer, bool fsync, int maxConnections)
     {
         DataDir = dataDir;
         _binDir = binDir;
         Port = port;
         _ownsServer = ownsServer;
         _fsync = fsync;
+        _maxConnections = maxConnections;
     }
 
     public string DataDir { get; }
@@ -61,7 +63,8 @@ public sealed class LocalPostgres : IAsyncDisposable
     /// one already running there. The database <see cref="DatabaseName"/> exists when this returns.
     /// </summary>
     /// <param name="fsync">false only for throwaway test clusters: a power cut may then corrupt the data.</param>
-    public static async Task<LocalPostgres> StartAsync(string dataDir, CancellationToken ct = default, bool fsync = true)
+    /// <param name="maxConnections">PostgreSQL's <c>max_connections</c> when this call starts the server.</param>
+    public static async Task<LocalPostgres> StartAsync(string dataDir, CancellationToken ct = default, bool fsync = true, int maxConnections = 200)
     {
         dataDir = Path.GetFullPath(dataDir);
         var binDir = FindBinDir();
@@ -76,7 +79,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         }
 
         var running = RunningPort(dataDir);
-        var pg = new LocalPostgres(dataDir, binDir, running ?? FreePort(), ownsServer: running is null, fsync);
+        var pg = new LocalPostgres(dataDir, binDir, running ?? FreePort(), ownsServer: running is null, fsync, maxConnections);
         if (TrustsConnections(dataDir))
         {
             if (running is not null) await pg.StopServerAsync(ct);
@@ -97,7 +100,7 @@ public sealed class LocalPostgres : IAsyncDisposable
     /// <param name="listen">false: the Unix socket in the data folder only (mode 700), while converting an old cluster.</param>
     private Task StartServerAsync(bool listen, CancellationToken ct) =>
         RunAsync(_binDir, "pg_ctl", ["-D", DataDir, "-l", LogFile, "-w", "-t", "60",
-            "-o", $"-p {Port} -k {DataDir} -c listen_addresses={(listen ? "127.0.0.1" : "''")} -c max_connections=200 -c fsync={(_fsync ? "on" : "off")}" +
+            "-o", $"-p {Port} -k {DataDir} -c listen_addresses={(listen ? "127.0.0.1" : "''")} -c max_connections={_maxConnections} -c fsync={(_fsync ? "on" : "off")}" +
                   " -c password_encryption=scram-sha-256", "start"], ct);
 
     /// <summary>Stops the server (fast shutdown: open connections are cut, as in a database restart).</summary>

@@ -24,7 +24,9 @@ public sealed class PostgresFixture : IAsyncLifetime
         var dir = Path.Combine(TestPaths.Home, $"test-pg-{Environment.ProcessId}");
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         // fsync off: a throwaway cluster; the product keeps it on (LocalPostgres.StartAsync's default).
-        _local = await LocalPostgres.StartAsync(dir, fsync: false);
+        // Many connections: every test starts an Orchestrator (and Workers) on a database of its own, and their pools
+        // outlive the test for a while.
+        _local = await LocalPostgres.StartAsync(dir, fsync: false, maxConnections: 1000);
         _adminConnection = _local.ConnectionString;
     }
 
@@ -37,7 +39,9 @@ public sealed class PostgresFixture : IAsyncLifetime
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand($"create database {name}", conn);
         await cmd.ExecuteNonQueryAsync();
-        return new NpgsqlConnectionStringBuilder(_adminConnection) { Database = name }.ConnectionString;
+        // Idle pooled connections are closed within seconds, not Npgsql's default 5 minutes: each test's database is
+        // used by that test only, so its pools would otherwise hold connection slots long after it ended.
+        return new NpgsqlConnectionStringBuilder(_adminConnection) { Database = name, ConnectionIdleLifetime = 10, ConnectionPruningInterval = 5 }.ConnectionString;
     }
 
     public async Task DisposeAsync()
