@@ -19,7 +19,7 @@ public static class PostgresUrl
         ["sslmode"] = "SSL Mode", ["sslrootcert"] = "Root Certificate", ["sslcert"] = "SSL Certificate", ["sslkey"] = "SSL Key",
         ["sslpassword"] = "SSL Password", ["application_name"] = "Application Name", ["connect_timeout"] = "Timeout",
         ["options"] = "Options", ["target_session_attrs"] = "Target Session Attributes", ["keepalives_idle"] = "Keepalive",
-        ["channel_binding"] = "Channel Binding",
+        ["channel_binding"] = "Channel Binding", ["passfile"] = "Passfile",
     };
 
     public static bool IsUrl(string connection) =>
@@ -45,7 +45,10 @@ public static class PostgresUrl
         }
     }
 
-    /// <summary>The URI psql takes for <paramref name="connectionString"/> (key-value form), without its password.</summary>
+    /// <summary>
+    /// The URI psql takes for <paramref name="connectionString"/> (key-value form), without its password; a pgpass file
+    /// the connection names is kept (<c>?passfile=</c>, which libpq and this parser both read), so the URI still connects.
+    /// </summary>
     public static string ForPsql(string connectionString)
     {
         var b = new NpgsqlConnectionStringBuilder(connectionString);
@@ -53,8 +56,11 @@ public static class PostgresUrl
         // A host list keeps its own ports (host1:5432,host2:5433); IPv6 addresses need brackets.
         var hostPart = host.Contains(',') ? host : $"{(host.Contains(':') ? $"[{host}]" : Uri.EscapeDataString(host))}:{b.Port}";
         var user = b.Username is { Length: > 0 } u ? Uri.EscapeDataString(u) + "@" : "";
-        var query = b.SslMode is SslMode.Require or SslMode.VerifyCA or SslMode.VerifyFull
-            ? "?sslmode=" + b.SslMode.ToString().ToLowerInvariant().Replace("verify", "verify-") : "";
+        var parameters = new List<string>();
+        if (b.SslMode is SslMode.Require or SslMode.VerifyCA or SslMode.VerifyFull)
+            parameters.Add("sslmode=" + b.SslMode.ToString().ToLowerInvariant().Replace("verify", "verify-"));
+        if (b.Passfile is { Length: > 0 } passfile) parameters.Add("passfile=" + Uri.EscapeDataString(passfile));
+        var query = parameters.Count > 0 ? "?" + string.Join("&", parameters) : "";
         return $"postgresql://{user}{hostPart}/{Uri.EscapeDataString(b.Database ?? "")}{query}";
     }
 
