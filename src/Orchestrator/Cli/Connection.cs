@@ -28,10 +28,11 @@ public sealed class Connection : IAsyncDisposable
     /// <summary>The private server, when this command uses it.</summary>
     public LocalPostgres? Local => _local;
     /// <summary>How to reach the database with psql.</summary>
-    /// <remarks>The private server wants its generated password: psql finds it in the pgpass file named by PGPASSFILE.</remarks>
-    public string PsqlTarget => _local is { } local
-        ? $"{local.PsqlUri}   # with PGPASSFILE={local.PasswordFile}"
-        : PostgresUrl.ForPsql(ConnectionString);
+    /// <remarks>
+    /// The private server wants its generated password: the URI names the pgpass file (<c>?passfile=</c>), so the
+    /// line works pasted as it is, in psql and in <c>RNNSWEEP_CONNECTION</c>.
+    /// </remarks>
+    public string PsqlTarget => PostgresUrl.ForPsql(ConnectionString);
 
     public static string Home => Environment.GetEnvironmentVariable(HomeVariable) is { Length: > 0 } home
         ? Path.GetFullPath(home)

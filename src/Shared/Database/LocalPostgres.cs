@@ -52,8 +52,6 @@ public sealed class LocalPostgres : IAsyncDisposable
     public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username={UserName};Database={DatabaseName};Passfile={PasswordFile};Include Error Detail=true";
     /// <summary>The superuser's connection (roles, databases); for administrators, not for the application.</summary>
     public string AdminConnectionString => new NpgsqlConnectionStringBuilder(ConnectionString) { Username = AdminUserName, Database = "postgres", Pooling = false }.ConnectionString;
-    /// <summary>The same server as a libpq URI, for psql (with <c>PGPASSFILE</c> set to <see cref="PasswordFile"/>).</summary>
-    public string PsqlUri => $"postgresql://{UserName}@127.0.0.1:{Port}/{DatabaseName}";
     public string LogFile => Path.Combine(DataDir, "server.log");
 
     private static string PasswordFileOf(string dataDir) => dataDir.TrimEnd('/') + ".pgpass";
