@@ -4,13 +4,13 @@
 #      or one outside the repository, or a #section that is not a heading of the Markdown file it names;
 #   2. a docs/<file> reference in any text file (code comments, project files, scripts, Markdown) names a file that
 #      does not exist, or a #section that is not one of its headings (references are relative to the repository root);
-#   3. a text file names an absolute path of a build machine: a workspace (/work/...), a home folder (/home/<user>/...,
-#      /root/..., /Users/<user>/..., C:\Users\...).
+#   3. a text file names an absolute path of a build machine: one under a workspace root or a home folder (the roots
+#      are listed in build_machine_roots and home_roots below, and C:\Users\...).
 #      Only those roots are build-machine places; system and container paths (/usr, /etc, /var, /tmp, /app, /data,
-#      /opt, ...) name the same thing on every machine and are allowed. /root/ and /home/<user>/ are allowed in
+#      /opt, ...) name the same thing on every machine and are allowed. The home roots are allowed in
 #      container definitions (deploy/Dockerfile*, deploy/**/*.yml|yaml), where they are the image's own folders.
 #      A path counts only where it starts a token (after a space, quote, bracket, '=', ':', ',' or a line start), so
-#      URLs (https://host/home/x) and relative paths (../work, ~/work) are not flagged.
+#      URLs (https://host/x) and relative paths (../x, ~/x) are not flagged.
 # Files: those tracked by git (so build output and .rnnsweep are never read); outside a git checkout, every file except
 # .git, bin, obj, .rnnsweep and TestResults. Binary files are skipped. Rules 2 and 3 skip this script, which spells
 # their patterns out.
@@ -135,8 +135,11 @@ done <"$tmp/refs"
 # 3. Absolute paths of a build machine.
 start='(?<![\w.~$}/\\-])'
 rest='[^\s"\x27\x60()<>\];,]*' # the rest of the path, for the message
-search "$tmp/work" "$start"'(/work(?![\w.-])|/Users/[\w.-]+|[A-Za-z]:[\\/]{1,2}Users[\\/])'"$rest" "$self"
-search "$tmp/home" "$start"'(/root(?![\w.-])|/home/[\w.-]+)'"$rest" "$self" 'deploy/Dockerfile*' 'deploy/*.yml' 'deploy/*.yaml'
+# The roots are named without their leading slash so that this script does not itself hold such a path.
+build_machine_roots='work(?![\w.-])|Users/[\w.-]+'
+home_roots='root(?![\w.-])|home/[\w.-]+'
+search "$tmp/work" "$start""(/(?:$build_machine_roots)|[A-Za-z]:[\\\\/]{1,2}Users[\\\\/])""$rest" "$self"
+search "$tmp/home" "$start""/(?:$home_roots)""$rest" "$self" 'deploy/Dockerfile*' 'deploy/*.yml' 'deploy/*.yaml'
 while IFS= read -r hit; do
   problem "$(cut -d: -f1-2 <<<"$hit"): names a build machine's path ($(cut -d: -f3- <<<"$hit")); use a path relative to the repository, or describe the place"
 done < <(cat "$tmp/work" "$tmp/home")
