@@ -68,7 +68,7 @@ public static class DbCommand
         }
         var dataDir = Connection.LocalDataDir;
         Console.WriteLine(LocalPostgres.RunningPort(dataDir) is { } port
-            ? $"The private PostgreSQL in {dataDir} runs on port {port}: psql postgresql://{LocalPostgres.UserName}@127.0.0.1:{port}/{LocalPostgres.DatabaseName} (its password is in the pgpass file beside it: set PGPASSFILE)"
+            ? $"The private PostgreSQL in {dataDir} runs on port {port}: psql {PostgresUrl.ForPsql(LocalPostgres.ConnectionStringFor(dataDir, port))}"
             : $"The private PostgreSQL in {dataDir} is not running; commands start it when they need it ('rnnsweep db start' keeps it running).");
         return Task.FromResult(0);
     }

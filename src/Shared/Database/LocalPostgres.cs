@@ -49,7 +49,11 @@ public sealed class LocalPostgres : IAsyncDisposable
     /// <summary>The pgpass file holding the generated passwords (owner-only, mode 600): <c>DATADIR.pgpass</c>.</summary>
     public string PasswordFile => PasswordFileOf(DataDir);
     /// <summary>The application role's connection; the password comes from <see cref="PasswordFile"/>, never from the string.</summary>
-    public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username={UserName};Database={DatabaseName};Passfile={PasswordFile};Include Error Detail=true";
+    public string ConnectionString => ConnectionStringFor(DataDir, Port);
+
+    /// <summary>The application role's connection to the private server of <paramref name="dataDir"/> on <paramref name="port"/>.</summary>
+    public static string ConnectionStringFor(string dataDir, int port) =>
+        $"Host=127.0.0.1;Port={port};Username={UserName};Database={DatabaseName};Passfile={PasswordFileOf(dataDir)};Include Error Detail=true";
     /// <summary>The superuser's connection (roles, databases); for administrators, not for the application.</summary>
     public string AdminConnectionString => new NpgsqlConnectionStringBuilder(ConnectionString) { Username = AdminUserName, Database = "postgres", Pooling = false }.ConnectionString;
     public string LogFile => Path.Combine(DataDir, "server.log");
