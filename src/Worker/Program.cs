@@ -57,6 +57,7 @@ builder.Services.AddHangfireServer(o =>
     // lease and Hangfire requeues it, so another worker resumes from the latest checkpoint without waiting.
     o.StopTimeout = TimeSpan.Zero;
     o.ShutdownTimeout = options.ShutdownTimeout;
+    o.CancellationCheckInterval = options.CancellationCheckInterval;
 });
 
 var host = builder.Build();

@@ -23,6 +23,11 @@ public sealed class WorkerOptions
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
     /// <summary>How long a stopping worker waits for its run to checkpoint and release the lease.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How often the worker asks Hangfire whether a running job was deleted or requeued from the dashboard; the run is
+    /// released within about this long (Hangfire's own default is 5 s, during which a requeued run keeps training).
+    /// </summary>
+    public TimeSpan CancellationCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>Memory the n-gram baseline may use; it stops at the highest order that fits.</summary>
     public long NGramMemoryBytes { get; set; } = 1L << 30;
     /// <summary>The n-gram baseline's smoothing: <c>kneser-ney</c> (interpolated modified Kneser-Ney, the paper-standard baseline), <c>absolute</c> or <c>witten-bell</c>.</summary>
@@ -39,6 +44,8 @@ public sealed class WorkerOptions
         if (TorchThreads is < 0 or > 1024) errors.Add(new("Worker:TorchThreads", $"must be between 0 and 1024, not {TorchThreads}"));
         if (LeaseDuration < TimeSpan.FromSeconds(2)) errors.Add(new("Worker:LeaseDuration", "must be at least 2 seconds"));
         if (InvisibilityTimeout < TimeSpan.FromSeconds(2)) errors.Add(new("Worker:InvisibilityTimeout", "must be at least 2 seconds"));
+        if (CancellationCheckInterval < TimeSpan.FromMilliseconds(100) || CancellationCheckInterval > TimeSpan.FromMinutes(1))
+            errors.Add(new("Worker:CancellationCheckInterval", $"must be between 00:00:00.1 and 00:01:00, not {CancellationCheckInterval}"));
         try { Analysis.NGramSmoothingNames.Parse(NGramSmoothing); }
         catch (ArgumentException e) { errors.Add(new("Worker:NGramSmoothing", e.Message.Split(" (Parameter")[0])); }
         if (NGramMemoryBytes < 1 << 20) errors.Add(new("Worker:NGramMemoryBytes", $"must be at least 1 MiB (1048576), not {NGramMemoryBytes}"));

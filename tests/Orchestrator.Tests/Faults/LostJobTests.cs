@@ -15,6 +15,12 @@ namespace RnnSweep.Orchestrator.Tests.Faults;
 [Collection(DatabaseCollection.Name)]
 public sealed class LostJobTests(PostgresFixture postgres, ITestOutputHelper output)
 {
+    /// <summary>
+    /// Epochs of a run interrupted while its job is Processing: on a fast machine six epochs end in about three seconds,
+    /// before the Worker's cancellation check sees the deleted or requeued job, and the run was never interrupted.
+    /// </summary>
+    private const int LongRun = 12;
+
     [Fact]
     public async Task RunningJobDeletedFromTheDashboard_TheRunIsDispatchedAgainAndFinishesAsIfUninterrupted()
     {
@@ -22,7 +28,7 @@ public sealed class LostJobTests(PostgresFixture postgres, ITestOutputHelper out
         await using var worker = WorkerProcess.Start(host.ConnectionString, "w", FaultSweep.FastTakeover);
         try
         {
-            var sweep = await FaultSweep.SubmitAsync(host, FaultSweep.Spec("deleted while running"));
+            var sweep = await FaultSweep.SubmitAsync(host, FaultSweep.Spec("deleted while running", maxEpochs: LongRun));
             await SweepWaiter.UntilEpochsAsync(host.Db, sweep, 2, TimeSpan.FromMinutes(2), () => worker.Output);
             var jobId = (await RunOfAsync(host, sweep)).JobId!;
             Assert.Equal("Processing", JobStorage.Current.GetConnection().GetStateData(jobId).Name);
@@ -31,7 +37,7 @@ public sealed class LostJobTests(PostgresFixture postgres, ITestOutputHelper out
 
             var redispatched = await UntilRunAsync(host, sweep, r => r.JobId != jobId && r.JobId != null, worker);
             output.WriteLine($"job {jobId} deleted; run {redispatched.Id} got job {redispatched.JobId}");
-            await AssertFinishesLikeAnUninterruptedRunAsync(host, sweep, worker);
+            await AssertFinishesLikeAnUninterruptedRunAsync(host, sweep, worker, maxEpochs: LongRun);
         }
         finally
         {
@@ -69,13 +75,13 @@ public sealed class LostJobTests(PostgresFixture postgres, ITestOutputHelper out
         await using var worker = WorkerProcess.Start(host.ConnectionString, "w", FaultSweep.FastTakeover);
         try
         {
-            var sweep = await FaultSweep.SubmitAsync(host, FaultSweep.Spec("requeued while running"));
+            var sweep = await FaultSweep.SubmitAsync(host, FaultSweep.Spec("requeued while running", maxEpochs: LongRun));
             await SweepWaiter.UntilEpochsAsync(host.Db, sweep, 2, TimeSpan.FromMinutes(2), () => worker.Output);
             var jobId = (await RunOfAsync(host, sweep)).JobId!;
 
             await HangfireDashboard.RequeueProcessingAsync(host.Http, jobId);
 
-            await AssertFinishesLikeAnUninterruptedRunAsync(host, sweep, worker);
+            await AssertFinishesLikeAnUninterruptedRunAsync(host, sweep, worker, maxEpochs: LongRun);
             Assert.Contains("released for another worker (its job was deleted or requeued)", worker.Output);
         }
         finally
@@ -122,10 +128,10 @@ public sealed class LostJobTests(PostgresFixture postgres, ITestOutputHelper out
     }
 
     /// <summary>Every run of the sweep succeeds, with the same epochs and losses as a reference sweep trained after it.</summary>
-    private static async Task AssertFinishesLikeAnUninterruptedRunAsync(OrchestratorHost host, long sweep, WorkerProcess worker, bool interrupted = true)
+    private static async Task AssertFinishesLikeAnUninterruptedRunAsync(OrchestratorHost host, long sweep, WorkerProcess worker, bool interrupted = true, int maxEpochs = FaultSweep.Epochs)
     {
         var runs = await SweepWaiter.UntilFinishedAsync(host.Db, sweep, TimeSpan.FromMinutes(3), () => worker.Output);
-        var reference = await FaultSweep.SubmitAsync(host, FaultSweep.Spec("reference"));
+        var reference = await FaultSweep.SubmitAsync(host, FaultSweep.Spec("reference", maxEpochs: maxEpochs));
         var expected = (await SweepWaiter.UntilFinishedAsync(host.Db, reference, TimeSpan.FromMinutes(3), () => worker.Output)).Single();
         var run = runs.Single();
         Assert.Equal(RunStatus.Succeeded, run.Status);
