@@ -140,6 +140,13 @@ build_machine_roots='work(?![\w.-])|Users/[\w.-]+'
 home_roots='root(?![\w.-])|home/[\w.-]+'
 search "$tmp/work" "$start""(/(?:$build_machine_roots)|[A-Za-z]:[\\\\/]{1,2}Users[\\\\/])""$rest" "$self"
 search "$tmp/home" "$start""/(?:$home_roots)""$rest" "$self" 'deploy/Dockerfile*' 'deploy/*.yml' 'deploy/*.yaml'
+# 4. The workspace's shared folder beside the repository (design notes, data): the project stands on its own, so no
+#    file may send a reader there; corpora come from a data directory given by the user (--data-dir, RNNSWEEP_DATA_DIR).
+search "$tmp/beside" '(?<![\w.-])\.\./shar''ed/'"$rest" "$self"
+while IFS= read -r hit; do
+  problem "$(cut -d: -f1-2 <<<"$hit"): points outside the repository ($(cut -d: -f3- <<<"$hit")); name a data directory the user gives instead"
+done <"$tmp/beside"
+
 while IFS= read -r hit; do
   problem "$(cut -d: -f1-2 <<<"$hit"): names a build machine's path ($(cut -d: -f3- <<<"$hit")); use a path relative to the repository, or describe the place"
 done < <(cat "$tmp/work" "$tmp/home")

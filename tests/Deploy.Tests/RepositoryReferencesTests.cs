@@ -40,6 +40,8 @@ public sealed class RepositoryReferencesTests : IDisposable
         string[] machinePaths = ["/" + "work/shared/docs/notes.md", "/" + "home/alice/rnnsweep/data", "/" + "root/.nuget/packages",
             "/" + "Users/alice/src", "C:" + @"\Users\alice\src"];
         Write("scripts/setup.sh", "#!/bin/sh\n" + string.Concat(machinePaths.Select(p => $"cp corpus.txt \"{p}\"\n")));
+        var beside = ".." + "/shared/data/tinyshakespeare.txt"; // the workspace folder next to the repository
+        Write("scripts/run.sh", $"#!/bin/sh\n./rnnsweep sweep --data-dir {Path.GetDirectoryName(beside)}\n");
 
         var result = CheckDocs.Run(_fixture);
 
@@ -53,6 +55,7 @@ public sealed class RepositoryReferencesTests : IDisposable
             $"src/Lease.cs:2: no such file: {Docs}/missing.md",
             $"src/Lease.cs:2: {Docs}/guide.md has no section #the-engine",
             .. machinePaths.Select((p, i) => $"scripts/setup.sh:{i + 2}: names a build machine's path ({p})"),
+            $"scripts/run.sh:2: points outside the repository ({Path.GetDirectoryName(beside)})",
         ];
         foreach (var line in expected) Assert.True(result.Stderr.Contains(line, StringComparison.Ordinal), $"missing: {line}\n{result}");
         Assert.Contains($"check-docs: {expected.Length} problem(s)", result.Stderr);

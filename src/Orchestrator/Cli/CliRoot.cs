@@ -15,7 +15,7 @@ public static class CliRoot
             end to end on this machine. The database is RNNSWEEP_CONNECTION, or a private local PostgreSQL.
 
             A first session:
-              rnnsweep sweep --data-dir ../shared/data   train the quick grid here, print its table, serve the dashboard
+              rnnsweep sweep                             train the quick grid here, print its table, serve the dashboard
               rnnsweep submit --preset paper             enqueue the paper's grid for Workers anywhere
               rnnsweep status --watch                    progress of every sweep
               rnnsweep table 2 --loss val                a loss table laid out as the paper's Table 1
