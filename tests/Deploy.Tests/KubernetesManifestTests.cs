@@ -88,6 +88,13 @@ public sealed class KubernetesManifestTests
         var container = Assert.Single(Workloads().Single(w => w.Name == "rnnsweep-orchestrator").Containers);
         Assert.Equal("/healthz", container.Str("livenessProbe", "httpGet", "path"));
         Assert.Equal("/readyz", container.Str("readinessProbe", "httpGet", "path"));
+        // Host filtering answers 400 to a Host it does not allow, probes included: each probe names an allowed one.
+        var allowed = container.Seq("env").Single(e => e.Str("name") == "AllowedHosts").Str("value")!.Split(';');
+        foreach (var probe in new[] { "livenessProbe", "readinessProbe", "startupProbe" })
+        {
+            var host = container.Seq(probe, "httpGet", "httpHeaders").Single(h => h.Str("name") == "Host").Str("value")!;
+            Assert.Contains(host, allowed);
+        }
         // Listening beyond loopback is needed for the probes and the Service.
         Assert.Contains("http://0.0.0.0:5080", container.Seq("args").Select(a => a.Str()));
     }

@@ -31,13 +31,9 @@ public static class OrchestratorApp
         builder.WebHost.UseUrls(url ?? builder.Configuration["urls"] ?? DefaultUrl);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1L << 30);
         builder.Services.AddOrchestrator(builder.Configuration, connectionString);
-        // Host filtering (DNS rebinding): the built-in middleware, placed after the health endpoints below rather than
-        // first (the default), because probes address the pod by its IP. AllowedHosts: loopback names unless configured.
+        // Host filtering (DNS rebinding): ASP.NET Core's own middleware, first in the pipeline as it places itself; every
+        // request, probes included, must name an allowed host (Kubernetes probes send Host: localhost).
         if (string.IsNullOrWhiteSpace(builder.Configuration[AllowedHostsKey])) builder.Configuration[AllowedHostsKey] = DefaultAllowedHosts;
-        foreach (var first in builder.Services.Where(d => d.ServiceType == typeof(IStartupFilter) && d.ImplementationType?.Name == "HostFilteringStartupFilter").ToList())
-        {
-            builder.Services.Remove(first);
-        }
         builder.Services.AddSingleton<IHostLifetime, CommandLineLifetime>();
 
         var app = builder.Build();
@@ -45,7 +41,6 @@ public static class OrchestratorApp
             ex is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error : Serilog.Events.LogEventLevel.Debug);
         app.UseForwardedHeaders();
         app.MapHealthEndpoints(); // before access control: probes come from the cluster, not from loopback
-        app.UseHostFiltering();
         app.UseMiddleware<SameOriginWrites>();
         app.UseMiddleware<AccessControl>();
         app.UseHangfireDashboard("/hangfire", new DashboardOptions
