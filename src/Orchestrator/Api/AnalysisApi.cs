@@ -1,9 +1,29 @@
 using Hangfire;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Api;
+
+/// <summary>The saturation point of one gate unit: fractions of time steps with the gate below 0.1 (left) and above 0.9 (right).</summary>
+public sealed record GateSaturationPoint(int Layer, string Gate, int Unit, double LeftFraction, double RightFraction);
+
+/// <summary>
+/// Cell activations over a stretch of test text: <c>Values</c> is base64 of int8s, layer-major
+/// (layers x steps x hidden); a value is the byte read as signed, times <c>Scale</c>.
+/// </summary>
+public sealed record CellActivations(string Text, int Layers, int Steps, int Hidden, float Scale, string Values);
+
+/// <summary>A unit that tracks a text feature: Pearson correlation of its cell value with the feature, ranked per feature.</summary>
+public sealed record InterpretableUnit(string Feature, int Rank, int Layer, int Unit, double Correlation);
+
+/// <summary>A pending sample's address: poll <c>GET /api/samples/{Id}</c>.</summary>
+public sealed record SamplePending(long Id);
+
+/// <summary>The sweep's n-gram baseline at one order, test loss in nats per symbol.</summary>
+public sealed record NGramLoss(int Order, string Smoothing, double TestLoss);
 
 /// <summary>The paper's analyses of a run (saturation, cells, interpretable units, samples) and a sweep's n-gram baseline.</summary>
 public static class AnalysisApi
@@ -14,51 +34,67 @@ public static class AnalysisApi
 
     public static void MapAnalysisApi(this IEndpointRouteBuilder app)
     {
-        var runs = app.MapGroup("/api/runs/{id:long}");
+        var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Analyses");
+        runs.MapGet("/saturation", SaturationAsync).WithSummary("Gate saturation of every gate unit (the paper's Figure 3)");
+        runs.MapGet("/cells", CellsAsync).WithSummary("Cell activations over test text, for the visualiser");
+        runs.MapGet("/interpretable-cells", InterpretableCellsAsync).WithSummary("Units most correlated with text features (quotes, line position, ...)");
+        runs.MapGet("/samples", SamplesAsync).WithSummary("The run's samples, oldest first");
+        runs.MapPost("/samples", RequestSampleAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem()
+            .WithMetadata(new RequestSizeLimitAttribute(SampleSettings.MaxBodyBytes))
+            .WithSummary("Ask a Worker for a sample and wait up to ?wait= seconds (default 60): 201 with the sample, or 202 with its id");
 
-        runs.MapGet("/saturation", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
-            await RunExists(db, id, ct) ? Results.Ok(await db.GateSaturation.AsNoTracking().Where(s => s.RunId == id)
-                .OrderBy(s => s.Layer).ThenBy(s => s.Gate).ThenBy(s => s.Unit)
-                .Select(s => new { s.Layer, s.Gate, s.Unit, s.LeftFraction, s.RightFraction }).ToListAsync(ct)) : NoRun(id));
+        var samples = app.MapGroup("/api/samples").WithTags("Analyses");
+        samples.MapGet("/{id:long}", SampleAsync).WithSummary("One sample; text and error are null while it is pending");
+        samples.MapGet("/defaults", () => TypedResults.Ok(SampleSettings.Default)).WithSummary("The sampling settings a request gets for the fields it leaves out");
 
-        runs.MapGet("/cells", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
-        {
-            if (!await RunExists(db, id, ct)) return NoRun(id);
-            var cells = await db.CellActivations.AsNoTracking().SingleOrDefaultAsync(c => c.RunId == id, ct);
-            if (cells is null) return ApiErrors.NotFound("id", $"run {id} has no cell activations yet");
-            // values: int8, layer-major (layers x steps x hidden), base64; value = byte (as signed) x scale.
-            return Results.Ok(new { cells.Text, cells.Layers, cells.Steps, cells.Hidden, cells.Scale, Values = Convert.ToBase64String(cells.Values) });
-        });
-
-        runs.MapGet("/interpretable-cells", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
-            await RunExists(db, id, ct) ? Results.Ok(await db.InterpretableCells.AsNoTracking().Where(c => c.RunId == id)
-                .OrderBy(c => c.Feature).ThenBy(c => c.Rank).Select(c => new { c.Feature, c.Rank, c.Layer, c.Unit, c.Correlation }).ToListAsync(ct)) : NoRun(id));
-
-        runs.MapGet("/samples", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
-            await RunExists(db, id, ct) ? Results.Ok(await db.Samples.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Id).ToListAsync(ct)) : NoRun(id));
-
-        runs.MapPost("/samples", async (long id, HttpRequest http, RnnSweepDbContext db, IBackgroundJobClient jobs, CancellationToken ct) =>
-        {
-            var waitSeconds = ApiErrors.QueryDouble(http, "wait", 0, MaxSampleWait.TotalSeconds);
-            var request = await ApiErrors.ReadJsonAsync<SampleRequest>(http, ct);
-            if (!await RunExists(db, id, ct)) return NoRun(id);
-            var sampleId = await SampleRequests.RequestAsync(db, jobs, id, request, "id", ct);
-            var wait = waitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultSampleWait;
-            var done = await SampleRequests.WaitAsync(db, sampleId, wait, ct);
-            return done is null ? Results.Accepted($"/api/samples/{sampleId}", new { id = sampleId }) : Results.Created($"/api/samples/{sampleId}", done);
-        }).AddEndpointFilter<ApiErrors>().WithMetadata(new RequestSizeLimitAttribute(SampleRequest.MaxBodyBytes));
-
-        app.MapGet("/api/samples/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
-            await db.Samples.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct) is { } s ? Results.Ok(s) : ApiErrors.NotFound("id", $"no sample {id}"));
-
-        app.MapGet("/api/sweeps/{id:long}/ngram", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
-            await db.Sweeps.AnyAsync(s => s.Id == id, ct)
-                ? Results.Ok(await db.NGramBaselines.AsNoTracking().Where(n => n.SweepId == id).OrderBy(n => n.Order)
-                    .Select(n => new { n.Order, n.Smoothing, n.TestLoss }).ToListAsync(ct))
-                : ApiErrors.NotFound("id", $"no sweep {id}"));
+        app.MapGet("/api/sweeps/{id:long}/ngram", NGramAsync).WithTags("Analyses").WithSummary("The sweep's n-gram baseline, one row per order");
     }
+
+    public static async Task<Results<Ok<List<GateSaturationPoint>>, ProblemHttpResult>> SaturationAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
+        await RunExists(db, id, ct)
+            ? TypedResults.Ok(await db.GateSaturation.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Layer).ThenBy(s => s.Gate).ThenBy(s => s.Unit)
+                .Select(s => new GateSaturationPoint(s.Layer, s.Gate, s.Unit, s.LeftFraction, s.RightFraction)).ToListAsync(ct))
+            : NoRun(id);
+
+    public static async Task<Results<Ok<CellActivations>, ProblemHttpResult>> CellsAsync(long id, RnnSweepDbContext db, CancellationToken ct)
+    {
+        if (!await RunExists(db, id, ct)) return NoRun(id);
+        var cells = await db.CellActivations.AsNoTracking().SingleOrDefaultAsync(c => c.RunId == id, ct);
+        if (cells is null) return ApiErrors.NotFound("id", $"run {id} has no cell activations yet");
+        return TypedResults.Ok(new CellActivations(cells.Text, cells.Layers, cells.Steps, cells.Hidden, cells.Scale, Convert.ToBase64String(cells.Values)));
+    }
+
+    public static async Task<Results<Ok<List<InterpretableUnit>>, ProblemHttpResult>> InterpretableCellsAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
+        await RunExists(db, id, ct)
+            ? TypedResults.Ok(await db.InterpretableCells.AsNoTracking().Where(c => c.RunId == id).OrderBy(c => c.Feature).ThenBy(c => c.Rank)
+                .Select(c => new InterpretableUnit(c.Feature, c.Rank, c.Layer, c.Unit, c.Correlation)).ToListAsync(ct))
+            : NoRun(id);
+
+    public static async Task<Results<Ok<List<Sample>>, ProblemHttpResult>> SamplesAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
+        await RunExists(db, id, ct) ? TypedResults.Ok(await db.Samples.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Id).ToListAsync(ct)) : NoRun(id);
+
+    public static async Task<Results<Created<Sample>, Accepted<SamplePending>, ProblemHttpResult>> RequestSampleAsync(
+        long id, HttpRequest http, RnnSweepDbContext db, IBackgroundJobClient jobs, CancellationToken ct)
+    {
+        var waitSeconds = ApiErrors.QueryDouble(http, "wait", 0, MaxSampleWait.TotalSeconds);
+        var request = await ApiErrors.ReadJsonAsync<SampleSettings>(http, ct);
+        if (!await RunExists(db, id, ct)) return NoRun(id);
+        var sampleId = await SampleRequests.RequestAsync(db, jobs, id, request, "id", ct);
+        var wait = waitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultSampleWait;
+        var done = await SampleRequests.WaitAsync(db, sampleId, wait, ct);
+        return done is null ? TypedResults.Accepted($"/api/samples/{sampleId}", new SamplePending(sampleId)) : TypedResults.Created($"/api/samples/{sampleId}", done);
+    }
+
+    public static async Task<Results<Ok<Sample>, ProblemHttpResult>> SampleAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
+        await db.Samples.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct) is { } s ? TypedResults.Ok(s) : ApiErrors.NotFound("id", $"no sample {id}");
+
+    public static async Task<Results<Ok<List<NGramLoss>>, ProblemHttpResult>> NGramAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
+        await db.Sweeps.AnyAsync(s => s.Id == id, ct)
+            ? TypedResults.Ok(await db.NGramBaselines.AsNoTracking().Where(n => n.SweepId == id).OrderBy(n => n.Order)
+                .Select(n => new NGramLoss(n.Order, n.Smoothing, n.TestLoss)).ToListAsync(ct))
+            : ApiErrors.NotFound("id", $"no sweep {id}");
 
     private static Task<bool> RunExists(RnnSweepDbContext db, long id, CancellationToken ct) => db.Runs.AnyAsync(r => r.Id == id, ct);
 
-    private static IResult NoRun(long id) => ApiErrors.NotFound("id", $"no run {id}");
+    private static ProblemHttpResult NoRun(long id) => ApiErrors.NotFound("id", $"no run {id}");
 }

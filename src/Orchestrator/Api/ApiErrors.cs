@@ -1,5 +1,4 @@
 using System.Text.Json;
-using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Api;
@@ -30,8 +29,8 @@ public sealed class ApiErrors : IEndpointFilter
         errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
         title: "The request is invalid");
 
-    public static IResult NotFound(string field, string message) =>
-        Results.Problem(statusCode: 404, title: message, extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [message] } });
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult NotFound(string field, string message) =>
+        TypedResults.Problem(statusCode: 404, title: message, extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [message] } });
 
     /// <summary>
     /// A query parameter parsed by hand rather than bound by the framework, whose binding failure is a 400 with an
@@ -77,7 +76,7 @@ public sealed class ApiErrors : IEndpointFilter
         }
         try
         {
-            return await JsonSerializer.DeserializeAsync<T>(request.Body, SpecResolver.Json, ct)
+            return await JsonSerializer.DeserializeAsync<T>(request.Body, Shared.Json.JsonContract.Options, ct)
                    ?? throw new ValidationException("body", "must be a JSON object, not null");
         }
         catch (JsonException e)

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Corpora;
 using RnnSweep.Orchestrator.Sweeps;
@@ -7,37 +8,48 @@ using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Api;
 
+/// <summary>A stored corpus: its bytes are kept once (by SHA-256) under any number of names.</summary>
+/// <param name="Name">The name it was first stored under.</param>
+/// <param name="Names">Every name that finds it, sorted.</param>
+/// <param name="Characters">Unicode code points; <paramref name="VocabularySize"/> counts the distinct ones.</param>
+public sealed record CorpusInfo(long Id, string Name, IReadOnlyList<string> Names, string Sha256, long Bytes, long Characters, int VocabularySize, DateTimeOffset CreatedAt);
+
+/// <summary>The answer to an upload: the corpus that the name now finds.</summary>
+/// <param name="Name">The name asked for (the bytes may have been stored first under another).</param>
+public sealed record CorpusStored(long Id, string Name, string Sha256, long Bytes, long Characters, int VocabularySize);
+
 /// <summary><c>/api/corpora</c>: upload a corpus once (raw UTF-8 body), then name it in any number of sweeps.</summary>
 public static class CorpusApi
 {
     public static void MapCorpusApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/corpora");
+        var api = app.MapGroup("/api/corpora").WithTags("Corpora");
+        api.MapGet("/", ListAsync).WithSummary("Every stored corpus with its names");
+        api.MapPut("/{name}", PutAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .Accepts<string>("text/plain").WithSummary("Store a corpus (the raw UTF-8 body) under a name");
+    }
 
-        api.MapGet("/", async (RnnSweepDbContext db, CancellationToken ct) => await db.Corpora.AsNoTracking().OrderBy(c => c.Id)
-            .Select(c => new
-            {
-                c.Id, c.Name, Names = db.CorpusNames.Where(n => n.CorpusId == c.Id).OrderBy(n => n.Name).Select(n => n.Name).ToList(),
-                c.Sha256, c.Bytes, c.Characters, c.VocabularySize, c.CreatedAt,
-            }).ToListAsync(ct));
+    public static async Task<Ok<List<CorpusInfo>>> ListAsync(RnnSweepDbContext db, CancellationToken ct) => TypedResults.Ok(await db.Corpora.AsNoTracking().OrderBy(c => c.Id)
+        .Select(c => new CorpusInfo(c.Id, c.Name, db.CorpusNames.Where(n => n.CorpusId == c.Id).OrderBy(n => n.Name).Select(n => n.Name).ToList(),
+            c.Sha256, c.Bytes, c.Characters, c.VocabularySize, c.CreatedAt)).ToListAsync(ct));
 
-        api.MapPut("/{name}", async (string name, HttpContext http, CorpusSource source, CorpusStore store, RnnSweepDbContext db, CancellationToken ct) =>
+    public static async Task<Results<Created<CorpusStored>, Ok<CorpusStored>>> PutAsync(
+        string name, HttpContext http, CorpusSource source, CorpusStore store, RnnSweepDbContext db, CancellationToken ct)
+    {
+        if (!SpecResolver.CorpusName().IsMatch(name)) throw new ValidationException("name", "must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        var content = await ReadBodyAsync(http, source.MaxBytes, ct);
+        var (characters, vocabularySize) = CorpusCheck.Text(content, source.MaxBytes, "body");
+        var (corpus, created) = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
-            if (!SpecResolver.CorpusName().IsMatch(name)) throw new ValidationException("name", "must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
-            var content = await ReadBodyAsync(http, source.MaxBytes, ct);
-            var (characters, vocabularySize) = CorpusCheck.Text(content, source.MaxBytes, "body");
-            var (corpus, created) = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
-            {
-                db.ChangeTracker.Clear();
-                await using var tx = await db.Database.BeginTransactionAsync(ct);
-                var stored = await store.AddAsync(name, content, vocabularySize, characters, ct);
-                await tx.CommitAsync(ct);
-                return stored;
-            });
-            // The name asked for, which now finds these bytes (stored once, perhaps first under another name).
-            var body = new { corpus.Id, Name = name, corpus.Sha256, corpus.Bytes, corpus.Characters, corpus.VocabularySize };
-            return created ? Results.Created($"/api/corpora/{corpus.Id}", body) : Results.Ok(body);
-        }).AddEndpointFilter<ApiErrors>();
+            db.ChangeTracker.Clear();
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var stored = await store.AddAsync(name, content, vocabularySize, characters, ct);
+            await tx.CommitAsync(ct);
+            return stored;
+        });
+        // The name asked for, which now finds these bytes (stored once, perhaps first under another name).
+        var body = new CorpusStored(corpus.Id, name, corpus.Sha256, corpus.Bytes, corpus.Characters, corpus.VocabularySize);
+        return created ? TypedResults.Created($"/api/corpora/{corpus.Id}", body) : TypedResults.Ok(body);
     }
 
     /// <summary>Reads the raw body up to the corpus size limit; a larger one is refused with 413 before it is stored.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
@@ -28,13 +29,15 @@ public static class LiveApi
 
     public static void MapLiveApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/sweeps/{id:long}/live", async (long id, HttpRequest http, RnnSweepDbContext db, CancellationToken ct) =>
-                await LoadAsync(db, id, ApiErrors.QueryTime(http, "since"), ct) is { } live ? Results.Ok(live) : ApiErrors.NotFound("id", $"no sweep {id}"))
-            .AddEndpointFilter<ApiErrors>()
+        app.MapGet("/api/sweeps/{id:long}/live", GetAsync)
+            .AddEndpointFilter<ApiErrors>().WithTags("Sweeps")
             .WithSummary("The cells of a sweep that changed since a time (queued, running, or finished since then), for live dashboards")
-            .Produces<LiveSweep>()
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
+
+    public static async Task<Results<Ok<LiveSweep>, ProblemHttpResult>> GetAsync(long id, HttpRequest http, RnnSweepDbContext db, CancellationToken ct) =>
+        await LoadAsync(db, id, ApiErrors.QueryTime(http, "since"), ct) is { } live ? TypedResults.Ok(live) : ApiErrors.NotFound("id", $"no sweep {id}");
 
     public static async Task<LiveSweep?> LoadAsync(RnnSweepDbContext db, long id, DateTimeOffset? since, CancellationToken ct)
     {

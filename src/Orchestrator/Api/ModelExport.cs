@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Export;
+using RnnSweep.Shared.Json;
 
 namespace RnnSweep.Orchestrator.Api;
 
@@ -17,12 +18,6 @@ public sealed record ModelExport(long RunId, byte[] StateDict, string ConfigJson
     public string StateDictFileName => $"run-{RunId}.pt";
     public string ConfigFileName => $"run-{RunId}.json";
 
-    private static readonly JsonSerializerOptions ConfigJsonOptions = new()
-    {
-        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     /// <exception cref="ValidationException">No run <paramref name="runId"/>, or it has no best checkpoint yet (field <paramref name="field"/>).</exception>
     public static async Task<ModelExport> CreateAsync(RnnSweepDbContext db, long runId, string field, CancellationToken ct)
     {
@@ -32,7 +27,7 @@ public sealed record ModelExport(long RunId, byte[] StateDict, string ConfigJson
                    ?? throw new ValidationException(field, $"run {runId} ({run.Status}) has no best checkpoint yet: it has not finished an epoch");
         var corpus = await db.Corpora.AsNoTracking().Where(c => c.Id == run.Sweep!.CorpusId)
             .Select(c => new { c.Name, c.Sha256, c.Content }).SingleAsync(ct);
-        var hp = JsonSerializer.Deserialize<Hyperparameters>(run.Hyperparameters, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var hp = JsonSerializer.Deserialize<Hyperparameters>(run.Hyperparameters, JsonContract.Options)!;
         // The Worker's own rule (RunData): the vocabulary is the sorted symbols of the whole corpus.
         var vocabulary = Vocabulary.Build(corpus.Content, hp.Vocabulary);
 
@@ -50,40 +45,26 @@ public sealed record ModelExport(long RunId, byte[] StateDict, string ConfigJson
         if (model == ModelType.Rnn) moduleArgs["nonlinearity"] = "tanh";
         var (trainSymbols, validationSymbols, testSymbols) = SplitSizes.Of(
             hp.Vocabulary == "bytes" ? corpus.Content.Length : Encoding.UTF8.GetString(corpus.Content).EnumerateRunes().LongCount(), hp);
-        var config = new
-        {
-            Format = "rnnsweep-model/1",
-            RunId = run.Id, SweepId = run.SweepId, Sweep = run.Sweep!.Name, Corpus = corpus.Name, CorpusSha256 = corpus.Sha256,
-            Model = run.Model, Layers = run.Layers, Hidden = run.Hidden, ParameterCount = run.ParameterCount,
-            BestEpoch = best.Epoch,
-            Losses = new { Train = run.TrainLoss, Validation = run.ValLoss, Test = run.TestLoss, Unit = "nats per symbol, full passes, dropout off" },
+        var config = new ModelConfig(
+            "rnnsweep-model/1", run.Id, run.SweepId, run.Sweep!.Name, corpus.Name, corpus.Sha256,
+            run.Model, run.Layers, run.Hidden, run.ParameterCount, best.Epoch,
+            new ModelLosses(run.TrainLoss, run.ValLoss, run.TestLoss, "nats per symbol, full passes, dropout off"),
             // The modules, in the order the input flows, each with the prefix of its entries in the state dict.
-            Input = hp.Input,
-            Embedding = hp.IsOneHot ? null : new { Module = "torch.nn.Embedding", Prefix = "embedding.", Args = new { NumEmbeddings = vocabulary.Size, EmbeddingDim = vocabulary.Size } },
-            Recurrent = new { Module = $"torch.nn.{module}", Prefix = $"{run.Model}.", Args = moduleArgs },
-            Head = new { Module = "torch.nn.Linear", Prefix = "head.", Args = new { InFeatures = run.Hidden, OutFeatures = vocabulary.Size } },
-            StateDict = tensors.Select(t => new { t.Name, Shape = t.Shape, Dtype = t.DType == 6 ? "float32" : $"scalar type {t.DType}" }),
-            Vocabulary = new
-            {
-                Kind = vocabulary.Kind, Size = vocabulary.Size,
-                // Index i is symbol i: a Unicode code point (chars) or a byte value (bytes); Symbols gives each as text too.
-                CodePoints = vocabulary.Kind == "chars" ? vocabulary.Symbols : null,
-                Bytes = vocabulary.Kind == "bytes" ? vocabulary.Symbols : null,
-                Symbols = vocabulary.Kind == "chars" ? vocabulary.Symbols.Select(char.ConvertFromUtf32).ToList() : null,
-            },
-            Splits = new
-            {
-                Layout = hp.SplitLayout, TrainSymbols = trainSymbols, ValidationSymbols = validationSymbols, TestSymbols = testSymbols,
-                hp.TrainFraction, hp.ValFraction, hp.TestFraction,
-            },
-            Evaluation = new
-            {
-                Streams = hp.BatchSize, hp.SeqLength, CarryState = true,
-                How = "a split is read as min(streams, N-1) contiguous streams of (N-1) // streams inputs, seq_length steps at a time, " +
-                      "the state carried from step to step, starting at zeros; loss = summed cross-entropy / predicted symbols",
-            },
-            Hyperparameters = JsonDocument.Parse(run.Hyperparameters).RootElement,
-        };
-        return new ModelExport(run.Id, pt.ToArray(), JsonSerializer.Serialize(config, ConfigJsonOptions));
+            hp.Input,
+            hp.IsOneHot ? null : new ModelModule<EmbeddingArgs>("torch.nn.Embedding", "embedding.", new EmbeddingArgs(vocabulary.Size, vocabulary.Size)),
+            new ModelModule<IReadOnlyDictionary<string, object>>($"torch.nn.{module}", $"{run.Model}.", moduleArgs),
+            new ModelModule<LinearArgs>("torch.nn.Linear", "head.", new LinearArgs(run.Hidden, vocabulary.Size)),
+            tensors.Select(t => new ModelTensor(t.Name, t.Shape, t.DType == 6 ? "float32" : $"scalar type {t.DType}")).ToList(),
+            new ModelVocabulary(vocabulary.Kind, vocabulary.Size,
+                CodePoints: vocabulary.Kind == "chars" ? vocabulary.Symbols : null,
+                Bytes: vocabulary.Kind == "bytes" ? vocabulary.Symbols : null,
+                Symbols: vocabulary.Kind == "chars" ? vocabulary.Symbols.Select(char.ConvertFromUtf32).ToList() : null),
+            new ModelSplits(hp.SplitLayout, trainSymbols, validationSymbols, testSymbols, hp.TrainFraction, hp.ValFraction, hp.TestFraction),
+            new ModelEvaluation(hp.BatchSize, hp.SeqLength, CarryState: true,
+                "a split is read as min(streams, N-1) contiguous streams of (N-1) // streams inputs, seq_length steps at a time, " +
+                "the state carried from step to step, starting at zeros; loss = summed cross-entropy / predicted symbols"),
+            // As stored (camelCase keys), not renamed: JsonElement holds no pooled buffers, unlike a JsonDocument left undisposed.
+            JsonSerializer.Deserialize<JsonElement>(run.Hyperparameters));
+        return new ModelExport(run.Id, pt.ToArray(), JsonSerializer.Serialize(config, JsonContract.ReadableFile));
     }
 }

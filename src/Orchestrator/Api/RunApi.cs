@@ -1,47 +1,63 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Data;
-using RnnSweep.Shared.Runs;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Json;
+using RnnSweep.Shared.Runs;
 
 namespace RnnSweep.Orchestrator.Api;
 
-/// <summary><c>/api/runs</c>: one run (grid cell) and its epoch metrics.</summary>
+/// <summary>One run (grid cell). Losses: best checkpoint's, in nats per symbol, null until known.</summary>
+/// <param name="Hyperparameters">As submitted (the run's own cap is <paramref name="MaxEpochs"/>).</param>
+/// <param name="Lease">Who holds the running run and until when; null unless running.</param>
+public sealed record RunDetail(
+    long Id, long SweepId, string Model, int Layers, int Size, int Hidden, string Status, int Attempt, int DivergenceRetries, int EpochsDone,
+    int? BestEpoch, long? ParameterCount, long Seed, Hyperparameters Hyperparameters, int MaxEpochs, double? TrainLoss, double? ValLoss,
+    double? TestLoss, string? StopKind, string? StopReason, string? Error, string? JobId, string? LeaseOwner, DateTimeOffset? LeaseExpiresAt,
+    LeaseState? Lease, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
+
+/// <summary><c>/api/runs</c>: one run (grid cell) and its epoch metrics; cancel and resume it.</summary>
 public static class RunApi
 {
     public static void MapRunApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/runs");
-
-        api.MapGet("/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
-        {
-            var r = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
-            if (r is null) return ApiErrors.NotFound("id", $"no run {id}");
-            return Results.Ok(new
-            {
-                r.Id, r.SweepId, r.Model, r.Layers, r.Size, r.Hidden, r.Status, r.Attempt, r.DivergenceRetries, r.EpochsDone, r.BestEpoch,
-                r.ParameterCount, r.Seed, Hyperparameters = JsonDocument.Parse(r.Hyperparameters).RootElement,
-                r.MaxEpochs, r.TrainLoss, r.ValLoss, r.TestLoss, r.StopKind, r.StopReason, r.Error, r.JobId, r.LeaseOwner, r.LeaseExpiresAt,
-                Lease = LeaseState.Of(r.Status, r.LeaseOwner, r.LeaseExpiresAt, DateTimeOffset.UtcNow), r.StartedAt, r.FinishedAt,
-            });
-        });
-
-        api.MapPost("/{id:long}/cancel", async (long id, RnnSweepDbContext db, SweepControl control, CancellationToken ct) =>
-            await db.Runs.Where(r => r.Id == id).Select(r => (long?)r.SweepId).SingleOrDefaultAsync(ct) is { } sweepId
-                ? Results.Ok(new { cancelled = await control.CancelAsync(sweepId, id, ct) }) : ApiErrors.NotFound("id", $"no run {id}"));
-
-        api.MapPost("/{id:long}/resume", async (long id, HttpRequest http, RnnSweepDbContext db, SweepControl control, CancellationToken ct) =>
-        {
-            var maxEpochs = ApiErrors.QueryInt(http, "maxEpochs", 1, Hyperparameters.MaxEpochsLimit);
-            return await db.Runs.Where(r => r.Id == id).Select(r => (long?)r.SweepId).SingleOrDefaultAsync(ct) is { } sweepId
-                ? Results.Ok(new { enqueued = await control.ResumeAsync(sweepId, id, maxEpochs, ct) }) : ApiErrors.NotFound("id", $"no run {id}");
-        }).AddEndpointFilter<ApiErrors>();
-
-        api.MapGet("/{id:long}/epochs", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
-        {
-            if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return ApiErrors.NotFound("id", $"no run {id}");
-            return Results.Ok(await db.EpochMetrics.AsNoTracking().Where(m => m.RunId == id).OrderBy(m => m.Epoch).ToListAsync(ct));
-        });
+        var api = app.MapGroup("/api/runs").WithTags("Runs");
+        api.MapGet("/{id:long}", GetAsync).WithSummary("One run with its hyperparameters and lease");
+        api.MapPost("/{id:long}/cancel", CancelAsync).WithSummary("Cancel one run");
+        api.MapPost("/{id:long}/resume", ResumeAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem()
+            .WithSummary("Enqueue one run again from its latest checkpoint; ?maxEpochs=N raises its epoch cap");
+        api.MapGet("/{id:long}/epochs", EpochsAsync).WithSummary("The run's metrics, one row per epoch");
     }
+
+    public static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> GetAsync(long id, RnnSweepDbContext db, CancellationToken ct)
+    {
+        var r = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
+        if (r is null) return ApiErrors.NotFound("id", $"no run {id}");
+        return TypedResults.Ok(new RunDetail(
+            r.Id, r.SweepId, r.Model, r.Layers, r.Size, r.Hidden, r.Status, r.Attempt, r.DivergenceRetries, r.EpochsDone, r.BestEpoch,
+            r.ParameterCount, r.Seed, JsonSerializer.Deserialize<Hyperparameters>(r.Hyperparameters, JsonContract.Options)!,
+            r.MaxEpochs, r.TrainLoss, r.ValLoss, r.TestLoss, r.StopKind, r.StopReason, r.Error, r.JobId, r.LeaseOwner, r.LeaseExpiresAt,
+            LeaseState.Of(r.Status, r.LeaseOwner, r.LeaseExpiresAt, DateTimeOffset.UtcNow), r.StartedAt, r.FinishedAt));
+    }
+
+    public static async Task<Results<Ok<CancelOutcome>, ProblemHttpResult>> CancelAsync(long id, RnnSweepDbContext db, SweepControl control, CancellationToken ct) =>
+        await SweepOf(db, id, ct) is { } sweepId ? TypedResults.Ok(new CancelOutcome(await control.CancelAsync(sweepId, id, ct))) : ApiErrors.NotFound("id", $"no run {id}");
+
+    public static async Task<Results<Ok<ResumeOutcome>, ProblemHttpResult>> ResumeAsync(long id, HttpRequest http, RnnSweepDbContext db, SweepControl control, CancellationToken ct)
+    {
+        var maxEpochs = ApiErrors.QueryInt(http, "maxEpochs", 1, Hyperparameters.MaxEpochsLimit);
+        return await SweepOf(db, id, ct) is { } sweepId
+            ? TypedResults.Ok(new ResumeOutcome(await control.ResumeAsync(sweepId, id, maxEpochs, ct))) : ApiErrors.NotFound("id", $"no run {id}");
+    }
+
+    public static async Task<Results<Ok<List<EpochMetric>>, ProblemHttpResult>> EpochsAsync(long id, RnnSweepDbContext db, CancellationToken ct)
+    {
+        if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return ApiErrors.NotFound("id", $"no run {id}");
+        return TypedResults.Ok(await db.EpochMetrics.AsNoTracking().Where(m => m.RunId == id).OrderBy(m => m.Epoch).ToListAsync(ct));
+    }
+
+    private static Task<long?> SweepOf(RnnSweepDbContext db, long runId, CancellationToken ct) =>
+        db.Runs.Where(r => r.Id == runId).Select(r => (long?)r.SweepId).SingleOrDefaultAsync(ct);
 }

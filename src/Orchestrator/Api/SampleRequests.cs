@@ -13,7 +13,7 @@ namespace RnnSweep.Orchestrator.Api;
 /// </summary>
 public static class SampleRequests
 {
-    public static async Task<long> RequestAsync(RnnSweepDbContext db, IBackgroundJobClient jobs, long runId, SampleRequest request, string runField, CancellationToken ct)
+    public static async Task<long> RequestAsync(RnnSweepDbContext db, IBackgroundJobClient jobs, long runId, SampleSettings request, string runField, CancellationToken ct)
     {
         if (request.Validate() is { Count: > 0 } errors) throw new ValidationException(errors);
         var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.Id, r.Sweep!.Queue, r.Hyperparameters, r.Sweep.CorpusId }).SingleOrDefaultAsync(ct)
@@ -52,7 +52,7 @@ public static class SampleRequests
     private static async Task CheckVocabularyAsync(RnnSweepDbContext db, string prime, string hyperparameters, long corpusId, CancellationToken ct)
     {
         if (prime.Length == 0) return;
-        var kind = System.Text.Json.JsonSerializer.Deserialize<Hyperparameters>(hyperparameters, Sweeps.SpecResolver.Json)?.Vocabulary ?? "chars";
+        var kind = System.Text.Json.JsonSerializer.Deserialize<Hyperparameters>(hyperparameters, Shared.Json.JsonContract.Options)?.Vocabulary ?? "chars";
         var content = await db.Corpora.AsNoTracking().Where(c => c.Id == corpusId).Select(c => c.Content).SingleAsync(ct);
         var vocabulary = Vocabulary.Build(content, kind);
         var unknown = vocabulary.SymbolsOf(prime).Where(s => !vocabulary.Contains(s)).Distinct().ToList();

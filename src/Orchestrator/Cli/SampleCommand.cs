@@ -19,12 +19,12 @@ public static class SampleCommand
     public static Command Create()
     {
         var runId = new Argument<long>("run-id") { Description = "The run (grid cell) to sample from; see the dashboard or 'rnnsweep export'" };
-        var method = new Option<string>("--method") { Description = "greedy (argmax), multinomial (temperature) or topk", DefaultValueFactory = _ => SamplingMethods.Multinomial };
-        var temperature = new Option<double>("--temperature") { Description = "Lower is more conservative", DefaultValueFactory = _ => 1.0 };
-        var topK = new Option<int>("--top-k") { Description = "With --method topk: sample among the k likeliest characters", DefaultValueFactory = _ => 10 };
-        var prime = new Option<string>("--prime") { Description = "Priming text the model continues", DefaultValueFactory = _ => "" };
-        var seed = new Option<long>("--seed") { Description = "Random seed (same seed, same text)", DefaultValueFactory = _ => 42 };
-        var length = new Option<int>("--length") { Description = "Characters to generate", DefaultValueFactory = _ => 500 };
+        var method = new Option<string>("--method") { Description = "greedy (argmax), multinomial (temperature) or topk", DefaultValueFactory = _ => SampleSettings.Default.Method };
+        var temperature = new Option<double>("--temperature") { Description = "Lower is more conservative", DefaultValueFactory = _ => SampleSettings.Default.Temperature };
+        var topK = new Option<int>("--top-k") { Description = "With --method topk: sample among the k likeliest characters", DefaultValueFactory = _ => SampleSettings.Default.TopK };
+        var prime = new Option<string>("--prime") { Description = "Priming text the model continues", DefaultValueFactory = _ => SampleSettings.Default.PrimeText };
+        var seed = new Option<long>("--seed") { Description = "Random seed (same seed, same text)", DefaultValueFactory = _ => SampleSettings.Default.Seed };
+        var length = new Option<int>("--length") { Description = "Characters to generate", DefaultValueFactory = _ => SampleSettings.Default.Length };
         var wait = new Option<int>("--wait") { Description = "Seconds to wait for a Worker", DefaultValueFactory = _ => 120 };
         var command = new Command("sample", """
             Generate text from a run's best checkpoint (a Worker listening on the sweep's queue does the work).
@@ -35,7 +35,7 @@ public static class SampleCommand
             """) { runId, method, temperature, topK, prime, seed, length, wait };
         command.SetAction((parse, ct) => CliOptions.Guard(async () =>
         {
-            var request = new SampleRequest
+            var request = new SampleSettings
             {
                 Method = parse.GetValue(method)!, Temperature = parse.GetValue(temperature), TopK = parse.GetValue(topK),
                 PrimeText = parse.GetValue(prime)!, Seed = parse.GetValue(seed), Length = parse.GetValue(length),

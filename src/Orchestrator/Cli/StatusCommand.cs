@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Api;
 using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Database;
@@ -48,8 +47,12 @@ public static class StatusCommand
 
     public static async Task<IRenderable> RenderAsync(string connectionString, long? sweepId, CancellationToken ct)
     {
-        await using var db = DatabaseSettings.CreateContext(connectionString);
-        var sweeps = await SweepApi.Summaries(db, sweepId, ct);
+        // The columns read are built-in types: skip Npgsql's load of the database's type catalogue on connecting.
+        var source = new Npgsql.NpgsqlDataSourceBuilder(connectionString);
+        source.ConfigureTypeLoading(types => types.EnableTypeLoading(false));
+        await using var dataSource = source.Build();
+        await using var db = await dataSource.OpenConnectionAsync(ct);
+        var sweeps = await StatusQuery.SummariesAsync(db, sweepId, ct);
         if (sweeps.Count == 0) return new Markup(sweepId is null ? "No sweeps yet: try [bold]rnnsweep submit --preset quick[/]" : $"No sweep {sweepId}.");
         var view = new Table().AddColumns("id", "sweep", "corpus", "progress", "done");
         foreach (var status in RunStatus.All) view.AddColumn(new TableColumn(status).RightAligned());
@@ -61,8 +64,7 @@ public static class StatusCommand
                 .. RunStatus.All.Select(st => new Text(s.Runs[st].ToString()))]);
         }
         if (sweepId is null) return view;
-        var running = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId && r.Status == RunStatus.Running).OrderBy(r => r.Id)
-            .Select(r => new { r.Id, r.Model, r.Layers, r.Hidden, r.EpochsDone, r.Status, r.LeaseOwner, r.LeaseExpiresAt }).ToListAsync(ct);
+        var running = await StatusQuery.RunningAsync(db, sweepId.Value, ct);
         var now = DateTimeOffset.UtcNow;
         // A lapsed lease is said so: the run is still running in the table, but no Worker is training it until one takes it over.
         var rows = new Rows([view, .. running.Select(r => new Text(

@@ -7,6 +7,8 @@ namespace RnnSweep.Orchestrator.Cli;
 public sealed class WorkerProcesses : IAsyncDisposable
 {
     public const string WorkerDllVariable = "RNNSWEEP_WORKER_DLL";
+    /// <summary>The Worker's RnnSweep.Worker.Hosting.ParentWatch.Variable (the Orchestrator does not reference the Worker).</summary>
+    public const string ParentPidVariable = "RNNSWEEP_PARENT_PID";
 
     private readonly List<Process> _processes = [];
 
@@ -40,6 +42,8 @@ public sealed class WorkerProcesses : IAsyncDisposable
             psi.Environment["Worker__Queues__0"] = queue;
             psi.Environment["Worker__Name"] = $"local-{i + 1}";
             psi.Environment["Worker__TorchThreads"] = threadsPerWorker.ToString();
+            // The Worker stops by itself if this process dies without stopping it (SIGKILL): see the Worker's ParentWatch.
+            psi.Environment[ParentPidVariable] = Environment.ProcessId.ToString();
             _processes.Add(Process.Start(psi) ?? throw new InvalidOperationException("could not start a worker"));
         }
     }

@@ -42,7 +42,7 @@ public static class HealthChecks
         {
             status = report.Status.ToString().ToLowerInvariant(),
             checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString().ToLowerInvariant(), e.Value.Description }),
-        }));
+        }, Shared.Json.JsonContract.Options));
     }
 }
 

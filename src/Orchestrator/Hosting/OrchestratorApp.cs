@@ -91,6 +91,8 @@ public static class OrchestratorApp
         // Antiforgery tokens for the dashboard's scripts (SameOriginWrites) and for the Hangfire dashboard, which
         // validates them itself whenever IAntiforgery is registered.
         services.AddAntiforgery(o => o.HeaderName = SameOriginWrites.AntiforgeryHeader);
+        // The API speaks the project's one JSON contract, and /openapi/v1.json describes it with the same options.
+        services.ConfigureHttpJsonOptions(o => Shared.Json.JsonContract.Apply(o.SerializerOptions));
         services.AddOpenApi();
         services.AddOrchestratorHealthChecks();
         return services;

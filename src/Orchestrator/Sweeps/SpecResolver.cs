@@ -16,11 +16,8 @@ public static partial class SpecResolver
     public const int MaxModelEntries = 3;
     public const int MaxHiddenEntries = 64;
 
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    /// <summary>The project's one JSON contract (<see cref="Shared.Json.JsonContract"/>), by the name spec code knows it.</summary>
+    public static JsonSerializerOptions Json => Shared.Json.JsonContract.Options;
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,49}$")]
     private static partial Regex QueueName();

@@ -70,6 +70,7 @@ public sealed class LocalPostgres : IAsyncDisposable
     {
         dataDir = Path.GetFullPath(dataDir);
         var binDir = FindBinDir();
+        var knownPasswords = File.Exists(PasswordFileOf(dataDir));
         var passwords = Passwords.LoadOrCreate(PasswordFileOf(dataDir));
         Directory.CreateDirectory(dataDir);
         // why only when none runs: a short command attaching to a running server should not chown -R the whole cluster.
@@ -87,12 +88,15 @@ public sealed class LocalPostgres : IAsyncDisposable
             if (running is not null) await pg.StopServerAsync(ct);
             await pg.ConvertTrustClusterAsync(passwords, ct);
         }
-        if (RunningPort(dataDir) is null)
+        var attached = RunningPort(dataDir) is not null;
+        if (!attached)
         {
             await pg.StartServerAsync(ct);
             pg._ownsServer = true;
         }
-        await pg.EnsureRolesAndDatabaseAsync(passwords, ct);
+        // why: a running server was started by an earlier command, which made the roles and database with these
+        // passwords; checking again costs two password logins, a large share of a short command like 'status'.
+        if (!attached || !knownPasswords) await pg.EnsureRolesAndDatabaseAsync(passwords, ct);
         return pg;
     }
 

@@ -11,11 +11,9 @@ public sealed record BenchFigure(string Section, string Item, double Value, stri
 {
     public const string LinePrefix = "BENCH ";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public void Print()
     {
-        Console.Out.WriteLine(LinePrefix + JsonSerializer.Serialize(this, Json));
+        Console.Out.WriteLine(LinePrefix + JsonSerializer.Serialize(this, Shared.Json.JsonContract.Options));
         Console.Out.Flush();
     }
 }

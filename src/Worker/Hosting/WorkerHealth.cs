@@ -68,7 +68,7 @@ public sealed class WorkerHealth(WorkerHealthOptions health, WorkerOptions worke
     {
         // Written beside and moved over the name, so a probe never reads half a file.
         var temp = $"{path}.{Environment.ProcessId}.tmp"; // per process: several local workers may share one health file
-        System.IO.File.WriteAllText(temp, JsonSerializer.Serialize(beat));
+        System.IO.File.WriteAllText(temp, JsonSerializer.Serialize(beat, Shared.Json.JsonContract.Options));
         System.IO.File.Move(temp, path, overwrite: true);
     }
 
@@ -88,7 +88,7 @@ public sealed class WorkerHealth(WorkerHealthOptions health, WorkerOptions worke
         WorkerHeartbeat? beat;
         try
         {
-            beat = JsonSerializer.Deserialize<WorkerHeartbeat>(System.IO.File.ReadAllText(options.File));
+            beat = JsonSerializer.Deserialize<WorkerHeartbeat>(System.IO.File.ReadAllText(options.File), Shared.Json.JsonContract.Options);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {

@@ -75,7 +75,7 @@ public sealed class AnalyzeRunJob(RunStore runs, AnalysisStore analyses, WorkerO
             foreach (var (method, temperature) in new[] { (SamplingMethod.Greedy, 1.0), (SamplingMethod.Multinomial, 1.0), (SamplingMethod.Multinomial, 0.5) })
             {
                 var sampling = new SamplingOptions { Method = method, Temperature = temperature, PrimeText = prime, PrimeSymbols = primeSymbols, Length = SampleLength, Seed = data.Hyperparameters.Seed };
-                samples.Add(new AnalysisStore.NewSample(SampleJob.MethodName(method), temperature, sampling.TopK, prime, sampling.Seed, SampleLength,
+                samples.Add(new AnalysisStore.NewSample(SamplingOptions.MethodName(method), temperature, sampling.TopK, prime, sampling.Seed, SampleLength,
                     Sampler.Sample(model, data.Vocabulary, sampling)));
             }
         }

@@ -13,18 +13,19 @@ public static class EvaluateCommand
 {
     public const string Verb = "evaluate";
 
-    public static async Task<int> RunAsync(string[] args, ILogger log)
+    /// <param name="log">Where the database retries' warnings go (the console, as every verb's).</param>
+    public static async Task<int> RunAsync(IReadOnlyList<long> runIds, ILogger log)
     {
         var connection = DatabaseSettings.FromEnvironment();
-        if (connection is null || args.Length == 0 || !args.All(a => long.TryParse(a, out _)))
+        if (connection is null)
         {
-            Console.Error.WriteLine($"usage: {DatabaseSettings.EnvironmentVariable}=... RnnSweep.Worker {Verb} RUN-ID [RUN-ID ...]");
+            Console.Error.WriteLine($"error: no database: set {DatabaseSettings.EnvironmentVariable} (usage: {DatabaseSettings.EnvironmentVariable}=... RnnSweep.Worker {Verb} RUN-ID [RUN-ID ...])");
             return 2;
         }
-        using var store = new RunStore(connection);
+        using var store = new RunStore(connection, log);
         var device = TorchDevice.Select("cpu", 0);
         Console.WriteLine("run\tcell\tbest epoch\ttrain\tvalidation\ttest\ttest bits/char");
-        foreach (var runId in args.Select(long.Parse))
+        foreach (var runId in runIds)
         {
             var run = await store.FindAsync(runId, CancellationToken.None);
             var best = run is null ? null : await store.LoadCheckpointAsync(runId, CheckpointKind.Best, CancellationToken.None);

@@ -14,41 +14,16 @@ public static class NGramCommand
 {
     public const string Verb = "ngram";
 
-    public static int Run(string[] args)
-    {
-        string? file = null;
-        var split = "paper";
-        var order = NGramBaselineJob.MaxOrder;
-        var smoothing = NGramSmoothing.ModifiedKneserNey;
-        var memory = new Hosting.WorkerOptions().NGramMemoryBytes;
-        try
-        {
-            for (var i = 0; i < args.Length; i++)
-            {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-                switch (args[i])
-                {
-                    case "--preset-split": split = Value(); break;
-                    case "--order": order = int.Parse(Value()); break;
-                    case "--smoothing": smoothing = NGramSmoothingNames.Parse(Value()); break;
-                    case "--memory": memory = long.Parse(Value()); break;
-                    default:
-                        if (file is not null || args[i].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unexpected argument '{args[i]}'");
-                        file = args[i];
-                        break;
-                }
-            }
-            if (file is null) throw new ArgumentException("name a text file");
-            if (split is not ("paper" or "contiguous")) throw new ArgumentException($"--preset-split must be paper or contiguous, not '{split}'");
-            if (order is < 1 or > 64) throw new ArgumentException($"--order must be between 1 and 64, not {order}");
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
-        {
-            Console.Error.WriteLine($"{e.Message}\nusage: RnnSweep.Worker {Verb} FILE [--preset-split paper|contiguous] [--order N] [--smoothing kneser-ney|witten-bell|absolute] [--memory BYTES]");
-            return 2;
-        }
+    public const string PaperSplit = "paper";
+    public const string ContiguousSplit = "contiguous";
 
-        var hp = split == "paper"
+    /// <param name="file">A text file (read as bytes, split as a sweep would).</param>
+    /// <param name="split"><see cref="PaperSplit"/> or <see cref="ContiguousSplit"/>.</param>
+    /// <param name="order">Highest n-gram order, 1 to 64.</param>
+    /// <param name="memory">Bytes the counts may use; it stops at the highest order that fits.</param>
+    public static int Run(string file, string split, int order, NGramSmoothing smoothing, long memory)
+    {
+        var hp = split == PaperSplit
             ? new Hyperparameters { Vocabulary = "bytes", SplitLayout = "streams", BatchSize = 100, SeqLength = 100, TrainFraction = 0.8, ValFraction = 0.1, TestFraction = 0.1 }
             : new Hyperparameters();
         var content = File.ReadAllBytes(file);

@@ -8,21 +8,6 @@ namespace RnnSweep.Worker.Jobs;
 /// <summary>Generates a requested sample from its run's best checkpoint, one step per character with the state carried.</summary>
 public sealed class SampleJob(RunStore runs, AnalysisStore analyses, WorkerOptions options, TorchDevice device, ILogger<SampleJob> log) : ISampleJob
 {
-    public static string MethodName(SamplingMethod method) => method switch
-    {
-        SamplingMethod.Greedy => SamplingMethods.Greedy,
-        SamplingMethod.TopK => SamplingMethods.TopK,
-        _ => SamplingMethods.Multinomial,
-    };
-
-    public static SamplingMethod ParseMethod(string name) => name switch
-    {
-        SamplingMethods.Greedy => SamplingMethod.Greedy,
-        SamplingMethods.TopK => SamplingMethod.TopK,
-        SamplingMethods.Multinomial => SamplingMethod.Multinomial,
-        _ => throw new ArgumentException($"unknown sampling method '{name}'"),
-    };
-
     public async Task SampleAsync(long sampleId, CancellationToken cancellationToken)
     {
         var request = await DbRetry.RunAsync(() => analyses.FindSampleAsync(sampleId, cancellationToken), log, cancellationToken);
@@ -41,11 +26,11 @@ public sealed class SampleJob(RunStore runs, AnalysisStore analyses, WorkerOptio
             }
             using var torch = await TorchLock.AcquireAsync(cancellationToken);
             using var model = TrainedModel.Load(data.Cell, data.Vocabulary.Size, best, device.Device);
-            var text = Sampler.Sample(model, data.Vocabulary, new SamplingOptions
+            var text = Sampler.Sample(model, data.Vocabulary, SamplingOptions.From(new SampleSettings
             {
-                Method = ParseMethod(request.Method), Temperature = request.Temperature, TopK = request.TopK,
+                Method = request.Method, Temperature = request.Temperature, TopK = request.TopK,
                 PrimeText = request.PrimeText, Seed = request.Seed, Length = request.Length,
-            });
+            }));
             await DbRetry.RunAsync(async () => { await analyses.FinishSampleAsync(sampleId, text, null, cancellationToken); return 0; }, log, cancellationToken);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)

@@ -9,6 +9,8 @@ namespace RnnSweep.Worker.Training;
 /// <see cref="CheckpointData.TrainerStateJson"/>. The carried hidden state is not stored: it is reset at every
 /// epoch start (<see cref="HiddenStatePolicy"/>), and checkpoints are taken at epoch ends.
 /// </summary>
+// A checkpoint written by an older build may carry a field since removed: it still resumes.
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Skip)]
 public sealed record TrainerState
 {
     public const string ResetAtEpochStart = "reset-at-epoch-start";
@@ -36,12 +38,8 @@ public sealed record TrainerState
     public required TrainingStop Stop { get; init; }
     public string? StopReason { get; init; }
 
-    // Named literals: BestValLoss is +Infinity before the first validation.
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+    // The project's contract: it writes BestValLoss, +Infinity before the first validation, as "Infinity".
+    private static JsonSerializerOptions Json => Shared.Json.JsonContract.Options;
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

@@ -1,23 +1,35 @@
-using RnnSweep.Shared.Domain;
+namespace RnnSweep.Shared.Domain;
 
-namespace RnnSweep.Orchestrator.Api;
-
-/// <summary>The body of <c>POST /api/runs/{id}/samples</c> (and the options of <c>rnnsweep sample</c>).</summary>
-public sealed record SampleRequest
+/// <summary>
+/// How a sample is drawn from a run's best checkpoint: the one sampling record. It is the body of
+/// <c>POST /api/runs/{id}/samples</c>, the defaults of <c>rnnsweep sample</c> and of <c>GET /api/samples/defaults</c>
+/// (which the dashboard's form can read), and the Worker's sampling options start from it, so each default is
+/// written here only. Stored per sample in <c>samples</c>.
+/// </summary>
+public sealed record SampleSettings
 {
+    /// <summary>Every field at its default: multinomial, temperature 1, top 10, no prime, seed 42, 500 symbols.</summary>
+    public static readonly SampleSettings Default = new();
+
     public const int MaxLength = 20_000;
     public const int MaxPrimeLength = 10_000;
     /// <summary>Largest request body accepted, in bytes.</summary>
     public const long MaxBodyBytes = 256 * 1024;
 
-    /// <summary><c>greedy</c>, <c>multinomial</c> or <c>topk</c>.</summary>
+    /// <summary><c>greedy</c>, <c>multinomial</c> or <c>topk</c> (<see cref="SamplingMethods"/>).</summary>
     public string Method { get; init; } = SamplingMethods.Multinomial;
+    /// <summary>Logits are divided by it before the softmax: lower is more conservative; in (0, 100].</summary>
     public double Temperature { get; init; } = 1.0;
+    /// <summary>With <c>topk</c>: draw among the k likeliest symbols; 1 to 65535.</summary>
     public int TopK { get; init; } = 10;
+    /// <summary>Text fed to the model first, which the sample continues; empty for none.</summary>
     public string PrimeText { get; init; } = "";
+    /// <summary>Random seed: the same seed and settings give the same text.</summary>
     public long Seed { get; init; } = 42;
+    /// <summary>Symbols to generate (characters, or bytes in a byte vocabulary), after the prime.</summary>
     public int Length { get; init; } = 500;
 
+    /// <summary>Every problem at once, each naming its camelCase field.</summary>
     public IReadOnlyList<FieldError> Validate()
     {
         var errors = new List<FieldError>();

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace RnnSweep.Shared.Json;
+
+/// <summary>
+/// The one JSON contract of RnnSweep: the HTTP API (bodies in and out), sweep specs (files, the API, the stored
+/// <c>sweeps.spec</c>), hyperparameters (written by the Orchestrator, read by Workers), checkpoints' trainer state,
+/// bench lines and heartbeats are all written and read with <see cref="Options"/>.
+/// </summary>
+/// <remarks>
+/// ASP.NET Core's web defaults (camelCase names, case-insensitive reading, numbers also read from strings), plus:
+/// unknown members are refused, so a misspelt field in a spec or request is named instead of silently ignored;
+/// enums are camelCase strings (<c>lstm</c>, <c>earlyStopped</c>); NaN and infinities are written as the strings
+/// <c>"NaN"</c>, <c>"Infinity"</c>, <c>"-Infinity"</c> (a diverged loss, a best validation loss before the first
+/// epoch) instead of failing the whole response or checkpoint.
+/// </remarks>
+public static class JsonContract
+{
+    /// <summary>The contract's options; frozen (read-only), share them freely.</summary>
+    public static readonly JsonSerializerOptions Options = Freeze(Apply(new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+
+    /// <summary>
+    /// Files people read (the model export's <c>run-ID.json</c>): the same contract, indented, with non-ASCII
+    /// symbols of a vocabulary written as themselves rather than as \u escapes.
+    /// </summary>
+    public static readonly JsonSerializerOptions ReadableFile = Freeze(new JsonSerializerOptions(Options)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    /// <summary>
+    /// Sets the contract on options someone else owns (ASP.NET Core's <c>JsonOptions</c>, which cannot be replaced,
+    /// only configured). Returns <paramref name="target"/>.
+    /// </summary>
+    public static JsonSerializerOptions Apply(JsonSerializerOptions target)
+    {
+        target.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        target.PropertyNameCaseInsensitive = true;
+        target.NumberHandling = JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.AllowNamedFloatingPointLiterals;
+        target.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        if (!target.Converters.Any(c => c is JsonStringEnumConverter)) target.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        return target;
+    }
+
+    private static JsonSerializerOptions Freeze(JsonSerializerOptions options)
+    {
+        options.TypeInfoResolver ??= new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver();
+        options.MakeReadOnly();
+        return options;
+    }
+}
