@@ -97,6 +97,7 @@ public static class OrchestratorApp
         // validates them itself whenever IAntiforgery is registered.
         services.AddAntiforgery(o => o.HeaderName = SameOriginWrites.AntiforgeryHeader);
         services.AddOpenApi();
+        services.AddDashboard();
         services.AddOrchestratorHealthChecks();
         return services;
     }
