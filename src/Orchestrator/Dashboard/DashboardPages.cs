@@ -51,16 +51,7 @@ public static class DashboardPages
             await db.Samples.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct) is { } sample ? Page<SampleView>(new { Sample = sample }) : Results.NotFound()).ExcludeFromDescription();
     }
 
-    /// <summary>A component rendered whole before it is sent (no streaming), never cached: pages and fragments change as runs train.</summary>
+    /// <summary>A component rendered whole before it is sent (no streaming); pages carry an antiforgery token, so are not cached.</summary>
     private static IResult Page<TComponent>(object parameters) where TComponent : Microsoft.AspNetCore.Components.IComponent =>
-        new NoStore(new RazorComponentResult<TComponent>(parameters) { PreventStreamingRendering = true });
-
-    private sealed class NoStore(IResult inner) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.Headers.CacheControl = "no-store";
-            return inner.ExecuteAsync(httpContext);
-        }
-    }
+        new RazorComponentResult<TComponent>(parameters) { PreventStreamingRendering = true };
 }

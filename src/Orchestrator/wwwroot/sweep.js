@@ -23,7 +23,7 @@
     clearTimeout(timer);
     let busy = true;
     try {
-      const live = await fragment(`/fragments/sweeps/${id}/live?since=${encodeURIComponent(since)}&best=${best}`);
+      const live = await fragment(`/fragments/sweeps/${id}/live?since=${encodeURIComponent(since)}${best ? `&best=${best}` : ''}`);
       if (live) {
         const { root: template, content } = live;
         since = template.dataset.now;

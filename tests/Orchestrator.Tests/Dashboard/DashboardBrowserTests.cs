@@ -44,6 +44,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
         await page.ClickAsync("#cancel");
         await Assertions.Expect(page.Locator("#action-result")).ToHaveTextAsync("2 cells cancelled");
         await Assertions.Expect(page.Locator("table[data-loss=test] td[data-status=cancelled]")).ToHaveCountAsync(2); // the live update, no reload
+        await Assertions.Expect(page.Locator("#cancel")).ToHaveCountAsync(0); // nothing left to cancel: the button goes with the same update
         await using (var db = orchestrator.Db())
         {
             Assert.All(await db.Runs.Where(r => r.SweepId == sweep).ToListAsync(), r => Assert.Equal(RunStatus.Cancelled, r.Status));
@@ -101,6 +102,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
         {
             // 1. The form: a custom 2 x 1 x 2 grid on an uploaded corpus (the end-to-end test's tiny hyperparameters).
             await page.GotoAsync($"{orchestrator.Address}/sweeps/new");
+            await page.SelectOptionAsync("select[name=preset]", ""); // the form opens on a preset; this grid is custom
             await page.FillAsync("input[name=name]", "browser");
             await page.FillAsync("input[name=corpus]", "generated");
             await page.SetInputFilesAsync("input[name=upload]", new FilePayload
