@@ -43,7 +43,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
 
         await page.ClickAsync("#cancel");
         await Assertions.Expect(page.Locator("#action-result")).ToHaveTextAsync("2 cells cancelled");
-        await Assertions.Expect(page.Locator("table[data-loss=test] td[data-status=cancelled]")).ToHaveCountAsync(2); // the live update, no reload
+        await Assertions.Expect(page.Locator("table[data-loss=test] td.s-cancelled")).ToHaveCountAsync(2); // the live update, no reload
         await Assertions.Expect(page.Locator("#cancel")).ToHaveCountAsync(0); // nothing left to cancel: the button goes with the same update
         await using (var db = orchestrator.Db())
         {
@@ -52,7 +52,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
 
         await page.ClickAsync("#resume");
         await Assertions.Expect(page.Locator("#action-result")).ToHaveTextAsync("2 cells enqueued again");
-        await Assertions.Expect(page.Locator("table[data-loss=test] td[data-status=queued]")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("table[data-loss=test] td.s-queued")).ToHaveCountAsync(2);
         await using (var db = orchestrator.Db())
         {
             Assert.All(await db.Runs.Where(r => r.SweepId == sweep).ToListAsync(), r => Assert.Equal((RunStatus.Queued, true), (r.Status, r.JobId is not null)));
@@ -126,7 +126,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
             await page.EvaluateAsync("window.__noReload = true");
             Assert.Equal(4, await page.Locator("table[data-loss=test] td[data-run]").CountAsync());
             await page.WaitForFunctionAsync(
-                "() => [...document.querySelectorAll('table[data-loss=test] td[data-run]')].every(td => td.dataset.status === '" + RunStatus.Succeeded + "' && td.dataset.v)",
+                "() => [...document.querySelectorAll('table[data-loss=test] td[data-run]')].every(td => td.classList.contains('s-" + RunStatus.Succeeded + "') && td.classList.contains('v'))",
                 null, new PageWaitForFunctionOptions { Timeout = 180_000, PollingInterval = 500 });
             Assert.True(await page.EvaluateAsync<bool>("window.__noReload === true"), "the page reloaded instead of patching cells");
 
