@@ -24,7 +24,7 @@ public static class HyperparameterNames
         ["gradClipScale"] = ("clipped gradient of the loss's", ""),
         ["init"] = ("initial weights", ""),
         ["initRange"] = ("uniform initialisation bound", "±"),
-        ["dropout"] = ("dropout", "probability"),
+        ["dropout"] = ("dropout probability", ""),
         ["seqLength"] = ("sequence length", "characters"),
         ["batchSize"] = ("batch size", "sequences"),
         ["carryState"] = ("state carried across batches", ""),
@@ -43,11 +43,17 @@ public static class HyperparameterNames
         ["seed"] = ("random seed", ""),
     };
 
-    /// <summary>Every stored hyperparameter as (JSON name, label, value with its unit), in the stored order.</summary>
+    /// <summary>
+    /// Every stored hyperparameter as (JSON name, label, value with its unit), in the order listed here (optimizer
+    /// first, seed last; PostgreSQL's jsonb keeps keys in its own order), names not listed after them.
+    /// </summary>
     public static IReadOnlyList<(string Name, string Label, string Value)> Describe(string hyperparametersJson)
     {
         using var doc = JsonDocument.Parse(hyperparametersJson);
-        return doc.RootElement.EnumerateObject().Select(p => (p.Name, LabelOf(p.Name), ValueOf(p.Name, p.Value))).ToList();
+        var order = Known.Keys.ToList();
+        return doc.RootElement.EnumerateObject()
+            .OrderBy(p => order.IndexOf(p.Name) is var i and >= 0 ? i : order.Count).ThenBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => (p.Name, LabelOf(p.Name), ValueOf(p.Name, p.Value))).ToList();
     }
 
     public static string LabelOf(string name) => Known.TryGetValue(name, out var k) ? k.Label : Words(name);
@@ -67,6 +73,7 @@ public static class HyperparameterNames
             _ => value.ToString(),
         };
         if (value.ValueKind is JsonValueKind.Null or JsonValueKind.True or JsonValueKind.False || name.EndsWith("Fraction", StringComparison.Ordinal) || unit.Length == 0) return text;
+        if (unit == "epochs" && text == "1") unit = "epoch"; // "1 epoch", not "1 epochs"
         return unit == "±" ? "±" + text : $"{text} {unit}";
     }
 

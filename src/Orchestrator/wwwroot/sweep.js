@@ -29,6 +29,8 @@
         since = template.dataset.now;
         best = template.dataset.best || '';
         busy = template.dataset.busy === 'true';
+        // Redraw the chart only when a cell moved on (an epoch, a status, a loss): read before the cells move to the page.
+        const state = [...content.querySelectorAll('table[data-loss="test"] td[data-run]')].map(td => td.outerHTML).join('');
         for (const table of content.querySelectorAll('table[data-loss]')) {
           const target = root.querySelector(`table.loss[data-loss="${table.dataset.loss}"]`);
           if (!target) continue;
@@ -38,8 +40,6 @@
           }
         }
         for (const element of [...content.children]) if (element.id) replaceById(element);
-        // Redraw the chart only when a cell moved on (an epoch, a status, a loss): the server draws it anew.
-        const state = [...content.querySelectorAll('table[data-loss="test"] td[data-run]')].map(td => td.outerHTML).join('');
         if (state !== drawn) { drawn = state; redraw(since); }
       }
     } finally {

@@ -146,6 +146,9 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
                 var best = runs.MinBy(r => r.TestLoss)!;
                 Assert.Equal(best.Id.ToString(CultureInfo.InvariantCulture), await page.GetAttributeAsync("table[data-loss=test] td.best", "data-run"));
             }
+            // The overlaid learning curves were drawn again with the finished runs (the live update changes the image's address).
+            await page.WaitForFunctionAsync("() => { const i = document.getElementById('curves'); return i.src.includes('&t=') && i.complete && i.naturalWidth > 0; }",
+                null, new PageWaitForFunctionOptions { Timeout = 30_000, PollingInterval = 500 });
             await SaveScreenshotAsync(page, "sweep.png");
 
             // 4. A run: its learning curve (ScottPlot SVG), its samples, its Hangfire job link.
