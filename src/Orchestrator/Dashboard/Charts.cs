@@ -7,7 +7,8 @@ namespace RnnSweep.Orchestrator.Dashboard;
 
 /// <summary>
 /// The dashboard's charts, drawn server-side by ScottPlot 5 (on SkiaSharp) as SVG or PNG:
-/// <c>/runs/{id}/curves.svg</c> and <c>/runs/{id}/saturation.svg|.png</c>.
+/// <c>/runs/{id}/curves.svg</c>, <c>/sweeps/{id}/curves.svg?runs=1,2&amp;loss=val|train</c> and
+/// <c>/runs/{id}/saturation.svg|.png</c>.
 /// </summary>
 public static class Charts
 {
@@ -30,6 +31,28 @@ public static class Charts
             return Svg(svg);
         }).ExcludeFromDescription();
 
+        app.MapGet("/sweeps/{id:long}/curves.svg", async (long id, string? runs, string? loss, RnnSweepDbContext db, CancellationToken ct) =>
+        {
+            if (!await db.Sweeps.AnyAsync(s => s.Id == id, ct)) return Results.NotFound();
+            if (loss is not (null or "val" or "train")) return Results.BadRequest("loss: val or train");
+            var ids = new List<long>();
+            foreach (var part in (runs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!long.TryParse(part, System.Globalization.CultureInfo.InvariantCulture, out var runId)) return Results.BadRequest($"runs: '{part}' is not a run id");
+                ids.Add(runId);
+            }
+            if (ids.Count > SweepView.MaxCurveChoices) return Results.BadRequest($"runs: at most {SweepView.MaxCurveChoices}");
+            // Only the sweep's own runs are drawn; other ids are ignored.
+            var cells = await db.Runs.AsNoTracking().Where(r => r.SweepId == id && ids.Contains(r.Id)).OrderBy(r => r.Id)
+                .Select(r => new { r.Id, r.Model, r.Layers, r.Hidden }).ToListAsync(ct);
+            var found = cells.Select(c => c.Id).ToList();
+            var metrics = await db.EpochMetrics.AsNoTracking().Where(m => found.Contains(m.RunId)).OrderBy(m => m.Epoch)
+                .Select(m => new { m.RunId, m.Epoch, m.TrainLoss, m.ValLoss }).ToListAsync(ct);
+            var series = cells.Select(c => new RunCurve($"{Format.Cell(c.Model, c.Layers, c.Hidden)} (run {c.Id})",
+                metrics.Where(m => m.RunId == c.Id).Select(m => (m.Epoch, loss == "train" ? m.TrainLoss : m.ValLoss)).ToList())).ToList();
+            return Svg(Overlaid(series, loss == "train" ? "train loss" : "validation loss").GetSvgXml(CurveWidth, CurveHeight));
+        }).ExcludeFromDescription();
+
         app.MapGet("/runs/{id:long}/saturation.{format:regex(^(svg|png)$)}", async (long id, string format, RnnSweepDbContext db, CancellationToken ct) =>
         {
             if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return Results.NotFound();
@@ -45,6 +68,33 @@ public static class Charts
 
     public sealed record SaturationPoint(int Layer, string Gate, double Left, double Right);
 
+    /// <summary>One run's loss per epoch, named for the legend.</summary>
+    public sealed record RunCurve(string Label, IReadOnlyList<(int Epoch, double Loss)> Points);
+
+    /// <summary>Several runs' curves of one loss in one chart, one colour each, with a legend naming the runs.</summary>
+    public static Plot Overlaid(IReadOnlyList<RunCurve> runs, string loss)
+    {
+        var plot = new Plot();
+        plot.Title(runs.Count == 0 ? "No run chosen" : runs.All(r => r.Points.Count == 0) ? "No epoch finished yet" : $"{char.ToUpperInvariant(loss[0])}{loss[1..]} per epoch");
+        plot.XLabel("epoch");
+        plot.YLabel($"{loss} (nats per character)");
+        EpochTicks(plot);
+        var palette = new ScottPlot.Palettes.Category10();
+        for (var i = 0; i < runs.Count; i++)
+        {
+            if (runs[i].Points.Count == 0) continue;
+            var line = plot.Add.Scatter(runs[i].Points.Select(p => (double)p.Epoch).ToArray(), runs[i].Points.Select(p => p.Loss).ToArray());
+            line.Color = palette.GetColor(i);
+            line.LegendText = runs[i].Label;
+        }
+        if (runs.Any(r => r.Points.Count > 0)) plot.ShowLegend(Alignment.UpperRight);
+        return plot;
+    }
+
+    /// <summary>Epochs are whole numbers: ticks only at integers (a 3-epoch run would otherwise get 1.5, 2.5).</summary>
+    public static void EpochTicks(Plot plot) =>
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+
     /// <summary>Train and validation loss per epoch.</summary>
     public static Plot Curves(IReadOnlyList<(int Epoch, double Train, double Val)> epochs)
     {
@@ -52,6 +102,7 @@ public static class Charts
         plot.Title(epochs.Count == 0 ? "No epoch finished yet" : "Learning curves");
         plot.XLabel("epoch");
         plot.YLabel("loss (nats per character)");
+        EpochTicks(plot);
         if (epochs.Count == 0) return plot;
         double[] x = [.. epochs.Select(e => (double)e.Epoch)];
         var train = plot.Add.Scatter(x, [.. epochs.Select(e => e.Train)]);

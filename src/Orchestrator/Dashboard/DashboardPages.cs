@@ -1,18 +1,57 @@
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.WebEncoders;
+using RnnSweep.Orchestrator.Corpora;
 using RnnSweep.Shared.Data;
 
 namespace RnnSweep.Orchestrator.Dashboard;
 
-/// <summary>The results dashboard: server-rendered pages over the same queries as the API, plus charts and assets.</summary>
+/// <summary>
+/// The results dashboard: Razor components rendered on the server (RazorComponentResult, HTML-encoded by default)
+/// over the same queries as the API, plus charts and assets. Live updates are fragments rendered by the same
+/// components (/fragments/...), which the scripts swap in: each piece of markup has one renderer, the server.
+/// </summary>
 public static class DashboardPages
 {
+    /// <summary>The component renderer; encoding leaves non-ASCII text (×, ★, −, ·) as it is, still escaping markup.</summary>
+    public static IServiceCollection AddDashboard(this IServiceCollection services)
+    {
+        services.AddRazorComponents();
+        services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
+        services.AddWebEncoders();
+        return services;
+    }
+
     public static void MapDashboardPages(this IEndpointRouteBuilder app)
     {
         HangfireLinks.AddMenuEntry();
         app.MapDashboardAssets();
         app.MapCharts();
-        app.MapGet("/", (RnnSweepDbContext db, CancellationToken ct) => SweepListPage.RenderAsync(db, ct)).ExcludeFromDescription();
-        app.MapGet("/sweeps/new", (RnnSweepDbContext db, CancellationToken ct) => SubmitPage.RenderAsync(db, ct)).ExcludeFromDescription();
-        app.MapGet("/sweeps/{id:long}", (long id, RnnSweepDbContext db, CancellationToken ct) => SweepPage.RenderAsync(id, db, ct)).ExcludeFromDescription();
-        app.MapGet("/runs/{id:long}", (long id, RnnSweepDbContext db, CancellationToken ct) => RunPage.RenderAsync(id, db, ct)).ExcludeFromDescription();
+        app.MapGet("/", async (RnnSweepDbContext db, CancellationToken ct) =>
+            Page<SweepListPage>(new { Rows = await SweepList.LoadAsync(db, ct), Now = DateTimeOffset.UtcNow })).ExcludeFromDescription();
+        app.MapGet("/fragments/sweeps", async (RnnSweepDbContext db, CancellationToken ct) =>
+            Page<SweepRows>(new { Rows = await SweepList.LoadAsync(db, ct), Now = DateTimeOffset.UtcNow })).ExcludeFromDescription();
+        app.MapGet("/sweeps/new", async (RnnSweepDbContext db, CancellationToken ct) =>
+        {
+            var stored = await db.CorpusNames.AsNoTracking().Select(n => n.Name).Union(db.Corpora.Select(c => c.Name)).ToListAsync(ct);
+            IReadOnlyList<string> corpora = [.. KnownCorpora.All.Select(c => c.Name).Concat(stored).Distinct().Order()];
+            return Page<SubmitPage>(new { Corpora = corpora });
+        }).ExcludeFromDescription();
+        app.MapGet("/sweeps/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
+            await SweepView.LoadAsync(db, id, ct) is { } view ? Page<SweepPage>(new { View = view }) : Results.NotFound()).ExcludeFromDescription();
+        app.MapGet("/fragments/sweeps/{id:long}/live", async (long id, DateTimeOffset? since, long? best, RnnSweepDbContext db, CancellationToken ct) =>
+            await SweepLiveView.LoadAsync(db, id, since, best, ct) is { } view ? Page<SweepLive>(new { View = view }) : Results.NotFound()).ExcludeFromDescription();
+        app.MapGet("/runs/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
+            await RunView.LoadAsync(db, id, ct) is { } view ? Page<RunPage>(new { View = view }) : Results.NotFound()).ExcludeFromDescription();
+        app.MapGet("/fragments/runs/{id:long}/status", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
+            await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct) is { } run ? Page<RunStatusLine>(new { Run = run }) : Results.NotFound()).ExcludeFromDescription();
+        app.MapGet("/fragments/samples/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
+            await db.Samples.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct) is { } sample ? Page<SampleView>(new { Sample = sample }) : Results.NotFound()).ExcludeFromDescription();
     }
+
+    /// <summary>A component rendered whole before it is sent (no streaming); pages carry an antiforgery token, so are not cached.</summary>
+    private static IResult Page<TComponent>(object parameters) where TComponent : Microsoft.AspNetCore.Components.IComponent =>
+        new RazorComponentResult<TComponent>(parameters) { PreventStreamingRendering = true };
 }

@@ -94,6 +94,7 @@ public static class OrchestratorApp
         // The API speaks the project's one JSON contract, and /openapi/v1.json describes it with the same options.
         services.ConfigureHttpJsonOptions(o => Shared.Json.JsonContract.Apply(o.SerializerOptions));
         services.AddOpenApi();
+        services.AddDashboard();
         services.AddOrchestratorHealthChecks();
         return services;
     }

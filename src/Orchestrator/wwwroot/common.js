@@ -1,37 +1,45 @@
-// Shared by the dashboard pages: status tags, progress bars, loss formatting and POST buttons.
+// Shared by the dashboard pages: run statuses, the antiforgery token, fragments and the cancel/resume buttons.
+// The server renders all markup (pages and the fragments of live updates); the scripts only fetch and swap it in.
 window.rnn = (() => {
-  // The run statuses come from the server's one definition (Html.RunStatusJson): one key per status, and final.
+  // The run statuses come from the server's one definition (Format.RunStatusJson): one key per status, and final.
   const status = JSON.parse(document.body.dataset.runStatus);
-  const statuses = Object.keys(status).filter(s => s !== 'final');
   const final = s => status.final.includes(s);
-  const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
-  const loss = v => v == null ? '' : Number(v).toFixed(3);
-  const counts = c => statuses.filter(s => c[s] > 0).map(s => `<span class="tag s-${s}">${c[s]} ${s}</span>`).join(' ');
-  function progress(c) {
-    const total = statuses.reduce((n, s) => n + (c[s] || 0), 0), done = statuses.filter(final).reduce((n, s) => n + (c[s] || 0), 0);
-    const parts = [status.succeeded, status.diverged, status.failed, status.cancelled, status.running].filter(s => c[s] > 0)
-      .map(s => `<i class="s-${s}" style="width:${(100 * c[s] / Math.max(1, total)).toFixed(2)}%"></i>`).join('');
-    return `<div class="progress" title="${done} of ${total} cells finished">${parts}</div><small>${done}/${total}</small>`;
-  }
-  // Green for the lowest value, red for the highest: the server's SweepPage.Colour.
-  const colour = (v, min, max) => `hsl(${Math.round(120 * (1 - (max > min ? (v - min) / (max - min) : 0)))},60%,82%)`;
   // Every write carries the page's antiforgery token; the server refuses writes from other origins or without it.
   const token = document.querySelector('meta[name="csrf-token"]')?.content || '';
   const send = (url, options = {}) => fetch(url, { ...options, headers: { ...(options.headers || {}), RequestVerificationToken: token } });
-  function wireButtons(after) {
-    for (const id of ['cancel', 'resume']) {
-      const button = document.getElementById(id);
-      if (!button) continue;
-      button.addEventListener('click', async () => {
-        const out = document.getElementById('action-result');
-        const response = await send(button.dataset.url, { method: 'POST' });
-        const body = await response.json().catch(() => ({}));
-        out.textContent = response.ok
-          ? (id === 'cancel' ? `${body.cancelled} cells cancelled` : `${body.enqueued} cells enqueued again`)
-          : `failed: ${response.status} ${body.title || ''}`;
-        if (after) after();
-      });
-    }
+  // A server-rendered fragment, parsed without running anything in it: its root elements (a <template>'s content
+  // when it is one).
+  async function fragment(url) {
+    const response = await fetch(url, { cache: 'no-store' });
+    if (!response.ok) return null;
+    const holder = document.createElement('template');
+    holder.innerHTML = await response.text();
+    const first = holder.content.firstElementChild;
+    return first && first.tagName === 'TEMPLATE' ? { root: first, content: first.content } : { root: first, content: holder.content };
   }
-  return { status, statuses, final, esc, loss, counts, progress, colour, wireButtons, send };
+  // Replaces the element of the same id on the page; what the last action said stays.
+  function replaceById(element) {
+    const old = element.id && document.getElementById(element.id);
+    if (!old) return;
+    const said = old.querySelector('#action-result')?.textContent;
+    old.replaceWith(element);
+    if (said) element.querySelector('#action-result').textContent = said;
+  }
+  // Cancel and resume (their buttons come and go with live updates, so clicks are caught on the document).
+  let after = null;
+  document.addEventListener('click', async event => {
+    const button = event.target.closest('#cancel, #resume');
+    if (!button) return;
+    const response = await send(button.dataset.url, { method: 'POST' });
+    const body = await response.json().catch(() => ({}));
+    const out = document.getElementById('action-result');
+    if (out) {
+      out.textContent = response.ok
+        ? (button.id === 'cancel' ? `${body.cancelled} cells cancelled` : `${body.enqueued} cells enqueued again`)
+        : `failed: ${response.status} ${body.title || ''}`;
+    }
+    if (after) after();
+  });
+  const onAction = f => { after = f; };
+  return { status, final, send, fragment, replaceById, onAction };
 })();

@@ -1,36 +1,30 @@
-// The run page: live status and learning curve while training, the sample form, and the cell visualiser.
+// The run page: while the run trains, swaps in its status line (rendered by the server) and redraws the learning
+// curve; reloads once its analyses arrive. The sample form, and the cell visualiser.
 (() => {
   const root = document.getElementById('run');
   if (!root) return;
-  const { status: RunStatus, final, esc, send } = window.rnn;
+  const { status: RunStatus, final, send, fragment, replaceById, onAction } = window.rnn;
   const id = root.dataset.run;
+  const state = () => document.getElementById('run-status').dataset;
 
-  // While the run trains, refresh its status and redraw the learning curve; reload once its analyses arrive.
   async function watch() {
-    const response = await fetch(`/api/runs/${id}`, { cache: 'no-store' });
-    if (response.ok) {
-      const run = await response.json();
-      const status = document.getElementById('status');
-      status.textContent = run.status;
-      status.className = `tag s-${run.status}`;
-      document.getElementById('epochs').textContent = `${run.epochsDone} epochs done`;
-      document.getElementById('lease').textContent = run.lease ? run.lease.text : '';
-      document.getElementById('curves').src = `/runs/${id}/curves.svg?epochs=${run.epochsDone}`;
-      if (run.status === RunStatus.succeeded && !document.getElementById('saturation')) {
-        const saturation = await (await fetch(`/api/runs/${id}/saturation`)).json();
-        if (saturation.length > 0) { location.reload(); return; }
-      }
-      if (final(run.status) && (run.status !== RunStatus.succeeded || document.getElementById('saturation'))) return;
+    const line = await fragment(`/fragments/runs/${id}/status`);
+    if (line) {
+      const before = state().epochs;
+      replaceById(line.root);
+      const now = state();
+      if (now.epochs !== before) document.getElementById('curves').src = `/runs/${id}/curves.svg?epochs=${now.epochs}`;
+      // The analyses (saturation, visualiser, units) arrive after training: the page is drawn again with them.
+      if (now.analyzed === 'true' && !document.getElementById('saturation') && now.status === RunStatus.succeeded) { location.reload(); return; }
+      if (final(now.status) && (now.status !== RunStatus.succeeded || now.analyzed === 'true')) return;
     }
     setTimeout(watch, 3000);
   }
-  if (!final(root.dataset.status) || root.dataset.analyzed !== 'true') setTimeout(watch, 3000);
-  window.rnn.wireButtons(() => setTimeout(watch, 500));
+  if (!final(state().status) || state().analyzed !== 'true') setTimeout(watch, 3000);
+  onAction(() => setTimeout(watch, 500));
 
-  // Samples: POST /api/runs/{id}/samples, waiting for a Worker to write it; 400 errors are shown by the form.
+  // Samples: POST /api/runs/{id}/samples, then the server's rendering of it (/fragments/samples/{id}) once a Worker wrote it.
   const form = document.getElementById('sample-form');
-  const sampleHtml = s => `<div class="sample" data-sample="${s.id}"><div class="meta">${esc(s.method)}, temperature ${s.temperature}${s.method === 'topk' ? `, top ${s.topK}` : ''}, seed ${s.seed}, ${s.length} characters</div>` +
-    (s.error ? `<pre class="error">${esc(s.error)}</pre>` : s.text == null ? '<pre class="pending">waiting for a Worker…</pre>' : `<pre><b class="prime">${esc(s.primeText)}</b>${esc(s.text)}</pre>`) + '</div>';
   form?.addEventListener('submit', async event => {
     event.preventDefault();
     const data = new FormData(form), error = form.querySelector('.form-error');
@@ -46,24 +40,21 @@
       return;
     }
     error.textContent = '';
-    let sample = answer;
-    while (response.status === 202 || (sample.text == null && sample.error == null)) {
+    let sample = await fragment(`/fragments/samples/${answer.id}`);
+    while (sample && sample.root.dataset.finished !== 'true') {
       await new Promise(r => setTimeout(r, 1000));
-      sample = await (await fetch(`/api/samples/${answer.id}`)).json();
-      if (sample.finishedAt) break;
+      sample = await fragment(`/fragments/samples/${answer.id}`);
     }
-    document.getElementById('samples').insertAdjacentHTML('beforeend', sampleHtml(sample));
+    if (sample) document.getElementById('samples').appendChild(sample.root);
   });
 
-  // The cell visualiser: each character's background is the chosen unit's value, blue (-1), white (0), red (+1).
+  // The cell visualiser: each character's background is the chosen unit's value, mixed from white towards
+  // --cell-neg (-1) or --cell-pos (+1) (dashboard.css, which the legend's scale uses too), light enough to read.
   const cells = document.getElementById('cells');
   if (!cells) return;
   let data, values, layer = 0, unit = 0, spans = [];
   const label = document.getElementById('unit-label');
-  function colour(v) {
-    const c = Math.round(255 * (1 - Math.min(1, Math.abs(v))));
-    return v >= 0 ? `rgb(255,${c},${c})` : `rgb(${c},${c},255)`;
-  }
+  const colour = v => `color-mix(in srgb, var(${v >= 0 ? '--cell-pos' : '--cell-neg'}) ${Math.round(100 * Math.min(1, Math.abs(v)))}%, white)`;
   function show() {
     label.textContent = `layer ${layer} unit ${unit}`;
     const base = layer * data.steps * data.hidden + unit;

@@ -1,4 +1,5 @@
-// The submit form: optional corpus upload (PUT /api/corpora/{name}), then POST /api/sweeps; a 400's `errors`
+// The submit form: it opens on a preset with its values filled in (server-rendered); choosing another preset fills
+// in that one's (data-presets), "custom grid" empties the fields. Then the optional corpus upload (PUT /api/corpora/{name}), then POST /api/sweeps; a 400's `errors`
 // object is shown next to the fields it names.
 (() => {
   const form = document.getElementById('submit-form');
@@ -18,6 +19,17 @@
       target.textContent += `${target.dataset.field === '*' ? field + ': ' : ''}${messages.join('; ')} `;
     }
   }
+  const presets = JSON.parse(form.dataset.presets);
+  form.elements.preset.addEventListener('change', () => {
+    const values = presets[form.elements.preset.value] || {};
+    for (const element of form.elements) {
+      if (!element.name || element.name === 'name' || element.name === 'preset' || element.name === 'queue' || element.type === 'file') continue;
+      const value = values[element.name];
+      if (element.type === 'checkbox') element.checked = Array.isArray(value) ? value.includes(element.value) : value === true;
+      else if (element.tagName === 'SELECT') element.value = value ?? element.options[0].value;
+      else element.value = value ?? '';
+    }
+  });
   form.addEventListener('submit', async event => {
     event.preventDefault();
     for (const e of form.querySelectorAll('.form-error')) e.textContent = '';

@@ -1,82 +1,51 @@
-// The sweep page: polls GET /api/sweeps/{id}/live every 2.5 s and patches the loss-table cells in place
-// (status, epoch progress, losses, colours, the best cell), the counts and the n-gram table. No reload.
+// The sweep page: every 2.5 s (10 s once nothing can change) fetches /fragments/sweeps/{id}/live, the parts that
+// changed rendered by the server, and swaps them in: counts, progress, buttons, best cell, n-gram baseline, the
+// cells of each loss table and each table's colour scale. No reload. The learning-curve chart redraws with them.
 (() => {
   const root = document.getElementById('sweep');
   if (!root) return;
-  const { final, esc, loss, counts, progress, colour } = window.rnn;
-  const id = root.dataset.sweep, maxEpochs = +root.dataset.maxEpochs;
-  const column = { train: 'trainLoss', val: 'valLoss', test: 'testLoss' }; // a loss table's data-loss -> the live cell's field
-  let since = root.dataset.now;
-  const byRun = new Map();
-  for (const td of root.querySelectorAll('td[data-run]')) {
-    if (!byRun.has(td.dataset.run)) byRun.set(td.dataset.run, []);
-    byRun.get(td.dataset.run).push(td);
-  }
+  const { fragment, replaceById, onAction } = window.rnn;
+  const id = root.dataset.sweep;
+  let since = root.dataset.now, best = root.dataset.best || '', drawn = '';
 
-  function patch(cell) {
-    const { runId, status, epochsDone, note } = cell;
-    for (const td of byRun.get(String(runId)) || []) {
-      const value = cell[column[td.closest('table').dataset.loss]];
-      const key = `${status}|${epochsDone}|${value}|${note}`;
-      if (td.dataset.k === key) continue; // unchanged since the last poll: leave the DOM alone
-      td.dataset.k = key;
-      td.className = `s-${status}`;
-      td.dataset.status = status;
-      if (value == null) { delete td.dataset.v; td.style.background = ''; } else td.dataset.v = loss(value);
-      // One run's cap may be above the sweep's ('resume --run N --max-epochs M').
-      const cap = Math.max(maxEpochs, epochsDone + 1), epoch = Math.min(epochsDone + 1, cap);
-      // A running cell's note is an expired lease: nobody trains it until another Worker takes it over.
-      const text = value != null ? loss(value) : status === window.rnn.status.running ? `epoch ${epoch}/${cap}${note ? ' · ' + note : ''}` : status;
-      const bar = status === window.rnn.status.running ? `<span class="bar"><i style="width:${(100 * epochsDone / Math.max(1, cap)).toFixed(1)}%"></i></span>` : '';
-      td.innerHTML = `<a href="/runs/${runId}">${esc(text)}</a>${bar}`;
-      td.title = `run ${runId}: ${status === window.rnn.status.running ? `running: epoch ${epoch} of ${cap}${note ? ', ' + note : ''}` : note || status}`;
-    }
+  // The learning-curve chart: which runs and which loss, as the image's address (the server draws it).
+  const curves = document.getElementById('curves'), choice = document.getElementById('curve-runs');
+  function redraw(stamp) {
+    if (!curves || !choice) return;
+    const data = new FormData(choice);
+    const runs = data.getAll('run').join(',');
+    curves.src = `${choice.dataset.url}?loss=${data.get('loss')}&runs=${runs}${stamp ? `&t=${encodeURIComponent(stamp)}` : ''}`;
   }
-
-  function recolour() {
-    for (const table of root.querySelectorAll('table.loss[data-loss]')) {
-      const cells = [...table.querySelectorAll('td[data-v]')];
-      const values = cells.map(td => +td.dataset.v);
-      const min = Math.min(...values), max = Math.max(...values);
-      cells.forEach((td, i) => { td.style.background = colour(values[i], min, max); });
-    }
-    // The best cell: the lowest test loss among succeeded runs, marked in every table.
-    let best = null, bestValue = Infinity;
-    for (const td of root.querySelectorAll('table[data-loss="test"] td.s-succeeded[data-v]')) {
-      if (+td.dataset.v < bestValue) { bestValue = +td.dataset.v; best = td.dataset.run; }
-    }
-    for (const td of root.querySelectorAll('td.best')) td.classList.remove('best');
-    for (const a of root.querySelectorAll('td[data-run] a')) a.textContent = a.textContent.replace(' ★', '');
-    if (best) for (const td of byRun.get(best)) { td.classList.add('best'); td.querySelector('a').textContent += ' ★'; }
-  }
-
-  function patchNgram(rows) {
-    const body = document.querySelector('#ngram tbody');
-    if (!body || rows.length === 0 || body.querySelectorAll('tr').length === rows.length) return;
-    const best = Math.min(...rows.map(r => r.testLoss));
-    body.innerHTML = rows.map(({ order, testLoss }) => `<tr${testLoss === best ? ' class="best"' : ''}><td>${order}</td><td>${loss(testLoss)}</td></tr>`).join('');
-  }
+  choice?.addEventListener('change', () => redraw());
 
   let timer;
   async function poll() {
     clearTimeout(timer);
     let busy = true;
     try {
-      const response = await fetch(`/api/sweeps/${id}/live?since=${encodeURIComponent(since)}`, { cache: 'no-store' });
-      if (response.ok) {
-        const live = await response.json();
-        since = live.now;
-        live.cells.forEach(patch);
-        if (live.cells.length) recolour();
-        document.getElementById('counts').innerHTML = counts(live.counts);
-        document.getElementById('progress').innerHTML = progress(live.counts);
-        patchNgram(live.ngram);
-        busy = Object.entries(live.counts).some(([s, n]) => n > 0 && !final(s)) || live.ngram.length === 0;
+      const live = await fragment(`/fragments/sweeps/${id}/live?since=${encodeURIComponent(since)}${best ? `&best=${best}` : ''}`);
+      if (live) {
+        const { root: template, content } = live;
+        since = template.dataset.now;
+        best = template.dataset.best || '';
+        busy = template.dataset.busy === 'true';
+        // Redraw the chart only when a cell moved on (an epoch, a status, a loss): read before the cells move to the page.
+        const state = [...content.querySelectorAll('table[data-loss="test"] td[data-run]')].map(td => td.outerHTML).join('');
+        for (const table of content.querySelectorAll('table[data-loss]')) {
+          const target = root.querySelector(`table.loss[data-loss="${table.dataset.loss}"]`);
+          if (!target) continue;
+          target.setAttribute('style', table.getAttribute('style'));
+          for (const td of [...table.querySelectorAll('td[data-run]')]) {
+            target.querySelector(`td[data-run="${td.dataset.run}"]`)?.replaceWith(td);
+          }
+        }
+        for (const element of [...content.children]) if (element.id) replaceById(element);
+        if (state !== drawn) { drawn = state; redraw(since); }
       }
     } finally {
       timer = setTimeout(poll, busy ? 2500 : 10000);
     }
   }
-  window.rnn.wireButtons(poll);
+  onAction(poll);
   timer = setTimeout(poll, 2500);
 })();

@@ -1,16 +1,11 @@
-// The sweeps list: refreshes the counts and progress bars from GET /api/sweeps every 3 s.
+// The sweeps list: every 3 s swaps in the rows the server renders at /fragments/sweeps (counts, progress, best loss).
 (() => {
-  const { counts, progress } = window.rnn;
+  const body = document.querySelector('#sweeps tbody');
+  if (!body) return;
   async function poll() {
     try {
-      const response = await fetch('/api/sweeps', { cache: 'no-store' });
-      if (!response.ok) return;
-      for (const s of await response.json()) {
-        const row = document.querySelector(`#sweeps tr[data-sweep="${s.id}"]`);
-        if (!row) continue;
-        row.querySelector('td.counts').innerHTML = counts(s.runs);
-        row.cells[4].innerHTML = progress(s.runs);
-      }
+      const rows = await window.rnn.fragment('/fragments/sweeps');
+      if (rows) body.replaceChildren(...rows.content.children);
     } finally {
       setTimeout(poll, 3000);
     }

@@ -43,7 +43,8 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
 
         await page.ClickAsync("#cancel");
         await Assertions.Expect(page.Locator("#action-result")).ToHaveTextAsync("2 cells cancelled");
-        await Assertions.Expect(page.Locator("table[data-loss=test] td[data-status=cancelled]")).ToHaveCountAsync(2); // the live update, no reload
+        await Assertions.Expect(page.Locator("table[data-loss=test] td.s-cancelled")).ToHaveCountAsync(2); // the live update, no reload
+        await Assertions.Expect(page.Locator("#cancel")).ToHaveCountAsync(0); // nothing left to cancel: the button goes with the same update
         await using (var db = orchestrator.Db())
         {
             Assert.All(await db.Runs.Where(r => r.SweepId == sweep).ToListAsync(), r => Assert.Equal(RunStatus.Cancelled, r.Status));
@@ -51,7 +52,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
 
         await page.ClickAsync("#resume");
         await Assertions.Expect(page.Locator("#action-result")).ToHaveTextAsync("2 cells enqueued again");
-        await Assertions.Expect(page.Locator("table[data-loss=test] td[data-status=queued]")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("table[data-loss=test] td.s-queued")).ToHaveCountAsync(2);
         await using (var db = orchestrator.Db())
         {
             Assert.All(await db.Runs.Where(r => r.SweepId == sweep).ToListAsync(), r => Assert.Equal((RunStatus.Queued, true), (r.Status, r.JobId is not null)));
@@ -101,6 +102,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
         {
             // 1. The form: a custom 2 x 1 x 2 grid on an uploaded corpus (the end-to-end test's tiny hyperparameters).
             await page.GotoAsync($"{orchestrator.Address}/sweeps/new");
+            await page.SelectOptionAsync("select[name=preset]", ""); // the form opens on a preset; this grid is custom
             await page.FillAsync("input[name=name]", "browser");
             await page.FillAsync("input[name=corpus]", "generated");
             await page.SetInputFilesAsync("input[name=upload]", new FilePayload
@@ -124,7 +126,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
             await page.EvaluateAsync("window.__noReload = true");
             Assert.Equal(4, await page.Locator("table[data-loss=test] td[data-run]").CountAsync());
             await page.WaitForFunctionAsync(
-                "() => [...document.querySelectorAll('table[data-loss=test] td[data-run]')].every(td => td.dataset.status === '" + RunStatus.Succeeded + "' && td.dataset.v)",
+                "() => [...document.querySelectorAll('table[data-loss=test] td[data-run]')].every(td => td.classList.contains('s-" + RunStatus.Succeeded + "') && td.classList.contains('v'))",
                 null, new PageWaitForFunctionOptions { Timeout = 180_000, PollingInterval = 500 });
             Assert.True(await page.EvaluateAsync<bool>("window.__noReload === true"), "the page reloaded instead of patching cells");
 
@@ -144,6 +146,9 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
                 var best = runs.MinBy(r => r.TestLoss)!;
                 Assert.Equal(best.Id.ToString(CultureInfo.InvariantCulture), await page.GetAttributeAsync("table[data-loss=test] td.best", "data-run"));
             }
+            // The overlaid learning curves were drawn again with the finished runs (the live update changes the image's address).
+            await page.WaitForFunctionAsync("() => { const i = document.getElementById('curves'); return i.src.includes('&t=') && i.complete && i.naturalWidth > 0; }",
+                null, new PageWaitForFunctionOptions { Timeout = 30_000, PollingInterval = 500 });
             await SaveScreenshotAsync(page, "sweep.png");
 
             // 4. A run: its learning curve (ScottPlot SVG), its samples, its Hangfire job link.

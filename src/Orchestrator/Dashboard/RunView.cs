@@ -1,0 +1,24 @@
+using Microsoft.EntityFrameworkCore;
+using RnnSweep.Shared.Data;
+
+namespace RnnSweep.Orchestrator.Dashboard;
+
+/// <summary>What the run page shows.</summary>
+/// <param name="Open">The unit the visualiser opens on: the largest |r| of any listed unit.</param>
+public sealed record RunView(Run Run, string Sweep, string Corpus, IReadOnlyList<Sample> Samples, IReadOnlyList<InterpretableCell> Units,
+    IReadOnlyList<InterpretableThreshold> Thresholds, InterpretableCell? Open, bool HasSaturation, bool HasCells)
+{
+    public static async Task<RunView?> LoadAsync(RnnSweepDbContext db, long id, CancellationToken ct)
+    {
+        var run = await db.Runs.AsNoTracking().Where(r => r.Id == id)
+            .Select(r => new { Run = r, Sweep = r.Sweep!.Name, Corpus = r.Sweep.Corpus!.Name }).SingleOrDefaultAsync(ct);
+        if (run is null) return null;
+        var samples = await db.Samples.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Id).ToListAsync(ct);
+        var units = await db.InterpretableCells.AsNoTracking().Where(c => c.RunId == id).OrderBy(c => c.Feature).ThenBy(c => c.Rank).ToListAsync(ct);
+        var thresholds = await db.InterpretableThresholds.AsNoTracking().Where(t => t.RunId == id).OrderBy(t => t.Feature).ToListAsync(ct);
+        var open = units.OrderByDescending(u => Math.Abs(u.Correlation)).ThenBy(u => u.Layer).ThenBy(u => u.Unit).FirstOrDefault();
+        var hasSaturation = await db.GateSaturation.AnyAsync(s => s.RunId == id, ct);
+        var hasCells = await db.CellActivations.AnyAsync(c => c.RunId == id, ct);
+        return new RunView(run.Run, run.Sweep, run.Corpus, samples, units, thresholds, open, hasSaturation, hasCells);
+    }
+}
