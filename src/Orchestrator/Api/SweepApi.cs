@@ -9,7 +9,7 @@ namespace RnnSweep.Orchestrator.Api;
 
 public sealed record SweepSummary(long Id, string Name, string Corpus, string Queue, DateTimeOffset CreatedAt, IReadOnlyDictionary<string, int> Runs);
 
-/// <summary><c>/api/sweeps</c>: submit a sweep, list them, read one and its loss table.</summary>
+/// <summary><c>/api/sweeps</c>: submit a sweep, list them, read one, its loss table and its estimated time to finish.</summary>
 public static class SweepApi
 {
     public static void MapSweepApi(this IEndpointRouteBuilder app)
@@ -52,8 +52,24 @@ public static class SweepApi
             return await db.Sweeps.AnyAsync(s => s.Id == id, ct) ? Results.Ok(new { enqueued = await control.ResumeAsync(id, null, maxEpochs, ct) }) : ApiErrors.NotFound("id", $"no sweep {id}");
         }).AddEndpointFilter<ApiErrors>();
 
-        api.MapGet("/{id:long}/loss-table", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
-            await LossTable.LoadAsync(db, id, ct) is { } table ? Results.Ok(table) : ApiErrors.NotFound("id", $"no sweep {id}"));
+        // ?view=best (default), mean or slice (&slice=dropout=0.25,seed=42): how a cell's several runs are shown.
+        api.MapGet("/{id:long}/loss-table", async (long id, string? view, string? slice, RnnSweepDbContext db, CancellationToken ct) =>
+            await LossTable.LoadAsync(db, id, view ?? LossTableViews.Best, slice, ct) is { } table ? Results.Ok(table) : ApiErrors.NotFound("id", $"no sweep {id}"))
+            .AddEndpointFilter<ApiErrors>();
+
+        api.MapGet("/{id:long}/estimate", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
+        {
+            var conn = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
+            await db.Database.OpenConnectionAsync(ct);
+            try
+            {
+                return await SweepEstimate.LoadAsync(conn, id, ct) is { } estimate ? Results.Ok(estimate) : ApiErrors.NotFound("id", $"no sweep {id}");
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        });
     }
 
     public static async Task<List<SweepSummary>> Summaries(RnnSweepDbContext db, long? id, CancellationToken ct)
