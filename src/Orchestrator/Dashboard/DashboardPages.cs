@@ -13,6 +13,8 @@ public static class DashboardPages
         app.MapGet("/", (RnnSweepDbContext db, CancellationToken ct) => SweepListPage.RenderAsync(db, ct)).ExcludeFromDescription();
         app.MapGet("/sweeps/new", (RnnSweepDbContext db, CancellationToken ct) => SubmitPage.RenderAsync(db, ct)).ExcludeFromDescription();
         app.MapGet("/sweeps/{id:long}", (long id, RnnSweepDbContext db, CancellationToken ct) => SweepPage.RenderAsync(id, db, ct)).ExcludeFromDescription();
+        app.MapGet("/sweeps/{id:long}/tables", (long id, string? view, string? slice, RnnSweepDbContext db, CancellationToken ct) =>
+            SweepTablesPage.RenderAsync(id, view, slice, db, ct)).ExcludeFromDescription();
         app.MapGet("/runs/{id:long}", (long id, RnnSweepDbContext db, CancellationToken ct) => RunPage.RenderAsync(id, db, ct)).ExcludeFromDescription();
     }
 }

@@ -32,6 +32,8 @@ public static class SubmitPage
             .Append(Field("models", "Models", string.Concat(new[] { "lstm", "gru", "rnn" }.Select(m => $"<label class=\"check\"><input type=\"checkbox\" name=\"models\" value=\"{m}\"> {m.ToUpperInvariant()}</label>"))))
             .Append(Field("layers", "Layers", "<input name=\"layers\" placeholder=\"1 2 3\">", "Numbers separated by spaces or commas."))
             .Append(Field("hiddenSizes", "Hidden sizes", "<input name=\"hiddenSizes\" placeholder=\"64 128 256 512\">"))
+            .Append(Field("seeds", "Seeds", "<input name=\"seeds\" placeholder=\"42 43 44 (one run per seed)\">"))
+            .Append(Field("axes", "Extra axes", "<input name=\"axes\" placeholder=\"dropout=0,0.25,0.5; learningRate=0.002,0.001\">"))
             .Append(Field("matchParameters", "Match parameter counts", "<label class=\"check\"><input type=\"checkbox\" name=\"matchParameters\"> as the paper (GRU/RNN sizes chosen to match the LSTM of the row)</label>"))
             .Append("</fieldset><fieldset><legend>Hyperparameters (empty: the preset's or the default)</legend>")
             .Append(Field("hyperparameters.optimizer", "Optimizer", "<select name=\"hyperparameters.optimizer\"><option value=\"\"></option><option>adam</option><option>rmsprop</option></select>"))

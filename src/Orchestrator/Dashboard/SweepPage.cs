@@ -31,7 +31,7 @@ public static class SweepPage
         var sweep = await db.Sweeps.AsNoTracking().Where(s => s.Id == id).Select(s => new { s.Spec, s.Corpus!.Sha256 }).SingleAsync(ct);
         var resolved = System.Text.Json.JsonSerializer.Deserialize<ResolvedSweep>(sweep.Spec, SpecResolver.Json)!;
         var paper = PaperTable1.AppliesTo(sweep.Sha256, resolved.Hyperparameters, resolved.MatchParameters);
-        return Page($"Sweep {table.Sweep}", Render(table, summary, ngram, DateTimeOffset.UtcNow, errors, paper), "sweep.js");
+        return Page($"Sweep {table.Sweep}", Render(table, summary, ngram, DateTimeOffset.UtcNow, errors, paper) + await SweepTablesPage.SummaryAsync(id, db, ct), "sweep.js", "estimate.js");
     }
 
     public sealed record NGramRow(int Order, string Smoothing, double TestLoss);

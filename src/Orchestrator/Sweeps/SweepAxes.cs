@@ -85,7 +85,8 @@ public static class SweepAxes
                     errors.Add(new($"{field}[{i}]", $"has the wrong type for {name}: {typeError}"));
                     continue;
                 }
-                var problems = hp.Validate().Where(e => e.Field == $"hyperparameters.{name}").ToList();
+                // Errors of this field alone; the fractions' sum is a combination's (checked by CheckCombinations).
+                var problems = hp.Validate().Where(e => e.Field == $"hyperparameters.{name}" && !e.Message.StartsWith("trainFraction + ", StringComparison.Ordinal)).ToList();
                 if (problems.Count > 0) { errors.AddRange(problems.Select(p => new FieldError($"{field}[{i}]", p.Message))); continue; }
                 canonical.Add(Fields(hp)[name]?.DeepClone());
             }
