@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Data;
