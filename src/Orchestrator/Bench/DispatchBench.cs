@@ -88,8 +88,9 @@ public static class DispatchBench
             await ProgressWatcher.WaitAsync(app, sweepId, ct, () => workers.AnyAlive);
             await using var conn = new NpgsqlConnection(bench);
             await conn.OpenAsync(ct);
-            await using var cmd = new NpgsqlCommand("select extract(epoch from max(finished_at) - min(started_at)), count(*) filter (where status = 'succeeded'), count(*) from runs where sweep_id = $1", conn);
+            await using var cmd = new NpgsqlCommand("select extract(epoch from max(finished_at) - min(started_at)), count(*) filter (where status = $2), count(*) from runs where sweep_id = $1", conn);
             cmd.Parameters.AddWithValue(sweepId);
+            cmd.Parameters.AddWithValue(Shared.Domain.RunStatus.Succeeded);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
             var makespan = (double)reader.GetDecimal(0);

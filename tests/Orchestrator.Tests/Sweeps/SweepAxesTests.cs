@@ -72,7 +72,7 @@ public sealed class SweepAxesTests(PostgresFixture postgres)
         await using var sql = new NpgsqlConnection(connection);
         await sql.OpenAsync();
         await using (var set = new NpgsqlCommand("""
-            update runs set status = case when model = 'gru' and seed = 3 and (axes->>'dropout')::float8 = 0 then 'failed' else 'succeeded' end,
+            update runs set status = case when model = 'gru' and seed = 3 and (axes->>'dropout')::float8 = 0 then $2 else $3 end,
                             val_loss = 1.5 + 0.013 * seed * seed + case when model = 'lstm' then -0.2 else 0.3 end * (axes->>'dropout')::float8 + 0.001 * id,
                             train_loss = 1.2 + 0.01 * seed,
                             test_loss = 1.6 + 0.021 * seed + case when model = 'lstm' then -0.25 else 0.2 end * (axes->>'dropout')::float8
@@ -80,11 +80,14 @@ public sealed class SweepAxesTests(PostgresFixture postgres)
             """, sql))
         {
             set.Parameters.AddWithValue(sweepId);
+            set.Parameters.AddWithValue(RunStatus.Failed);
+            set.Parameters.AddWithValue(RunStatus.Succeeded);
             await set.ExecuteNonQueryAsync();
         }
-        await using (var fail = new NpgsqlCommand("update runs set val_loss = null, test_loss = null, train_loss = null where sweep_id = $1 and status = 'failed'", sql))
+        await using (var fail = new NpgsqlCommand("update runs set val_loss = null, test_loss = null, train_loss = null where sweep_id = $1 and status = $2", sql))
         {
             fail.Parameters.AddWithValue(sweepId);
+            fail.Parameters.AddWithValue(RunStatus.Failed);
             await fail.ExecuteNonQueryAsync();
         }
         var rows = new List<Row>();
@@ -155,20 +158,20 @@ public sealed class SweepAxesTests(PostgresFixture postgres)
         Assert.Contains("view", await badView.Content.ReadAsStringAsync());
 
         // The CLI: the same numbers as printed, and the values chosen.
-        var (exit, stdout, stderr) = await CliRunner.RunAsync(connection, "table", sweepId.ToString(CultureInfo.InvariantCulture), "--view", "best");
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(connection, "table", sweepId.ToString(CultureInfo.InvariantCulture), "--view", LossTableViews.Best);
         Assert.True(exit == 0, stderr);
         foreach (var model in columns)
         {
             Assert.Contains(F(best[model].Test!.Value), stdout);
             Assert.Contains($"dropout {best[model].Dropout.ToString(CultureInfo.InvariantCulture)}, seed {best[model].Seed}", stdout);
         }
-        (exit, stdout, stderr) = await CliRunner.RunAsync(connection, "table", sweepId.ToString(CultureInfo.InvariantCulture), "--view", "mean");
+        (exit, stdout, stderr) = await CliRunner.RunAsync(connection, "table", sweepId.ToString(CultureInfo.InvariantCulture), "--view", LossTableViews.Mean);
         Assert.True(exit == 0, stderr);
         foreach (var model in columns) Assert.Contains($"{F(mean[model].Test)} ± {F(mean[model].Sd)} (n={mean[model].N})", stdout);
-        (exit, stdout, _) = await CliRunner.RunAsync(connection, "table", sweepId.ToString(CultureInfo.InvariantCulture), "--view", "slice", "--slice", "dropout=0.5,seed=2");
+        (exit, stdout, _) = await CliRunner.RunAsync(connection, "table", sweepId.ToString(CultureInfo.InvariantCulture), "--view", LossTableViews.Slice, "--slice", "dropout=0.5,seed=2");
         Assert.Equal(0, exit);
         foreach (var model in columns) Assert.Contains(F(rows.Single(r => r.Model == model && r.Seed == 2 && r.Dropout == 0.5).Test!.Value), stdout);
-        (exit, _, stderr) = await CliRunner.RunAsync(connection, "table", sweepId.ToString(CultureInfo.InvariantCulture), "--view", "slice", "--slice", "dropout=0.3");
+        (exit, _, stderr) = await CliRunner.RunAsync(connection, "table", sweepId.ToString(CultureInfo.InvariantCulture), "--view", LossTableViews.Slice, "--slice", "dropout=0.3");
         Assert.Equal(2, exit);
         Assert.Contains("slice", stderr);
     }
