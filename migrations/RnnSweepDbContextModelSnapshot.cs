@@ -413,6 +413,13 @@ namespace RnnSweep.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("analyzed_at");
 
+                    b.Property<string>("Axes")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("axes")
+                        .HasDefaultValueSql("'{}'::jsonb");
+
                     b.Property<int>("Attempt")
                         .HasColumnType("integer")
                         .HasColumnName("attempt");
@@ -436,6 +443,10 @@ namespace RnnSweep.Migrations
                     b.Property<string>("Error")
                         .HasColumnType("text")
                         .HasColumnName("error");
+
+                    b.Property<double?>("EstimatedCost")
+                        .HasColumnType("double precision")
+                        .HasColumnName("estimated_cost");
 
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
@@ -530,9 +541,9 @@ namespace RnnSweep.Migrations
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_runs_status");
 
-                    b.HasIndex("SweepId", "Model", "Layers", "Size")
+                    b.HasIndex("SweepId", "Model", "Layers", "Size", "Seed", "Axes")
                         .IsUnique()
-                        .HasDatabaseName("ix_runs_sweep_id_model_layers_size");
+                        .HasDatabaseName("ix_runs_sweep_id_model_layers_size_seed_axes");
 
                     b.ToTable("runs", null, t =>
                         {

@@ -33,7 +33,7 @@ public sealed record CancelOutcome(int Cancelled);
 /// <summary>How many cells a resume enqueued again.</summary>
 public sealed record ResumeOutcome(int Enqueued);
 
-/// <summary><c>/api/sweeps</c>: submit a sweep, list them, read one and its loss table, cancel and resume it.</summary>
+/// <summary><c>/api/sweeps</c>: submit a sweep, list them, read one, its loss table and its estimated time to finish, cancel and resume it.</summary>
 public static class SweepApi
 {
     public static void MapSweepApi(this IEndpointRouteBuilder app)
@@ -46,7 +46,9 @@ public static class SweepApi
         api.MapPost("/{id:long}/cancel", CancelAsync).WithSummary("Cancel the sweep's queued and running cells");
         api.MapPost("/{id:long}/resume", ResumeAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem()
             .WithSummary("Enqueue the sweep's unfinished cells again, from their latest checkpoints; ?maxEpochs=N raises the epoch cap");
-        api.MapGet("/{id:long}/loss-table", LossTableAsync).WithSummary("The loss table, laid out as the paper's Table 1");
+        api.MapGet("/{id:long}/loss-table", LossTableAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem()
+            .WithSummary("The loss table, laid out as the paper's Table 1; ?view=best (default), mean or slice (&slice=dropout=0.25,seed=42) says how a cell's several runs are shown");
+        api.MapGet("/{id:long}/estimate", EstimateAsync).WithSummary("The sweep's estimated time to finish, from the epochs landed so far");
     }
 
     public static async Task<Results<Created<SweepSubmitted>, Ok<SweepSubmitted>>> SubmitAsync(HttpRequest request, SweepSubmitter submitter, CancellationToken ct)
@@ -83,8 +85,11 @@ public static class SweepApi
         return await db.Sweeps.AnyAsync(s => s.Id == id, ct) ? TypedResults.Ok(new ResumeOutcome(await control.ResumeAsync(id, null, maxEpochs, ct))) : ApiErrors.NotFound("id", $"no sweep {id}");
     }
 
-    public static async Task<Results<Ok<LossTable>, ProblemHttpResult>> LossTableAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
-        await LossTable.LoadAsync(db, id, ct) is { } table ? TypedResults.Ok(table) : ApiErrors.NotFound("id", $"no sweep {id}");
+    public static async Task<Results<Ok<LossTable>, ProblemHttpResult>> LossTableAsync(long id, string? view, string? slice, RnnSweepDbContext db, CancellationToken ct) =>
+        await LossTable.LoadAsync(db, id, view ?? LossTableViews.Best, slice, ct) is { } table ? TypedResults.Ok(table) : ApiErrors.NotFound("id", $"no sweep {id}");
+
+    public static async Task<Results<Ok<SweepEstimate>, ProblemHttpResult>> EstimateAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
+        await Dashboard.SweepTablesView.EstimateAsync(db, id, ct) is { } estimate ? TypedResults.Ok(estimate) : ApiErrors.NotFound("id", $"no sweep {id}");
 
     public static async Task<List<SweepSummary>> Summaries(RnnSweepDbContext db, long? id, CancellationToken ct)
     {

@@ -23,6 +23,7 @@ public static class BenchCommand
             quick, keep,
         };
         command.SetAction((parse, ct) => CliOptions.Guard(() => RunAsync(parse.GetValue(quick), parse.GetValue(keep), ct)));
+        command.Subcommands.Add(DispatchBench.Create());
         return command;
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using RnnSweep.Orchestrator.Corpora;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Domain;
@@ -30,10 +31,40 @@ public static class CliOptions
     public static Option<string[]> Models() => new("--models") { Description = "Model types, e.g. --models lstm gru", AllowMultipleArgumentsPerToken = true };
     public static Option<int[]> Layers() => new("--layers") { Description = "Layer counts, e.g. --layers 1 2", AllowMultipleArgumentsPerToken = true };
     public static Option<int[]> HiddenSizes() => new("--hidden-sizes") { Description = "Hidden sizes (grid rows), e.g. --hidden-sizes 64 128", AllowMultipleArgumentsPerToken = true };
+    public static Option<long[]> Seeds() => new("--seeds") { Description = "Train every cell once per seed, e.g. --seeds 42 43 44", AllowMultipleArgumentsPerToken = true };
+    public static Option<string[]> Axes() => new("--axis")
+    {
+        Description = "An extra grid axis: a hyperparameter and its values, e.g. --axis dropout=0,0.25,0.5 (repeat for more; one run per combination)",
+    };
+
+    /// <summary>
+    /// <c>--axis NAME=V1,V2,...</c> options as the spec's <c>axes</c> object, on top of <paramref name="basis"/>'s.
+    /// Each value is read as JSON (numbers, true, false) or else taken as a string (<c>optimizer=adam,rmsprop</c>).
+    /// </summary>
+    public static JsonObject? ParseAxes(string[]? options, JsonObject? basis)
+    {
+        if (options is not { Length: > 0 }) return basis;
+        var axes = basis?.DeepClone().AsObject() ?? [];
+        foreach (var option in options)
+        {
+            var eq = option.IndexOf('=');
+            if (eq <= 0 || eq == option.Length - 1) throw new ValidationException("--axis", $"'{option}' is not NAME=VALUE,VALUE,... (e.g. dropout=0,0.25,0.5)");
+            var values = new JsonArray();
+            foreach (var text in option[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries))
+            {
+                JsonNode? value;
+                try { value = JsonNode.Parse(text); }
+                catch (JsonException) { value = JsonValue.Create(text); }
+                values.Add(value);
+            }
+            axes[option[..eq].Trim()] = values;
+        }
+        return axes;
+    }
 
     /// <summary>The spec a command describes: its --spec file, then --preset, --name and the grid options on top.</summary>
     public static SweepSpec ReadSpec(ParseResult parse, Option<FileInfo?> specFile, Option<string?> preset, Option<string?> name,
-        Option<string[]> models, Option<int[]> layers, Option<int[]> hiddenSizes, Option<string?> corpus)
+        Option<string[]> models, Option<int[]> layers, Option<int[]> hiddenSizes, Option<string?> corpus, Option<long[]>? seeds = null, Option<string[]>? axes = null)
     {
         var spec = new SweepSpec();
         if (parse.GetValue(specFile) is { } file)
@@ -55,6 +86,8 @@ public static class CliOptions
             Models = parse.GetValue(models) is { Length: > 0 } m ? m : spec.Models,
             Layers = parse.GetValue(layers) is { Length: > 0 } l ? l : spec.Layers,
             HiddenSizes = parse.GetValue(hiddenSizes) is { Length: > 0 } h ? h : spec.HiddenSizes,
+            Seeds = seeds is not null && parse.GetValue(seeds) is { Length: > 0 } s ? s : spec.Seeds,
+            Axes = axes is null ? spec.Axes : ParseAxes(parse.GetValue(axes), spec.Axes),
         };
         return WithCorpus(spec, parse.GetValue(corpus));
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using RnnSweep.Orchestrator.Api;
+using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Database;
 using RnnSweep.Shared.Domain;
@@ -56,18 +57,22 @@ public static class StatusCommand
         if (sweeps.Count == 0) return new Markup(sweepId is null ? "No sweeps yet: try [bold]rnnsweep submit --preset quick[/]" : $"No sweep {sweepId}.");
         var view = new Table().AddColumns("id", "sweep", "corpus", "progress", "done");
         foreach (var status in RunStatus.All) view.AddColumn(new TableColumn(status).RightAligned());
+        view.AddColumn(new TableColumn("time left").RightAligned());
+        SweepEstimate? estimate = null;
         foreach (var s in sweeps)
         {
             var total = s.Runs.Values.Sum();
             var done = s.Runs.Where(kv => RunStatus.IsFinal(kv.Key)).Sum(kv => kv.Value);
+            estimate = await SweepEstimate.LoadAsync(db, s.Id, ct);
+            var left = estimate switch { { Basis: "finished" } => "-", { SecondsLeft: { } sec } => SweepEstimate.Duration(sec), _ => "?" };
             view.AddRow([new Text(s.Id.ToString()), new Text(s.Name), new Text(s.Corpus), Bar(s.Runs, total), new Text($"{done}/{total}"),
-                .. RunStatus.All.Select(st => new Text(s.Runs[st].ToString()))]);
+                .. RunStatus.All.Select(st => new Text(s.Runs[st].ToString())), new Text(left)]);
         }
         if (sweepId is null) return view;
         var running = await StatusQuery.RunningAsync(db, sweepId.Value, ct);
         var now = DateTimeOffset.UtcNow;
         // A lapsed lease is said so: the run is still running in the table, but no Worker is training it until one takes it over.
-        var rows = new Rows([view, .. running.Select(r => new Text(
+        var rows = new Rows([view, new Text($"  {estimate?.Text}"), .. running.Select(r => new Text(
             $"  run {r.Id} {r.Model} {r.Layers}x{r.Hidden}: {r.EpochsDone} {(r.EpochsDone == 1 ? "epoch" : "epochs")} done, {LeaseState.Of(r.Status, r.LeaseOwner, r.LeaseExpiresAt, now)?.Text}"))]);
         return rows;
     }

@@ -15,15 +15,17 @@ public static class SubmitCommand
         var models = CliOptions.Models();
         var layers = CliOptions.Layers();
         var hiddenSizes = CliOptions.HiddenSizes();
+        var seeds = CliOptions.Seeds();
+        var axes = CliOptions.Axes();
         var key = new Option<string?>("--idempotency-key") { Description = "Submitting again with the same key returns the same sweep" };
         var command = new Command("submit", "Submit a sweep (a spec file, a preset, or both); Workers connected to the database train it")
         {
-            specFile, preset, name, corpus, dataDir, models, layers, hiddenSizes, key,
+            specFile, preset, name, corpus, dataDir, models, layers, hiddenSizes, seeds, axes, key,
         };
         command.SetAction((parse, ct) => CliOptions.Guard(async () =>
         {
             CliOptions.ApplyDataDir(parse.GetValue(dataDir));
-            var spec = CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus);
+            var spec = CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus, seeds, axes);
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var app = Hosting.OrchestratorApp.Build([], connection.ConnectionString);
             await Hosting.OrchestratorApp.MigrateAsync(app, ct);

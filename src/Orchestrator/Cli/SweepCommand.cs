@@ -20,6 +20,8 @@ public static class SweepCommand
         var models = CliOptions.Models();
         var layers = CliOptions.Layers();
         var hiddenSizes = CliOptions.HiddenSizes();
+        var seeds = CliOptions.Seeds();
+        var axes = CliOptions.Axes();
         var workers = new Option<int>("--workers") { Description = "Worker processes to start on this machine", DefaultValueFactory = _ => 2 };
         var threads = new Option<int?>("--threads") { Description = "Torch threads per worker (default: cores / workers)" };
         var urls = new Option<string>("--urls") { Description = "Where the dashboard listens", DefaultValueFactory = _ => OrchestratorApp.DefaultUrl };
@@ -27,7 +29,7 @@ public static class SweepCommand
 
         var command = new Command("sweep", "Run a grid sweep end to end on this machine and print its loss table")
         {
-            preset, corpus, dataDir, name, specFile, models, layers, hiddenSizes, workers, threads, urls, exit,
+            preset, corpus, dataDir, name, specFile, models, layers, hiddenSizes, seeds, axes, workers, threads, urls, exit,
         };
         command.SetAction((parse, ct) => CliOptions.Guard(async () =>
         {
@@ -36,7 +38,7 @@ public static class SweepCommand
             var threadCount = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / workerCount);
             if (threadCount is < 1 or > 256) throw new Shared.Domain.ValidationException("--threads", $"must be between 1 and 256, not {threadCount}");
             CliOptions.ApplyDataDir(parse.GetValue(dataDir));
-            var spec = CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus);
+            var spec = CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus, seeds, axes);
             SpecResolver.Resolve(spec); // bad input is reported before anything starts
 
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);

@@ -19,15 +19,37 @@ public static class TableView
         };
         // The best cell by the loss shown, so the line under a validation table names a validation loss.
         var best = table.Rows.SelectMany(r => r.Cells).Where(c => c?.Status == RunStatus.Succeeded && pick(c) is not null).MinBy(c => pick(c!));
-        var view = new Table { Title = new TableTitle($"{loss} loss (nats/char): sweep {table.SweepId} '{Markup.Escape(table.Sweep)}' on {Markup.Escape(table.Corpus)}") };
+        var view = new Table { Title = new TableTitle($"{loss} loss (nats/char): sweep {table.SweepId} '{Markup.Escape(table.Sweep)}' on {Markup.Escape(table.Corpus)}{Markup.Escape(ViewTitle(table))}") };
         view.AddColumn(new TableColumn("size").RightAligned());
         foreach (var column in table.Columns) view.AddColumn(new TableColumn(column.Label).RightAligned());
         foreach (var row in table.Rows)
         {
-            view.AddRow([row.Size.ToString(CultureInfo.InvariantCulture), .. row.Cells.Select(c => Format(c, pick, c == best))]);
+            view.AddRow([row.Size.ToString(CultureInfo.InvariantCulture), .. row.Cells.Select(c => Format(c, pick, c == best) + Detail(c, loss))]);
         }
         console.Write(view);
         if (best is not null) console.MarkupLine($"best: [bold]{pick(best):0.000}[/] {(loss == "val" ? "validation" : loss)} loss (run {best.RunId})");
+    }
+
+    /// <summary>", best of 3 runs per cell by validation loss" and the like; empty for a plain grid.</summary>
+    public static string ViewTitle(LossTable table) => table.RunsPerCell == 1 ? "" : table.View switch
+    {
+        LossTableViews.Mean => $", mean ± sd over seeds (n) of the setting with the lowest mean validation loss",
+        LossTableViews.Slice => $", slice {table.Slice}",
+        _ => $", best of {table.RunsPerCell} runs per cell by validation loss",
+    };
+
+    /// <summary>Under a value: ± sd and n (mean view), the values chosen (best and mean views of a sweep with axes).</summary>
+    private static string Detail(LossCell? cell, string loss)
+    {
+        if (cell is null) return "";
+        var detail = "";
+        if (cell.N is { } n and > 0)
+        {
+            var sd = loss switch { "train" => cell.TrainSd, "val" => cell.ValSd, _ => cell.TestSd };
+            detail += $" ± {(sd is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "-")} (n={n})";
+        }
+        if (cell.Chosen is not null) detail += $"\n[grey]{Markup.Escape(cell.ChosenText)}[/]";
+        return detail;
     }
 
     public static string Format(LossCell? cell, Func<LossCell, double?> pick, bool best = false)

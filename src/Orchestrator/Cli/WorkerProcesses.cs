@@ -31,7 +31,8 @@ public sealed class WorkerProcesses : IAsyncDisposable
         throw new FileNotFoundException($"The Worker is not built: run 'dotnet build src/Worker -c Release' or set {WorkerDllVariable}.");
     }
 
-    public void Start(int count, string connectionString, string queue, int threadsPerWorker)
+    /// <param name="settings">Extra Worker settings as environment variables, e.g. <c>Worker__SimulatedSecondsPerCost</c> (bench only).</param>
+    public void Start(int count, string connectionString, string queue, int threadsPerWorker, IReadOnlyDictionary<string, string>? settings = null)
     {
         var dll = FindWorkerDll();
         for (var i = 0; i < count; i++)
@@ -44,6 +45,7 @@ public sealed class WorkerProcesses : IAsyncDisposable
             psi.Environment["Worker__TorchThreads"] = threadsPerWorker.ToString();
             // The Worker stops by itself if this process dies without stopping it (SIGKILL): see the Worker's ParentWatch.
             psi.Environment[ParentPidVariable] = Environment.ProcessId.ToString();
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>()) psi.Environment[key] = value;
             _processes.Add(Process.Start(psi) ?? throw new InvalidOperationException("could not start a worker"));
         }
     }

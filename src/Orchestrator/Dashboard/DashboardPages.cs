@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.WebEncoders;
 using RnnSweep.Orchestrator.Corpora;
 using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Dashboard;
 
@@ -40,9 +41,22 @@ public static class DashboardPages
             return Page<SubmitPage>(new { Corpora = corpora });
         }).ExcludeFromDescription();
         app.MapGet("/sweeps/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
-            await SweepView.LoadAsync(db, id, ct) is { } view ? Page<SweepPage>(new { View = view }) : Results.NotFound()).ExcludeFromDescription();
+            await SweepView.LoadAsync(db, id, ct) is { } view
+                ? Page<SweepPage>(new { View = view, Estimate = await SweepTablesView.EstimateAsync(db, id, ct) })
+                : Results.NotFound()).ExcludeFromDescription();
         app.MapGet("/fragments/sweeps/{id:long}/live", async (long id, DateTimeOffset? since, long? best, RnnSweepDbContext db, CancellationToken ct) =>
             await SweepLiveView.LoadAsync(db, id, since, best, ct) is { } view ? Page<SweepLive>(new { View = view }) : Results.NotFound()).ExcludeFromDescription();
+        app.MapGet("/sweeps/{id:long}/tables", async (long id, string? view, string? slice, RnnSweepDbContext db, CancellationToken ct) =>
+        {
+            try
+            {
+                return await SweepTablesView.LoadAsync(db, id, view, slice, ct) is { } tables ? Page<SweepTablesPage>(new { View = tables }) : Results.NotFound();
+            }
+            catch (ValidationException e)
+            {
+                return Results.BadRequest(string.Join("; ", e.Errors.Select(f => $"{f.Field}: {f.Message}")));
+            }
+        }).ExcludeFromDescription();
         app.MapGet("/runs/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await RunView.LoadAsync(db, id, ct) is { } view ? Page<RunPage>(new { View = view }) : Results.NotFound()).ExcludeFromDescription();
         app.MapGet("/fragments/runs/{id:long}/status", async (long id, RnnSweepDbContext db, CancellationToken ct) =>

@@ -11,7 +11,16 @@ public static class Presets
 
     public static readonly IReadOnlyList<string> Names = [Quick, Paper, Seed];
 
-    public sealed record Preset(string Corpus, string[] Models, int[] Layers, int[] HiddenSizes, Hyperparameters Hyperparameters, bool MatchParameters = false);
+    /// <param name="Axes">Extra axes the preset sweeps unless the spec gives its own axes or sets <c>hyperparameters.dropout</c>.</param>
+    public sealed record Preset(string Corpus, string[] Models, int[] Layers, int[] HiddenSizes, Hyperparameters Hyperparameters, bool MatchParameters = false,
+        IReadOnlyList<SweepAxis>? Axes = null);
+
+    /// <summary>
+    /// The paper chose dropout per model on validation without listing the values tried (docs/paper-and-peers.md);
+    /// the preset tries none, a quarter and a half in every cell, and its table (the <c>best</c> view, by validation
+    /// loss) reports the value chosen for each cell.
+    /// </summary>
+    public static readonly IReadOnlyList<SweepAxis> PaperDropout = [new SweepAxis("dropout", [0.0, 0.25, 0.5])];
 
     public static Preset? Find(string name) => name switch
     {
@@ -31,7 +40,7 @@ public static class Presets
             GradClip = 5, GradClipMode = GradClipModes.Value, GradClipScale = GradClipScales.Sum, Init = WeightInits.Uniform, InitRange = 0.08,
             SeqLength = 100, BatchSize = 100, MaxEpochs = 50, Patience = 3,
             Input = InputEncodings.OneHot, Vocabulary = VocabularyKinds.Bytes, CarryState = true, SplitLayout = SplitLayouts.Streams, TrainFraction = 0.8, ValFraction = 0.1, TestFraction = 0.1,
-        }, MatchParameters: true),
+        }, MatchParameters: true, Axes: PaperDropout),
         // The PyTorch Lightning reproduction's settings (docs/paper-and-peers.md#the-seed-reproduction), stateless windows included.
         Seed => new Preset("warandpeace", ["lstm", "rnn", "gru"], [1, 2, 3], [64, 128, 256, 512], new Hyperparameters
         {

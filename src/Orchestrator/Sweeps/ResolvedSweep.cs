@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Sweeps;
@@ -14,11 +15,26 @@ public sealed record ResolvedSweep(
     string Queue,
     bool MatchParameters = false)
 {
+    /// <summary>Seeds, one run per seed and cell (null: one run with <c>Hyperparameters.Seed</c>). Absent from the stored spec when null, so older sweeps keep their identity.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<long>? Seeds { get; init; }
+
+    /// <summary>Extra axes, sorted by name (null: none).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<SweepAxis>? Axes { get; init; }
+
+    /// <summary>Every (seed, axis values) combination a cell is trained with; one for a plain grid.</summary>
+    public IEnumerable<RunVariant> Variants() => SweepAxes.Variants(Hyperparameters, Axes, Seeds);
+
+    /// <summary>Runs per cell: seeds x axis values.</summary>
+    [JsonIgnore]
+    public int RunsPerCell => (int)SweepAxes.RunCount(1, Axes, Seeds);
+
     /// <summary>The grid cells in the paper's column order (model, then layers); Size is the row (hidden size asked for).</summary>
     public IEnumerable<(ModelType Model, int Layers, int Size)> Cells() =>
         from model in Models from layers in Layers from size in HiddenSizes select (model, layers, size);
 
     /// <summary>The hidden size a cell trains with: its row's size, or the size matching the LSTM's parameter count.</summary>
-    public int HiddenOf(ModelType model, int layers, int size, int vocabularySize) =>
-        MatchParameters ? ModelSize.MatchHidden(model, layers, size, vocabularySize, Hyperparameters.IsOneHot) : size;
+    public int HiddenOf(ModelType model, int layers, int size, int vocabularySize, Hyperparameters? hp = null) =>
+        MatchParameters ? ModelSize.MatchHidden(model, layers, size, vocabularySize, (hp ?? Hyperparameters).IsOneHot) : size;
 }

@@ -11,7 +11,8 @@ namespace RnnSweep.Orchestrator.Sweeps;
 /// <summary>
 /// Gives every queued or running run without a way forward a new Hangfire job: runs never dispatched, and runs whose
 /// job was deleted, requeued away, finished or failed, or whose lease lapsed (<see cref="RunLife.FindStrandedAsync"/>).
-/// Called on submit and resume, and every few seconds by <see cref="StaleRunReaper"/>.
+/// Called on submit and resume, and every few seconds by <see cref="StaleRunReaper"/>. Jobs are created longest run
+/// first (<see cref="RunLife.FindStrandedAsync"/>'s order), whichever of these dispatches them.
 /// </summary>
 public sealed class RunDispatcher(RunLife life, IBackgroundJobClient jobs, JobStorage storage, IOptions<ReaperOptions> options, ILogger<RunDispatcher> log)
 {
@@ -25,24 +26,31 @@ public sealed class RunDispatcher(RunLife life, IBackgroundJobClient jobs, JobSt
     /// <summary>Dispatches the stranded runs of one sweep (or of all, with null); returns the runs that got a job.</summary>
     public async Task<IReadOnlySet<long>> DispatchAsync(long? sweepId, CancellationToken ct)
     {
-        var stranded = await life.FindStrandedAsync(sweepId, options.Value.Grace, ct);
+        var stranded = await life.FindStrandedAsync(sweepId, options.Value.Grace, ct, options.Value.LongestFirst);
         var enqueued = new HashSet<long>();
         foreach (var byQueue in stranded.GroupBy(r => r.Queue))
         {
             var queue = byQueue.Key;
-            var chunks = byQueue.Chunk(ChunkSize).ToList();
-            var created = new string[chunks.Count][];
-            await Parallel.ForEachAsync(Enumerable.Range(0, chunks.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
-                async (i, token) => created[i] = await _retry.ExecuteAsync(_ => ValueTask.FromResult(CreateEnqueuedJobs(chunks[i].Select(r => r.RunId).ToArray(), queue)), token));
-            for (var c = 0; c < chunks.Count; c++)
+            // Longest first: Workers fetch a queue's jobs in job id order (Hangfire.PostgreSql), so jobs must be created
+            // in the order found (estimated cost, descending). Chunks created in parallel interleave their ids, so the
+            // runs are dealt out in waves: chunk k of a wave holds the wave's ranks k, k + P, k + 2P, ...; wave after wave.
+            foreach (var wave in byQueue.Chunk(ChunkSize * Parallelism))
             {
-                var (runs, jobIds) = (chunks[c], created[c]);
-                // Only one dispatcher may attach a job; a loser deletes its duplicate (the lease would stop it anyway).
-                var attached = await life.AttachJobsAsync(runs.Select(r => r.RunId).ToArray(), runs.Select(r => r.JobId).ToArray(), jobIds, ct);
-                for (var i = 0; i < runs.Length; i++)
+                var width = Math.Min(Parallelism, (wave.Length + ChunkSize - 1) / ChunkSize);
+                var chunks = Enumerable.Range(0, width).Select(k => wave.Where((_, i) => i % width == k).ToArray()).ToList();
+                var created = new string[chunks.Count][];
+                await Parallel.ForEachAsync(Enumerable.Range(0, chunks.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
+                    async (i, token) => created[i] = await _retry.ExecuteAsync(_ => ValueTask.FromResult(CreateEnqueuedJobs(chunks[i].Select(r => r.RunId).ToArray(), queue)), token));
+                for (var c = 0; c < chunks.Count; c++)
                 {
-                    if (attached.Contains(runs[i].RunId)) enqueued.Add(runs[i].RunId);
-                    else jobs.Delete(jobIds[i]);
+                    var (runs, jobIds) = (chunks[c], created[c]);
+                    // Only one dispatcher may attach a job; a loser deletes its duplicate (the lease would stop it anyway).
+                    var attached = await life.AttachJobsAsync(runs.Select(r => r.RunId).ToArray(), runs.Select(r => r.JobId).ToArray(), jobIds, ct);
+                    for (var i = 0; i < runs.Length; i++)
+                    {
+                        if (attached.Contains(runs[i].RunId)) enqueued.Add(runs[i].RunId);
+                        else jobs.Delete(jobIds[i]);
+                    }
                 }
             }
             var again = byQueue.Where(r => r.JobId is not null).ToList();

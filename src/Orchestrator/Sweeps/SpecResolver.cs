@@ -10,6 +10,7 @@ public static partial class SpecResolver
 {
     public const int MaxLayers = 8;
     public const int MaxHidden = 8192;
+    /// <summary>Most runs a sweep may have: cells x seeds x the values of every axis.</summary>
     public const int MaxCells = 100_000;
     public const int MaxNameLength = 200;
     /// <summary>Most entries a list may have (duplicates count): models 3, layers 8, hidden sizes 64.</summary>
@@ -63,6 +64,9 @@ public static partial class SpecResolver
 
         var hyperparameters = MergeHyperparameters(preset?.Hyperparameters ?? new Hyperparameters(), spec.Hyperparameters, errors);
         if (hyperparameters is not null) errors.AddRange(hyperparameters.Validate());
+        var seeds = SweepAxes.ResolveSeeds(spec.Seeds, spec.Hyperparameters, errors);
+        var axes = spec.Axes is not null ? SweepAxes.ResolveAxes(spec.Axes, hyperparameters ?? new Hyperparameters(), spec.Hyperparameters, errors)
+            : spec.Preset is not null && spec.Hyperparameters?.ContainsKey("dropout") != true ? preset?.Axes : null;
 
         var queue = spec.Queue ?? "cpu";
         if (!QueueName().IsMatch(queue)) errors.Add(new("queue", $"'{queue}' is not a queue name: lowercase letters, digits, '-' and '_', at most 50"));
@@ -71,11 +75,18 @@ public static partial class SpecResolver
         if (!SweepName().IsMatch(name)) errors.Add(new("name", $"must be 1-{MaxNameLength} letters, digits, spaces and . _ + ( ) -, starting with a letter or digit"));
 
         var cellCount = (long)models.Count * layers.Count * hidden.Count;
+        var runCount = SweepAxes.RunCount(cellCount, axes, seeds);
         if (cellCount > MaxCells) errors.Add(new("models", $"the grid has {cellCount} cells; at most {MaxCells} are allowed"));
+        else if (runCount > MaxCells)
+        {
+            errors.Add(new(axes is { Count: > 0 } ? "axes" : "seeds",
+                $"the sweep has {runCount} runs ({cellCount} cells x {seeds?.Count ?? 1} seeds{string.Concat((axes ?? []).Select(a => $" x {a.Values.Length} {a.Name}"))}); at most {MaxCells} are allowed"));
+        }
+        else if (errors.Count == 0) SweepAxes.CheckCombinations(hyperparameters!, axes, errors);
 
         if (errors.Count > 0) throw new ValidationException(errors);
         return new ResolvedSweep(name, corpus!.Trim(), spec.CorpusText, models, layers, hidden, hyperparameters!, queue,
-            spec.MatchParameters ?? preset?.MatchParameters ?? false);
+            spec.MatchParameters ?? preset?.MatchParameters ?? false) { Seeds = seeds, Axes = axes is { Count: > 0 } ? axes : null };
     }
 
     private static List<int> CheckSizes(int[]? values, string field, int min, int max, int maxEntries, List<FieldError> errors)

@@ -13,6 +13,11 @@ public sealed class ReaperOptions
     /// Worker missed three renewals, so waiting longer only delays the takeover.
     /// </summary>
     public TimeSpan Grace { get; set; } = TimeSpan.Zero;
+    /// <summary>
+    /// Runs get their jobs longest first (by estimated cost), so a grid's large cells do not start last. false: in the
+    /// order the runs were created (first in, first out); only for comparing the two (<c>rnnsweep bench dispatch</c>).
+    /// </summary>
+    public bool LongestFirst { get; set; } = true;
 }
 
 /// <summary>

@@ -18,6 +18,13 @@ public sealed record SweepSpec
     public string[]? Models { get; init; }
     public int[]? Layers { get; init; }
     public int[]? HiddenSizes { get; init; }
+    /// <summary>Seeds to train every cell with, one run per seed (at most 64); overrides <c>hyperparameters.seed</c>.</summary>
+    public long[]? Seeds { get; init; }
+    /// <summary>
+    /// Extra grid axes: a hyperparameter name and the values it takes, e.g. <c>{"dropout": [0, 0.25, 0.5]}</c>; one
+    /// run per combination of cell, seed and axis values (see <see cref="SweepAxes"/>).
+    /// </summary>
+    public JsonObject? Axes { get; init; }
     /// <summary>Overrides of the preset's hyperparameters, field by field.</summary>
     public JsonObject? Hyperparameters { get; init; }
     /// <summary>

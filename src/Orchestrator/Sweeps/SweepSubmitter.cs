@@ -28,8 +28,11 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
             : (await stored.FindByNameAsync(sweep.Corpus, ct))?.Content ?? await corpora.LoadAsync(sweep.Corpus, ct);
         var field = sweep.CorpusText is not null ? "corpusText" : "corpus";
         var (characters, vocabularySize) = CorpusCheck.Text(content, corpora.MaxBytes, field);
-        CorpusCheck.Splits(content, sweep.Hyperparameters, field);
-        var modelVocabulary = sweep.Hyperparameters.Vocabulary == VocabularyKinds.Bytes ? Vocabulary.Build(content, VocabularyKinds.Bytes).Size : vocabularySize;
+        var variants = sweep.Variants().ToList();
+        // Axes may change the splits or the vocabulary (batchSize, fractions, vocabulary): each distinct setting is checked.
+        foreach (var hp in variants.Select(v => v.Hyperparameters with { Seed = 0 }).Distinct()) CorpusCheck.Splits(content, hp, field);
+        var byteVocabulary = new Lazy<int>(() => Vocabulary.Build(content, VocabularyKinds.Bytes).Size);
+        int ModelVocabulary(Hyperparameters hp) => hp.Vocabulary == VocabularyKinds.Bytes ? byteVocabulary.Value : vocabularySize;
         var sha = CorpusSource.Sha256(content);
         var specJson = JsonSerializer.Serialize(sweep with { CorpusText = null }, SpecResolver.Json);
         // The sweep's identity: every list in a canonical order (layers and sizes are sorted by SpecResolver; models
@@ -74,8 +77,15 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
             };
             db.Sweeps.Add(created);
             await db.SaveChangesAsync(ct);
-            // One row per grid cell, written with COPY inside the submission's transaction.
-            var cells = sweep.Cells().Select(c => new NewRun(c.Model.Name(), c.Layers, c.Size, sweep.HiddenOf(c.Model, c.Layers, c.Size, modelVocabulary)));
+            // One row per grid cell and variant (seed, axis values), written with COPY inside the submission's transaction.
+            var variantJson = variants.Select(v => JsonSerializer.Serialize(v.Hyperparameters, SpecResolver.Json)).ToList();
+            var cells = sweep.Cells().SelectMany(c => variants.Select((v, i) =>
+            {
+                var vocabulary = ModelVocabulary(v.Hyperparameters);
+                var hidden = sweep.HiddenOf(c.Model, c.Layers, c.Size, vocabulary, v.Hyperparameters);
+                var cost = RunCost.Estimate(c.Model, c.Layers, hidden, vocabulary, v.Hyperparameters, content.LongLength, characters);
+                return new NewRun(c.Model.Name(), c.Layers, c.Size, hidden, variantJson[i], v.Seed, v.AxesJson, cost);
+            }));
             var runs = await RunLife.CreateRunsAsync((NpgsqlConnection)db.Database.GetDbConnection(), created.Id, cells, hyperparameters,
                 sweep.Hyperparameters.Seed, sweep.Hyperparameters.MaxEpochs, now, ct);
             await tx.CommitAsync(ct);

@@ -40,6 +40,16 @@
     if (data.get('layers').trim()) spec.layers = numbers(data.get('layers'), 'layers', errors);
     if (data.get('hiddenSizes').trim()) spec.hiddenSizes = numbers(data.get('hiddenSizes'), 'hiddenSizes', errors);
     if (data.get('matchParameters')) spec.matchParameters = true;
+    if ((data.get('seeds') || '').trim()) spec.seeds = numbers(data.get('seeds'), 'seeds', errors);
+    // Extra axes as NAME=V1,V2; NAME2=...: numbers and booleans as JSON, other values as text (optimizer=adam,rmsprop).
+    for (const part of (data.get('axes') || '').split(';').map(p => p.trim()).filter(p => p)) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) { errors.axes = [`'${part}' is not NAME=VALUE,VALUE`]; continue; }
+      spec.axes = spec.axes || {};
+      spec.axes[part.slice(0, eq).trim()] = part.slice(eq + 1).split(',').map(v => v.trim()).map(v => {
+        try { return JSON.parse(v); } catch { return v; }
+      });
+    }
     for (const [key, value] of data.entries()) {
       if (!key.startsWith('hyperparameters.') || value === '') continue;
       const name = key.slice('hyperparameters.'.length);

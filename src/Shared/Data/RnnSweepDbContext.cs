@@ -57,7 +57,8 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
                 t.HasCheckConstraint("runs_stop_kind_check", $"stop_kind in ({SqlList(StopKind.All)})");
             });
             e.Property(r => r.Hyperparameters).HasColumnType("jsonb");
-            e.HasIndex(r => new { r.SweepId, r.Model, r.Layers, r.Size }).IsUnique();
+            e.Property(r => r.Axes).HasColumnType("jsonb").HasDefaultValueSql("'{}'::jsonb");
+            e.HasIndex(r => new { r.SweepId, r.Model, r.Layers, r.Size, r.Seed, r.Axes }).IsUnique();
             e.HasIndex(r => r.Status);
             e.HasOne(r => r.Sweep).WithMany(s => s.Runs).HasForeignKey(r => r.SweepId).OnDelete(DeleteBehavior.Cascade);
             e.Ignore(r => r.Cell);

@@ -16,6 +16,16 @@ public sealed class Run
     /// <summary>The validated <see cref="Domain.Hyperparameters"/> record as JSON (jsonb).</summary>
     public required string Hyperparameters { get; set; }
     public long Seed { get; set; }
+    /// <summary>
+    /// The values of the sweep's extra axes this run trains with, as a JSON object with keys in ordinal order
+    /// (<c>{"dropout": 0.25}</c>; <c>{}</c> for a grid without axes); the seed is <see cref="Seed"/>. jsonb.
+    /// </summary>
+    public string Axes { get; set; } = "{}";
+    /// <summary>
+    /// Estimated cost: parameters x characters per epoch x epoch cap (dimensionless). Runs are dispatched in
+    /// decreasing order of it, so the longest start first; null for runs stored before costs were estimated.
+    /// </summary>
+    public double? EstimatedCost { get; set; }
     /// <summary>The run's epoch cap: the submitted <c>maxEpochs</c> until <c>resume --max-epochs</c> changes it.</summary>
     public int MaxEpochs { get; set; }
     public long? ParameterCount { get; set; }

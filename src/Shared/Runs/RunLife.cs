@@ -69,7 +69,7 @@ public sealed class RunLife : IDisposable
     {
         var count = 0;
         await using var writer = await connection.BeginBinaryImportAsync(
-            "copy runs (sweep_id, model, layers, size, hidden, hyperparameters, seed, max_epochs, status, attempt, divergence_retries, epochs_done, created_at) from stdin (format binary)", ct);
+            "copy runs (sweep_id, model, layers, size, hidden, hyperparameters, seed, max_epochs, status, attempt, divergence_retries, epochs_done, created_at, axes, estimated_cost) from stdin (format binary)", ct);
         foreach (var cell in cells)
         {
             await writer.StartRowAsync(ct);
@@ -78,14 +78,17 @@ public sealed class RunLife : IDisposable
             await writer.WriteAsync(cell.Layers, NpgsqlDbType.Integer, ct);
             await writer.WriteAsync(cell.Size, NpgsqlDbType.Integer, ct);
             await writer.WriteAsync(cell.Hidden, NpgsqlDbType.Integer, ct);
-            await writer.WriteAsync(hyperparameters, NpgsqlDbType.Jsonb, ct);
-            await writer.WriteAsync(seed, NpgsqlDbType.Bigint, ct);
+            await writer.WriteAsync(cell.Hyperparameters ?? hyperparameters, NpgsqlDbType.Jsonb, ct);
+            await writer.WriteAsync(cell.Seed ?? seed, NpgsqlDbType.Bigint, ct);
             await writer.WriteAsync(maxEpochs, NpgsqlDbType.Integer, ct);
             await writer.WriteAsync(RunStatus.Queued, NpgsqlDbType.Text, ct);
             await writer.WriteAsync(0, NpgsqlDbType.Integer, ct);
             await writer.WriteAsync(0, NpgsqlDbType.Integer, ct);
             await writer.WriteAsync(0, NpgsqlDbType.Integer, ct);
             await writer.WriteAsync(now, NpgsqlDbType.TimestampTz, ct);
+            await writer.WriteAsync(cell.Axes, NpgsqlDbType.Jsonb, ct);
+            if (cell.EstimatedCost is { } cost) await writer.WriteAsync(cost, NpgsqlDbType.Double, ct);
+            else await writer.WriteNullAsync(ct);
             count++;
         }
         await writer.CompleteAsync(ct);
@@ -97,9 +100,11 @@ public sealed class RunLife : IDisposable
     /// <summary>
     /// Queued and running runs with no way forward: a queued run whose job is missing, deleted, finished or failed;
     /// a running run whose lease lapsed more than <paramref name="grace"/> ago and that has no job waiting (its
-    /// Worker died, froze or was cut off). The database, not Hangfire, says what is pending.
+    /// Worker died, froze or was cut off). The database, not Hangfire, says what is pending. Longest first (by
+    /// <c>estimated_cost</c>, then id): the dispatcher creates jobs in this order and Workers fetch by job id.
     /// </summary>
-    public Task<IReadOnlyList<StrandedRun>> FindStrandedAsync(long? sweepId, TimeSpan grace, CancellationToken ct) => RetryAsync<IReadOnlyList<StrandedRun>>(async ct =>
+    /// <param name="longestFirst">false: in the order the runs were created (first in, first out), for comparison.</param>
+    public Task<IReadOnlyList<StrandedRun>> FindStrandedAsync(long? sweepId, TimeSpan grace, CancellationToken ct, bool longestFirst = true) => RetryAsync<IReadOnlyList<StrandedRun>>(async ct =>
     {
         await using var cmd = _db.CreateCommand($"""
             select r.id, r.sweep_id, s.queue, r.job_id, r.status
@@ -108,7 +113,7 @@ public sealed class RunLife : IDisposable
               and ((r.status = $2 and not exists (select 1 from {Job} j where j.id = r.job_id::bigint and j.statename = any($4)))
                 or (r.status = $3 and coalesce(r.lease_expires_at, '-infinity') < now() - $6
                     and not exists (select 1 from {Job} j where j.id = r.job_id::bigint and j.statename = any($5))))
-            order by r.id
+            order by case when $7 then r.estimated_cost end desc nulls last, r.id
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)sweepId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         cmd.Parameters.AddWithValue(RunStatus.Queued);
@@ -116,6 +121,7 @@ public sealed class RunLife : IDisposable
         cmd.Parameters.AddWithValue(LiveJobStates);
         cmd.Parameters.AddWithValue(WaitingJobStates);
         cmd.Parameters.AddWithValue(grace);
+        cmd.Parameters.AddWithValue(longestFirst);
         var stranded = new List<StrandedRun>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -1,7 +1,12 @@
 namespace RnnSweep.Shared.Runs;
 
-/// <summary>A grid cell to create: model name, layers, the grid row's size and the hidden size trained.</summary>
-public sealed record NewRun(string Model, int Layers, int Size, int Hidden);
+/// <summary>
+/// A run to create: model name, layers, the grid row's size and the hidden size trained; with a sweep's extra axes,
+/// also its own hyperparameters (JSON), seed, epoch cap and axis values (JSON object), and its estimated cost
+/// (parameters x characters per epoch x epochs). Null fields take the sweep's values.
+/// </summary>
+public sealed record NewRun(string Model, int Layers, int Size, int Hidden, string? Hyperparameters = null, long? Seed = null,
+    string Axes = "{}", double? EstimatedCost = null);
 
 /// <summary>A checkpoint as stored: epoch, validation loss (nats/char), torch state bytes and the trainer state as JSON.</summary>
 public sealed record StoredCheckpoint(int Epoch, double ValLoss, byte[] ModelState, byte[] OptimizerState, string TrainerStateJson);

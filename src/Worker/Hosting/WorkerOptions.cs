@@ -35,9 +35,19 @@ public sealed class WorkerOptions
     /// <summary>Where corpora fetched from the database are cached, by checksum.</summary>
     public string CacheDir { get; set; } = Path.Combine(Path.GetTempPath(), "rnnsweep-cache");
 
+    /// <summary>
+    /// A bench and test tool, never for real sweeps: when set, this Worker does not train. Each epoch of a run waits
+    /// the run's estimated cost per epoch (parameters x characters) times this many seconds, then commits made-up
+    /// losses and an empty checkpoint; the run ends succeeded without a test loss, so no analyses follow. Used to
+    /// measure dispatch order and estimates with real Hangfire and Worker processes (docs/benchmarks.md).
+    /// </summary>
+    public double? SimulatedSecondsPerCost { get; set; }
+
     public IReadOnlyList<FieldError> Validate()
     {
         var errors = new List<FieldError>();
+        if (SimulatedSecondsPerCost is { } scale && !(scale > 0 && scale <= 1))
+            errors.Add(new("Worker:SimulatedSecondsPerCost", $"must be in (0, 1] or absent, not {scale}"));
         if (Queues.Length == 0 || Queues.Any(q => string.IsNullOrWhiteSpace(q) || q != q.ToLowerInvariant()))
             errors.Add(new("Worker:Queues", "must name one or more lowercase queues"));
         if (Concurrency is < 1 or > 64) errors.Add(new("Worker:Concurrency", $"must be between 1 and 64, not {Concurrency}"));

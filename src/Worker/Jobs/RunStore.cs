@@ -66,6 +66,15 @@ public sealed class RunStore : IDisposable
         return new CheckpointData(reader.GetInt32(0), reader.GetDouble(1), (byte[])reader[2], (byte[])reader[3], reader.GetString(4));
     }, ct);
 
+    /// <summary>The run's estimated cost of one epoch (estimated_cost over the submitted cap); null when it has none.</summary>
+    public Task<double?> EpochCostAsync(long runId, CancellationToken ct) => RetryAsync(async ct =>
+    {
+        await using var cmd = _db.CreateCommand(
+            "select estimated_cost / greatest((hyperparameters->>'maxEpochs')::int, 1) from runs where id = $1");
+        cmd.Parameters.AddWithValue(runId);
+        return await cmd.ExecuteScalarAsync(ct) as double?;
+    }, ct);
+
     /// <summary><see cref="RunLife.CommitEpochAsync"/> with the trainer's report and checkpoint.</summary>
     /// <returns>The run's epoch cap as stored now, or null when the lease is lost (or the run cancelled) and nothing was written.</returns>
     public Task<int?> CommitEpochAsync(long runId, string owner, long parameterCount, EpochReport report, CheckpointData latest, bool isBest, int bestEpoch, CancellationToken ct) =>

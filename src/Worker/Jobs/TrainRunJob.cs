@@ -88,6 +88,7 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
 
     private async Task<RunOutcome> TrainAndEvaluateAsync(RunStore.RunInfo run, string owner, CancellationToken ct)
     {
+        if (options.SimulatedSecondsPerCost is { } scale) return await SimulatedTraining.RunAsync(store, run, owner, scale, log, ct);
         var data = await RunData.LoadAsync(store, run, options.CacheDir, log, ct);
         var (hp, splits) = (data.Hyperparameters, data.Splits);
         var retries = run.DivergenceRetries;

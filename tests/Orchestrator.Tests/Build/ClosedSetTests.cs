@@ -26,6 +26,8 @@ public sealed class ClosedSetTests
     {
         var hits = Grep("['\"](latest|best)['\"]", "*.cs", "*.sql")
             .Where(h => !h.StartsWith("src/Shared/Domain/CheckpointKind.cs:", StringComparison.Ordinal))
+            // The loss table view named best (the run validation chose) is spelled once, by LossTableViews, and is no checkpoint kind.
+            .Where(h => !(h.StartsWith("src/Orchestrator/Sweeps/LossTable.cs:", StringComparison.Ordinal) && h.Contains("public const string Best", StringComparison.Ordinal)))
             .ToList();
         Assert.True(hits.Count == 0, "checkpoint kind literals outside CheckpointKind:\n" + string.Join("\n", hits));
     }

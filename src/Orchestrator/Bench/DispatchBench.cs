@@ -1,0 +1,134 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Hangfire;
+using Npgsql;
+using RnnSweep.Orchestrator.Cli;
+using RnnSweep.Orchestrator.Sweeps;
+
+namespace RnnSweep.Orchestrator.Bench;
+
+/// <summary>
+/// <c>rnnsweep bench dispatch</c>: makespan of the paper's 36-cell grid over its lower bound, first-in-first-out
+/// against longest first, on 2, 4 and 8 Worker processes. Real Orchestrator, Hangfire and Workers; training is
+/// simulated (<c>Worker:SimulatedSecondsPerCost</c>): each run waits its estimated cost (parameters x characters x
+/// epochs, so proportional to parameters on one corpus) times a scale. Lower bound: max(total / workers, longest run).
+/// </summary>
+public static class DispatchBench
+{
+    public static Command Create()
+    {
+        var seconds = new Option<double>("--seconds") { Description = "Simulated work of the whole grid, in seconds (its makespan on one Worker)", DefaultValueFactory = _ => 300 };
+        var workers = new Option<int[]>("--workers") { Description = "Worker counts to measure", DefaultValueFactory = _ => [2, 4, 8], AllowMultipleArgumentsPerToken = true };
+        var command = new Command("dispatch", "Makespan of the paper grid with simulated training: first in, first out vs longest first (docs/benchmarks.md)") { seconds, workers };
+        command.SetAction((parse, ct) => CliOptions.Guard(() => RunAsync(parse.GetValue(seconds), parse.GetValue(workers)!, ct)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(double totalSeconds, int[] workerCounts, CancellationToken ct)
+    {
+        await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
+        var bench = await BenchDatabase.RecreateAsync(connection.ConnectionString, ct);
+        var lines = new List<string>();
+        try
+        {
+            foreach (var n in workerCounts)
+            {
+                foreach (var longestFirst in new[] { false, true })
+                {
+                    var line = await MeasureAsync(bench, n, longestFirst, totalSeconds, ct);
+                    Console.WriteLine(line);
+                    lines.Add(line);
+                }
+            }
+        }
+        finally
+        {
+            await BenchDatabase.DropAsync(connection.ConnectionString, CancellationToken.None);
+        }
+        Console.WriteLine();
+        Console.WriteLine("| workers | order | lower bound (s) | makespan (s) | makespan / bound | overhead per run (s) | bound from measured run times (s) | makespan / that bound |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var line in lines) Console.WriteLine(line);
+        return 0;
+    }
+
+    private static async Task<string> MeasureAsync(string bench, int workerCount, bool longestFirst, double totalSeconds, CancellationToken ct)
+    {
+        var order = longestFirst ? "longest first" : "FIFO";
+        var queue = $"dispatch-{workerCount}-{(longestFirst ? "lpt" : "fifo")}";
+        await using var app = await LocalServer.StartAsync(bench, "http://127.0.0.1:0", ct, [$"--Reaper:LongestFirst={longestFirst}"]);
+        try
+        {
+            // The paper's grid (preset paper, one dropout so 36 cells) on a small corpus: a run's cost is proportional to its parameters.
+            var spec = new SweepSpec
+            {
+                Name = queue, Preset = Presets.Paper, Corpus = queue, CorpusText = BenchCorpus.Text(200_000), Queue = queue,
+                Hyperparameters = new JsonObject { ["dropout"] = 0, ["maxEpochs"] = 1 },
+            };
+            // The scale that makes the whole grid last totalSeconds on one Worker, from the costs the submission will store.
+            var costs = EstimateCosts(spec);
+            var scale = totalSeconds / costs.Sum();
+            var bound = Math.Max(totalSeconds / workerCount, costs.Max() * scale);
+
+            await using var workers = new WorkerProcesses();
+            workers.Start(workerCount, bench, queue, 1, new Dictionary<string, string>
+            {
+                ["Worker__SimulatedSecondsPerCost"] = scale.ToString("R", CultureInfo.InvariantCulture),
+            });
+            var storage = app.Services.GetRequiredService<JobStorage>();
+            var clock = Stopwatch.StartNew();
+            while (storage.GetMonitoringApi().Servers().Count(s => s.Queues.Contains(queue)) < workerCount)
+            {
+                if (clock.Elapsed > TimeSpan.FromMinutes(3)) throw new TimeoutException($"{workerCount} Workers did not start within 3 minutes");
+                await Task.Delay(200, ct);
+            }
+            var sweepId = await LocalServer.SubmitAsync(app, spec, ct);
+            await ProgressWatcher.WaitAsync(app, sweepId, ct, () => workers.AnyAlive);
+            await using var conn = new NpgsqlConnection(bench);
+            await conn.OpenAsync(ct);
+            await using var cmd = new NpgsqlCommand("""
+                select extract(epoch from finished_at - started_at)::float8, estimated_cost, status = $2, min(started_at) over (), max(finished_at) over ()
+                from runs where sweep_id = $1
+                """, conn);
+            cmd.Parameters.AddWithValue(sweepId);
+            cmd.Parameters.AddWithValue(Shared.Domain.RunStatus.Succeeded);
+            var durations = new List<double>();
+            var overheads = new List<double>();
+            double makespan = 0;
+            await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    if (!reader.GetBoolean(2)) throw new InvalidOperationException("a run of the bench did not succeed");
+                    durations.Add(reader.GetDouble(0));
+                    overheads.Add(reader.GetDouble(0) - reader.GetDouble(1) * scale);
+                    makespan = (reader.GetFieldValue<DateTimeOffset>(4) - reader.GetFieldValue<DateTimeOffset>(3)).TotalSeconds;
+                }
+            }
+            // The same bound from each run's measured time (lease to finish: the simulated work plus the run's own database
+            // work under this machine's load), so the ratio shows the order alone; what is left is the gaps between jobs.
+            var measuredBound = Math.Max(durations.Sum() / workerCount, durations.Max());
+            return $"| {workerCount} | {order} | {bound:0.0} | {makespan:0.0} | {makespan / bound:0.00} | {overheads.Average():0.00} | {measuredBound:0.0} | {makespan / measuredBound:0.00} |";
+        }
+        finally
+        {
+            await LocalServer.StopAsync(app);
+        }
+    }
+
+    /// <summary>The costs the submitter stores for this spec, computed the same way (<see cref="RunCost"/>) without storing it.</summary>
+    private static List<double> EstimateCosts(SweepSpec spec)
+    {
+        var sweep = SpecResolver.Resolve(spec);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(spec.CorpusText!);
+        var vocabulary = Shared.Domain.Vocabulary.Build(bytes, sweep.Hyperparameters.Vocabulary).Size;
+        var characters = sweep.Hyperparameters.Vocabulary == Shared.Domain.VocabularyKinds.Bytes ? bytes.LongLength : System.Text.Encoding.UTF8.GetCharCount(bytes);
+        return sweep.Cells().Select(c =>
+        {
+            var hidden = sweep.HiddenOf(c.Model, c.Layers, c.Size, vocabulary);
+            return RunCost.Estimate(c.Model, c.Layers, hidden, vocabulary, sweep.Hyperparameters, bytes.LongLength, characters);
+        }).ToList();
+    }
+}
