@@ -41,8 +41,11 @@ public static class BenchCommand
                 var runs = await LoopRunsAsync(app, ct);
                 var threads = Environment.ProcessorCount.ToString();
                 var epochSeconds = quick ? "4" : "12";
-                var loop = new[] { "loop", "--connection", benchConnection, "--epoch-seconds", epochSeconds, "--epochs", quick ? "1" : "2" };
+                var loop = new[] { "loop", "--connection", benchConnection, "--epoch-seconds", epochSeconds, "--epochs", "2" };
                 var minutes = TimeSpan.FromMinutes(quick ? 2 : 6);
+
+                Console.WriteLine("0. The machine: processor, nominal peak, matmul and memory ceilings (Worker subprocess)");
+                await WorkerBenchProcess.RunAsync(report, ["machine", "--threads", threads], minutes, ct);
 
                 Console.WriteLine("1, 2. Training loop overhead and hardware use (Worker subprocesses)");
                 await WorkerBenchProcess.RunAsync(report, [.. loop, "--layers", "1", "--hidden", "64", "--threads", "1", "--run", runs[(1, 64)].ToString(),
@@ -69,6 +72,9 @@ public static class BenchCommand
 
                 Console.WriteLine("4. Orchestration (2 Worker processes)");
                 await OrchestrationBench.RunAsync(report, app, benchConnection, quick ? 20 : 50, ct);
+
+                Console.WriteLine("7. Memory of one Worker over consecutive runs (Worker process)");
+                await WorkerMemoryBench.RunAsync(report, app, benchConnection, runs: 4, epochs: quick ? 1 : 2, ct);
 
                 Console.WriteLine("5. Scale");
                 await ScaleBench.RunAsync(report, app, quick ? 200 : 1000, ct);
