@@ -90,6 +90,15 @@ public sealed partial class DockerfileTests
         Assert.Contains(stages[0].Lines, l => l.Instruction == "ARG" && l.Arguments == "TORCH_BACKEND=cpu");
     }
 
+    [Theory]
+    [InlineData("Dockerfile.worker-cpu")]
+    [InlineData("Dockerfile.worker-cuda")]
+    public void WorkerImage_LimitsGlibcMallocArenas(string dockerfile)
+    {
+        var env = Stages(dockerfile)[^1].Lines.Where(l => l.Instruction == "ENV").Select(l => l.Arguments).ToList();
+        Assert.Contains(env, e => e.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("MALLOC_ARENA_MAX=1"));
+    }
+
     [Fact]
     public void Orchestrator_RunsOnTheAspNetImage()
     {

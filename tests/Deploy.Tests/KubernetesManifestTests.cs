@@ -143,6 +143,16 @@ public sealed class KubernetesManifestTests
         });
     }
 
+    /// <summary>A Worker trains run after run: glibc's default arenas let its memory grow with each (docs/benchmarks.md, "7 memory").</summary>
+    [Fact]
+    public void EveryWorker_LimitsGlibcMallocArenas_AsTheLauncherDoes()
+    {
+        var workers = Workloads().Where(w => w.IsWorker).ToList();
+        Assert.True(workers.Count >= 2, "expected a CPU and a GPU worker Deployment");
+        Assert.All(workers.SelectMany(w => w.Containers), c => Assert.Equal("1", Env(c, "MALLOC_ARENA_MAX")));
+        Assert.Contains("export MALLOC_ARENA_MAX=\"${MALLOC_ARENA_MAX:-1}\"", File.ReadAllText(Repository.PathOf("rnnsweep")));
+    }
+
     [Fact]
     public void CpuWorkers_RequestNoGpu()
     {

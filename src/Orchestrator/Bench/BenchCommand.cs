@@ -42,8 +42,11 @@ public static class BenchCommand
                 var runs = await LoopRunsAsync(app, ct);
                 var threads = Environment.ProcessorCount.ToString();
                 var epochSeconds = quick ? "4" : "12";
-                var loop = new[] { "loop", "--connection", benchConnection, "--epoch-seconds", epochSeconds, "--epochs", quick ? "1" : "2" };
+                var loop = new[] { "loop", "--connection", benchConnection, "--epoch-seconds", epochSeconds, "--epochs", "2" };
                 var minutes = TimeSpan.FromMinutes(quick ? 2 : 6);
+
+                Console.WriteLine("0. The machine: processor, nominal peak, matmul and memory ceilings (Worker subprocess)");
+                await WorkerBenchProcess.RunAsync(report, ["machine", "--threads", threads], minutes, ct);
 
                 Console.WriteLine("1, 2. Training loop overhead and hardware use (Worker subprocesses)");
                 await WorkerBenchProcess.RunAsync(report, [.. loop, "--layers", "1", "--hidden", "64", "--threads", "1", "--run", runs[(1, 64)].ToString(),
@@ -61,6 +64,9 @@ public static class BenchCommand
                 }
                 await WorkerBenchProcess.RunAsync(report, [.. loop, "--layers", "3", "--hidden", "512", "--threads", threads, "--run", runs[(3, 512)].ToString(),
                     "--epoch-seconds", quick ? "6" : "30", "--checkpoints", "--label", $"LSTM 3x512 ({threads} threads)"], minutes, ct);
+                Console.WriteLine("2. bfloat16 training against float32, LSTM 3x512 (Worker subprocess)");
+                await WorkerBenchProcess.RunAsync(report, ["precision", "--layers", "3", "--hidden", "512", "--threads", threads, "--batches", quick ? "1" : "2",
+                    "--budget", quick ? "0" : "20"], minutes, ct);
                 Console.WriteLine("7. Memory training 3x512 (Worker subprocess that only trains)");
                 await WorkerBenchProcess.RunAsync(report, ["loop", "--connection", benchConnection, "--layers", "3", "--hidden", "512", "--threads", threads,
                     "--run", runs[(3, 512)].ToString(), "--memory-only", "--batches", "3", "--epochs", "2", "--label", "LSTM 3x512"], minutes, ct);
@@ -70,6 +76,9 @@ public static class BenchCommand
 
                 Console.WriteLine("4. Orchestration (2 Worker processes)");
                 await OrchestrationBench.RunAsync(report, app, benchConnection, quick ? 20 : 50, ct);
+
+                Console.WriteLine("7. Memory of one Worker over consecutive runs (Worker process)");
+                await WorkerMemoryBench.RunAsync(report, app, benchConnection, runs: 4, epochs: quick ? 1 : 2, ct);
 
                 Console.WriteLine("5. Scale");
                 await ScaleBench.RunAsync(report, app, quick ? 200 : 1000, ct);

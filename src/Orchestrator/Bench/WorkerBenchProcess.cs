@@ -15,6 +15,7 @@ public static class WorkerBenchProcess
         psi.ArgumentList.Add(WorkerProcesses.FindWorkerDll());
         psi.ArgumentList.Add("bench");
         foreach (var a in args) psi.ArgumentList.Add(a);
+        WorkerProcesses.SetAllocator(psi);
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the Worker");
         var errors = process.StandardError.ReadToEndAsync(ct);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);

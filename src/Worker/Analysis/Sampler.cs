@@ -1,75 +1,95 @@
 using RnnSweep.Shared.Domain;
 using RnnSweep.Worker.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RnnSweep.Worker.Analysis;
 
 /// <summary>
-/// Generates text one character per step with the recurrent state carried, batch 1, dropout off. Why not re-run
-/// the prefix for every new character (the seed's generator): that is quadratic in the length and, for a model
-/// trained with carried state, not even the same computation.
+/// Generates text one character per step with the recurrent state carried, dropout off; many samples of one request
+/// in one pass (a batch of B rows reads the weights once per step for all of them).
+/// Why not re-run the prefix for every new character (the seed's generator): that is quadratic in the length and, for
+/// a model trained with carried state, not even the same computation.
 /// Why System.Random with an explicit seed rather than torch's generator: sampling must be reproducible and must
 /// not advance the global torch generator that training's dropout (and resume exactness) depends on.
 /// </summary>
 public static class Sampler
 {
+    /// <summary>
+    /// Torch threads for a sampling step at batch <paramref name="batch"/>. Why one thread at batch 1: a step is a
+    /// chain of small matrix-vector products bound by memory bandwidth, where a second OpenMP thread adds its
+    /// barrier per call and little bandwidth (docs/benchmarks.md, "3 analysis"); a batch of rows is real matrix work.
+    /// </summary>
+    public static int ThreadsFor(int batch, int available) => batch <= 1 ? 1 : Math.Max(1, available);
+
     /// <returns>The generated text, without the priming text.</returns>
-    public static string Sample(CharRnn model, Vocabulary vocabulary, SamplingOptions options)
+    public static string Sample(CharRnn model, Vocabulary vocabulary, SamplingOptions options, ScalarType weights = ScalarType.Float32) =>
+        SampleMany(model, vocabulary, options, 1, weights)[0];
+
+    /// <summary>
+    /// <paramref name="count"/> samples of one request in one pass: row i draws with seed <c>options.Seed + i</c>,
+    /// so row 0 is <see cref="Sample"/>'s text and each row is reproducible on its own.
+    /// </summary>
+    /// <param name="weights">Float32, or BFloat16 for half the bytes per step (see <see cref="SamplingStep"/>).</param>
+    /// <param name="threads">Torch threads for the pass; null: <see cref="ThreadsFor"/> of the batch and the current count.</param>
+    /// <returns><paramref name="count"/> texts, without the priming text.</returns>
+    public static string[] SampleMany(CharRnn model, Vocabulary vocabulary, SamplingOptions options, int count, ScalarType weights = ScalarType.Float32, int? threads = null)
     {
         options.Validate();
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), $"a sample request asks for at least one sample, not {count}");
         var prime = options.PrimeSymbols is { } symbols
             ? symbols.Select(i => i >= 0 && i < vocabulary.Size ? (long)i : throw new ArgumentOutOfRangeException(nameof(options), $"prime symbol index {i} is outside the vocabulary of {vocabulary.Size}")).ToArray()
             : vocabulary.SymbolsOf(options.PrimeText).Select(s => (long)vocabulary.IndexOf(s)).ToArray();
         var device = model.parameters().First().device;
-        var random = new Random(unchecked((int)options.Seed ^ (int)(options.Seed >> 32)));
-        var generated = new List<int>(options.Length);
+        var randoms = Enumerable.Range(0, count).Select(i => { var seed = options.Seed + i; return new Random(unchecked((int)seed ^ (int)(seed >> 32))); }).ToArray();
+        var generated = Enumerable.Range(0, count).Select(_ => new List<int>(options.Length)).ToArray();
         var wasTraining = model.training;
+        var before = torch.get_num_threads();
 
         model.eval();
         using var noGrad = no_grad();
         // why: the fused CPU modules repack their weights on every call, which at batch 1 and one step costs ~7 ms for
-        // a 3x512 LSTM (docs/benchmarks.md); the same equations as plain matrix products (checked against the fused
-        // module to 1e-5 by the gate tests) take a fraction of that.
-        using var cells = new GateExtractor(model);
-        var head = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        var (headWeight, headBias) = (head["head.weight"], head["head.bias"]);   // (V, H), (V)
-        var state = model.ZeroState(1, device);
+        // a 3x512 LSTM (docs/benchmarks.md); the same equations as plain matrix products take a fraction of that.
+        using var step = new SamplingStep(model, weights);
+        var state = model.ZeroState(count, device);
+        torch.set_num_threads(threads ?? ThreadsFor(count, before));
         try
         {
-            // The priming text in one forward pass; its last step's logits give the first new character.
-            var logits = new double[vocabulary.Size];                             // zeros: uniform when there is no prime
-            if (prime.Length > 0) (logits, state) = Step(cells, headWeight, headBias, prime, state, device);
-
+            var logits = new double[count * vocabulary.Size];                       // zeros: uniform when there is no prime
+            foreach (var symbol in prime) (logits, state) = Step(step, Enumerable.Repeat(symbol, count).ToArray(), state, device);
+            var next = new long[count];
             for (var i = 0; i < options.Length; i++)
             {
-                var next = Choose(logits, options, random);
-                generated.Add(next);
-                if (i + 1 < options.Length) (logits, state) = Step(cells, headWeight, headBias, [next], state, device);
+                for (var row = 0; row < count; row++)
+                {
+                    next[row] = Choose(logits.AsSpan(row * vocabulary.Size, vocabulary.Size), options, randoms[row]);
+                    generated[row].Add((int)next[row]);
+                }
+                if (i + 1 < options.Length) (logits, state) = Step(step, next, state, device);
             }
         }
         finally
         {
+            torch.set_num_threads(before);
             state.Dispose();
             model.train(wasTraining);
         }
-        return vocabulary.Decode(generated);
+        return generated.Select(g => vocabulary.Decode(g)).ToArray();
     }
 
-    /// <summary>Feeds symbols (1, T) from <paramref name="state"/> (disposed), returns the last step's logits (V) and the new state.</summary>
-    private static (double[] Logits, RecurrentState State) Step(GateExtractor cells, Tensor headWeight, Tensor headBias, long[] symbols, RecurrentState state, Device device)
+    /// <summary>Feeds one symbol per row from <paramref name="state"/> (disposed); returns the logits (B x V, row-major) and the new state.</summary>
+    private static (double[] Logits, RecurrentState State) Step(SamplingStep step, long[] symbols, RecurrentState state, Device device)
     {
         using var scope = NewDisposeScope();
-        using var x = tensor(symbols, [1, symbols.Length], device: device);       // (1, T)
-        using var trace = cells.Extract(x, state);
-        var h = trace.Output[0, symbols.Length - 1];                              // (H)
-        var last = addmv(headBias, headWeight, h, 1, 1).to_type(ScalarType.Float64).cpu().data<double>().ToArray(); // (V)
-        var next = new RecurrentState(trace.Final.H.clone(), trace.Final.C?.clone());
-        state.Dispose();
-        return (last, next.DetachToOuterScope());
+        using var x = tensor(symbols, device: device);                               // (B)
+        var (logits, next) = step.Step(x, state);
+        var values = logits.to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+        return (values, next.DetachToOuterScope());                                  // out of this step's scope, to the caller
     }
 
-    internal static int Choose(double[] logits, SamplingOptions options, Random random)
+    internal static int Choose(ReadOnlySpan<double> row, SamplingOptions options, Random random)
     {
+        var logits = row.ToArray();
         if (options.Method == SamplingMethod.Greedy)
         {
             var best = 0;

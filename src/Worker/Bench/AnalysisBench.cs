@@ -25,48 +25,125 @@ public static class AnalysisBench
                 $"extraction {t.ExtractionCharsPerSecond:N0} chars/s, fused forward {t.FusedCharsPerSecond:N0} chars/s").Print();
         }
 
-        SamplingCeiling(threads);
-
         var text = BenchText.Generate(100_000);
         var vocabulary = Vocabulary.Build(text, VocabularyKinds.Chars);
         manual_seed(1);
         using var model = new CharRnn(ModelType.Lstm, 3, 512, vocabulary.Size, oneHot: true, dropoutRate: 0);
         model.eval();
         var options = new SamplingOptions { Length = sampleLength, Method = SamplingMethod.Multinomial, Temperature = 1, PrimeText = "The ", Seed = 7 };
-        foreach (var sampleThreads in new[] { threads, 1 }.Distinct())
+
+        // Batch 1, per weight format and thread count: the sampler against the bandwidth ceiling of the same weights
+        // in the same format, measured right before it in this process (contention lowers both alike).
+        var chosen = Sampler.ThreadsFor(1, threads);
+        foreach (var format in new[] { ScalarType.Float32, ScalarType.BFloat16 })
         {
-            torch.set_num_threads(sampleThreads);
-            Sampler.Sample(model, vocabulary, options with { Length = 50 });               // warm-up
-            var clock = Stopwatch.StartNew();
-            var sample = Sampler.Sample(model, vocabulary, options);
-            var rate = sample.Length / clock.Elapsed.TotalSeconds;
-            new BenchFigure("3 analysis", $"LSTM 3x512 sampling ({sampleThreads} thread{(sampleThreads == 1 ? "" : "s")})", rate, "chars/s", ">= 2,000", rate >= 2000,
-                $"Sampler.Sample, multinomial T=1, {sampleLength} chars one step at a time with the state carried, batch 1, {sampleThreads} torch threads, after a 50-char warm-up").Print();
+            var name = format == ScalarType.Float32 ? "float32" : "bfloat16";
+            foreach (var sampleThreads in new[] { 1, threads }.Distinct())
+            {
+                torch.set_num_threads(sampleThreads);
+                var (ceiling, bytes) = SamplingCeiling(model, format);
+                SampleAt(model, vocabulary, options with { Length = 50 }, format, sampleThreads);         // warm-up
+                var rate = TimedSample(model, vocabulary, options, format, sampleThreads);
+                var ratio = rate / ceiling;
+                var isChosen = sampleThreads == chosen;
+                new BenchFigure("3 analysis", $"LSTM 3x512 sampling, {name} weights, batch 1, {sampleThreads} thread{(sampleThreads == 1 ? "" : "s")} / bandwidth ceiling",
+                    ratio, "ratio", isChosen ? ">= 0.9" : "", isChosen ? ratio >= 0.9 : null,
+                    $"{rate:N0} chars/s (multinomial T=1, {sampleLength} chars, state carried, after a 50-char warm-up) over {ceiling:N0} steps/s: the step's " +
+                    $"{bytes / 1e6:0.0} MB of {name} weights (W_hh of 3 layers, [W_ih W_hh] of the upper 2, the head) read by the same matrix-vector products alone, " +
+                    $"{bytes * ceiling / 1e9:0.0} GB/s; {sampleThreads} torch threads{(isChosen ? " (the sampler's choice at batch 1)" : "")}").Print();
+            }
         }
+
+        // A request for 16 samples: one pass with 16 rows, at the sampler's thread choice for a batch.
+        foreach (var format in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        {
+            var name = format == ScalarType.Float32 ? "float32" : "bfloat16";
+            torch.set_num_threads(threads);
+            const int count = 16;
+            Sampler.SampleMany(model, vocabulary, options with { Length = 20 }, count, format);           // warm-up
+            var clock = Stopwatch.StartNew();
+            var samples = Sampler.SampleMany(model, vocabulary, options with { Length = sampleLength / 4 }, count, format);
+            var rate = samples.Sum(x => x.Length) / clock.Elapsed.TotalSeconds;
+            new BenchFigure("3 analysis", $"LSTM 3x512 16-sample request, {name} weights", rate, "chars/s", "", null,
+                $"Sampler.SampleMany: 16 samples of {sampleLength / 4} chars in one pass (batch 16, {Sampler.ThreadsFor(count, threads)} torch threads), " +
+                $"{rate / count:N0} chars/s per sample").Print();
+        }
+        torch.set_num_threads(threads);
+        BFloat16Agreement(model, vocabulary);
     }
 
+    private static double TimedSample(CharRnn model, Vocabulary vocabulary, SamplingOptions options, ScalarType format, int threads)
+    {
+        // The sampler picks its own thread count for batch 1; to measure the other, its choice is overridden here.
+        var clock = Stopwatch.StartNew();
+        var text = SampleAt(model, vocabulary, options, format, threads);
+        return text.Length / clock.Elapsed.TotalSeconds;
+    }
+
+    private static string SampleAt(CharRnn model, Vocabulary vocabulary, SamplingOptions options, ScalarType format, int threads) =>
+        Sampler.SampleMany(model, vocabulary, options, 1, format, threads)[0];
+
     /// <summary>
-    /// What one sampling step must at least cost: a 3x512 LSTM step at batch 1 is five matrix-vector products over
-    /// 20 MB of weights (W_hh of three layers, W_ih of the upper two), which no cache holds, so memory bandwidth
-    /// sets a ceiling on characters per second whatever the code around it does.
+    /// What one sampling step must at least cost: reading its weights once. The same matrix-vector products the step
+    /// does (W_hh of the first layer, [W_ih W_hh] of each upper layer, the head), in the same format, and nothing else.
     /// </summary>
-    private static void SamplingCeiling(int threads)
+    private static (double StepsPerSecond, long Bytes) SamplingCeiling(CharRnn model, ScalarType format)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var weights = Enumerable.Range(0, 5).Select(_ => randn(2048, 512)).ToArray();   // 5 x (4 H, H)
-        var h = randn(512);
-        foreach (var w in weights) mv(w, h);                                              // warm-up
+        using var step = new SamplingStep(model, format);
+        var weights = step.Weights.ToArray();
+        var bytes = weights.Sum(w => w.numel() * w.ElementSize);
+        var h = randn(1, 1024).to_type(format);
+        foreach (var w in weights) h[.., ..(int)w.shape[1]].matmul(w.t());                 // warm-up
         const int steps = 300;
-        var clock = Stopwatch.StartNew();
-        for (var i = 0; i < steps; i++)
+        var best = double.MaxValue;
+        for (var r = 0; r < 3; r++)
         {
-            foreach (var w in weights) h = mv(w, h)[..512].tanh();
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < steps; i++)
+            {
+                using var inner = NewDisposeScope();
+                foreach (var w in weights) h[.., ..(int)w.shape[1]].matmul(w.t());
+            }
+            best = Math.Min(best, clock.Elapsed.TotalSeconds / steps);
         }
-        var seconds = clock.Elapsed.TotalSeconds / steps;
-        var bytes = weights.Sum(w => w.numel()) * sizeof(float);
-        new BenchFigure("3 analysis", "LSTM 3x512 sampling ceiling (memory)", 1 / seconds, "chars/s", "", null,
-            $"5 matrix-vector products 2048x512 per step (the weights one 3x512 step reads, {bytes / 1e6:0.0} MB), {threads} threads: " +
-            $"{seconds * 1000:0.00} ms per step, {bytes / seconds / 1e9:0.0} GB/s").Print();
+        return (1 / best, bytes);
+    }
+
+    /// <summary>Whether bfloat16 weights keep the model's predictions: next-character loss with both formats over the same text.</summary>
+    private static void BFloat16Agreement(CharRnn model, Vocabulary vocabulary)
+    {
+        const int length = 400;
+        var encoded = vocabulary.Encode(BenchText.Generate(length + 1));
+        var symbols = Enumerable.Range(0, length + 1).Select(i => encoded[i]).ToArray();
+        var losses = new Dictionary<ScalarType, double>();
+        var largest = 0.0;
+        Tensor? reference = null;
+        foreach (var format in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            using var step = new SamplingStep(model, format);
+            var state = model.ZeroState(1, CPU);
+            var all = new List<Tensor>();
+            for (var t = 0; t < length; t++)
+            {
+                var (logits, next) = step.Step(tensor(new long[] { symbols[t] }), state);
+                (state, _) = (next, 0);
+                all.Add(logits);
+            }
+            state.Dispose();
+            var stacked = cat(all, 0);                                                                 // (T, V)
+            var targets = tensor(symbols.Skip(1).Take(length).Select(s => (long)s).ToArray());
+            losses[format] = nn.functional.cross_entropy(stacked, targets).item<float>();
+            if (reference is null) reference = stacked.detach().clone().DetachFromDisposeScope();
+            else largest = (stacked - reference).abs().max().item<float>();
+        }
+        reference?.Dispose();
+        var difference = Math.Abs(losses[ScalarType.BFloat16] - losses[ScalarType.Float32]);
+        new BenchFigure("3 analysis", "LSTM 3x512 bfloat16 weights, loss difference", difference, "nats/char", "< 0.01", difference < 0.01,
+            $"next-character cross-entropy over {length} chars of the bench text, one step at a time: float32 {losses[ScalarType.Float32]:0.00000}, " +
+            $"bfloat16 {losses[ScalarType.BFloat16]:0.00000}; largest logit difference {largest:0.0000} (the bench's model is untrained, seed 1)").Print();
     }
 }

@@ -5,9 +5,6 @@ namespace RnnSweep.Worker.Bench;
 /// <summary>The FLOP count the bench uses: 6 x the forward multiply-adds per character (forward 2, backward 4).</summary>
 public static class ModelCost
 {
-    /// <summary>Nominal float32 peak of the reference machine: 2 cores x 64 FLOP/cycle (AVX-512, 2 FMA units) x 2.6 GHz.</summary>
-    public const double PeakFlops = 2 * 64 * 2.6e9;
-
     /// <summary>Per layer gates x H x (in + H) (LSTM 4, GRU 3, RNN 1; in = V for the first layer), plus the output layer H x V.</summary>
     public static double MultiplyAddsPerChar(ModelType model, int layers, int hidden, int vocabularySize)
     {

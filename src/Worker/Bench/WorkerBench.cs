@@ -4,7 +4,7 @@ namespace RnnSweep.Worker.Bench;
 /// <c>RnnSweep.Worker bench PART [--option value ...]</c>: the TorchSharp half of <c>rnnsweep bench</c>, which starts
 /// this process once per part and reads the <see cref="BenchFigure"/> lines it prints. Parts: <c>loop</c> (one
 /// model's training-loop overhead and FLOP/s; with --checkpoints and --memory), <c>analysis</c> (gate extraction
-/// and sampling), <c>corpus</c> (memory on a large generated corpus).
+/// and sampling), <c>corpus</c> (memory on a large generated corpus), <c>machine</c> (processor, nominal peak, matmul and bandwidth ceilings), <c>precision</c> (bfloat16 training against float32).
 /// </summary>
 public static class WorkerBench
 {
@@ -17,8 +17,10 @@ public static class WorkerBench
             case "loop": await LoopBench.RunAsync(options); return 0;
             case "analysis": AnalysisBench.Run(options); return 0;
             case "corpus": CorpusBench.Run(options); return 0;
+            case "machine": MachineBench.Run(options); return 0;
+            case "precision": PrecisionBench.Run(options); return 0;
             default:
-                Console.Error.WriteLine("usage: RnnSweep.Worker bench loop|analysis|corpus [--option value ...] (run by 'rnnsweep bench')");
+                Console.Error.WriteLine("usage: RnnSweep.Worker bench loop|analysis|corpus|machine|precision [--option value ...] (run by 'rnnsweep bench')");
                 return 2;
         }
     }

@@ -92,28 +92,62 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
         var data = await RunData.LoadAsync(store, run, options.CacheDir, log, ct);
         var (hp, splits) = (data.Hyperparameters, data.Splits);
         var retries = run.DivergenceRetries;
+        // The run's cap as stored now ('rnnsweep resume --max-epochs' may have changed it while it trained).
+        void ApplyCap(int maxEpochs, Trainer trainer)
+        {
+            if (maxEpochs == hp.MaxEpochs) return;
+            log.LogInformation("Run {RunId}: maxEpochs is now {MaxEpochs}", run.Id, maxEpochs);
+            hp = hp with { MaxEpochs = maxEpochs };
+            trainer.CapEpochs(maxEpochs);
+        }
+        // Each epoch is committed while the next one trains (EpochCommitter: at most one commit in flight).
+        await using var committer = new EpochCommitter(store, run.Id, owner, log);
+        using var training = CancellationTokenSource.CreateLinkedTokenSource(ct, committer.Lost);
         while (true)
         {
             var cell = data.Cell with { Hyperparameters = hp };
             var latest = await store.LoadCheckpointAsync(run.Id, CheckpointKind.Latest, ct);
             using var trainer = new Trainer(cell, splits, device.Device, latest);
             if (latest is not null) log.LogInformation("Resuming run {RunId} after epoch {Epoch} from its latest checkpoint", run.Id, latest.Epoch);
-            while (trainer.Stop == TrainingStop.None)
+            while (true)
             {
-                var report = trainer.RunEpoch(ct);
-                if (trainer.Stop == TrainingStop.Diverged) break; // a diverged epoch is not kept
-                var checkpoint = trainer.SaveCheckpoint();
-                var maxEpochs = await store.CommitEpochAsync(run.Id, owner, trainer.ParameterCount, report, checkpoint, report.IsBest, trainer.BestEpoch, ct)
-                                ?? throw new LeaseLostException(run.Id);
-                if (maxEpochs != hp.MaxEpochs)
+                if (trainer.Stop != TrainingStop.None)
                 {
-                    log.LogInformation("Run {RunId}: maxEpochs is now {MaxEpochs}", run.Id, maxEpochs);
-                    hp = hp with { MaxEpochs = maxEpochs };
-                    trainer.CapEpochs(maxEpochs);
+                    // Training stopped; the last commit may still be in flight, and the cap it reads may continue it.
+                    if (await committer.FlushAsync(ct) is not { } last) break;
+                    ApplyCap(last, trainer);
+                    continue;
                 }
+                EpochReport report;
+                try
+                {
+                    report = trainer.RunEpoch(training.Token);
+                }
+                catch (OperationCanceledException) when (committer.Lost.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    throw new LeaseLostException(run.Id); // the previous epoch's commit found the run no longer ours
+                }
+                if (trainer.Stop == TrainingStop.Diverged)
+                {
+                    if (await committer.FlushAsync(ct) is { } cap) ApplyCap(cap, trainer);
+                    break; // a diverged epoch is not kept
+                }
+                var checkpoint = trainer.SaveCheckpoint();
                 log.LogInformation("Epoch {Epoch}: train {TrainLoss:0.0000} val {ValLoss:0.0000} lr {LearningRate:g3} {CharsPerSecond:0} chars/s{Best}",
                     report.Epoch, report.TrainLoss, report.ValLoss, report.LearningRate, report.CharsPerSecond, report.IsBest ? " (best)" : "");
+                if (committer.InFlightEpoch is not null)
+                {
+                    // The cap the previous commit read decides whether this epoch is kept (resume --max-epochs lowered it).
+                    if (await committer.FlushAsync(ct) is { } cap) ApplyCap(cap, trainer);
+                    if (report.Epoch > hp.MaxEpochs)
+                    {
+                        log.LogInformation("Run {RunId}: epoch {Epoch} is past maxEpochs {MaxEpochs}; not kept", run.Id, report.Epoch, hp.MaxEpochs);
+                        break;
+                    }
+                }
+                await committer.StartAsync(trainer.ParameterCount, report, checkpoint, report.IsBest, trainer.BestEpoch, ct);
             }
+            await committer.FlushAsync(ct);
             if (trainer.Stop == TrainingStop.Diverged && retries < hp.DivergenceRetries)
             {
                 retries++;

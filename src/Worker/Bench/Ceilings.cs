@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace RnnSweep.Worker.Bench;
+
+/// <summary>
+/// What this machine can do through the same libtorch the Worker trains with, measured where it is used (same
+/// process, same thread count, next to the figure it is the ceiling of), so that contention from other processes
+/// lowers both alike.
+/// </summary>
+public static class Ceilings
+{
+    /// <summary>Side of the square float32 products: 2048^3 x 2 = 17 GFLOP, far past every cache, as dense BLAS likes it.</summary>
+    public const int MatmulSize = 2048;
+
+    /// <summary>Achieved float32 FLOP/s of <paramref name="products"/> (N x N) x (N x N) products, best of <paramref name="repeats"/> after a warm-up.</summary>
+    public static double MatmulFlops(int products = 3, int repeats = 2, int size = MatmulSize)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var a = randn(size, size);
+        var b = randn(size, size);
+        var c = empty(size, size);
+        mm(a, b).Dispose();                                                               // warm-up
+        var best = double.MaxValue;
+        for (var r = 0; r < repeats; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < products; i++) a.matmul(b).Dispose();
+            best = Math.Min(best, clock.Elapsed.TotalSeconds / products);
+        }
+        return 2.0 * size * size * size / best;
+    }
+
+    /// <summary>Read bandwidth in bytes/s: sums over a float32 buffer of <paramref name="megabytes"/> (no cache holds it), best of <paramref name="repeats"/>.</summary>
+    public static double ReadBandwidth(int megabytes = 512, int repeats = 5)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var buffer = ones(megabytes * 1024L * 1024 / sizeof(float));
+        buffer.sum().item<float>();                                                        // warm-up, pages touched
+        var best = double.MaxValue;
+        for (var r = 0; r < repeats; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            buffer.sum().item<float>();
+            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+        }
+        return buffer.numel() * (double)sizeof(float) / best;
+    }
+}

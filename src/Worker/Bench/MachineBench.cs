@@ -1,0 +1,23 @@
+using TorchSharp;
+
+namespace RnnSweep.Worker.Bench;
+
+/// <summary>The machine's own ceilings, named: its processor and nominal peak, and what libtorch achieves on it.</summary>
+public static class MachineBench
+{
+    public static void Run(BenchArgs a)
+    {
+        var threads = a.Int("threads", Environment.ProcessorCount);
+        torch.set_num_threads(threads);
+        var processor = Processor.Read();
+        new BenchFigure("0 machine", "nominal float32 peak", (processor.PeakFlops ?? double.NaN) / 1e9, "GFLOP/s", "", null,
+            $"{processor.Description}: {processor.PeakHow}").Print();
+        var flops = Ceilings.MatmulFlops(products: 4, repeats: 3);
+        new BenchFigure("0 machine", $"matmul ceiling ({threads} threads)", flops / 1e9, "GFLOP/s", "", null,
+            $"float32 {Ceilings.MatmulSize}x{Ceilings.MatmulSize} matrix products through the Worker's libtorch, best of 3 x 4 after a warm-up" +
+            (processor.PeakFlops is { } peak ? $"; {flops / peak:0.000} of the nominal peak" : "")).Print();
+        var bandwidth = Ceilings.ReadBandwidth();
+        new BenchFigure("0 machine", $"memory read bandwidth ({threads} threads)", bandwidth / 1e9, "GB/s", "", null,
+            "sum over a 512 MB float32 tensor through libtorch, best of 5 after a warm-up").Print();
+    }
+}
