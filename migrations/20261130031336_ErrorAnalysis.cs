@@ -99,7 +99,7 @@ namespace RnnSweep.Migrations
                 ), counted as (
                     select run_id, sweep_id, step, detail_order, count(*) as errors from detailed group by run_id, sweep_id, step, detail_order
                 )
-                select c.run_id, c.sweep_id, s.characters, sum(c.errors) over (partition by c.run_id) as total_errors,
+                select c.run_id, c.sweep_id, s.characters, (sum(c.errors) over (partition by c.run_id))::bigint as total_errors,
                        c.step, (array['n-gram', 'dynamic memory', 'rare words', 'word model', 'punctuation', 'boost', 'unexplained'])[c.step] as category,
                        c.detail_order,
                        case c.step when 1 then c.detail_order || '-gram'
@@ -128,7 +128,7 @@ namespace RnnSweep.Migrations
                     from analysed s join analysed l on l.sweep_id = s.sweep_id and l.model = s.model and l.from_large = 1
                     where s.from_small = 1 and s.parameter_count < l.parameter_count
                 ), per_step as (
-                    select run_id, step, category, sum(errors) as errors from error_analysis group by run_id, step, category
+                    select run_id, step, category, sum(errors)::bigint as errors from error_analysis group by run_id, step, category
                 ), steps as (
                     select step, (array['n-gram', 'dynamic memory', 'rare words', 'word model', 'punctuation', 'boost', 'unexplained'])[step] as category
                     from generate_series(1, 7) as step

@@ -10,6 +10,7 @@ public static class DashboardPages
         HangfireLinks.AddMenuEntry();
         app.MapDashboardAssets();
         app.MapCharts();
+        app.MapPaperAnalysesPage();
         app.MapGet("/", (RnnSweepDbContext db, CancellationToken ct) => SweepListPage.RenderAsync(db, ct)).ExcludeFromDescription();
         app.MapGet("/sweeps/new", (RnnSweepDbContext db, CancellationToken ct) => SubmitPage.RenderAsync(db, ct)).ExcludeFromDescription();
         app.MapGet("/sweeps/{id:long}", (long id, RnnSweepDbContext db, CancellationToken ct) => SweepPage.RenderAsync(id, db, ct)).ExcludeFromDescription();

@@ -97,6 +97,7 @@ public static class RunPage
             }
             body.Append("</tbody></table>");
         }
+        body.Append(await PaperAnalysesPage.RunSectionAsync(db, r.Id, ct));
         body.Append("</section>");
         return Page($"Run {r.Id} {r.Cell}", body.ToString(), "run.js");
     }

@@ -48,7 +48,7 @@ public static class SweepPage
             .Append($"<h1>Sweep {table.SweepId}: {E(table.Sweep)}</h1>")
             .Append($"<p>corpus <b>{E(table.Corpus)}</b> · queue <b>{E(summary.Queue)}</b> · submitted {summary.CreatedAt:yyyy-MM-dd HH:mm} UTC · {cells} cells · ")
             .Append("<a href=\"/hangfire/jobs/enqueued\">its jobs in Hangfire</a> · ")
-            .Append($"<a href=\"/api/sweeps/{table.SweepId}/loss-table\">loss table as JSON</a></p>")
+            .Append($"<a href=\"/api/sweeps/{table.SweepId}/loss-table\">loss table as JSON</a> · <a id=\"analyses-link\" href=\"/sweeps/{table.SweepId}/analyses\">where the errors are (Sections 4.2, 4.3)</a></p>")
             .Append($"<div class=\"status-line\"><span id=\"counts\">{SweepListPage.StatusCounts(summary.Runs)}</span> <span id=\"progress\">{SweepListPage.ProgressBar(summary.Runs)}</span></div>")
             .Append("<p class=\"actions\"><button id=\"cancel\" data-url=\"/api/sweeps/").Append(table.SweepId).Append("/cancel\">Cancel queued and running cells</button> ")
             .Append("<button id=\"resume\" data-url=\"/api/sweeps/").Append(table.SweepId).Append("/resume\">Resume unfinished cells</button> <span id=\"action-result\" role=\"status\"></span></p>");
