@@ -69,7 +69,9 @@ public static class PaperAnalysesCharts
                 return new Bar
                 {
                     Position = step - 0.4 + width * (k + 0.5), Value = errors, Size = width * 0.95, FillColor = palette.GetColor(k),
-                    Label = $"{errors.ToString("N0", CultureInfo.InvariantCulture)} ({share.ToString("0%", CultureInfo.InvariantCulture)})",
+                    // Side by side, two labels of counts would overlap: the counts are in the legend and the page's table.
+                    Label = runs.Count == 1 ? $"{errors.ToString("N0", CultureInfo.InvariantCulture)} ({share.ToString("0%", CultureInfo.InvariantCulture)})"
+                        : share.ToString("0%", CultureInfo.InvariantCulture),
                 };
             }).ToList();
             var barPlot = plot.Add.Bars(bars);
@@ -82,6 +84,16 @@ public static class PaperAnalysesCharts
         plot.ShowLegend(Alignment.UpperRight);
         return plot;
     }
+
+    /// <summary>Tick labels short enough to stand side by side (the page's table has the full names).</summary>
+    private static readonly Dictionary<short, string> ShortClassNames = new()
+    {
+        [(short)Shared.Domain.CharacterClass.Other] = "other", [(short)Shared.Domain.CharacterClass.Lowercase] = "a-z",
+        [(short)Shared.Domain.CharacterClass.Uppercase] = "A-Z", [(short)Shared.Domain.CharacterClass.Digit] = "0-9",
+        [(short)Shared.Domain.CharacterClass.Space] = "space", [(short)Shared.Domain.CharacterClass.LineBreak] = "CR/LF",
+        [(short)Shared.Domain.CharacterClass.Punctuation] = ".,;", [(short)Shared.Domain.CharacterClass.Quote] = "quote",
+        [(short)Shared.Domain.CharacterClass.OpeningBracket] = "([{", [(short)Shared.Domain.CharacterClass.ClosingBracket] = ")]}",
+    };
 
     /// <summary>Section 4.2 for one run: error overlap, mean probability per class, and closers by distance.</summary>
     public static Multiplot VersusNGram(PaperAnalyses.Data data)
@@ -121,15 +133,13 @@ public static class PaperAnalysesCharts
             }).ToList());
             bars.LegendText = model ? "model" : $"{c.NgramOrder}-gram";
         }
-        classes.Axes.Bottom.SetTicks([.. rows.Select((_, i) => (double)i)], [.. rows.Select(r => r.CharacterClass)]);
-        classes.Axes.Bottom.TickLabelStyle.Rotation = 45;
-        classes.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        classes.Axes.Bottom.SetTicks([.. rows.Select((_, i) => (double)i)], [.. rows.Select(r => ShortClassNames.GetValueOrDefault(r.ClassId, r.CharacterClass))]);
         classes.Axes.SetLimitsY(0, 1.15);
         classes.ShowLegend(Alignment.UpperRight);
 
         var closers = multiplot.AddPlot();
         closers.Title("Closing brackets and quotes");
-        closers.XLabel("distance to the opener (characters, log2 bins)");
+        closers.XLabel("distance to the opener (characters, bins from)");
         closers.YLabel("mean probability of the closer");
         var k2 = 0;
         foreach (var group in data.Closers.GroupBy(r => r.Closer).OrderBy(g => g.Key))
@@ -153,9 +163,9 @@ public static class PaperAnalysesCharts
             k2++;
         }
         var bins = data.Closers.Select(r => r.DistanceFrom).Distinct().Order().ToList();
-        if (bins.Count > 0) closers.Axes.Bottom.SetTicks([.. bins.Select(b => Math.Log2(b))], [.. bins.Select(b => b == 1 ? "1" : $"{b}-{2 * b - 1}")]);
+        if (bins.Count > 0) closers.Axes.Bottom.SetTicks([.. bins.Select(b => Math.Log2(b))], [.. bins.Select(b => b.ToString(CultureInfo.InvariantCulture))]);
         closers.Axes.SetLimitsY(0, 1.1);
-        closers.ShowLegend(Alignment.LowerLeft);
+        closers.ShowLegend(Alignment.UpperRight);
         return multiplot;
     }
 
