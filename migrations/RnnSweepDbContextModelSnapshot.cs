@@ -60,6 +60,78 @@ namespace RnnSweep.Migrations
                     b.ToTable("cell_activations", (string)null);
                 });
 
+            modelBuilder.Entity("RnnSweep.Shared.Data.CharacterClassRow", b =>
+                {
+                    b.Property<short>("Id")
+                        .HasColumnType("smallint")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.HasKey("Id")
+                        .HasName("pk_character_classes");
+
+                    b.ToTable("character_classes", null, t =>
+                        {
+                            t.HasComment("the character classes of test_oracles.character_class and previous_class");
+                        });
+
+                    b.HasData(
+                        new
+                        {
+                            Id = (short)0,
+                            Name = "other"
+                        },
+                        new
+                        {
+                            Id = (short)1,
+                            Name = "lowercase letter"
+                        },
+                        new
+                        {
+                            Id = (short)2,
+                            Name = "uppercase letter"
+                        },
+                        new
+                        {
+                            Id = (short)3,
+                            Name = "digit"
+                        },
+                        new
+                        {
+                            Id = (short)4,
+                            Name = "space"
+                        },
+                        new
+                        {
+                            Id = (short)5,
+                            Name = "line break"
+                        },
+                        new
+                        {
+                            Id = (short)6,
+                            Name = "punctuation"
+                        },
+                        new
+                        {
+                            Id = (short)7,
+                            Name = "quote"
+                        },
+                        new
+                        {
+                            Id = (short)8,
+                            Name = "opening bracket"
+                        },
+                        new
+                        {
+                            Id = (short)9,
+                            Name = "closing bracket"
+                        });
+                });
+
             modelBuilder.Entity("RnnSweep.Shared.Data.Checkpoint", b =>
                 {
                     b.Property<long>("RunId")
@@ -674,6 +746,55 @@ namespace RnnSweep.Migrations
                     b.ToTable("sweeps", (string)null);
                 });
 
+            modelBuilder.Entity("RnnSweep.Shared.Data.TestOracle", b =>
+                {
+                    b.Property<long>("SweepId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sweep_id");
+
+                    b.PrimitiveCollection<short[]>("CharacterClass")
+                        .IsRequired()
+                        .HasColumnType("smallint[]")
+                        .HasColumnName("character_class");
+
+                    b.Property<int>("MaxOracleOrder")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_oracle_order");
+
+                    b.PrimitiveCollection<short[]>("MemoryWindow")
+                        .IsRequired()
+                        .HasColumnType("smallint[]")
+                        .HasColumnName("memory_window");
+
+                    b.PrimitiveCollection<short[]>("NgramOrder")
+                        .IsRequired()
+                        .HasColumnType("smallint[]")
+                        .HasColumnName("ngram_order");
+
+                    b.PrimitiveCollection<int[]>("OpenerDistance")
+                        .IsRequired()
+                        .HasColumnType("integer[]")
+                        .HasColumnName("opener_distance");
+
+                    b.PrimitiveCollection<short[]>("PreviousClass")
+                        .IsRequired()
+                        .HasColumnType("smallint[]")
+                        .HasColumnName("previous_class");
+
+                    b.PrimitiveCollection<short[]>("TrainCount")
+                        .IsRequired()
+                        .HasColumnType("smallint[]")
+                        .HasColumnName("train_count");
+
+                    b.HasKey("SweepId")
+                        .HasName("pk_test_oracles");
+
+                    b.ToTable("test_oracles", null, t =>
+                        {
+                            t.HasComment("Sections 4.2 and 4.3: per test-split position, facts any model's errors are explained by (n-gram oracle, dynamic memory, rare words, character classes, distance to an opener); see the views error_analysis, error_analysis_scaling, prediction_by_class and closing_by_distance");
+                        });
+                });
+
             modelBuilder.Entity("RnnSweep.Shared.Data.TestPrediction", b =>
                 {
                     b.Property<long>("RunId")
@@ -850,6 +971,16 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_sweeps_corpora_corpus_id");
 
                     b.Navigation("Corpus");
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.TestOracle", b =>
+                {
+                    b.HasOne("RnnSweep.Shared.Data.Sweep", null)
+                        .WithMany()
+                        .HasForeignKey("SweepId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_test_oracles_sweeps_sweep_id");
                 });
 
             modelBuilder.Entity("RnnSweep.Shared.Data.TestPrediction", b =>

@@ -25,6 +25,8 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
     public DbSet<InterpretableThreshold> InterpretableThresholds => Set<InterpretableThreshold>();
     public DbSet<TestPrediction> TestPredictions => Set<TestPrediction>();
     public DbSet<NGramPrediction> NGramPredictions => Set<NGramPrediction>();
+    public DbSet<TestOracle> TestOracles => Set<TestOracle>();
+    public DbSet<CharacterClassRow> CharacterClasses => Set<CharacterClassRow>();
     public DbSet<NGramBaseline> NGramBaselines => Set<NGramBaseline>();
     public DbSet<WorkJob> WorkJobs => Set<WorkJob>();
 
@@ -124,6 +126,19 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
             e.ToTable("ngram_predictions", t => t.HasComment("Section 4.2: the sweep's n-gram (largest order) probability of the symbol at every test-split position, and the symbols (code point or byte value)"));
             e.HasKey(x => x.SweepId);
             e.HasOne<Sweep>().WithMany().HasForeignKey(x => x.SweepId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<TestOracle>(e =>
+        {
+            e.ToTable("test_oracles", t => t.HasComment("Sections 4.2 and 4.3: per test-split position, facts any model's errors are explained by (n-gram oracle, dynamic memory, rare words, character classes, distance to an opener); see the views error_analysis, error_analysis_scaling, prediction_by_class and closing_by_distance"));
+            e.HasKey(x => x.SweepId);
+            e.HasOne<Sweep>().WithMany().HasForeignKey(x => x.SweepId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<CharacterClassRow>(e =>
+        {
+            e.ToTable("character_classes", t => t.HasComment("the character classes of test_oracles.character_class and previous_class"));
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).ValueGeneratedNever();
+            e.HasData(Enum.GetValues<CharacterClass>().Select(c => new CharacterClassRow { Id = (short)c, Name = c.Name() }));
         });
         b.Entity<NGramBaseline>(e =>
         {

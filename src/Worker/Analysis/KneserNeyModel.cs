@@ -91,13 +91,14 @@ public sealed class KneserNeyModel
 
     /// <summary>Trains on <paramref name="train"/> and scores <paramref name="test"/> for n = 1 .. maxOrder (or fewer, see the report).</summary>
     /// <param name="correctProbabilities">See <see cref="Evaluate"/>: the largest order's probability per test position.</param>
+    /// <param name="oracleOrders">See <see cref="Evaluate"/>: the n-gram oracle of Section 4.3 per test position.</param>
     public static NGramReport Run(EncodedText train, EncodedText test, int vocabularySize, int maxOrder = 20,
-        long memoryBudgetBytes = NGramModel.DefaultMemoryBudgetBytes, float[]? correctProbabilities = null)
+        long memoryBudgetBytes = NGramModel.DefaultMemoryBudgetBytes, float[]? correctProbabilities = null, short[]? oracleOrders = null)
     {
         var clock = Stopwatch.StartNew();
         var model = Train(train, vocabularySize, maxOrder, memoryBudgetBytes);
         var trainSeconds = clock.Elapsed.TotalSeconds;
-        var losses = model.Evaluate(test, correctProbabilities);
+        var losses = model.Evaluate(test, correctProbabilities, oracleOrders);
         return new NGramReport(NGramSmoothing.ModifiedKneserNey.Name(), maxOrder, model.MaxOrder, losses, memoryBudgetBytes, model.EstimatedBytes,
             trainSeconds, clock.Elapsed.TotalSeconds - trainSeconds, model.StopReason);
     }
@@ -265,8 +266,12 @@ public sealed class KneserNeyModel
     /// </summary>
     /// <param name="correctProbabilities">When given (test.Length long), receives at each scored position the top
     /// order's probability of the symbol there (Section 4.2 of the paper); other positions keep their value.</param>
-    public IReadOnlyList<NGramLoss> Evaluate(EncodedText test, float[]? correctProbabilities = null)
+    /// <param name="oracleOrders">When given (test.Length long), receives at each scored position the smallest order n
+    /// up to <see cref="TestOracles.MaxOracleOrder"/> whose model gives the symbol probability &gt;= 0.5, or 0 when none
+    /// does (Section 4.3's n-gram oracle); other positions keep their value.</param>
+    public IReadOnlyList<NGramLoss> Evaluate(EncodedText test, float[]? correctProbabilities = null, short[]? oracleOrders = null)
     {
+        var oracleTop = Math.Min(TestOracles.MaxOracleOrder, MaxOrder);
         var sums = new double[MaxOrder];
         var probabilities = new double[MaxOrder];
         var n = checked((int)test.Length);
@@ -281,6 +286,16 @@ public sealed class KneserNeyModel
                 Score(symbols.AsSpan(Math.Max(start, i - MaxOrder + 1), i - Math.Max(start, i - MaxOrder + 1)), symbols[i], probabilities);
                 for (var o = 0; o < MaxOrder; o++) sums[o] -= Math.Log(probabilities[o]);
                 if (correctProbabilities is not null) correctProbabilities[i] = (float)probabilities[MaxOrder - 1];
+                if (oracleOrders is not null)
+                {
+                    oracleOrders[i] = 0;
+                    for (var o = 1; o <= oracleTop; o++)
+                    {
+                        if (probabilities[o - 1] < 0.5) continue;
+                        oracleOrders[i] = (short)o;
+                        break;
+                    }
+                }
                 targets++;
             }
         }

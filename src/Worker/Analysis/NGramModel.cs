@@ -64,12 +64,14 @@ public sealed class NGramModel
     /// <summary>
     /// Trains on <paramref name="train"/> and scores <paramref name="test"/> for n = 1 .. maxOrder (or fewer, see the
     /// report); modified Kneser-Ney (the default) is <see cref="KneserNeyModel"/>, the other smoothers this class.
-    /// <paramref name="correctProbabilities"/> (Kneser-Ney only) receives the largest order's probability per test position.
+    /// <paramref name="correctProbabilities"/> (Kneser-Ney only) receives the largest order's probability per test position,
+    /// <paramref name="oracleOrders"/> (Kneser-Ney only) Section 4.3's n-gram oracle (<see cref="KneserNeyModel.Evaluate"/>).
     /// </summary>
     public static NGramReport Run(EncodedText train, EncodedText test, int vocabularySize, int maxOrder = 20,
-        long memoryBudgetBytes = DefaultMemoryBudgetBytes, NGramSmoothing smoothing = NGramSmoothing.ModifiedKneserNey, float[]? correctProbabilities = null)
+        long memoryBudgetBytes = DefaultMemoryBudgetBytes, NGramSmoothing smoothing = NGramSmoothing.ModifiedKneserNey, float[]? correctProbabilities = null,
+        short[]? oracleOrders = null)
     {
-        if (smoothing == NGramSmoothing.ModifiedKneserNey) return KneserNeyModel.Run(train, test, vocabularySize, maxOrder, memoryBudgetBytes, correctProbabilities);
+        if (smoothing == NGramSmoothing.ModifiedKneserNey) return KneserNeyModel.Run(train, test, vocabularySize, maxOrder, memoryBudgetBytes, correctProbabilities, oracleOrders);
         var clock = Stopwatch.StartNew();
         var model = Train(train, vocabularySize, maxOrder, memoryBudgetBytes, smoothing);
         var trainSeconds = clock.Elapsed.TotalSeconds;

@@ -144,11 +144,11 @@ public sealed class AnalysisStore(string connectionString) : IDisposable
     /// <summary>A model's probability of the correct symbol at every position of the test split (NaN: not scored), with the symbols.</summary>
     public sealed record CharPredictions(int Order, int[] Symbols, float[] Probabilities);
 
-    public async Task SaveNGramBaselineAsync(long sweepId, NGramReport report, CharPredictions? predictions, CancellationToken ct)
+    public async Task SaveNGramBaselineAsync(long sweepId, NGramReport report, CharPredictions? predictions, TestOracles? oracles, CancellationToken ct)
     {
         await using var conn = await _db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        foreach (var table in new[] { "ngram_baselines", "ngram_predictions" })
+        foreach (var table in new[] { "ngram_baselines", "ngram_predictions", "test_oracles" })
         {
             await using var delete = new NpgsqlCommand($"delete from {table} where sweep_id = $1", conn, tx);
             delete.Parameters.AddWithValue(sweepId);
@@ -161,6 +161,22 @@ public sealed class AnalysisStore(string connectionString) : IDisposable
             insert.Parameters.AddWithValue(predictions.Order);
             insert.Parameters.AddWithValue(predictions.Symbols);
             insert.Parameters.AddWithValue(predictions.Probabilities);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        if (oracles is not null)
+        {
+            await using var insert = new NpgsqlCommand("""
+                insert into test_oracles (sweep_id, max_oracle_order, ngram_order, memory_window, train_count, previous_class, character_class, opener_distance)
+                values ($1, $2, $3, $4, $5, $6, $7, $8)
+                """, conn, tx);
+            insert.Parameters.AddWithValue(sweepId);
+            insert.Parameters.AddWithValue(Math.Min(TestOracles.MaxOracleOrder, report.ComputedOrder));
+            insert.Parameters.AddWithValue(oracles.NGramOrder);
+            insert.Parameters.AddWithValue(oracles.MemoryWindow);
+            insert.Parameters.AddWithValue(oracles.TrainCount);
+            insert.Parameters.AddWithValue(oracles.PreviousClass);
+            insert.Parameters.AddWithValue(oracles.Class);
+            insert.Parameters.AddWithValue(oracles.OpenerDistance);
             await insert.ExecuteNonQueryAsync(ct);
         }
         foreach (var loss in report.Losses)

@@ -22,16 +22,20 @@ public sealed class NGramBaselineJob(RunStore runs, AnalysisStore analyses, Host
         var smoothing = NGramSmoothingNames.Parse(options.NGramSmoothing);
         var test = data.Splits.Test;
         // Section 4.2 of the paper compares the models with the n-gram character by character.
+        // Section 4.3 peels errors off with the 1- to 9-gram models and facts about the text (TestOracles).
         float[]? probabilities = null;
+        short[]? oracleOrders = null;
         if (smoothing == NGramSmoothing.ModifiedKneserNey)
         {
             probabilities = new float[test.Length];
             Array.Fill(probabilities, float.NaN);
+            oracleOrders = new short[test.Length];
         }
-        var report = NGramModel.Run(data.Splits.Train, test, data.Vocabulary.Size, MaxOrder, options.NGramMemoryBytes, smoothing, probabilities);
+        var report = NGramModel.Run(data.Splits.Train, test, data.Vocabulary.Size, MaxOrder, options.NGramMemoryBytes, smoothing, probabilities, oracleOrders);
         var predictions = probabilities is null ? null : new AnalysisStore.CharPredictions(report.ComputedOrder,
             [.. Enumerable.Range(0, (int)test.Length).Select(i => data.Vocabulary.Symbols[test[i]])], probabilities);
-        await DbRetry.RunAsync(async () => { await analyses.SaveNGramBaselineAsync(sweepId, report, predictions, cancellationToken); return 0; }, log, cancellationToken);
+        var oracles = oracleOrders is null ? null : TestOracles.Compute(data.Splits.Train, test, data.Vocabulary.Symbols, oracleOrders);
+        await DbRetry.RunAsync(async () => { await analyses.SaveNGramBaselineAsync(sweepId, report, predictions, oracles, cancellationToken); return 0; }, log, cancellationToken);
         log.LogInformation("Sweep {SweepId} n-gram baseline: orders 1..{Order}, best {Best:0.000} nats/char ({Smoothing}){Stop}", sweepId,
             report.ComputedOrder, report.Losses.Min(l => l.CrossEntropy), report.Smoothing, report.StopReason is null ? "" : $"; {report.StopReason}");
     }

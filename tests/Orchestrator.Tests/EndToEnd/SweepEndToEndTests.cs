@@ -99,6 +99,15 @@ public sealed class SweepEndToEndTests(PostgresFixture postgres, ITestOutputHelp
         var ngram = await db.NGramBaselines.Where(n => n.SweepId == sweepId).OrderBy(n => n.Order).ToListAsync();
         Assert.Equal(Enumerable.Range(1, ngram.Count), ngram.Select(n => n.Order));
         Assert.True(ngram.Count >= 5, $"only {ngram.Count} n-gram orders");
+        // Section 4.3's oracles, position by position beside the n-gram's predictions, and every run's errors broken down.
+        var oracles = await db.TestOracles.SingleAsync(o => o.SweepId == sweepId);
+        var ngramPredictions = await db.NGramPredictions.SingleAsync(p => p.SweepId == sweepId);
+        Assert.All(new[] { oracles.NgramOrder.Length, oracles.MemoryWindow.Length, oracles.TrainCount.Length, oracles.CharacterClass.Length, oracles.OpenerDistance.Length },
+            n => Assert.Equal(ngramPredictions.Probabilities.Length, n));
+        Assert.All(oracles.NgramOrder, n => Assert.InRange(n, 0, oracles.MaxOracleOrder));
+        var breakdown = await RnnSweep.Orchestrator.Dashboard.PaperAnalyses.LoadAsync(db, sweepId, null, CancellationToken.None);
+        Assert.Equal(runs.Select(r => r.Id).Order(), breakdown.Errors.Select(e => e.RunId).Distinct().Order());
+        Assert.All(breakdown.Errors.GroupBy(e => e.RunId), g => Assert.Equal(g.First().TotalErrors, g.Sum(e => e.Errors)));
 
         // The view people query with psql.
         await using var sql = new NpgsqlConnection(connection);
