@@ -4,6 +4,7 @@ using Microsoft.Playwright;
 using RnnSweep.Orchestrator.Dashboard;
 using RnnSweep.Orchestrator.Tests.Support;
 using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Tests.Dashboard;
 
@@ -28,7 +29,7 @@ public sealed partial class DashboardViewsBrowserTests(PostgresFixture postgres)
         await using (var db = orchestrator.Db())
         {
             runs = [.. db.Runs.Where(r => r.SweepId == sweepId).OrderBy(r => r.TestLoss).ThenBy(r => r.Id)];
-            Assert.All(runs, r => Assert.Equal("succeeded", r.Status));
+            Assert.All(runs, r => Assert.Equal(RunStatus.Succeeded, r.Status));
             foreach (var run in runs)
             {
                 for (var epoch = 1; epoch <= 3; epoch++)
