@@ -89,7 +89,7 @@ public static class SweepApi
         await LossTable.LoadAsync(db, id, view ?? LossTableViews.Best, slice, ct) is { } table ? TypedResults.Ok(table) : ApiErrors.NotFound("id", $"no sweep {id}");
 
     public static async Task<Results<Ok<SweepEstimate>, ProblemHttpResult>> EstimateAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
-        await Dashboard.SweepTablesView.EstimateAsync(db, id, ct) is { } estimate ? TypedResults.Ok(estimate) : ApiErrors.NotFound("id", $"no sweep {id}");
+        await SweepEstimate.LoadAsync(db, id, ct) is { } estimate ? TypedResults.Ok(estimate) : ApiErrors.NotFound("id", $"no sweep {id}");
 
     public static async Task<List<SweepSummary>> Summaries(RnnSweepDbContext db, long? id, CancellationToken ct)
     {

@@ -42,7 +42,7 @@ public static class DashboardPages
         }).ExcludeFromDescription();
         app.MapGet("/sweeps/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await SweepView.LoadAsync(db, id, ct) is { } view
-                ? Page<SweepPage>(new { View = view, Estimate = await SweepTablesView.EstimateAsync(db, id, ct) })
+                ? Page<SweepPage>(new { View = view, Estimate = await Sweeps.SweepEstimate.LoadAsync(db, id, ct) })
                 : Results.NotFound()).ExcludeFromDescription();
         app.MapGet("/fragments/sweeps/{id:long}/live", async (long id, DateTimeOffset? since, long? best, RnnSweepDbContext db, CancellationToken ct) =>
             await SweepLiveView.LoadAsync(db, id, since, best, ct) is { } view ? Page<SweepLive>(new { View = view }) : Results.NotFound()).ExcludeFromDescription();

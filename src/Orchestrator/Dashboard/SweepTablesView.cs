@@ -1,5 +1,3 @@
-using Npgsql;
-using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Data;
 
@@ -11,21 +9,7 @@ public sealed record SweepTablesView(LossTable Table, SweepEstimate? Estimate)
     /// <summary>The view's table, or null when there is no such sweep.</summary>
     /// <exception cref="Shared.Domain.ValidationException"><paramref name="view"/> or <paramref name="slice"/> is not one of the sweep's.</exception>
     public static async Task<SweepTablesView?> LoadAsync(RnnSweepDbContext db, long id, string? view, string? slice, CancellationToken ct) =>
-        await LossTable.LoadAsync(db, id, view ?? LossTableViews.Best, slice, ct) is { } table ? new(table, await EstimateAsync(db, id, ct)) : null;
-
-    /// <summary>The sweep's estimated time to finish, on the context's own connection.</summary>
-    public static async Task<SweepEstimate?> EstimateAsync(RnnSweepDbContext db, long id, CancellationToken ct)
-    {
-        await db.Database.OpenConnectionAsync(ct);
-        try
-        {
-            return await SweepEstimate.LoadAsync((NpgsqlConnection)db.Database.GetDbConnection(), id, ct);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
-    }
+        await LossTable.LoadAsync(db, id, view ?? LossTableViews.Best, slice, ct) is { } table ? new(table, await SweepEstimate.LoadAsync(db, id, ct)) : null;
 
     /// <summary>Every combination of axis values as a slice (<c>dropout=0,seed=1</c>), in the axes' order.</summary>
     public IEnumerable<string> Slices()

@@ -1,4 +1,6 @@
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Sweeps;
@@ -29,6 +31,20 @@ public sealed record SweepEstimate(long SweepId, int EpochsDone, int EpochsPlann
     {
         var t = TimeSpan.FromSeconds(Math.Max(0, Math.Round(seconds)));
         return t.TotalHours >= 1 ? $"{(int)t.TotalHours} h {t.Minutes} min" : t.TotalMinutes >= 1 ? $"{t.Minutes} min {t.Seconds} s" : $"{t.Seconds} s";
+    }
+
+    /// <summary>The estimate for <paramref name="sweepId"/> on the context's own connection, or null when there is no such sweep.</summary>
+    public static async Task<SweepEstimate?> LoadAsync(RnnSweepDbContext db, long sweepId, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            return await LoadAsync((NpgsqlConnection)db.Database.GetDbConnection(), sweepId, ct);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>The estimate now; null when there is no such sweep.</summary>
