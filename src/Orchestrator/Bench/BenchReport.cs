@@ -4,8 +4,19 @@ namespace RnnSweep.Orchestrator.Bench;
 public sealed class BenchReport
 {
     private readonly List<BenchRow> _rows = [];
+    private readonly List<string> _failures = [];
 
     public IReadOnlyList<BenchRow> Rows => _rows;
+
+    /// <summary>Parts that failed or timed out; the bench goes on without their figures and exits non-zero.</summary>
+    public IReadOnlyList<string> Failures => _failures;
+
+    public void Fail(string part, string why)
+    {
+        var line = $"{part}: {why}";
+        _failures.Add(line);
+        Console.Error.WriteLine($"error: bench part failed, going on without its figures: {line}");
+    }
 
     public void Add(BenchRow row)
     {
@@ -23,5 +34,6 @@ public sealed class BenchReport
             var met = r.Met switch { true => "yes", false => "**no**", null => "" };
             output.WriteLine($"| {r.Section} | {r.Item} | {r.FormattedValue} | {r.Goal} | {met} | {r.How.Replace("|", "/")} |");
         }
+        foreach (var f in _failures) output.WriteLine($"| failed | {f.Replace("|", "/")} | | | | |");
     }
 }

@@ -5,7 +5,9 @@ namespace RnnSweep.Orchestrator.Bench;
 
 /// <summary>
 /// Runs the Worker's <c>bench</c> command in a subprocess (the Orchestrator never loads TorchSharp) and collects
-/// the figures it prints. One process per part, so each part's peak memory is its own.
+/// the figures it prints. One process per part, so each part's peak memory is its own. A part that fails or times
+/// out is recorded in the report (<see cref="BenchReport.Fail"/>) and the bench goes on: one broken part must not
+/// cost the figures of the others.
 /// </summary>
 public static class WorkerBenchProcess
 {
@@ -31,7 +33,8 @@ public static class WorkerBenchProcess
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"Worker bench {string.Join(' ', args)} took longer than {timeout}");
+            report.Fail($"Worker bench {string.Join(' ', args)}", $"took longer than {timeout}");
+            return;
         }
         finally
         {
@@ -39,7 +42,7 @@ public static class WorkerBenchProcess
         }
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"Worker bench {string.Join(' ', args)} failed (exit {process.ExitCode}): {await errors}");
+            report.Fail($"Worker bench {string.Join(' ', args)}", $"exit {process.ExitCode}: {(await errors).Trim()}");
         }
     }
 }

@@ -8,6 +8,9 @@ namespace RnnSweep.Worker.Bench;
 /// </summary>
 public static class WorkerBench
 {
+    /// <summary>The parts this process measures, in the order <c>rnnsweep bench</c> runs them; the CLI accepts only these.</summary>
+    public static readonly string[] Parts = ["machine", "loop", "analysis", "corpus", "precision"];
+
     public static async Task<int> RunAsync(string[] args)
     {
         var part = args.FirstOrDefault();
@@ -20,7 +23,7 @@ public static class WorkerBench
             case "machine": MachineBench.Run(options); return 0;
             case "precision": PrecisionBench.Run(options); return 0;
             default:
-                Console.Error.WriteLine("usage: RnnSweep.Worker bench loop|analysis|corpus|machine|precision [--option value ...] (run by 'rnnsweep bench')");
+                Console.Error.WriteLine($"usage: RnnSweep.Worker bench {string.Join('|', Parts)} [--option value ...] (run by 'rnnsweep bench')");
                 return 2;
         }
     }

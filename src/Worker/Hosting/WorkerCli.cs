@@ -89,12 +89,13 @@ public static class WorkerCli
 
     private static Command Bench()
     {
-        var part = new Argument<string>("part") { Description = "loop, analysis or corpus" };
-        part.AcceptOnlyFromAmong("loop", "analysis", "corpus");
+        var part = new Argument<string>("part") { Description = string.Join(", ", Worker.Bench.WorkerBench.Parts) };
+        part.AcceptOnlyFromAmong(Worker.Bench.WorkerBench.Parts);
         var command = new Command("bench", """
             The TorchSharp half of 'rnnsweep bench', which runs it once per part with --name value options and reads
             its BENCH lines: loop (a model's training-loop overhead and FLOP/s), analysis (gate extraction and
-            sampling), corpus (memory on a large generated corpus). Not meant to be typed by hand.
+            sampling), corpus (memory on a large generated corpus), machine (processor, nominal peak, matmul and
+            bandwidth ceilings), precision (bfloat16 training against float32). Not meant to be typed by hand.
             """) { part };
         // The parts' options are many and change with the bench: they pass through to Bench.BenchArgs.
         command.TreatUnmatchedTokensAsErrors = false;

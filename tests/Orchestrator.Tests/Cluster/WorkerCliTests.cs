@@ -23,6 +23,15 @@ public sealed class WorkerCliTests(PostgresFixture postgres, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Bench_AcceptsEveryPartTheOrchestratorRuns()
+    {
+        // rnnsweep bench runs these parts (BenchCommand); the Worker once refused 'machine' and 'precision' after a merge.
+        var (code, text) = await RunAsync(["bench", "no-such-part"], new Dictionary<string, string>(), TimeSpan.FromMinutes(1));
+        Assert.NotEqual(0, code);
+        foreach (var part in new[] { "machine", "loop", "analysis", "corpus", "precision" }) Assert.Contains($"'{part}'", text);
+    }
+
+    [Fact]
     [Trait("Category", "WorkerProcess")]
     public async Task Evaluate_LogsItsDatabaseRetries_ToTheConsole()
     {
