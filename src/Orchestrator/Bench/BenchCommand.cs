@@ -75,13 +75,13 @@ public static class BenchCommand
                 await WorkerBenchProcess.RunAsync(report, ["analysis", "--threads", threads, "--repeats", quick ? "1" : "3", "--sample-length", quick ? "300" : "2000"], minutes, ct);
 
                 Console.WriteLine("4. Orchestration (2 Worker processes)");
-                await OrchestrationBench.RunAsync(report, app, benchConnection, quick ? 20 : 50, ct);
+                await report.RunPartAsync("orchestration", () => OrchestrationBench.RunAsync(report, app, benchConnection, quick ? 20 : 50, ct), ct);
 
                 Console.WriteLine("7. Memory of one Worker over consecutive runs (Worker process)");
-                await WorkerMemoryBench.RunAsync(report, app, benchConnection, runs: 4, epochs: quick ? 1 : 2, ct);
+                await report.RunPartAsync("worker memory", () => WorkerMemoryBench.RunAsync(report, app, benchConnection, runs: 4, epochs: quick ? 1 : 2, ct), ct);
 
                 Console.WriteLine("5. Scale");
-                await ScaleBench.RunAsync(report, app, quick ? 200 : 1000, ct);
+                await report.RunPartAsync("scale", () => ScaleBench.RunAsync(report, app, quick ? 2_000 : 10_000, ct), ct);
             }
 
             Console.WriteLine("7. Memory on a large corpus (Worker subprocess)");

@@ -1,3 +1,5 @@
+using RnnSweep.Shared.Domain;
+
 namespace RnnSweep.Orchestrator.Bench;
 
 /// <summary>Collects the figures as they come and prints the table at the end.</summary>
@@ -22,6 +24,19 @@ public sealed class BenchReport
     {
         _rows.Add(row);
         Console.WriteLine($"  {row.Section} | {row.Item}: {row.FormattedValue}{(row.Goal.Length > 0 ? $" (goal {row.Goal})" : "")}");
+    }
+
+    /// <summary>Runs an in-process part; its failure is recorded like a Worker part's and the bench goes on.</summary>
+    public async Task RunPartAsync(string part, Func<Task> body, CancellationToken ct)
+    {
+        try
+        {
+            await body();
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            Fail(part, e is ValidationException v ? string.Join("; ", v.Errors.Select(x => $"{x.Field}: {x.Message}")) : $"{e.GetType().Name}: {e.Message}");
+        }
     }
 
     public void Print(TextWriter output)
