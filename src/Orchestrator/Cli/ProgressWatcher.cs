@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Runs;
 
 namespace RnnSweep.Orchestrator.Cli;
 
@@ -16,6 +17,24 @@ public static class ProgressWatcher
     /// </summary>
     public static readonly TimeSpan AnalysisWait = TimeSpan.FromMinutes(10);
 
+    /// <summary>One run as the progress line needs it; <paramref name="Leased"/> is false when no Worker holds its lease.</summary>
+    public sealed record RunProgress(string Model, int Layers, int Hidden, string Status, int EpochsDone, bool Unanalysed, bool Leased);
+
+    /// <summary>"3/9 runs done; training lstm 2x64 (4 epochs done); waiting for takeover gru 1x77 (19 epochs done)".</summary>
+    public static string Line(IReadOnlyList<RunProgress> runs)
+    {
+        static string Describe(RunProgress r) => $"{r.Model} {r.Layers}x{r.Hidden} ({r.EpochsDone} {(r.EpochsDone == 1 ? "epoch" : "epochs")} done)";
+        var done = runs.Count(r => RunStatus.IsFinal(r.Status));
+        var running = runs.Where(r => r.Status == RunStatus.Running && r.Leased).Select(Describe).ToList();
+        var waiting = runs.Where(r => r.Status == RunStatus.Running && !r.Leased).Select(Describe).ToList();
+        var failed = runs.Count(r => r.Status is RunStatus.Failed or RunStatus.Diverged);
+        var analysing = done == runs.Count ? runs.Count(r => r.Unanalysed) : 0;
+        return $"{done}/{runs.Count} runs done" + (failed > 0 ? $" ({failed} failed or diverged)" : "") +
+               (running.Count > 0 ? "; training " + string.Join(", ", running) : "") +
+               (waiting.Count > 0 ? $"; {LeaseState.WaitingForTakeover} " + string.Join(", ", waiting) : "") +
+               (analysing > 0 ? $"; analysing {analysing} runs" : "");
+    }
+
     /// <param name="workersAlive">When given and false, no local Worker is left to finish the sweep: stop waiting.</param>
     public static async Task WaitAsync(IHost app, long sweepId, CancellationToken ct, Func<bool>? workersAlive = null)
     {
@@ -27,15 +46,14 @@ public static class ProgressWatcher
             {
                 var db = scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>();
                 var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId)
-                    .Select(r => new { r.Model, r.Layers, r.Hidden, r.Status, r.EpochsDone, Unanalysed = r.TestLoss != null && r.AnalyzedAt == null })
+                    .Select(r => new RunProgress(r.Model, r.Layers, r.Hidden, r.Status, r.EpochsDone, r.TestLoss != null && r.AnalyzedAt == null,
+                        // On the database's clock (now()): a run whose Worker froze or died keeps status running until
+                        // the reaper dispatches it again, but nobody is training it.
+                        r.LeaseOwner != null && r.LeaseExpiresAt > DateTimeOffset.UtcNow))
                     .ToListAsync(ct);
+                var line = Line(runs);
                 var done = runs.Count(r => RunStatus.IsFinal(r.Status));
-                var running = runs.Where(r => r.Status == RunStatus.Running).Select(r => $"{r.Model} {r.Layers}x{r.Hidden} ({r.EpochsDone} {(r.EpochsDone == 1 ? "epoch" : "epochs")} done)");
-                var failed = runs.Count(r => r.Status is RunStatus.Failed or RunStatus.Diverged);
                 var analysing = done == runs.Count ? runs.Count(r => r.Unanalysed) : 0;
-                var line = $"{done}/{runs.Count} runs done" + (failed > 0 ? $" ({failed} failed or diverged)" : "") +
-                           (running.Any() ? "; training " + string.Join(", ", running) : "") +
-                           (analysing > 0 ? $"; analysing {analysing} runs" : "");
                 if (line != last) Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
                 last = line;
                 if (done == runs.Count)
