@@ -38,17 +38,21 @@ public static class PrecisionBench
 
         LoopBench.BareLoop(full, fullOptimizer, x, y, hp, 1);
         Bf16Loop(half, halfOptimizer, x, y, hp, 1);
+        // Alternating F B so contention hits both alike; one round when bfloat16 is far slower, since each of its
+        // batches can take a minute (libtorch's CPU LSTM has no bfloat16 kernel of its own to fall on).
         var (f, h) = (0.0, 0.0);
-        for (var r = 0; r < 2; r++)
+        var rounds = 0;
+        do
         {
             f += LoopBench.BareLoop(full, fullOptimizer, x, y, hp, batches).Wall;
             h += Bf16Loop(half, halfOptimizer, x, y, hp, batches);
-        }
+            rounds++;
+        } while (rounds < 2 && f / h >= 0.5);
         var speedup = f / h;
         new BenchFigure("2 hardware use", $"LSTM {layers}x{hidden} bfloat16 training speed / float32", speedup, "ratio", ">= 1.3 to adopt", speedup >= 1.3,
-            $"bare forward/backward/Adam step, embedding input, batch 128x70, {threads} threads, 2 x {batches} batches each, alternating: float32 {2 * batches / f:0.00} batches/s, " +
-            $"bfloat16 (model.to(bfloat16): weights, activations, gradients and Adam state) {2 * batches / h:0.00} batches/s").Print();
-        if (budget > 0)
+            $"bare forward/backward/Adam step, embedding input, batch 128x70, {threads} threads, {rounds} x {batches} batches each, alternating: float32 {rounds * batches / f:0.00} batches/s, " +
+            $"bfloat16 (model.to(bfloat16): weights, activations, gradients and Adam state) {rounds * batches / h:0.00} batches/s").Print();
+        if (budget > 0 && speedup >= 1.3)
         {
             // Equal budget of batches from the same start, then the loss on held-out text.
             var (vx, vy) = TextBatches.FromStreams(encoded.Slice(encoded.Length - 200_000, 200_000), 32, 0, hp.SeqLength, CPU);
@@ -57,7 +61,13 @@ public static class PrecisionBench
             var lossFull = Loss(full, vx, vy, ScalarType.Float32);
             var lossHalf = Loss(half, vx, vy, ScalarType.BFloat16);
             new BenchFigure("2 hardware use", $"LSTM {layers}x{hidden} bfloat16 training, validation loss difference", Math.Abs(lossHalf - lossFull), "nats/char", "< 0.01 to adopt",
-                Math.Abs(lossHalf - lossFull) < 0.01, $"after {budget + 2 * batches + 1} batches each: float32 {lossFull:0.0000}, bfloat16 {lossHalf:0.0000}").Print();
+                Math.Abs(lossHalf - lossFull) < 0.01, $"after {budget + rounds * batches + 1} batches each: float32 {lossFull:0.0000}, bfloat16 {lossHalf:0.0000}").Print();
+        }
+        else if (budget > 0)
+        {
+            // The speed bar already fails, so bfloat16 training cannot be adopted whatever its loss; the budget of
+            // slow bfloat16 batches is not spent.
+            Console.Error.WriteLine($"bench precision: bfloat16 is {speedup:0.00}x float32's speed, under the 1.3x bar: its validation loss is not measured");
         }
     }
 
