@@ -76,7 +76,9 @@ public sealed class ApiErrors : IEndpointFilter
         }
         try
         {
-            return await JsonSerializer.DeserializeAsync<T>(request.Body, Shared.Json.JsonContract.Options, ct)
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body, ct); // bounded by the server's request body limit (a 413 below)
+            return Shared.Json.JsonContract.DeserializeInput<T>(body.GetBuffer().AsMemory(0, (int)body.Length))
                    ?? throw new ValidationException("body", "must be a JSON object, not null");
         }
         catch (JsonException e)

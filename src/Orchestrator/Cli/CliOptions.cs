@@ -72,7 +72,7 @@ public static class CliOptions
             if (!file.Exists) throw new ValidationException("--spec", $"file not found: {file.FullName}");
             try
             {
-                spec = JsonSerializer.Deserialize<SweepSpec>(File.ReadAllText(file.FullName), SpecResolver.Json) ?? spec;
+                spec = Shared.Json.JsonContract.DeserializeInput<SweepSpec>(File.ReadAllBytes(file.FullName)) ?? spec;
             }
             catch (JsonException e)
             {

@@ -44,6 +44,39 @@ public static class JsonContract
         return target;
     }
 
+    /// <summary>
+    /// Reads what a person wrote (a request body, a spec file) with <see cref="Options"/>, refusing an object that
+    /// names one member twice (<c>{"name": "a", "name": "b"}</c>): the serializer alone keeps the last one silently.
+    /// </summary>
+    /// <exception cref="JsonException">Malformed JSON, a duplicated member (its path in <see cref="JsonException.Path"/>
+    /// where the reader gives one), an unknown member or a value of the wrong type.</exception>
+    public static T? DeserializeInput<T>(ReadOnlyMemory<byte> utf8)
+    {
+        using (var document = JsonDocument.Parse(utf8)) RefuseDuplicates(document.RootElement, "$");
+        return JsonSerializer.Deserialize<T>(utf8.Span, Options);
+    }
+
+    // Names are compared ignoring case, as the contract reads them (PropertyNameCaseInsensitive).
+    private static void RefuseDuplicates(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                foreach (var member in element.EnumerateObject())
+                {
+                    var memberPath = $"{path}.{member.Name}";
+                    if (!seen.Add(member.Name)) throw new JsonException($"'{member.Name}' is given more than once", memberPath, null, null);
+                    RefuseDuplicates(member.Value, memberPath);
+                }
+                break;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray()) RefuseDuplicates(item, $"{path}[{i++}]");
+                break;
+        }
+    }
+
     private static JsonSerializerOptions Freeze(JsonSerializerOptions options)
     {
         options.TypeInfoResolver ??= new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver();

@@ -81,6 +81,10 @@ public sealed class MalformedRequestTests(PostgresFixture postgres) : IAsyncLife
         { "POST", "/api/sweeps", Spec(change: s => s["models"] = new string?[] { null }), "models[0]" },
         // a field given twice (a JsonObject holding a duplicate threw when read: a 500 found by the fuzz test)
         { "POST", "/api/sweeps", Spec().Replace("\"maxEpochs\":1", "\"maxEpochs\":1,\"maxEpochs\":2", StringComparison.Ordinal), "hyperparameters.maxEpochs" },
+        // ... anywhere in a body, names compared as they are read (ignoring case): the last one used to win silently
+        { "POST", "/api/sweeps", Spec().Replace("\"name\":\"malformed\"", "\"name\":\"malformed\",\"name\":\"other\"", StringComparison.Ordinal), "name" },
+        { "POST", "/api/sweeps", Spec().Replace("\"name\":\"malformed\"", "\"name\":\"malformed\",\"Name\":\"other\"", StringComparison.Ordinal), "Name" },
+        { "POST", "/api/runs/{run}/samples", "{\"method\": \"greedy\", \"length\": 10, \"length\": 20}", "length" },
         // sample requests
         { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": null"), "primeText" },
         { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": \"syn\\u0000\""), "primeText" },
