@@ -14,23 +14,28 @@ public static class CorpusApi
     {
         var api = app.MapGroup("/api/corpora");
 
-        api.MapGet("/", async (RnnSweepDbContext db, CancellationToken ct) => await db.Corpora.AsNoTracking().OrderBy(c => c.Id)
+        api.MapGet("/", async (RnnSweepDbContext db, CancellationToken ct) => (await db.Corpora.AsNoTracking().OrderBy(c => c.Id)
             .Select(c => new
             {
                 c.Id, c.Name, Names = db.CorpusNames.Where(n => n.CorpusId == c.Id).OrderBy(n => n.Name).Select(n => n.Name).ToList(),
-                c.Sha256, c.Bytes, c.Characters, c.VocabularySize, c.CreatedAt,
-            }).ToListAsync(ct));
+                c.Sha256, c.Bytes, c.Characters, c.VocabularySize, c.ByteVocabularySize, c.Chunks, c.CreatedAt, c.Recipe,
+            }).ToListAsync(ct))
+            // the recipe (source, its SHA-256, globs, seed, separator, cap, files) as JSON, for corpora built from source files
+            .Select(c => new
+            {
+                c.Id, c.Name, c.Names, c.Sha256, c.Bytes, c.Characters, c.VocabularySize, c.ByteVocabularySize, c.Chunks, c.CreatedAt,
+                Recipe = c.Recipe is null ? (System.Text.Json.JsonElement?)null : System.Text.Json.JsonDocument.Parse(c.Recipe).RootElement,
+            }));
 
         api.MapPut("/{name}", async (string name, HttpContext http, CorpusSource source, CorpusStore store, RnnSweepDbContext db, CancellationToken ct) =>
         {
             if (!SpecResolver.CorpusName().IsMatch(name)) throw new ValidationException("name", "must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
-            var content = await ReadBodyAsync(http, source.MaxBytes, ct);
-            var (characters, vocabularySize) = CorpusCheck.Text(content, source.MaxBytes, "body");
+            using var content = PreparedCorpus.FromBytes(await ReadBodyAsync(http, source.MaxBytes, ct), source.MaxBytes, "body");
             var (corpus, created) = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
             {
                 db.ChangeTracker.Clear();
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
-                var stored = await store.AddAsync(name, content, vocabularySize, characters, ct);
+                var stored = await store.AddAsync(name, content, ct);
                 await tx.CommitAsync(ct);
                 return stored;
             });

@@ -29,6 +29,8 @@ public static class SweepCommand
         {
             preset, corpus, dataDir, name, specFile, models, layers, hiddenSizes, workers, threads, urls, exit,
         };
+        var recipe = new CorpusRecipeOptions();
+        recipe.AddTo(command);
         command.SetAction((parse, ct) => CliOptions.Guard(async () =>
         {
             var workerCount = parse.GetValue(workers);
@@ -36,7 +38,7 @@ public static class SweepCommand
             var threadCount = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / workerCount);
             if (threadCount is < 1 or > 256) throw new Shared.Domain.ValidationException("--threads", $"must be between 1 and 256, not {threadCount}");
             CliOptions.ApplyDataDir(parse.GetValue(dataDir));
-            var spec = CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus);
+            var spec = recipe.Apply(parse, CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus));
             SpecResolver.Resolve(spec); // bad input is reported before anything starts
 
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);

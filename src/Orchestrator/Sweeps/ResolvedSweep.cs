@@ -12,7 +12,8 @@ public sealed record ResolvedSweep(
     IReadOnlyList<int> HiddenSizes,
     Hyperparameters Hyperparameters,
     string Queue,
-    bool MatchParameters = false)
+    bool MatchParameters = false,
+    Corpora.CorpusRecipe? CorpusRecipe = null)
 {
     /// <summary>The grid cells in the paper's column order (model, then layers); Size is the row (hidden size asked for).</summary>
     public IEnumerable<(ModelType Model, int Layers, int Size)> Cells() =>

@@ -19,9 +19,10 @@ public sealed record RunData(RunStore.RunInfo Run, Hyperparameters Hyperparamete
     {
         // What the run trains with now: the submitted record with the run's epoch cap and divergence restarts applied.
         var hp = RunHyperparameters.Effective(JsonSerializer.Deserialize<Hyperparameters>(run.Hyperparameters, Json)!, run.MaxEpochs, run.DivergenceRetries);
-        var content = await new CorpusCache(cacheDir).GetAsync(run.CorpusSha256,
-            () => store.CorpusContentAsync(run.CorpusSha256, ct));
-        var vocabulary = Vocabulary.Build(content, hp.Vocabulary);
-        return new RunData(run, hp, vocabulary, CorpusSplits.From(vocabulary.Encode(content), vocabulary.Size, hp));
+        // The corpus is streamed from the database to this machine's disk once, then encoded from the file: the only
+        // copy of it in memory is the encoded one, which the splits share.
+        var file = await new CorpusCache(cacheDir).GetAsync(run.CorpusSha256, temp => store.WriteCorpusToAsync(run.CorpusSha256, temp, ct), ct);
+        var (vocabulary, text) = await CorpusFile.EncodeAsync(file, hp.Vocabulary, ct);
+        return new RunData(run, hp, vocabulary, CorpusSplits.From(text, vocabulary.Size, hp));
     }
 }
