@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using RnnSweep.Shared.Data;
 
@@ -8,7 +9,7 @@ namespace RnnSweep.Orchestrator.Corpora;
 /// Corpora in the database: the bytes stored once by checksum (<c>corpora</c>), found by any name they were given
 /// (<c>corpus_names</c>; the newest bytes given under a name win).
 /// </summary>
-public sealed class CorpusStore(RnnSweepDbContext db)
+public sealed class CorpusStore(RnnSweepDbContext db, IOptions<CorpusOptions> options)
 {
     public async Task<Corpus?> FindByNameAsync(string name, CancellationToken ct) =>
         await db.CorpusNames.AsNoTracking().Where(n => n.Name == name).Select(n => n.Corpus).FirstOrDefaultAsync(ct)
@@ -44,7 +45,7 @@ public sealed class CorpusStore(RnnSweepDbContext db)
             await db.SaveChangesAsync(ct);
             await using (var bytes = content.Open())
             {
-                corpus.Chunks = await CorpusChunks.WriteAsync((NpgsqlConnection)db.Database.GetDbConnection(), corpus.Id, bytes, ct, ChunkBytes);
+                corpus.Chunks = await CorpusChunks.WriteAsync((NpgsqlConnection)db.Database.GetDbConnection(), corpus.Id, bytes, ct, Math.Clamp(options.Value.ChunkBytes, 1, CorpusChunks.ChunkBytes * 4));
             }
             await db.SaveChangesAsync(ct);
         }
@@ -69,7 +70,4 @@ public sealed class CorpusStore(RnnSweepDbContext db)
             where corpus_names.corpus_id <> excluded.corpus_id
             """, ct);
     }
-
-    /// <summary>Bytes per stored chunk; tests make it small to store many chunks from a small corpus.</summary>
-    public int ChunkBytes { get; init; } = CorpusChunks.ChunkBytes;
 }
