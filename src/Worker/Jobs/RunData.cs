@@ -22,7 +22,7 @@ public sealed record RunData(RunStore.RunInfo Run, Hyperparameters Hyperparamete
         // The corpus is streamed from the database to this machine's disk once, then encoded from the file: the only
         // copy of it in memory is the encoded one, which the splits share.
         var file = await new CorpusCache(cacheDir).GetAsync(run.CorpusSha256, temp => store.WriteCorpusToAsync(run.CorpusSha256, temp, ct), ct);
-        var (vocabulary, text) = await CorpusFile.EncodeAsync(file, hp.Vocabulary, ct);
+        var (vocabulary, text) = await LoadedCorpus.GetAsync(run.CorpusSha256, file, hp.Vocabulary, ct);
         return new RunData(run, hp, vocabulary, CorpusSplits.From(text, vocabulary.Size, hp));
     }
 }

@@ -75,3 +75,37 @@ public static class CorpusFile
 
     private static FileStream Open(string file) => new(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
 }
+
+/// <summary>
+/// The corpus this Worker process encoded last, shared by its jobs (training, n-gram baseline, analysis, samples) so a
+/// process holds one copy of a corpus's symbols however many jobs read it; the symbols are never written to.
+/// </summary>
+public static class LoadedCorpus
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static (string Key, Vocabulary Vocabulary, EncodedText Text)? _last;
+
+    public static async Task<(Vocabulary Vocabulary, EncodedText Text)> GetAsync(string sha256, string file, string kind, CancellationToken ct)
+    {
+        var key = sha256 + "/" + kind;
+        await Gate.WaitAsync(ct);
+        try
+        {
+            if (_last is { } last && last.Key == key) return (last.Vocabulary, last.Text);
+            if (_last is not null)
+            {
+                // why: the previous corpus's symbols must be gone before the next ones are allocated, or a Worker
+                // switching between two large corpora holds both for a while.
+                _last = null;
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            }
+            var (vocabulary, text) = await CorpusFile.EncodeAsync(file, kind, ct);
+            _last = (key, vocabulary, text);
+            return (vocabulary, text);
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+}
