@@ -42,13 +42,23 @@ public static class CorpusChunks
             count.Parameters.AddWithValue(corpusId);
             chunks = (int)(await count.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"corpus {corpusId} is not in the database"));
         }
+        // Read in pieces into one reused buffer (sequential access): a chunk never becomes a 16 MiB array, so fetching a
+        // gigabyte leaves no gigabyte of garbage behind for the encoded corpus to sit beside.
+        var buffer = new byte[1 << 20];
         for (var index = 0; index < chunks; index++)
         {
             await using var cmd = new NpgsqlCommand("select data from corpus_chunks where corpus_id = $1 and index = $2", db);
             cmd.Parameters.AddWithValue(corpusId);
             cmd.Parameters.AddWithValue(index);
-            var data = (byte[])(await cmd.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"corpus {corpusId} lacks chunk {index} of {chunks}"));
-            await destination.WriteAsync(data, ct);
+            await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+            if (!await reader.ReadAsync(ct)) throw new InvalidOperationException($"corpus {corpusId} lacks chunk {index} of {chunks}");
+            long offset = 0;
+            long read;
+            while ((read = reader.GetBytes(0, offset, buffer, 0, buffer.Length)) > 0)
+            {
+                await destination.WriteAsync(buffer.AsMemory(0, (int)read), ct);
+                offset += read;
+            }
         }
     }
 

@@ -92,13 +92,11 @@ public static class LoadedCorpus
         try
         {
             if (_last is { } last && last.Key == key) return (last.Vocabulary, last.Text);
-            if (_last is not null)
-            {
-                // why: the previous corpus's symbols must be gone before the next ones are allocated, or a Worker
-                // switching between two large corpora holds both for a while.
-                _last = null;
-                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-            }
+            // why: the previous corpus's symbols (and any garbage of the fetch) must be gone before the next ones are
+            // allocated, or a Worker holds a large corpus beside memory it no longer needs.
+            _last = null;
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
             var (vocabulary, text) = await CorpusFile.EncodeAsync(file, kind, ct);
             _last = (key, vocabulary, text);
             return (vocabulary, text);
