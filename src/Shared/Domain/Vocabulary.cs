@@ -114,33 +114,71 @@ public sealed class EncodedText
     /// </summary>
     public int Segments { get; private init; } = 1;
 
-    /// <summary>Equal-length pieces copied end to end as one text of <see cref="Segments"/> segments.</summary>
+    // A joined text: its equal-length segments, read in place (no copy of the corpus), each _segmentLength long.
+    private readonly EncodedText[]? _segments;
+    private readonly long _segmentLength;
+
+    private EncodedText(EncodedText[] segments)
+    {
+        _segments = segments;
+        _segmentLength = segments[0].Length;
+        _isWide = segments[0]._isWide;
+        Length = _segmentLength * segments.Length;
+        Segments = segments.Length;
+    }
+
+    /// <summary>
+    /// Equal-length pieces read end to end as one text of <see cref="Segments"/> segments. The pieces are not
+    /// copied: a worker holds the corpus's symbols once, however its splits are laid out.
+    /// </summary>
     public static EncodedText Join(IReadOnlyList<EncodedText> segments)
     {
         var length = segments[0].Length;
-        if (segments.Any(s => s.Length != length || s._isWide != segments[0]._isWide))
-            throw new ArgumentException("segments must have the same length and width", nameof(segments));
-        var total = checked((int)(length * segments.Count));
-        if (segments[0]._isWide)
-        {
-            var wide = new ushort[total];
-            for (var i = 0; i < segments.Count; i++) segments[i]._wide.Span.CopyTo(wide.AsSpan(checked((int)(i * length))));
-            return new EncodedText(wide) { Segments = segments.Count };
-        }
-        var narrow = new byte[total];
-        for (var i = 0; i < segments.Count; i++) segments[i]._narrow.Span.CopyTo(narrow.AsSpan(checked((int)(i * length))));
-        return new EncodedText(narrow) { Segments = segments.Count };
+        if (segments.Any(s => s.Length != length || s._isWide != segments[0]._isWide || s._segments is not null))
+            throw new ArgumentException("segments must be plain texts of the same length and width", nameof(segments));
+        return new EncodedText([.. segments]);
     }
 
-    public int this[long i] => _isWide ? _wide.Span[checked((int)i)] : _narrow.Span[checked((int)i)];
+    public int this[long i] => _segments is not null ? _segments[i / _segmentLength][i % _segmentLength]
+        : _isWide ? _wide.Span[checked((int)i)] : _narrow.Span[checked((int)i)];
 
-    public EncodedText Slice(long start, long length) =>
-        _isWide ? new EncodedText(_wide.Slice(checked((int)start), checked((int)length)))
+    public EncodedText Slice(long start, long length)
+    {
+        if (_segments is not null)
+        {
+            var first = start / _segmentLength;
+            if (length == 0 || (start + length - 1) / _segmentLength == first) return _segments[first].Slice(start % _segmentLength, length);
+            // across segments (rare: analyses' excerpts): a copy of just this slice
+            if (_isWide)
+            {
+                var wide = new ushort[length];
+                for (var k = 0L; k < length; k++) wide[k] = (ushort)this[start + k];
+                return new EncodedText(wide);
+            }
+            var narrow = new byte[length];
+            for (var k = 0L; k < length; k++) narrow[k] = (byte)this[start + k];
+            return new EncodedText(narrow);
+        }
+        return _isWide ? new EncodedText(_wide.Slice(checked((int)start), checked((int)length)))
                 : new EncodedText(_narrow.Slice(checked((int)start), checked((int)length)));
+    }
 
     /// <summary>Copies symbols [start, start + destination.Length) as 64-bit indices (what torch wants).</summary>
     public void CopyTo(long start, Span<long> destination)
     {
+        if (_segments is not null)
+        {
+            while (!destination.IsEmpty)
+            {
+                var segment = _segments[start / _segmentLength];
+                var offset = start % _segmentLength;
+                var take = (int)Math.Min(destination.Length, _segmentLength - offset);
+                segment.CopyTo(offset, destination[..take]);
+                destination = destination[take..];
+                start += take;
+            }
+            return;
+        }
         var s = checked((int)start);
         if (_isWide)
         {
