@@ -35,14 +35,17 @@ public sealed class CorpusBuilder(IOptions<CorpusOptions> options, IHttpClientFa
         };
     }
 
-    /// <exception cref="ValidationException">A field of the recipe is wrong, its source is missing or unreadable, or it takes no text.</exception>
-    public async Task<PreparedCorpus> BuildAsync(CorpusRecipe recipe, string field, CancellationToken ct)
+    /// <param name="access">Who named the source: an API client may only read under the configured roots (<see cref="SourceRoots"/>).</param>
+    /// <exception cref="ValidationException">A field of the recipe is wrong, its source is outside what <paramref name="access"/> allows, missing or unreadable, or it takes no text.</exception>
+    public async Task<PreparedCorpus> BuildAsync(CorpusRecipe recipe, string field, SourceAccess access, CancellationToken ct)
     {
         if (recipe.Validate(field) is { Count: > 0 } errors) throw new ValidationException(errors);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var source = recipe.Source!.Trim();
         string? sourceSha = recipe.SourceSha256;
-        var local = CorpusRecipe.IsUrl(source) ? await DownloadAsync(source, sourceSha!, $"{field}.source", ct) : source;
+        // Checked before anything is read or fetched; from here on the resolved path is what is read.
+        var allowed = SourceRoots.Check(source, _options, access, $"{field}.source");
+        var local = CorpusRecipe.IsUrl(allowed) ? await DownloadAsync(allowed, sourceSha!, $"{field}.source", ct) : allowed;
 
         SourceFiles files;
         if (Directory.Exists(local))

@@ -21,4 +21,14 @@ public sealed class CorpusOptions
     public string? LinuxTarball { get; set; }
     /// <summary>Lowercase hex SHA-256 of <see cref="LinuxTarball"/>; checked when given.</summary>
     public string? LinuxTarballSha256 { get; set; }
+    /// <summary>
+    /// Folders whose trees and tarballs a corpus recipe given over the API or the form may read (besides the data
+    /// directory); a source elsewhere, once its symbolic links and <c>..</c> are resolved, is refused. The CLI is not limited.
+    /// </summary>
+    public string[]? SourceRoots { get; set; }
+    /// <summary>URL prefixes a recipe given over the API may download a tarball from; unset: kernel.org's (<see cref="Corpora.SourceRoots.DefaultUrls"/>).</summary>
+    public string[]? SourceUrls { get; set; }
+
+    /// <summary>The data directory: <see cref="DataDirVariable"/> if set, else <see cref="DataDir"/>.</summary>
+    public string? EffectiveDataDir() => Environment.GetEnvironmentVariable(DataDirVariable) is { Length: > 0 } d ? d : DataDir;
 }

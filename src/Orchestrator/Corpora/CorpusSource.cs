@@ -12,7 +12,7 @@ public sealed class CorpusSource(IOptions<CorpusOptions> options, IHttpClientFac
 {
     private readonly CorpusOptions _options = options.Value;
 
-    public string? DataDir => Environment.GetEnvironmentVariable(CorpusOptions.DataDirVariable) is { Length: > 0 } d ? d : _options.DataDir;
+    public string? DataDir => _options.EffectiveDataDir();
 
     /// <summary>
     /// The named corpus checked and ready to store: a data-directory file or a download as <see cref="LoadAsync"/>
@@ -23,7 +23,8 @@ public sealed class CorpusSource(IOptions<CorpusOptions> options, IHttpClientFac
         if (KnownCorpora.Find(name) is { Recipe: { } recipe })
         {
             var (source, sha) = LinuxSource.Find(_options, DataDir, name);
-            return await builder.BuildAsync(recipe with { Source = source, SourceSha256 = sha }, field, ct);
+            // The source comes from this machine's configuration (or /usr/src), not from the request: not limited to the roots.
+            return await builder.BuildAsync(recipe with { Source = source, SourceSha256 = sha }, field, SourceAccess.LocalUser, ct);
         }
         return PreparedCorpus.FromBytes(await LoadAsync(name, ct), MaxBytes, field);
     }

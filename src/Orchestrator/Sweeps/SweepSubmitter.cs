@@ -18,7 +18,9 @@ public sealed record SubmitResult(Sweep Sweep, bool Created, int Runs);
 /// </summary>
 public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, CorpusBuilder builder, CorpusStore stored, RunDispatcher dispatcher, WorkDispatcher work, ILogger<SweepSubmitter> log)
 {
-    public async Task<SubmitResult> SubmitAsync(SweepSpec spec, string? idempotencyKey, CancellationToken ct)
+    /// <param name="access">Who submits: an API or form client (the default) may build a corpus only from sources under the
+    /// configured roots; the CLI passes <see cref="SourceAccess.LocalUser"/>.</param>
+    public async Task<SubmitResult> SubmitAsync(SweepSpec spec, string? idempotencyKey, CancellationToken ct, SourceAccess access = SourceAccess.ConfiguredRoots)
     {
         var sweep = await ResolveAsync(spec, ct);
         if (idempotencyKey is { Length: > 200 }) throw new ValidationException("Idempotency-Key", "must be at most 200 characters");
@@ -28,7 +30,7 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
         var existing = sweep.CorpusText is null && sweep.CorpusRecipe is null ? await stored.FindByNameAsync(sweep.Corpus, ct) : null;
         using var content = existing is not null ? null
             : sweep.CorpusText is not null ? PreparedCorpus.FromBytes(Encoding.UTF8.GetBytes(sweep.CorpusText), corpora.MaxBytes, field)
-            : sweep.CorpusRecipe is not null ? await builder.BuildAsync(sweep.CorpusRecipe, field, ct)
+            : sweep.CorpusRecipe is not null ? await builder.BuildAsync(sweep.CorpusRecipe, field, access, ct)
             : await corpora.PrepareAsync(sweep.Corpus, field, ct);
         var (bytes, characters, byteVocabulary, vocabularySize) = existing is not null
             ? (existing.Bytes, existing.Characters, existing.ByteVocabularySize, existing.VocabularySize)

@@ -50,7 +50,7 @@ public sealed class SecondHostTests(ITestOutputHelper output)
             Assert.Equal(2, addresses.Trim().Split('\n').Length);
 
             await using var host = await OrchestratorHost.StartAsync(overSocket, "--Corpora:ChunkBytes=4096",
-                $"--Corpora:CacheDir={Path.Combine(tree.Dir, "cache")}", "--Reaper:Interval=00:00:02");
+                $"--Corpora:CacheDir={Path.Combine(tree.Dir, "cache")}", $"--Corpora:SourceRoots:0={tree.Dir}", "--Reaper:Interval=00:00:02");
             using var response = await host.Http.PostAsJsonAsync("/api/sweeps", new
             {
                 name = "second host",

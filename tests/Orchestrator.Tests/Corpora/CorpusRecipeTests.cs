@@ -24,7 +24,7 @@ public sealed class CorpusRecipeTests : IDisposable
 
     private async Task<(byte[] Bytes, PreparedCorpus Corpus)> BuildAsync(CorpusRecipe recipe)
     {
-        var corpus = await Builder().BuildAsync(recipe, "corpusRecipe", CancellationToken.None);
+        var corpus = await Builder().BuildAsync(recipe, "corpusRecipe", SourceAccess.LocalUser, CancellationToken.None);
         await using var read = corpus.Open();
         using var copy = new MemoryStream();
         await read.CopyToAsync(copy);
