@@ -24,8 +24,8 @@ public sealed record RunData(RunStore.RunInfo Run, Hyperparameters Hyperparamete
         var file = await new CorpusCache(cacheDir).GetAsync(run.CorpusSha256, temp => store.WriteCorpusToAsync(run.CorpusSha256, temp, ct), ct);
         var fetched = clock.Elapsed.TotalSeconds;
         var (vocabulary, text) = await LoadedCorpus.GetAsync(run.CorpusSha256, file, hp.Vocabulary, ct);
-        log.LogInformation("Corpus {Sha256} ready for run {RunId}: {Symbols} symbols, {Vocabulary} in the vocabulary; on disk after {Fetched:0.0} s, encoded after {Total:0.0} s",
-            run.CorpusSha256, run.Id, text.Length, vocabulary.Size, fetched, clock.Elapsed.TotalSeconds);
+        log.LogInformation("Corpus {Sha256} ready for run {RunId}: {Symbols} symbols in {SymbolMiB} MiB, {Vocabulary} in the vocabulary; on disk after {Fetched:0.0} s, encoded after {Total:0.0} s",
+            run.CorpusSha256, run.Id, text.Length, text.SymbolBytes >> 20, vocabulary.Size, fetched, clock.Elapsed.TotalSeconds);
         return new RunData(run, hp, vocabulary, CorpusSplits.From(text, vocabulary.Size, hp));
     }
 }
