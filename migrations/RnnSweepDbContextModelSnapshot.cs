@@ -187,6 +187,10 @@ namespace RnnSweep.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<int>("ByteVocabularySize")
+                        .HasColumnType("integer")
+                        .HasColumnName("byte_vocabulary_size");
+
                     b.Property<long>("Bytes")
                         .HasColumnType("bigint")
                         .HasColumnName("bytes");
@@ -195,10 +199,9 @@ namespace RnnSweep.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("characters");
 
-                    b.Property<byte[]>("Content")
-                        .IsRequired()
-                        .HasColumnType("bytea")
-                        .HasColumnName("content");
+                    b.Property<int>("Chunks")
+                        .HasColumnType("integer")
+                        .HasColumnName("chunks");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -208,6 +211,10 @@ namespace RnnSweep.Migrations
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("name");
+
+                    b.Property<string>("Recipe")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("recipe");
 
                     b.Property<string>("Sha256")
                         .IsRequired()
@@ -226,6 +233,27 @@ namespace RnnSweep.Migrations
                         .HasDatabaseName("ix_corpora_sha256");
 
                     b.ToTable("corpora", (string)null);
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.CorpusChunk", b =>
+                {
+                    b.Property<long>("CorpusId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("corpus_id");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("integer")
+                        .HasColumnName("index");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("data");
+
+                    b.HasKey("CorpusId", "Index")
+                        .HasName("pk_corpus_chunks");
+
+                    b.ToTable("corpus_chunks", (string)null);
                 });
 
             modelBuilder.Entity("RnnSweep.Shared.Data.CorpusName", b =>
@@ -865,6 +893,16 @@ namespace RnnSweep.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_checkpoints_runs_run_id");
+                });
+
+            modelBuilder.Entity("RnnSweep.Shared.Data.CorpusChunk", b =>
+                {
+                    b.HasOne("RnnSweep.Shared.Data.Corpus", null)
+                        .WithMany()
+                        .HasForeignKey("CorpusId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_corpus_chunks_corpora_corpus_id");
                 });
 
             modelBuilder.Entity("RnnSweep.Shared.Data.CorpusName", b =>

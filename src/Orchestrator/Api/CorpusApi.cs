@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -12,7 +13,12 @@ namespace RnnSweep.Orchestrator.Api;
 /// <param name="Name">The name it was first stored under.</param>
 /// <param name="Names">Every name that finds it, sorted.</param>
 /// <param name="Characters">Unicode code points; <paramref name="VocabularySize"/> counts the distinct ones.</param>
-public sealed record CorpusInfo(long Id, string Name, IReadOnlyList<string> Names, string Sha256, long Bytes, long Characters, int VocabularySize, DateTimeOffset CreatedAt);
+/// <param name="ByteVocabularySize">Distinct byte values (the <c>bytes</c> vocabulary's size).</param>
+/// <param name="Chunks">How many pieces of at most 16 MiB (by default) hold the bytes in the database.</param>
+/// <param name="Recipe">For a corpus built from source files: source and its SHA-256, globs, seed, separator, cap and the
+/// files taken, as stored; null for a text given as it is.</param>
+public sealed record CorpusInfo(long Id, string Name, IReadOnlyList<string> Names, string Sha256, long Bytes, long Characters, int VocabularySize,
+    int ByteVocabularySize, int Chunks, DateTimeOffset CreatedAt, JsonElement? Recipe);
 
 /// <summary>The answer to an upload: the corpus that the name now finds.</summary>
 /// <param name="Name">The name asked for (the bytes may have been stored first under another).</param>
@@ -29,21 +35,26 @@ public static class CorpusApi
             .Accepts<string>("text/plain").WithSummary("Store a corpus (the raw UTF-8 body) under a name");
     }
 
-    public static async Task<Ok<List<CorpusInfo>>> ListAsync(RnnSweepDbContext db, CancellationToken ct) => TypedResults.Ok(await db.Corpora.AsNoTracking().OrderBy(c => c.Id)
-        .Select(c => new CorpusInfo(c.Id, c.Name, db.CorpusNames.Where(n => n.CorpusId == c.Id).OrderBy(n => n.Name).Select(n => n.Name).ToList(),
-            c.Sha256, c.Bytes, c.Characters, c.VocabularySize, c.CreatedAt)).ToListAsync(ct));
+    public static async Task<Ok<List<CorpusInfo>>> ListAsync(RnnSweepDbContext db, CancellationToken ct) => TypedResults.Ok((await db.Corpora.AsNoTracking().OrderBy(c => c.Id)
+        .Select(c => new
+        {
+            c.Id, c.Name, Names = db.CorpusNames.Where(n => n.CorpusId == c.Id).OrderBy(n => n.Name).Select(n => n.Name).ToList(),
+            c.Sha256, c.Bytes, c.Characters, c.VocabularySize, c.ByteVocabularySize, c.Chunks, c.CreatedAt, c.Recipe,
+        }).ToListAsync(ct))
+        .Select(c => new CorpusInfo(c.Id, c.Name, c.Names, c.Sha256, c.Bytes, c.Characters, c.VocabularySize, c.ByteVocabularySize, c.Chunks, c.CreatedAt,
+            c.Recipe is null ? null : JsonSerializer.Deserialize<JsonElement>(c.Recipe)))
+        .ToList());
 
     public static async Task<Results<Created<CorpusStored>, Ok<CorpusStored>>> PutAsync(
         string name, HttpContext http, CorpusSource source, CorpusStore store, RnnSweepDbContext db, CancellationToken ct)
     {
         if (!SpecResolver.CorpusName().IsMatch(name)) throw new ValidationException("name", "must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
-        var content = await ReadBodyAsync(http, source.MaxBytes, ct);
-        var (characters, vocabularySize) = CorpusCheck.Text(content, source.MaxBytes, "body");
+        using var content = PreparedCorpus.FromBytes(await ReadBodyAsync(http, source.MaxBytes, ct), source.MaxBytes, "body");
         var (corpus, created) = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
             db.ChangeTracker.Clear();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var stored = await store.AddAsync(name, content, vocabularySize, characters, ct);
+            var stored = await store.AddAsync(name, content, ct);
             await tx.CommitAsync(ct);
             return stored;
         });

@@ -26,10 +26,10 @@ public sealed record ModelExport(long RunId, byte[] StateDict, string ConfigJson
         var best = await db.Checkpoints.AsNoTracking().SingleOrDefaultAsync(c => c.RunId == runId && c.Kind == CheckpointKind.Best, ct)
                    ?? throw new ValidationException(field, $"run {runId} ({run.Status}) has no best checkpoint yet: it has not finished an epoch");
         var corpus = await db.Corpora.AsNoTracking().Where(c => c.Id == run.Sweep!.CorpusId)
-            .Select(c => new { c.Name, c.Sha256, c.Content }).SingleAsync(ct);
+            .Select(c => new { c.Id, c.Name, c.Sha256, c.Bytes, c.Characters }).SingleAsync(ct);
         var hp = JsonSerializer.Deserialize<Hyperparameters>(run.Hyperparameters, JsonContract.Options)!;
         // The Worker's own rule (RunData): the vocabulary is the sorted symbols of the whole corpus.
-        var vocabulary = Vocabulary.Build(corpus.Content, hp.Vocabulary);
+        var vocabulary = await Corpora.CorpusVocabulary.OfAsync(db, corpus.Id, hp.Vocabulary, ct);
 
         var tensors = TorchSharpStateDict.Read(best.ModelState);
         using var pt = new MemoryStream();
@@ -44,7 +44,7 @@ public sealed record ModelExport(long RunId, byte[] StateDict, string ConfigJson
         };
         if (model == ModelType.Rnn) moduleArgs["nonlinearity"] = "tanh";
         var (trainSymbols, validationSymbols, testSymbols) = SplitSizes.Of(
-            hp.Vocabulary == "bytes" ? corpus.Content.Length : Encoding.UTF8.GetString(corpus.Content).EnumerateRunes().LongCount(), hp);
+            hp.Vocabulary == "bytes" ? corpus.Bytes : corpus.Characters, hp);
         var config = new ModelConfig(
             "rnnsweep-model/1", run.Id, run.SweepId, run.Sweep!.Name, corpus.Name, corpus.Sha256,
             run.Model, run.Layers, run.Hidden, run.ParameterCount, best.Epoch,

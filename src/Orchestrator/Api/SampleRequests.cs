@@ -1,5 +1,6 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using RnnSweep.Orchestrator.Corpora;
 using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
@@ -53,8 +54,7 @@ public static class SampleRequests
     {
         if (prime.Length == 0) return;
         var kind = System.Text.Json.JsonSerializer.Deserialize<Hyperparameters>(hyperparameters, Shared.Json.JsonContract.Options)?.Vocabulary ?? "chars";
-        var content = await db.Corpora.AsNoTracking().Where(c => c.Id == corpusId).Select(c => c.Content).SingleAsync(ct);
-        var vocabulary = Vocabulary.Build(content, kind);
+        var vocabulary = await CorpusVocabulary.OfAsync(db, corpusId, kind, ct);
         var unknown = vocabulary.SymbolsOf(prime).Where(s => !vocabulary.Contains(s)).Distinct().ToList();
         if (unknown.Count == 0) return;
         var shown = string.Join(", ", unknown.Take(10).Select(s => kind == "bytes" ? $"byte 0x{s:X2}" : $"'{char.ConvertFromUtf32(s)}' (U+{s:X4})"));

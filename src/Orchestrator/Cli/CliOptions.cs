@@ -19,7 +19,7 @@ public static class CliOptions
 
     public static Option<string?> Corpus() => new("--corpus")
     {
-        Description = $"A corpus name ({string.Join(", ", KnownCorpora.All.Select(c => c.Name))}, or NAME.txt in the data directory) or a path to a UTF-8 text file",
+        Description = $"A corpus name ({string.Join(", ", KnownCorpora.All.Select(c => c.Name))}, or NAME.txt in the data directory), a path to a UTF-8 text file, or a folder or .tar, .tar.gz or .tar.xz file to build a corpus from (see --include)",
     };
 
     public static Option<string?> DataDir() => new("--data-dir")
@@ -98,6 +98,10 @@ public static class CliOptions
     public static SweepSpec WithCorpus(SweepSpec spec, string? corpus)
     {
         if (corpus is null) return spec;
+        if (CorpusRecipeOptions.IsSource(corpus))
+        {
+            return spec with { Corpus = spec.Corpus ?? CorpusRecipeOptions.NameOf(corpus), CorpusRecipe = new CorpusRecipe { Source = Path.GetFullPath(corpus) } };
+        }
         if (!File.Exists(corpus)) return spec with { Corpus = corpus };
         string text;
         try

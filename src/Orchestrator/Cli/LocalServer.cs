@@ -42,7 +42,7 @@ public static class LocalServer
     public static async Task<long> SubmitAsync(WebApplication app, SweepSpec spec, CancellationToken ct, string? idempotencyKey = null)
     {
         await using var scope = app.Services.CreateAsyncScope();
-        var result = await scope.ServiceProvider.GetRequiredService<SweepSubmitter>().SubmitAsync(spec, idempotencyKey, ct);
+        var result = await scope.ServiceProvider.GetRequiredService<SweepSubmitter>().SubmitAsync(spec, idempotencyKey, ct, Corpora.SourceAccess.LocalUser);
         Console.WriteLine(result.Created
             ? $"Sweep {result.Sweep.Id} '{result.Sweep.Name}': {result.Runs} runs enqueued"
             : $"Sweep {result.Sweep.Id} '{result.Sweep.Name}' was already submitted: resuming it");

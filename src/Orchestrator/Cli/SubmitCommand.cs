@@ -22,10 +22,12 @@ public static class SubmitCommand
         {
             specFile, preset, name, corpus, dataDir, models, layers, hiddenSizes, seeds, axes, key,
         };
+        var recipe = new CorpusRecipeOptions();
+        recipe.AddTo(command);
         command.SetAction((parse, ct) => CliOptions.Guard(async () =>
         {
             CliOptions.ApplyDataDir(parse.GetValue(dataDir));
-            var spec = CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus, seeds, axes);
+            var spec = recipe.Apply(parse, CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus, seeds, axes));
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var app = Hosting.OrchestratorApp.Build([], connection.ConnectionString);
             await Hosting.OrchestratorApp.MigrateAsync(app, ct);

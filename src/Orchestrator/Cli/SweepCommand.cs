@@ -31,6 +31,8 @@ public static class SweepCommand
         {
             preset, corpus, dataDir, name, specFile, models, layers, hiddenSizes, seeds, axes, workers, threads, urls, exit,
         };
+        var recipe = new CorpusRecipeOptions();
+        recipe.AddTo(command);
         command.SetAction((parse, ct) => CliOptions.Guard(async () =>
         {
             var workerCount = parse.GetValue(workers);
@@ -38,7 +40,7 @@ public static class SweepCommand
             var threadCount = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / workerCount);
             if (threadCount is < 1 or > 256) throw new Shared.Domain.ValidationException("--threads", $"must be between 1 and 256, not {threadCount}");
             CliOptions.ApplyDataDir(parse.GetValue(dataDir));
-            var spec = CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus, seeds, axes);
+            var spec = recipe.Apply(parse, CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus, seeds, axes));
             SpecResolver.Resolve(spec); // bad input is reported before anything starts
 
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);

@@ -8,15 +8,31 @@ namespace RnnSweep.Orchestrator.Corpora;
 /// Finds the bytes of a named corpus: the data directory first, then the download cache, then the
 /// corpus's public URL (checked against its SHA-256 before it is used or cached).
 /// </summary>
-public sealed class CorpusSource(IOptions<CorpusOptions> options, IHttpClientFactory http, ILogger<CorpusSource> log)
+public sealed class CorpusSource(IOptions<CorpusOptions> options, IHttpClientFactory http, CorpusBuilder builder, ILogger<CorpusSource> log)
 {
     private readonly CorpusOptions _options = options.Value;
 
-    public string? DataDir => Environment.GetEnvironmentVariable(CorpusOptions.DataDirVariable) is { Length: > 0 } d ? d : _options.DataDir;
+    public string? DataDir => _options.EffectiveDataDir();
+
+    /// <summary>
+    /// The named corpus checked and ready to store: a data-directory file or a download as <see cref="LoadAsync"/>
+    /// finds it, or, for a corpus built from source files (<c>linux</c>, <c>linux-full</c>), built from its recipe.
+    /// </summary>
+    public async Task<PreparedCorpus> PrepareAsync(string name, string field, CancellationToken ct)
+    {
+        if (KnownCorpora.Find(name) is { Recipe: { } recipe })
+        {
+            var (source, sha) = LinuxSource.Find(_options, DataDir, name);
+            // The source comes from this machine's configuration (or /usr/src), not from the request: not limited to the roots.
+            return await builder.BuildAsync(recipe with { Source = source, SourceSha256 = sha }, field, SourceAccess.LocalUser, ct);
+        }
+        return PreparedCorpus.FromBytes(await LoadAsync(name, ct), MaxBytes, field);
+    }
 
     public async Task<byte[]> LoadAsync(string name, CancellationToken ct)
     {
         var known = KnownCorpora.Find(name);
+        if (known?.Recipe is not null) throw new ValidationException("corpus", $"'{name}' is built from source files, not read whole");
         if (DataDir is { } dir)
         {
             foreach (var file in CandidateFiles(dir, name, known))
@@ -90,7 +106,7 @@ public sealed class CorpusSource(IOptions<CorpusOptions> options, IHttpClientFac
 
     private static IEnumerable<string> CandidateFiles(string dir, string name, KnownCorpus? known)
     {
-        if (known is not null) yield return Path.Combine(dir, known.FileName);
+        if (known is { Recipe: null }) yield return Path.Combine(dir, known.FileName);
         // Only plain names: a corpus name never reaches outside the data directory.
         if (name.IndexOfAny(['/', '\\']) < 0 && !name.StartsWith('.'))
         {

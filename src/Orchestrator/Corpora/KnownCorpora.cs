@@ -1,7 +1,10 @@
 namespace RnnSweep.Orchestrator.Corpora;
 
-/// <summary>A corpus the product knows by name: where to download it and the checksum it must have.</summary>
-public sealed record KnownCorpus(string Name, string FileName, string Url, string Sha256, string Description);
+/// <summary>
+/// A corpus the product knows by name: where to download it and the checksum it must have, or, for a corpus built
+/// from source files (<see cref="Recipe"/>, its source found by <see cref="LinuxSource"/>), how to build it.
+/// </summary>
+public sealed record KnownCorpus(string Name, string FileName, string Url, string Sha256, string Description, CorpusRecipe? Recipe = null);
 
 public static class KnownCorpora
 {
@@ -19,6 +22,12 @@ public static class KnownCorpora
             "https://cs.stanford.edu/people/karpathy/char-rnn/warpeace_input.txt",
             "fb66ba999dafe24017cdd59e04c56d385a9c8466993d374fd4c6f08b2142985e",
             "War and Peace byte for byte as in the paper (CRLF, BOM): 3,258,246 bytes, 87 distinct bytes"),
+        new("linux", LinuxSource.DebianFileName, "", "",
+            "the Linux kernel's .c and .h files in a seeded order, cut to the paper's 6,206,996 bytes (from linux-source-6.1)",
+            LinuxSource.Recipe with { MaxBytes = 6_206_996 }),
+        new("linux-full", LinuxSource.DebianFileName, "", "",
+            "every .c and .h file of the Linux kernel in the same seeded order: 1,177,071,693 bytes in 6.1",
+            LinuxSource.Recipe),
     ];
 
     public static KnownCorpus? Find(string name) =>

@@ -77,6 +77,7 @@ public static class OrchestratorApp
         });
         services.AddHttpClient();
         services.AddScoped<CorpusSource>();
+        services.AddScoped<CorpusBuilder>();
         services.AddScoped<CorpusStore>();
         // The run state machine and the dispatchers share one pool; transient errors are retried inside them.
         services.AddSingleton(_ => NpgsqlDataSource.Create(appConnection));

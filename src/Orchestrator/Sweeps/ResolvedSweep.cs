@@ -13,7 +13,8 @@ public sealed record ResolvedSweep(
     IReadOnlyList<int> HiddenSizes,
     Hyperparameters Hyperparameters,
     string Queue,
-    bool MatchParameters = false)
+    bool MatchParameters = false,
+    Corpora.CorpusRecipe? CorpusRecipe = null)
 {
     /// <summary>Seeds, one run per seed and cell (null: one run with <c>Hyperparameters.Seed</c>). Absent from the stored spec when null, so older sweeps keep their identity.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

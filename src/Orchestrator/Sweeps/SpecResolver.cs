@@ -45,6 +45,11 @@ public static partial class SpecResolver
         if (string.IsNullOrWhiteSpace(corpus)) errors.Add(new("corpus", "is required: a corpus name, or a name with corpusText"));
         else if (!CorpusName().IsMatch(corpus)) errors.Add(new("corpus", "must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit"));
         if (spec.CorpusText is not null && spec.CorpusText.Length == 0) errors.Add(new("corpusText", "is empty"));
+        if (spec.CorpusRecipe is { } recipe)
+        {
+            if (spec.CorpusText is not null) errors.Add(new("corpusRecipe", "and corpusText are two corpora: give one"));
+            errors.AddRange(recipe.Validate("corpusRecipe"));
+        }
 
         var models = new List<ModelType>();
         var modelNames = spec.Models ?? preset?.Models;
@@ -86,7 +91,7 @@ public static partial class SpecResolver
 
         if (errors.Count > 0) throw new ValidationException(errors);
         return new ResolvedSweep(name, corpus!.Trim(), spec.CorpusText, models, layers, hidden, hyperparameters!, queue,
-            spec.MatchParameters ?? preset?.MatchParameters ?? false) { Seeds = seeds, Axes = axes is { Count: > 0 } ? axes : null };
+            spec.MatchParameters ?? preset?.MatchParameters ?? false, spec.CorpusRecipe) { Seeds = seeds, Axes = axes is { Count: > 0 } ? axes : null };
     }
 
     private static List<int> CheckSizes(int[]? values, string field, int min, int max, int maxEntries, List<FieldError> errors)

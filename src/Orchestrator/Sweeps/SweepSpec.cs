@@ -15,6 +15,11 @@ public sealed record SweepSpec
     public string? Corpus { get; init; }
     /// <summary>The corpus itself, inline.</summary>
     public string? CorpusText { get; init; }
+    /// <summary>
+    /// Build the corpus from a source tree or tarball on the Orchestrator's machine (or a tarball URL with its
+    /// SHA-256) and store it under <see cref="Corpus"/>: see <see cref="Corpora.CorpusRecipe"/>.
+    /// </summary>
+    public Corpora.CorpusRecipe? CorpusRecipe { get; init; }
     public string[]? Models { get; init; }
     public int[]? Layers { get; init; }
     public int[]? HiddenSizes { get; init; }

@@ -16,24 +16,30 @@ public sealed record SubmitResult(Sweep Sweep, bool Created, int Runs);
 /// Stores a validated sweep, its corpus and one run per grid cell in one transaction, then enqueues the runs.
 /// Submitting the same spec again (or the same idempotency key) returns the existing sweep.
 /// </summary>
-public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, CorpusStore stored, RunDispatcher dispatcher, WorkDispatcher work, ILogger<SweepSubmitter> log)
+public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, CorpusBuilder builder, CorpusStore stored, RunDispatcher dispatcher, WorkDispatcher work, ILogger<SweepSubmitter> log)
 {
-    public async Task<SubmitResult> SubmitAsync(SweepSpec spec, string? idempotencyKey, CancellationToken ct)
+    /// <param name="access">Who submits: an API or form client (the default) may build a corpus only from sources under the
+    /// configured roots; the CLI passes <see cref="SourceAccess.LocalUser"/>.</param>
+    public async Task<SubmitResult> SubmitAsync(SweepSpec spec, string? idempotencyKey, CancellationToken ct, SourceAccess access = SourceAccess.ConfiguredRoots)
     {
         var sweep = await ResolveAsync(spec, ct);
         if (idempotencyKey is { Length: > 200 }) throw new ValidationException("Idempotency-Key", "must be at most 200 characters");
 
-        // The corpus: inline text, else one uploaded under that name, else a known or data-directory corpus.
-        var content = sweep.CorpusText is not null ? Encoding.UTF8.GetBytes(sweep.CorpusText)
-            : (await stored.FindByNameAsync(sweep.Corpus, ct))?.Content ?? await corpora.LoadAsync(sweep.Corpus, ct);
-        var field = sweep.CorpusText is not null ? "corpusText" : "corpus";
-        var (characters, vocabularySize) = CorpusCheck.Text(content, corpora.MaxBytes, field);
+        // The corpus: inline text, else a recipe, else one stored under that name, else a known or data-directory corpus.
+        var field = sweep.CorpusText is not null ? "corpusText" : sweep.CorpusRecipe is not null ? "corpusRecipe" : "corpus";
+        var existing = sweep.CorpusText is null && sweep.CorpusRecipe is null ? await stored.FindByNameAsync(sweep.Corpus, ct) : null;
+        using var content = existing is not null ? null
+            : sweep.CorpusText is not null ? PreparedCorpus.FromBytes(Encoding.UTF8.GetBytes(sweep.CorpusText), corpora.MaxBytes, field)
+            : sweep.CorpusRecipe is not null ? await builder.BuildAsync(sweep.CorpusRecipe, field, access, ct)
+            : await corpora.PrepareAsync(sweep.Corpus, field, ct);
+        var (bytes, characters, byteVocabulary, vocabularySize) = existing is not null
+            ? (existing.Bytes, existing.Characters, existing.ByteVocabularySize, existing.VocabularySize)
+            : (content!.Bytes, content.Characters, content.ByteVocabularySize, content.VocabularySize);
         var variants = sweep.Variants().ToList();
         // Axes may change the splits or the vocabulary (batchSize, fractions, vocabulary): each distinct setting is checked.
-        foreach (var hp in variants.Select(v => v.Hyperparameters with { Seed = 0 }).Distinct()) CorpusCheck.Splits(content, hp, field);
-        var byteVocabulary = new Lazy<int>(() => Vocabulary.Build(content, VocabularyKinds.Bytes).Size);
-        int ModelVocabulary(Hyperparameters hp) => hp.Vocabulary == VocabularyKinds.Bytes ? byteVocabulary.Value : vocabularySize;
-        var sha = CorpusSource.Sha256(content);
+        foreach (var hp in variants.Select(v => v.Hyperparameters with { Seed = 0 }).Distinct()) CorpusCheck.Splits(bytes, characters, byteVocabulary, hp, field);
+        int ModelVocabulary(Hyperparameters hp) => hp.Vocabulary == VocabularyKinds.Bytes ? byteVocabulary : vocabularySize;
+        var sha = existing?.Sha256 ?? content!.Sha256;
         var specJson = JsonSerializer.Serialize(sweep with { CorpusText = null }, SpecResolver.Json);
         // The sweep's identity: every list in a canonical order (layers and sizes are sorted by SpecResolver; models
         // keep the order given for the table's columns, so they are sorted here), so the same grid in another
@@ -55,18 +61,18 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
                 await db.Database.ExecuteSqlAsync($"select pg_advisory_xact_lock(hashtext({idempotencyKey}))", ct);
             }
 
-            var existing = await db.Sweeps.FirstOrDefaultAsync(s =>
+            var same = await db.Sweeps.FirstOrDefaultAsync(s =>
                 (idempotencyKey != null && s.IdempotencyKey == idempotencyKey) || (idempotencyKey == null && (s.SpecHash == specHash || s.SpecHash == writtenHash)), ct);
-            if (existing is not null)
+            if (same is not null)
             {
-                if (idempotencyKey is not null && existing.SpecHash != specHash && existing.SpecHash != writtenHash)
+                if (idempotencyKey is not null && same.SpecHash != specHash && same.SpecHash != writtenHash)
                 {
-                    throw new ValidationException("Idempotency-Key", $"was already used for sweep {existing.Id} with a different spec");
+                    throw new ValidationException("Idempotency-Key", $"was already used for sweep {same.Id} with a different spec");
                 }
-                return new SubmitResult(existing, Created: false, await db.Runs.CountAsync(r => r.SweepId == existing.Id, ct));
+                return new SubmitResult(same, Created: false, await db.Runs.CountAsync(r => r.SweepId == same.Id, ct));
             }
 
-            var (corpus, _) = await stored.AddAsync(sweep.Corpus, content, vocabularySize, characters, ct);
+            var (corpus, _) = content is not null ? await stored.AddAsync(sweep.Corpus, content, ct) : await stored.NameAsync(sweep.Corpus, existing!, ct);
 
             var now = DateTimeOffset.UtcNow;
             var hyperparameters = JsonSerializer.Serialize(sweep.Hyperparameters, SpecResolver.Json);
@@ -83,7 +89,7 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
             {
                 var vocabulary = ModelVocabulary(v.Hyperparameters);
                 var hidden = sweep.HiddenOf(c.Model, c.Layers, c.Size, vocabulary, v.Hyperparameters);
-                var cost = RunCost.Estimate(c.Model, c.Layers, hidden, vocabulary, v.Hyperparameters, content.LongLength, characters);
+                var cost = RunCost.Estimate(c.Model, c.Layers, hidden, vocabulary, v.Hyperparameters, bytes, characters);
                 return new NewRun(c.Model.Name(), c.Layers, c.Size, hidden, variantJson[i], v.Seed, v.AxesJson, cost);
             }));
             var runs = await RunLife.CreateRunsAsync((NpgsqlConnection)db.Database.GetDbConnection(), created.Id, cells, hyperparameters,

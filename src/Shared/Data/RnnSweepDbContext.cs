@@ -14,6 +14,7 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
 
     public DbSet<Corpus> Corpora => Set<Corpus>();
     public DbSet<CorpusName> CorpusNames => Set<CorpusName>();
+    public DbSet<CorpusChunk> CorpusChunks => Set<CorpusChunk>();
     public DbSet<Sweep> Sweeps => Set<Sweep>();
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<EpochMetric> EpochMetrics => Set<EpochMetric>();
@@ -36,6 +37,13 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
         {
             e.ToTable("corpora");
             e.HasIndex(c => c.Sha256).IsUnique();
+            e.Property(c => c.Recipe).HasColumnType("jsonb");
+        });
+        b.Entity<CorpusChunk>(e =>
+        {
+            e.ToTable("corpus_chunks");
+            e.HasKey(x => new { x.CorpusId, x.Index });
+            e.HasOne<Corpus>().WithMany().HasForeignKey(x => x.CorpusId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<CorpusName>(e =>
         {

@@ -109,6 +109,17 @@ public sealed class LocalPostgres : IAsyncDisposable
             "-o", $"-p {Port} -k {DataDir} -c listen_addresses={(listen ? "127.0.0.1" : "''")} -c max_connections={_maxConnections} -c fsync={(_fsync ? "on" : "off")}" +
                   " -c password_encryption=scram-sha-256", "start"], ct);
 
+    /// <summary>
+    /// Starts the server again (after <see cref="StopServerAsync"/>) inside the network namespace
+    /// <paramref name="networkNamespace"/> (<c>ip netns</c>), listening on <paramref name="listenAddress"/> there and on
+    /// the Unix socket in the data folder as always: a database on another host, for tests of Workers reaching it over
+    /// a network link. pg_hba.conf must admit that network (the caller adds it). Needs root.
+    /// </summary>
+    public Task StartServerInNamespaceAsync(string networkNamespace, string listenAddress, CancellationToken ct = default) =>
+        RunAsync(_binDir, "pg_ctl", ["-D", DataDir, "-l", LogFile, "-w", "-t", "60",
+            "-o", $"-p {Port} -k {DataDir} -c listen_addresses={listenAddress} -c max_connections={_maxConnections} -c fsync={(_fsync ? "on" : "off")}" +
+                  " -c password_encryption=scram-sha-256", "start"], ct, ["ip", "netns", "exec", networkNamespace]);
+
     /// <summary>Stops the server (fast shutdown: open connections are cut, as in a database restart).</summary>
     public Task StopServerAsync(CancellationToken ct = default) =>
         RunAsync(_binDir, "pg_ctl", ["-D", DataDir, "-w", "-t", "60", "-m", "fast", "stop"], ct);
@@ -391,10 +402,12 @@ public sealed class LocalPostgres : IAsyncDisposable
         }
     }
 
-    private static async Task RunAsync(string binDir, string tool, string[] args, CancellationToken ct)
+    /// <param name="prefix">A command the tool runs under (e.g. <c>ip netns exec NAME</c>).</param>
+    private static async Task RunAsync(string binDir, string tool, string[] args, CancellationToken ct, string[]? prefix = null)
     {
         var exe = Path.Combine(binDir, tool);
         var (file, argv) = IsRoot ? ("runuser", (string[])["-u", "postgres", "--", exe, .. args]) : (exe, args);
+        if (prefix is { Length: > 0 }) (file, argv) = (prefix[0], [.. prefix[1..], file, .. argv]);
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/" };
         foreach (var a in argv) psi.ArgumentList.Add(a);
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {tool}");

@@ -95,17 +95,48 @@ public sealed class Vocabulary
     }
 }
 
-/// <summary>A corpus as symbol indices: bytes while the vocabulary fits, 16-bit otherwise.</summary>
+/// <summary>
+/// A corpus as symbol indices: one byte per symbol while the vocabulary fits in 256 (or, beyond that, while the
+/// symbols past index 254 are rare: see <see cref="Escaped"/>), 16 bits otherwise.
+/// </summary>
 public sealed class EncodedText
 {
+    /// <summary>In an escaped text, this byte says "the index is in the escape table" (indices 255 and above).</summary>
+    public const byte Escape = 255;
+
     private readonly ReadOnlyMemory<byte> _narrow;
     private readonly ReadOnlyMemory<ushort> _wide;
     private readonly bool _isWide;
+    // An escaped text: the symbols at these positions (sorted, counted from the start of the whole array, which
+    // _origin places this slice in) have these indices; their bytes hold Escape.
+    private readonly EscapeTable? _escapes;
+    private readonly long _origin;
 
     public EncodedText(ReadOnlyMemory<byte> narrow) { _narrow = narrow; Length = narrow.Length; }
     public EncodedText(ReadOnlyMemory<ushort> wide) { _wide = wide; _isWide = true; Length = wide.Length; }
 
+    private EncodedText(ReadOnlyMemory<byte> narrow, EscapeTable escapes, long origin) : this(narrow)
+    {
+        _escapes = escapes;
+        _origin = origin;
+    }
+
+    /// <summary>
+    /// One byte per symbol for a vocabulary of more than 256 symbols of which those past index 254 are rare (the
+    /// Linux kernel: 361 characters, the non-ASCII ones a few in a million): such a symbol's byte is
+    /// <see cref="Escape"/> and its index is kept in a table of (position, index), sorted by position. Memory: one
+    /// byte per symbol plus ten per escaped one, instead of two per symbol.
+    /// </summary>
+    /// <param name="positions">Positions in <paramref name="narrow"/> whose byte is <see cref="Escape"/>, ascending.</param>
+    /// <param name="indices">The symbol index at each of those positions (255 or more).</param>
+    public static EncodedText Escaped(ReadOnlyMemory<byte> narrow, long[] positions, ushort[] indices) =>
+        positions.Length == 0 ? new EncodedText(narrow) : new EncodedText(narrow, new EscapeTable(positions, indices), 0);
+
     public long Length { get; }
+
+    /// <summary>Bytes of memory this text's symbols take: one or two a symbol, ten more for each escaped one.</summary>
+    public long SymbolBytes => _segments?.Sum(s => s.SymbolBytes)
+        ?? (_isWide ? 2 * Length : Length + 10L * (_escapes?.CountIn(_origin, Length) ?? 0));
 
     /// <summary>
     /// How many equal, independent segments the text is made of (1: one contiguous text). A split in the
@@ -114,33 +145,83 @@ public sealed class EncodedText
     /// </summary>
     public int Segments { get; private init; } = 1;
 
-    /// <summary>Equal-length pieces copied end to end as one text of <see cref="Segments"/> segments.</summary>
+    // A joined text: its equal-length segments, read in place (no copy of the corpus), each _segmentLength long.
+    private readonly EncodedText[]? _segments;
+    private readonly long _segmentLength;
+
+    private EncodedText(EncodedText[] segments)
+    {
+        _segments = segments;
+        _segmentLength = segments[0].Length;
+        _isWide = segments[0]._isWide;
+        Length = _segmentLength * segments.Length;
+        Segments = segments.Length;
+    }
+
+    /// <summary>
+    /// Equal-length pieces read end to end as one text of <see cref="Segments"/> segments. The pieces are not
+    /// copied: a worker holds the corpus's symbols once, however its splits are laid out.
+    /// </summary>
     public static EncodedText Join(IReadOnlyList<EncodedText> segments)
     {
         var length = segments[0].Length;
-        if (segments.Any(s => s.Length != length || s._isWide != segments[0]._isWide))
-            throw new ArgumentException("segments must have the same length and width", nameof(segments));
-        var total = checked((int)(length * segments.Count));
-        if (segments[0]._isWide)
-        {
-            var wide = new ushort[total];
-            for (var i = 0; i < segments.Count; i++) segments[i]._wide.Span.CopyTo(wide.AsSpan(checked((int)(i * length))));
-            return new EncodedText(wide) { Segments = segments.Count };
-        }
-        var narrow = new byte[total];
-        for (var i = 0; i < segments.Count; i++) segments[i]._narrow.Span.CopyTo(narrow.AsSpan(checked((int)(i * length))));
-        return new EncodedText(narrow) { Segments = segments.Count };
+        if (segments.Any(s => s.Length != length || s._isWide != segments[0]._isWide || s._segments is not null))
+            throw new ArgumentException("segments must be plain texts of the same length and width", nameof(segments));
+        return new EncodedText([.. segments]);
     }
 
-    public int this[long i] => _isWide ? _wide.Span[checked((int)i)] : _narrow.Span[checked((int)i)];
+    public int this[long i]
+    {
+        get
+        {
+            if (_segments is not null) return _segments[i / _segmentLength][i % _segmentLength];
+            if (_isWide) return _wide.Span[checked((int)i)];
+            var b = _narrow.Span[checked((int)i)];
+            return b == Escape && _escapes is not null ? _escapes.IndexAt(_origin + i) : b;
+        }
+    }
 
-    public EncodedText Slice(long start, long length) =>
-        _isWide ? new EncodedText(_wide.Slice(checked((int)start), checked((int)length)))
-                : new EncodedText(_narrow.Slice(checked((int)start), checked((int)length)));
+    /// <summary>Whether some symbol may not fit a byte (16-bit, or escaped): a copy must then be 16-bit.</summary>
+    private bool HasWideSymbols => _isWide || _escapes is not null || (_segments?.Any(s => s.HasWideSymbols) ?? false);
+
+    public EncodedText Slice(long start, long length)
+    {
+        if (_segments is not null)
+        {
+            var first = start / _segmentLength;
+            if (length == 0 || (start + length - 1) / _segmentLength == first) return _segments[first].Slice(start % _segmentLength, length);
+            // across segments (rare: analyses' excerpts): a copy of just this slice
+            if (HasWideSymbols)
+            {
+                var wide = new ushort[length];
+                for (var k = 0L; k < length; k++) wide[k] = (ushort)this[start + k];
+                return new EncodedText(wide);
+            }
+            var narrow = new byte[length];
+            for (var k = 0L; k < length; k++) narrow[k] = (byte)this[start + k];
+            return new EncodedText(narrow);
+        }
+        if (_isWide) return new EncodedText(_wide.Slice(checked((int)start), checked((int)length)));
+        var bytes = _narrow.Slice(checked((int)start), checked((int)length));
+        return _escapes is null ? new EncodedText(bytes) : new EncodedText(bytes, _escapes, _origin + start);
+    }
 
     /// <summary>Copies symbols [start, start + destination.Length) as 64-bit indices (what torch wants).</summary>
     public void CopyTo(long start, Span<long> destination)
     {
+        if (_segments is not null)
+        {
+            while (!destination.IsEmpty)
+            {
+                var segment = _segments[start / _segmentLength];
+                var offset = start % _segmentLength;
+                var take = (int)Math.Min(destination.Length, _segmentLength - offset);
+                segment.CopyTo(offset, destination[..take]);
+                destination = destination[take..];
+                start += take;
+            }
+            return;
+        }
         var s = checked((int)start);
         if (_isWide)
         {
@@ -151,6 +232,37 @@ public sealed class EncodedText
         {
             var src = _narrow.Span.Slice(s, destination.Length);
             for (var i = 0; i < src.Length; i++) destination[i] = src[i];
+            _escapes?.Patch(_origin + start, destination);
+        }
+    }
+
+    /// <summary>The escaped symbols of a text: positions ascending, each with its index.</summary>
+    private sealed class EscapeTable(long[] positions, ushort[] indices)
+    {
+        public int IndexAt(long position)
+        {
+            var k = Array.BinarySearch(positions, position);
+            if (k < 0) throw new InvalidOperationException($"position {position} holds the escape byte but is not in the escape table");
+            return indices[k];
+        }
+
+        public long CountIn(long from, long length)
+        {
+            int Find(long position)
+            {
+                var k = Array.BinarySearch(positions, position);
+                return k < 0 ? ~k : k;
+            }
+            return Find(from + length) - Find(from);
+        }
+
+        /// <summary>Puts the escaped indices of [from, from + destination.Length) into destination.</summary>
+        public void Patch(long from, Span<long> destination)
+        {
+            var k = Array.BinarySearch(positions, from);
+            if (k < 0) k = ~k;
+            var end = from + destination.Length;
+            for (; k < positions.Length && positions[k] < end; k++) destination[(int)(positions[k] - from)] = indices[k];
         }
     }
 }

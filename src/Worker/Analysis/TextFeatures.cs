@@ -20,7 +20,21 @@ public static class TextFeatures
     /// <summary>1 for a letter or digit that follows neither.</summary>
     public const string WordStart = "word_start";
 
-    public static IReadOnlyList<string> Names { get; } = [LinePosition, InsideQuotes, InsideBrackets, BracketDepth, WordStart];
+    /// <summary>1 inside a C comment: from the '*' of "/*" to the '*' of "*/", or from the second '/' of "//" to the end of its line.</summary>
+    public const string InsideComment = "inside_comment";
+    /// <summary>
+    /// 1 inside a C string or character literal outside comments: from the opening quote to the last character
+    /// before the closing one; a backslash escapes the next character. An apostrophe opens a character literal only
+    /// when it closes within three characters ('a', '\n'), so prose's apostrophes are not literals.
+    /// </summary>
+    public const string InsideString = "inside_string";
+    /// <summary>The current line's indentation in levels: its leading whitespace in columns (tab stops every 8) / 8, as read so far.</summary>
+    public const string IndentDepth = "indent_depth";
+
+    /// <summary>The features of program text (the paper's Linux kernel cells); constant, and so skipped, on prose.</summary>
+    public static IReadOnlyList<string> CodeNames { get; } = [InsideComment, InsideString, IndentDepth];
+
+    public static IReadOnlyList<string> Names { get; } = [LinePosition, InsideQuotes, InsideBrackets, BracketDepth, WordStart, .. CodeNames];
 
     /// <summary>Feature name -> one value per rune of <paramref name="text"/>.</summary>
     public static IReadOnlyDictionary<string, double[]> Compute(string text)
@@ -47,6 +61,51 @@ public static class TextFeatures
             features[WordStart][t] = isWord && !previousIsWord ? 1 : 0;
             previousIsWord = isWord;
         }
+        CodeFeatures(runes, features[InsideComment], features[InsideString], features[IndentDepth]);
         return features;
+    }
+
+    private enum Code { Text, LineComment, BlockComment, String, Char }
+
+    private static void CodeFeatures(Rune[] runes, double[] comment, double[] inString, double[] indent)
+    {
+        var state = Code.Text;
+        var escaped = false;
+        var leading = true;
+        var columns = 0;
+        int At(int i) => i >= 0 && i < runes.Length ? runes[i].Value : -1;
+        for (var t = 0; t < runes.Length; t++)
+        {
+            var c = runes[t].Value;
+            var ended = false; // a closing character is outside (the state after reading it)
+            switch (state)
+            {
+                case Code.Text:
+                    if (c == '*' && At(t - 1) == '/') state = Code.BlockComment;
+                    else if (c == '/' && At(t - 1) == '/') state = Code.LineComment;
+                    else if (c == '"') state = Code.String;
+                    else if (c == '\'' && (At(t + 2) == '\'' || (At(t + 1) == '\\' && (At(t + 3) == '\'' || At(t + 4) == '\'')))) state = Code.Char;
+                    break;
+                case Code.LineComment:
+                    if (c == '\n') { state = Code.Text; ended = true; }
+                    break;
+                case Code.BlockComment:
+                    if (c == '/' && At(t - 1) == '*' && At(t - 2) != '/') { state = Code.Text; ended = true; }
+                    break;
+                case Code.String or Code.Char:
+                    if (escaped) escaped = false;
+                    else if (c == '\\') escaped = true;
+                    else if (c == (state == Code.String ? '"' : '\'') || c == '\n') { state = Code.Text; ended = true; }
+                    break;
+            }
+            comment[t] = state is Code.BlockComment or Code.LineComment && !ended ? 1 : 0;
+            inString[t] = state is Code.String or Code.Char && !ended ? 1 : 0;
+
+            if (c == '\n') { leading = true; columns = 0; }
+            else if (leading && c == ' ') columns++;
+            else if (leading && c == '\t') columns = (columns / 8 + 1) * 8;
+            else leading = false;
+            indent[t] = c == '\n' ? 0 : columns / 8.0;
+        }
     }
 }

@@ -1,5 +1,6 @@
 using Npgsql;
 using Polly;
+using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Runs;
 using RnnSweep.Worker.Training;
 
@@ -47,11 +48,22 @@ public sealed class RunStore : IDisposable
             reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetInt32(9), reader.GetString(10), reader.GetInt32(11));
     }, ct);
 
-    public Task<byte[]> CorpusContentAsync(string sha256, CancellationToken ct) => RetryAsync(async ct =>
+    /// <summary>
+    /// Streams the corpus with this checksum from its chunks into <paramref name="file"/> (a fresh file each attempt,
+    /// so a retry after a cut connection starts clean); one chunk is in memory at a time.
+    /// </summary>
+    public Task WriteCorpusToAsync(string sha256, string file, CancellationToken ct) => RetryAsync(async ct =>
     {
-        await using var cmd = _db.CreateCommand("select content from corpora where sha256 = $1");
-        cmd.Parameters.AddWithValue(sha256);
-        return (byte[])(await cmd.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"corpus {sha256} is not in the database"));
+        await using var connection = await _db.OpenConnectionAsync(ct);
+        long id;
+        await using (var cmd = new NpgsqlCommand("select id from corpora where sha256 = $1", connection))
+        {
+            cmd.Parameters.AddWithValue(sha256);
+            id = (long)(await cmd.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"corpus {sha256} is not in the database"));
+        }
+        await using var output = new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true);
+        await CorpusChunks.CopyToAsync(connection, id, output, ct);
+        return true;
     }, ct);
 
     /// <param name="kind">One of <see cref="Shared.Domain.CheckpointKind"/>.</param>

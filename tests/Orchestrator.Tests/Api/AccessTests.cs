@@ -112,7 +112,8 @@ public sealed class AccessTests(PostgresFixture postgres)
 
         foreach (var write in new[]
                  {
-                     "insert into corpora (name, sha256, bytes, characters, vocabulary_size, content, created_at) values ('x', 'x', 1, 1, 1, 'x', now())",
+                     "insert into corpora (name, sha256, bytes, characters, vocabulary_size, created_at) values ('x', 'x', 1, 1, 1, now())",
+                     "insert into corpus_chunks (corpus_id, index, data) values (1, 0, 'x')",
                      "delete from sweeps", $"update runs set status = '{RunStatus.Failed}'", "drop view loss_table", "create table mine (id int)",
                  })
         {

@@ -19,7 +19,7 @@ public static class SyntheticSweep
         var entity = new Corpus
         {
             Name = corpus, Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData([.. text, .. System.Text.Encoding.UTF8.GetBytes(name)])),
-            Bytes = text.Length, Characters = text.Length, VocabularySize = 15, Content = text, CreatedAt = DateTimeOffset.UtcNow,
+            Bytes = text.Length, Characters = text.Length, VocabularySize = 15, ByteVocabularySize = 15, Chunks = 1, CreatedAt = DateTimeOffset.UtcNow,
         };
         var hp = new Hyperparameters { MaxEpochs = maxEpochs };
         var resolved = new ResolvedSweep(name, corpus, null, [.. models.Select(ModelTypeNames.Parse)], layers, hiddenSizes, hp, "cpu");
@@ -34,6 +34,12 @@ public static class SyntheticSweep
         // Row n of the grid: every 10th running, every 17th failed, every 13th queued, the rest succeeded with losses.
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
+        await using (var chunk = new NpgsqlCommand("insert into corpus_chunks (corpus_id, index, data) values ($1, 0, $2)", conn))
+        {
+            chunk.Parameters.AddWithValue(entity.Id);
+            chunk.Parameters.AddWithValue(text);
+            await chunk.ExecuteNonQueryAsync();
+        }
         await using var cmd = new NpgsqlCommand("""
             insert into runs (sweep_id, model, layers, hidden, size, hyperparameters, seed, max_epochs, status, attempt, divergence_retries,
                               epochs_done, best_epoch, train_loss, val_loss, test_loss, error, created_at, started_at, finished_at)

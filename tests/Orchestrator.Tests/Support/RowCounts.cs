@@ -10,7 +10,7 @@ public static class RowCounts
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
         var counts = new Dictionary<string, long>();
-        foreach (var table in new[] { "corpora", "sweeps", "runs", "epoch_metrics", "checkpoints", "hangfire.job" })
+        foreach (var table in new[] { "corpora", "corpus_chunks", "corpus_names", "sweeps", "runs", "epoch_metrics", "checkpoints", "hangfire.job" })
         {
             await using var cmd = new NpgsqlCommand($"select count(*) from {table}", conn);
             counts[table] = (long)(await cmd.ExecuteScalarAsync())!;

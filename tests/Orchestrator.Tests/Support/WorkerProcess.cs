@@ -32,15 +32,21 @@ public sealed class WorkerProcess : IAsyncDisposable
     }
 
     /// <param name="settings">Extra Worker settings as environment variables, e.g. <c>Worker__LeaseDuration=00:00:05</c>.</param>
-    public static WorkerProcess Start(string connectionString, string name, IDictionary<string, string>? settings = null)
+    /// <param name="prefix">A command to run the Worker under (<c>ip netns exec NAME</c>, which execs it: the process is the Worker's).</param>
+    public static WorkerProcess Start(string connectionString, string name, IDictionary<string, string>? settings = null, string[]? prefix = null)
     {
         TestCategories.RequireOutsideFastRun(TestCategories.WorkerProcess, "a Worker process");
         if (!File.Exists(TestPaths.WorkerDll)) throw new FileNotFoundException("build the Worker first", TestPaths.WorkerDll);
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(prefix is { Length: > 0 } ? prefix[0] : "dotnet")
         {
             UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(TestPaths.WorkerDll)!,
         };
+        if (prefix is { Length: > 0 })
+        {
+            foreach (var a in prefix[1..]) psi.ArgumentList.Add(a);
+            psi.ArgumentList.Add("dotnet");
+        }
         psi.ArgumentList.Add(TestPaths.WorkerDll);
         psi.Environment[DatabaseSettings.EnvironmentVariable] = connectionString;
         psi.Environment["Worker__Name"] = name;

@@ -112,7 +112,10 @@ public class InterpretableCellsTests
 
         var report = InterpretableCells.Find(extractor, initial, text, vocabulary, options);
 
-        Assert.Equal(TextFeatures.Names, report.Thresholds.Select(t => t.Feature));
+        // every prose feature; code features only where this text makes them vary (constant ones are skipped)
+        var measured = report.Thresholds.Select(t => t.Feature).ToList();
+        Assert.Equal(TextFeatures.Names.Except(TextFeatures.CodeNames), measured.Except(TextFeatures.CodeNames));
+        Assert.Equal(TextFeatures.Names.Intersect(measured), measured);
         Assert.Empty(report.Units);
         // Chance alone is not the whole null: random units react to '(' and so correlate with being inside brackets.
         var chanceOnly = InterpretableCells.Find(extractor, [], text, vocabulary, options);
@@ -129,5 +132,18 @@ public class InterpretableCellsTests
         Assert.Equal([0, 0, 0, 1, 1, 1, 1, 1, 1, 0], f[TextFeatures.BracketDepth]);
         Assert.Equal([0, 0, 0, 1, 1, 1, 1, 1, 1, 0], f[TextFeatures.InsideBrackets]);
         Assert.Equal([1, 0, 0, 0, 1, 0, 0, 1, 0, 0], f[TextFeatures.WordStart]);
+    }
+
+    [Fact]
+    public void Compute_FollowsCommentsStringsAndIndentation_InCode_AndLeavesProseApostrophesAlone()
+    {
+        const string code = "\tx = \"a/*\\\"\"; /* c */ y = '\"';\n  // it's\n\t\tz;";
+        var f = TextFeatures.Compute(code);
+        string Marks(string feature) => string.Concat(f[feature].Select(v => v > 0 ? '1' : '0'));
+        Assert.Equal("000000000000000111110000000000000011111100000", Marks(TextFeatures.InsideComment));
+        Assert.Equal("000001111110000000000000001100000000000000000", Marks(TextFeatures.InsideString));
+        Assert.Equal([1, 1, 0, 2], new[] { 0, 1, code.IndexOf('\n'), code.Length - 1 }.Select(i => f[TextFeatures.IndentDepth][i]));
+        Assert.Equal(0.25, f[TextFeatures.IndentDepth][code.IndexOf("//")]); // two spaces of eight
+        Assert.All(TextFeatures.CodeNames, n => Assert.All(TextFeatures.Compute("It's Anna's turn, isn't it? (twice)")[n], v => Assert.Equal(0, v)));
     }
 }
