@@ -122,7 +122,7 @@ public static class DispatchBench
             var t = await DispatchTimeline.ReadAsync(conn, sweepId, ct);
             Console.WriteLine($"timeline ({workerCount} {order}): job->lease {t.JobToLease:0.000} s, finish->succeeded {t.FinishToSucceeded:0.000} s, " +
                               $"succeeded->next job {t.SucceededToNextJob:0.000} s, first lease lag {t.FirstLeaseLag:0.000} s, " +
-                              $"fetch order inversions {t.FetchOrderInversions}; without overhead this order would take {ideal:0.0} s ({ideal / bound:0.000} x the bound)");
+                              $"start order inversions {t.StartOrderInversions}; without overhead this order would take {ideal:0.0} s ({ideal / bound:0.000} x the bound)");
             return $"| {workerCount} | {order} | {bound:0.0} | {makespan:0.0} | {makespan / bound:0.00} | {overheads.Average():0.00} | {measuredBound:0.0} | {makespan / measuredBound:0.00} |";
         }
         finally

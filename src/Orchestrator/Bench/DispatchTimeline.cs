@@ -13,8 +13,12 @@ namespace RnnSweep.Orchestrator.Bench;
 /// <param name="FinishToSucceeded">Run finished to Succeeded state written: the job's own clean-up and Hangfire's state change.</param>
 /// <param name="SucceededToNextJob">Succeeded state of one job to the Processing state of the next job on the same Worker: queue removal, fetch, job load.</param>
 /// <param name="FirstLeaseLag">Per Worker, its first lease after the first lease of any Worker (start-up: first fetch, first job's JIT).</param>
-/// <param name="FetchOrderInversions">Pairs of runs where the cheaper one's job was fetched before the costlier one's (0 when longest first holds).</param>
-public sealed record DispatchTimeline(double JobToLease, double FinishToSucceeded, double SucceededToNextJob, double FirstLeaseLag, int FetchOrderInversions)
+/// <param name="StartOrderInversions">
+/// Pairs of runs where the cheaper one's job reached Processing before the costlier one's. The fetch itself is in job
+/// id order (DispatchOrderTests); Workers that fetch within a few round trips of each other can still write their
+/// Processing states in the other order, so a few inversions among near-simultaneous starts are not a wrong order.
+/// </param>
+public sealed record DispatchTimeline(double JobToLease, double FinishToSucceeded, double SucceededToNextJob, double FirstLeaseLag, int StartOrderInversions)
 {
     /// <summary>Reads the timeline of one sweep's runs (each run's current Hangfire job, its last Processing and Succeeded states).</summary>
     public static async Task<DispatchTimeline> ReadAsync(NpgsqlConnection conn, long sweepId, CancellationToken ct)
