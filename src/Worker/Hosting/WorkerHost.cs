@@ -64,6 +64,7 @@ public static class WorkerComposition
         services.AddTransient<IAnalyzeRunJob, AnalyzeRunJob>();
         services.AddTransient<ISampleJob, SampleJob>();
         services.AddTransient<INGramBaselineJob, NGramBaselineJob>();
+        services.AddHostedService<WorkerWarmUp>(); // before the Hangfire server: it starts first
         services.AddHangfire(c => c.UseRnnSweepStorage(connectionString, options.InvisibilityTimeout, options.QueuePollInterval).UseFilter(new CurrentJob()));
         services.AddHangfireServer(o =>
         {
