@@ -12,7 +12,7 @@ namespace RnnSweep.Orchestrator.Tests.Sweeps;
 /// <summary>
 /// Longest first, as a Worker sees it: the jobs a sweep's submission and a later reaper pass enqueue are fetched
 /// through Hangfire.PostgreSql's own fetch (the query every Worker runs) and must come out in descending estimated
-/// cost. No Worker process: the test takes the jobs itself, so nothing depends on timing.
+/// cost, also when several dispatchers run at once. No Worker process: the test takes the jobs itself.
 /// </summary>
 [Collection(DatabaseCollection.Name)]
 public sealed class DispatchOrderTests(PostgresFixture postgres)
@@ -45,16 +45,29 @@ public sealed class DispatchOrderTests(PostgresFixture postgres)
         Assert.True(costs.Values.Distinct().Count() > 6, "the grid's cells should differ in cost");
         Assert.Equal(costs.Values.OrderDescending(), FetchRuns(host, costs));
 
-        // The reaper's path: every run's job lost (deleted), then one pass gives each run a new job, again longest first.
+        // The reaper's path: every run's job lost (deleted), then four dispatchers at once (the reaper's pass, a submission,
+        // a resume, another Orchestrator): one of them gives each run a new job, again longest first, and none creates
+        // a job for a run another one took, which a Worker could fetch before it was deleted.
         var client = host.Service<IBackgroundJobClient>();
         foreach (var job in costs.Keys) client.Delete(job);
-        await using (var scope = host.App.Services.CreateAsyncScope())
+        var dispatched = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
         {
-            Assert.Equal(12, (await scope.ServiceProvider.GetRequiredService<RunDispatcher>().DispatchAsync(null, CancellationToken.None)).Count);
-        }
+            await using var scope = host.App.Services.CreateAsyncScope();
+            return (await scope.ServiceProvider.GetRequiredService<RunDispatcher>().DispatchAsync(null, CancellationToken.None)).Count;
+        }));
+        Assert.Equal(12, dispatched.Sum());
+        Assert.Equal(12, await DeletedJobsAsync(host)); // only the 12 deleted above: no dispatcher made and deleted a duplicate
         var again = await CostsByJobAsync(host, sweepId);
         Assert.Empty(again.Keys.Intersect(costs.Keys));
         Assert.Equal(again.Values.OrderDescending(), FetchRuns(host, again));
+    }
+
+    private static async Task<long> DeletedJobsAsync(OrchestratorHost host)
+    {
+        await using var conn = new NpgsqlConnection(host.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"select count(*) from {RnnSweep.Shared.Database.DatabaseSettings.HangfireSchema}.job where statename = 'Deleted'", conn);
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
     /// <summary>
