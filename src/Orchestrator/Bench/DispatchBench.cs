@@ -21,12 +21,19 @@ public static class DispatchBench
     {
         var seconds = new Option<double>("--seconds") { Description = "Simulated work of the whole grid, in seconds (its makespan on one Worker)", DefaultValueFactory = _ => 300 };
         var workers = new Option<int[]>("--workers") { Description = "Worker counts to measure", DefaultValueFactory = _ => [2, 4, 8], AllowMultipleArgumentsPerToken = true };
-        var command = new Command("dispatch", "Makespan of the paper grid with simulated training: first in, first out vs longest first (docs/benchmarks.md)") { seconds, workers };
-        command.SetAction((parse, ct) => CliOptions.Guard(() => RunAsync(parse.GetValue(seconds), parse.GetValue(workers)!, ct)));
+        var orders = new Option<string[]>("--orders") { Description = "Dispatch orders to measure: fifo, longest-first", DefaultValueFactory = _ => [Fifo, LongestFirst], AllowMultipleArgumentsPerToken = true };
+        orders.AcceptOnlyFromAmong(Fifo, LongestFirst);
+        seconds.Validators.Add(r => { if (r.GetValue(seconds) is not (>= 10 and <= 100_000)) r.AddError($"--seconds must be between 10 and 100000, not {r.GetValue(seconds)}"); });
+        workers.Validators.Add(r => { if (r.GetValue(workers) is { } w && w.Any(n => n is < 1 or > 64)) r.AddError($"--workers must each be between 1 and 64, not {string.Join(" ", w)}"); });
+        var command = new Command("dispatch", "Makespan of the paper grid with simulated training: first in, first out vs longest first (docs/benchmarks.md)") { seconds, workers, orders };
+        command.SetAction((parse, ct) => CliOptions.Guard(() => RunAsync(parse.GetValue(seconds), parse.GetValue(workers)!, parse.GetValue(orders)!, ct)));
         return command;
     }
 
-    private static async Task<int> RunAsync(double totalSeconds, int[] workerCounts, CancellationToken ct)
+    private const string Fifo = "fifo";
+    private const string LongestFirst = "longest-first";
+
+    private static async Task<int> RunAsync(double totalSeconds, int[] workerCounts, string[] orders, CancellationToken ct)
     {
         await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
         var bench = await BenchDatabase.RecreateAsync(connection.ConnectionString, ct);
@@ -35,7 +42,7 @@ public static class DispatchBench
         {
             foreach (var n in workerCounts)
             {
-                foreach (var longestFirst in new[] { false, true })
+                foreach (var longestFirst in new[] { false, true }.Where(l => orders.Contains(l ? LongestFirst : Fifo)))
                 {
                     var line = await MeasureAsync(bench, n, longestFirst, totalSeconds, ct);
                     Console.WriteLine(line);
@@ -71,6 +78,8 @@ public static class DispatchBench
             var costs = EstimateCosts(spec);
             var scale = totalSeconds / costs.Sum();
             var bound = Math.Max(totalSeconds / workerCount, costs.Max() * scale);
+            // The same order with no overhead at all (each job to the first free Worker): what the order alone achieves.
+            var ideal = ListSchedule((longestFirst ? costs.OrderDescending().ToList() : costs).Select(c => c * scale), workerCount);
 
             await using var workers = new WorkerProcesses();
             workers.Start(workerCount, bench, queue, 1, new Dictionary<string, string>
@@ -110,12 +119,31 @@ public static class DispatchBench
             // The same bound from each run's measured time (lease to finish: the simulated work plus the run's own database
             // work under this machine's load), so the ratio shows the order alone; what is left is the gaps between jobs.
             var measuredBound = Math.Max(durations.Sum() / workerCount, durations.Max());
+            var t = await DispatchTimeline.ReadAsync(conn, sweepId, ct);
+            Console.WriteLine($"timeline ({workerCount} {order}): job->lease {t.JobToLease:0.000} s, finish->succeeded {t.FinishToSucceeded:0.000} s, " +
+                              $"succeeded->next job {t.SucceededToNextJob:0.000} s, first lease lag {t.FirstLeaseLag:0.000} s, " +
+                              $"start order inversions {t.StartOrderInversions}; without overhead this order would take {ideal:0.0} s ({ideal / bound:0.000} x the bound)");
             return $"| {workerCount} | {order} | {bound:0.0} | {makespan:0.0} | {makespan / bound:0.00} | {overheads.Average():0.00} | {measuredBound:0.0} | {makespan / measuredBound:0.00} |";
         }
         finally
         {
             await LocalServer.StopAsync(app);
         }
+    }
+
+    /// <summary>Makespan of jobs taken in this order, each by the first Worker to be free, with no time between jobs.</summary>
+    public static double ListSchedule(IEnumerable<double> seconds, int workers)
+    {
+        var free = new PriorityQueue<int, double>();
+        for (var w = 0; w < workers; w++) free.Enqueue(w, 0);
+        var end = 0.0;
+        foreach (var s in seconds)
+        {
+            free.TryDequeue(out var worker, out var at);
+            end = Math.Max(end, at + s);
+            free.Enqueue(worker, at + s);
+        }
+        return end;
     }
 
     /// <summary>The costs the submitter stores for this spec, computed the same way (<see cref="RunCost"/>) without storing it.</summary>

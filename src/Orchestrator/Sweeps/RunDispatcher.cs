@@ -2,6 +2,7 @@ using Hangfire;
 using Hangfire.Common;
 using Hangfire.States;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Polly;
 using RnnSweep.Shared.Runs;
 using RnnSweep.Shared.Jobs;
@@ -14,8 +15,11 @@ namespace RnnSweep.Orchestrator.Sweeps;
 /// Called on submit and resume, and every few seconds by <see cref="StaleRunReaper"/>. Jobs are created longest run
 /// first (<see cref="RunLife.FindStrandedAsync"/>'s order), whichever of these dispatches them.
 /// </summary>
-public sealed class RunDispatcher(RunLife life, IBackgroundJobClient jobs, JobStorage storage, IOptions<ReaperOptions> options, ILogger<RunDispatcher> log)
+public sealed class RunDispatcher(RunLife life, NpgsqlDataSource db, IBackgroundJobClient jobs, JobStorage storage, IOptions<ReaperOptions> options, ILogger<RunDispatcher> log)
 {
+    /// <summary>The PostgreSQL advisory lock key held by whichever dispatcher, of any Orchestrator, is dispatching runs.</summary>
+    public const long LockKey = 0x726e_7377_6470; // "rnswdp"
+
     /// <summary>Runs whose jobs are created and enqueued in one storage transaction, then claimed in one statement.</summary>
     public const int ChunkSize = 500;
     /// <summary>Chunks created at once, each on its own storage connection: job creation is round-trip bound.</summary>
@@ -25,6 +29,43 @@ public sealed class RunDispatcher(RunLife life, IBackgroundJobClient jobs, JobSt
 
     /// <summary>Dispatches the stranded runs of one sweep (or of all, with null); returns the runs that got a job.</summary>
     public async Task<IReadOnlySet<long>> DispatchAsync(long? sweepId, CancellationToken ct)
+    {
+        // One dispatch at a time, across Orchestrators. Why: the reaper's pass and a slow submission (8 s for 36 runs
+        // at a load of 60) both found the new runs without a job and both created and enqueued jobs; the loser's jobs
+        // were deleted only after Workers had fetched them, so runs started in the two dispatchers' interleaved order,
+        // and a run trained under a deleted job was released and dispatched again at the back of the queue (the
+        // 8-Worker bench took 1.78 x its bound; docs/benchmarks.md, "Dispatch order"). Held on a connection of its own,
+        // a session lock is released by PostgreSQL when that connection dies, so a crash or a restart never leaves it.
+        await using var gate = await _retry.ExecuteAsync(async token =>
+        {
+            var conn = await db.OpenConnectionAsync(token);
+            try
+            {
+                await using var take = new NpgsqlCommand("select pg_advisory_lock($1)", conn);
+                take.Parameters.AddWithValue(LockKey);
+                await take.ExecuteNonQueryAsync(token);
+                return conn;
+            }
+            catch
+            {
+                await conn.DisposeAsync();
+                throw;
+            }
+        }, ct);
+        try
+        {
+            return await DispatchLockedAsync(sweepId, ct);
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand("select pg_advisory_unlock($1)", gate);
+            release.Parameters.AddWithValue(LockKey);
+            try { await release.ExecuteNonQueryAsync(CancellationToken.None); }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException) { } // connection gone: so is the lock
+        }
+    }
+
+    private async Task<IReadOnlySet<long>> DispatchLockedAsync(long? sweepId, CancellationToken ct)
     {
         var stranded = await life.FindStrandedAsync(sweepId, options.Value.Grace, ct, options.Value.LongestFirst);
         var enqueued = new HashSet<long>();

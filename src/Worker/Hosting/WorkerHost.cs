@@ -64,7 +64,8 @@ public static class WorkerComposition
         services.AddTransient<IAnalyzeRunJob, AnalyzeRunJob>();
         services.AddTransient<ISampleJob, SampleJob>();
         services.AddTransient<INGramBaselineJob, NGramBaselineJob>();
-        services.AddHangfire(c => c.UseRnnSweepStorage(connectionString, options.InvisibilityTimeout).UseFilter(new CurrentJob()));
+        services.AddHostedService<WorkerWarmUp>(); // before the Hangfire server: it starts first
+        services.AddHangfire(c => c.UseRnnSweepStorage(connectionString, options.InvisibilityTimeout, options.QueuePollInterval).UseFilter(new CurrentJob()));
         services.AddHangfireServer(o =>
         {
             o.ServerName = WorkerHealth.ServerName(options, device); // the servers page shows host, device and queues

@@ -21,6 +21,11 @@ public sealed class WorkerOptions
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
     /// <summary>How long Hangfire waits for a silent worker's job before handing it to another worker.</summary>
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How long this Worker waits before asking an empty queue again; a queue with jobs is never waited on. Shorter
+    /// starts work enqueued into an idle queue sooner, at one indexed statement per poll.
+    /// </summary>
+    public TimeSpan QueuePollInterval { get; set; } = Shared.Jobs.HangfireStorageSetup.DefaultQueuePollInterval;
     /// <summary>How long a stopping worker waits for its run to checkpoint and release the lease.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>
@@ -54,6 +59,8 @@ public sealed class WorkerOptions
         if (TorchThreads is < 0 or > 1024) errors.Add(new("Worker:TorchThreads", $"must be between 0 and 1024, not {TorchThreads}"));
         if (LeaseDuration < TimeSpan.FromSeconds(2)) errors.Add(new("Worker:LeaseDuration", "must be at least 2 seconds"));
         if (InvisibilityTimeout < TimeSpan.FromSeconds(2)) errors.Add(new("Worker:InvisibilityTimeout", "must be at least 2 seconds"));
+        if (QueuePollInterval < TimeSpan.FromMilliseconds(50) || QueuePollInterval > TimeSpan.FromMinutes(1))
+            errors.Add(new("Worker:QueuePollInterval", $"must be between 00:00:00.05 and 00:01:00, not {QueuePollInterval}"));
         if (CancellationCheckInterval < TimeSpan.FromMilliseconds(100) || CancellationCheckInterval > TimeSpan.FromMinutes(1))
             errors.Add(new("Worker:CancellationCheckInterval", $"must be between 00:00:00.1 and 00:01:00, not {CancellationCheckInterval}"));
         try { Analysis.NGramSmoothingNames.Parse(NGramSmoothing); }
