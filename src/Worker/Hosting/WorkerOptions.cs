@@ -9,7 +9,10 @@ public sealed class WorkerOptions
 
     /// <summary>Shown in the Hangfire servers page and stored as the lease owner; unique per process.</summary>
     public string Name { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}";
-    /// <summary>Hangfire queues this worker takes runs from, in priority order (lowercase).</summary>
+    /// <summary>
+    /// Hangfire queues this worker takes runs from (lowercase). Not a priority order: Hangfire.PostgreSql 1.21 fetches
+    /// by (fetchedat nulls first, queue name, job id), so among several queues the one whose name sorts first wins.
+    /// </summary>
     public string[] Queues { get; set; } = [];
     /// <summary>Runs trained at once by this process. One per device: torch's dropout generator is process-wide.</summary>
     public int Concurrency { get; set; } = 1;
