@@ -58,14 +58,14 @@ public static class DashboardPages
             }
         }).ExcludeFromDescription();
         app.MapGet("/runs/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
-            await RunView.LoadAsync(db, id, ct) is { } view
-                ? Page<RunPage>(new { View = view, Analyses = await PaperAnalysesPage.RunSectionAsync(db, id, ct) })
-                : Results.NotFound()).ExcludeFromDescription();
+            await RunView.LoadAsync(db, id, ct) is { } view ? Page<RunPage>(new { View = view }) : Results.NotFound()).ExcludeFromDescription();
         app.MapGet("/fragments/runs/{id:long}/status", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct) is { } run ? Page<RunStatusLine>(new { Run = run }) : Results.NotFound()).ExcludeFromDescription();
         app.MapGet("/fragments/samples/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await db.Samples.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct) is { } sample ? Page<SampleView>(new { Sample = sample }) : Results.NotFound()).ExcludeFromDescription();
-        app.MapPaperAnalysesPage();
+        app.MapPaperAnalysesCharts();
+        app.MapGet("/sweeps/{id:long}/analyses", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
+            await SweepAnalysesView.LoadAsync(db, id, ct) is { } view ? Page<SweepAnalysesPage>(new { View = view }) : Results.NotFound()).ExcludeFromDescription();
     }
 
     /// <summary>A component rendered whole before it is sent (no streaming); pages carry an antiforgery token, so are not cached.</summary>
