@@ -1,6 +1,5 @@
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.WebEncoders;
 using RnnSweep.Orchestrator.Corpora;
@@ -10,7 +9,7 @@ using RnnSweep.Shared.Domain;
 namespace RnnSweep.Orchestrator.Dashboard;
 
 /// <summary>
-/// The results dashboard: Razor components rendered on the server (RazorComponentResult, HTML-encoded by default)
+/// The results dashboard: Razor components rendered on the server (ComponentPage, HTML-encoded by default)
 /// over the same queries as the API, plus charts and assets. Live updates are fragments rendered by the same
 /// components (/fragments/...), which the scripts swap in: each piece of markup has one renderer, the server.
 /// </summary>
@@ -58,17 +57,17 @@ public static class DashboardPages
             }
         }).ExcludeFromDescription();
         app.MapGet("/runs/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
-            await RunView.LoadAsync(db, id, ct) is { } view
-                ? Page<RunPage>(new { View = view, Analyses = await PaperAnalysesPage.RunSectionAsync(db, id, ct) })
-                : Results.NotFound()).ExcludeFromDescription();
+            await RunView.LoadAsync(db, id, ct) is { } view ? Page<RunPage>(new { View = view }) : Results.NotFound()).ExcludeFromDescription();
         app.MapGet("/fragments/runs/{id:long}/status", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct) is { } run ? Page<RunStatusLine>(new { Run = run }) : Results.NotFound()).ExcludeFromDescription();
         app.MapGet("/fragments/samples/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await db.Samples.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct) is { } sample ? Page<SampleView>(new { Sample = sample }) : Results.NotFound()).ExcludeFromDescription();
-        app.MapPaperAnalysesPage();
+        app.MapPaperAnalysesCharts();
+        app.MapGet("/sweeps/{id:long}/analyses", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
+            await SweepAnalysesView.LoadAsync(db, id, ct) is { } view ? Page<SweepAnalysesPage>(new { View = view }) : Results.NotFound()).ExcludeFromDescription();
     }
 
-    /// <summary>A component rendered whole before it is sent (no streaming); pages carry an antiforgery token, so are not cached.</summary>
+    /// <summary>A component rendered whole before it is sent (<see cref="ComponentPage{TComponent}"/>); pages carry an antiforgery token, so are not cached.</summary>
     private static IResult Page<TComponent>(object parameters) where TComponent : Microsoft.AspNetCore.Components.IComponent =>
-        new RazorComponentResult<TComponent>(parameters) { PreventStreamingRendering = true };
+        new ComponentPage<TComponent>(parameters);
 }

@@ -11,6 +11,12 @@ public static class Format
 
     public static string Num(double value, string format = "0.###") => value.ToString(format, CultureInfo.InvariantCulture);
 
+    /// <summary>A count with thousands separators: 140,000.</summary>
+    public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>A share of 1 as a percentage with one decimal: 0.0625 is "6.3%".</summary>
+    public static string Percent(double share) => share.ToString("0.0%", CultureInfo.InvariantCulture);
+
     public static string Elapsed(TimeSpan span) => span.TotalHours >= 1
         ? $"{(int)span.TotalHours}h {span.Minutes:00}m"
         : span.TotalMinutes >= 1 ? $"{(int)span.TotalMinutes}m {span.Seconds:00}s" : $"{span.Seconds}s";

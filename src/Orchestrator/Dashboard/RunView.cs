@@ -5,8 +5,9 @@ namespace RnnSweep.Orchestrator.Dashboard;
 
 /// <summary>What the run page shows.</summary>
 /// <param name="Open">The unit the visualiser opens on: the largest |r| of any listed unit.</param>
+/// <param name="Analyses">Sections 4.2 and 4.3 for this run.</param>
 public sealed record RunView(Run Run, string Sweep, string Corpus, IReadOnlyList<Sample> Samples, IReadOnlyList<InterpretableCell> Units,
-    IReadOnlyList<InterpretableThreshold> Thresholds, InterpretableCell? Open, bool HasSaturation, bool HasCells)
+    IReadOnlyList<InterpretableThreshold> Thresholds, InterpretableCell? Open, bool HasSaturation, bool HasCells, RunAnalysesView Analyses)
 {
     public static async Task<RunView?> LoadAsync(RnnSweepDbContext db, long id, CancellationToken ct)
     {
@@ -19,6 +20,8 @@ public sealed record RunView(Run Run, string Sweep, string Corpus, IReadOnlyList
         var open = units.OrderByDescending(u => Math.Abs(u.Correlation)).ThenBy(u => u.Layer).ThenBy(u => u.Unit).FirstOrDefault();
         var hasSaturation = await db.GateSaturation.AnyAsync(s => s.RunId == id, ct);
         var hasCells = await db.CellActivations.AnyAsync(c => c.RunId == id, ct);
-        return new RunView(run.Run, run.Sweep, run.Corpus, samples, units, thresholds, open, hasSaturation, hasCells);
+        var analyses = await RunAnalysesView.LoadAsync(db, id, ct);
+        if (analyses is null) return null; // deleted meanwhile
+        return new RunView(run.Run, run.Sweep, run.Corpus, samples, units, thresholds, open, hasSaturation, hasCells, analyses);
     }
 }

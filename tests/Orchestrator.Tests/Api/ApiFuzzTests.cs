@@ -20,6 +20,8 @@ namespace RnnSweep.Orchestrator.Tests.Api;
 /// (<c>RNNSWEEP_FUZZ_SEED</c> replays a failure CsCheck reported).
 /// </summary>
 [Collection(DatabaseCollection.Name)]
+// Slow: hundreds of generated requests (about 2 minutes under load).
+[Trait("Category", "Slow")]
 public sealed class ApiFuzzTests(PostgresFixture postgres, ITestOutputHelper output)
 {
     public const int DefaultIterations = 300;

@@ -10,6 +10,8 @@ namespace RnnSweep.Orchestrator.Tests.Api;
 /// read the password file, and the application role is no superuser. Needs root (to act as <c>nobody</c>).
 /// </summary>
 [Collection(DatabaseCollection.Name)]
+// Slow: each test starts a private PostgreSQL server of its own.
+[Trait("Category", "Slow")]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class PrivateDatabaseTests(PostgresFixture postgres)
 {

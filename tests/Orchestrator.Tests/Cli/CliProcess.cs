@@ -47,6 +47,8 @@ public sealed class CliProcess : IAsyncDisposable
     /// <param name="inTerminal">Run it in a pseudo-terminal (Ctrl+C through the terminal); else with stdin redirected.</param>
     public static CliProcess Start(string home, bool inTerminal, params string[] args)
     {
+        // 'rnnsweep sweep' starts local Worker processes beside its dashboard (and trains).
+        if (args.Length > 0 && args[0] == "sweep") TestCategories.RequireOutsideFastRun(TestCategories.WorkerProcess, "Worker processes (rnnsweep sweep)");
         var orchestrator = Path.Combine(TestPaths.OrchestratorOutput, "RnnSweep.Orchestrator.dll");
         if (!File.Exists(orchestrator)) throw new FileNotFoundException("build the Orchestrator first", orchestrator);
         var psi = new ProcessStartInfo(inTerminal ? "/usr/bin/python3" : "dotnet")

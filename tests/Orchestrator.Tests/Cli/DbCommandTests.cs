@@ -7,6 +7,8 @@ namespace RnnSweep.Orchestrator.Tests.Cli;
 /// Commands stop the private PostgreSQL they start; 'rnnsweep db start' keeps it running (and the commands then leave
 /// it alone) until 'rnnsweep db stop'. Each command is its own process, as a user types them.
 /// </summary>
+// Slow: starts and stops private PostgreSQL servers through the CLI (about 3 minutes under load).
+[Trait("Category", "Slow")]
 public sealed class DbCommandTests
 {
     [Fact]

@@ -17,6 +17,7 @@ namespace RnnSweep.Orchestrator.Tests.Cli;
 /// it into torch.nn modules and gets the run's stored test loss on the same split, to 1e-4.
 /// </summary>
 [Collection(DatabaseCollection.Name)]
+[Trait("Category", "WorkerProcess")]
 public sealed class ModelExportTests(PostgresFixture postgres, ITestOutputHelper output)
 {
     private const string Python = "/usr/bin/python3"; // Debian's, where python3-torch is installed

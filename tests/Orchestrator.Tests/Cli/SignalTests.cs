@@ -14,6 +14,7 @@ namespace RnnSweep.Orchestrator.Tests.Cli;
 /// <c>rnnsweep sweep</c> as a user runs it, in a terminal: Ctrl+C and SIGTERM end it within 10 s, without a stack trace,
 /// leaving no Worker and no PostgreSQL behind; while it serves, its one remaining Worker answers <c>rnnsweep sample</c>.
 /// </summary>
+[Trait("Category", "WorkerProcess")]
 public sealed class SignalTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan SweepTime = TimeSpan.FromMinutes(10);

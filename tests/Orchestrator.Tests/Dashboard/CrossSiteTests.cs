@@ -27,6 +27,7 @@ public sealed class CrossSiteTests(PostgresFixture postgres)
     /// server must not rely on that, since other browsers and local pages do not).
     /// </param>
     [Theory]
+    [Trait("Category", "Browser")]
     [InlineData("127.0.0.1")]
     [InlineData("evil.example")]
     public async Task PageOnAnotherOrigin_CannotCancelASweep_NorDeleteAHangfireJob(string attackerHost)
@@ -57,6 +58,7 @@ public sealed class CrossSiteTests(PostgresFixture postgres)
 
         await using var attackerSite = await AttackerSiteAsync(html);
         var attacker = $"http://{attackerHost}:{new Uri(RnnSweep.Orchestrator.Cli.LocalServer.Address(attackerSite)).Port}/attack.html";
+        TestCategories.RequireOutsideFastRun(TestCategories.Browser, "a browser");
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -97,6 +99,7 @@ public sealed class CrossSiteTests(PostgresFixture postgres)
     }
 
     [Fact]
+    [Trait("Category", "Browser")]
     public async Task PageReachedThroughAForeignHostName_IsRefused_AndCannotWrite()
     {
         var connection = await postgres.CreateDatabaseAsync();
@@ -105,6 +108,7 @@ public sealed class CrossSiteTests(PostgresFixture postgres)
         var before = await StateAsync(connection, sweep);
         var port = new Uri(orchestrator.Address).Port;
 
+        TestCategories.RequireOutsideFastRun(TestCategories.Browser, "a browser");
         using var playwright = await Playwright.CreateAsync();
         // DNS rebinding, simulated: the attacker's name now resolves to this machine's loopback address.
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -100,6 +100,91 @@ public sealed class ErrorAnalysisTests(PostgresFixture postgres)
         Assert.Equal(Enum.GetValues<CharacterClass>().Select(c => c.Name()), names);
     }
 
+    /// <summary>
+    /// Every table of both pages, as the reader sees it (tags dropped, whitespace collapsed): each oracle step per run
+    /// with the paper's share beside (the sweep is made paper-like), the totals, the details, small against large,
+    /// the comparison, the classes and the closers; a run's name is encoded, never markup.
+    /// </summary>
+    [Fact]
+    public async Task AnalysesPage_AndRunSection_ShowEveryNumberAndLabel_WithThePapersBeside()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
+        var (sweep, small, large) = await CreateAsync(connection);
+        await using (var db = orchestrator.Db())
+        {
+            await PaperComparisonTests.MakePaperLike(db, sweep, paperFile: true, paperProtocol: true);
+            await db.Sweeps.Where(s => s.Id == sweep).ExecuteUpdateAsync(s => s.SetProperty(x => x.Name, "<b>errors</b> & co"));
+        }
+
+        var html = await orchestrator.Http.GetStringAsync($"/sweeps/{sweep}/analyses");
+        var runHtml = await orchestrator.Http.GetStringAsync($"/runs/{large}");
+        await File.WriteAllTextAsync(Path.Combine(TestPaths.Artifacts("pages"), "analyses.html"), html);
+        await File.WriteAllTextAsync(Path.Combine(TestPaths.Artifacts("pages"), "run-analyses.html"), runHtml);
+        var text = Text(html);
+        var runText = Text(runHtml[runHtml.IndexOf("id=\"run-paper-analyses\"", StringComparison.Ordinal)..]);
+
+        Assert.DoesNotContain("<b>errors</b>", html, StringComparison.Ordinal);
+        Assert.Contains($"sweep {sweep}: <b>errors</b> & co (generated)", text, StringComparison.Ordinal);
+        Assert.Contains($"Sweep {sweep}: where the errors are (the paper's Sections 4.2 and 4.3)", text, StringComparison.Ordinal);
+        Assert.Contains($"src=\"/sweeps/{sweep}/errors.svg\"", html, StringComparison.Ordinal);
+        Assert.Contains($"src=\"/runs/{large}/versus-ngram.svg\"", html, StringComparison.Ordinal);
+        Assert.Contains("An error is a test character given probability < 0.5.", text, StringComparison.Ordinal);
+        Assert.Contains("n-gram (some n-gram model, n = 1..9, gives it p ≥ 0.5)", text, StringComparison.Ordinal);
+        foreach (var expected in new[]
+        {
+            $"oracle run {small}: lstm 1x8 (ours) run {large}: lstm 1x16 (ours) paper, best LSTM",
+            "1. n-gram 2 (22.2%) 1 (14.3%) 18.0% 2. dynamic memory 1 (11.1%) 1 (14.3%) 6.0% 3. rare words 1 (11.1%) 1 (14.3%) 9.0% " +
+            "4. word model 1 (11.1%) 1 (14.3%) 37.0% 5. punctuation 1 (11.1%) 1 (14.3%) 6. boost 2 (22.2%) 1 (14.3%) 7. unexplained 1 (11.1%) 1 (14.3%) " +
+            "all errors 9 of 11 (81.8%) 7 of 11 (63.6%) 140K of 330K (42.0%)",
+            $"run oracle detail errors share {small} n-gram 2-gram 1 11.1% {small} n-gram 3-gram 1 11.1% {small} dynamic memory within 100 1 11.1% " +
+            $"{small} rare words seen 2 times in train 1 11.1% {small} word model after space 1 11.1% {small} punctuation punctuation 1 11.1% " +
+            $"{small} boost +0.1 1 11.1% {small} boost +0.2 1 11.1% {small} unexplained p < 0.1 1 11.1% {large} n-gram 3-gram 1 14.3%",
+            $"{large} unexplained p < 0.1 1 14.3%",
+            $"The small model against the large one lstm: run {small} (800 parameters) made 9 errors, run {large} (1,600 parameters) 7: 2 fewer. " +
+            "The paper: its small LSTM made 44K more errors than its best; 81.8% of them n-gram errors, 11.4% boost.",
+            "oracle small (ours) large (ours) difference share of the difference 1. n-gram 2 1 1 50.0% 2. dynamic memory 1 1 0 0.0% 3. rare words 1 1 0 0.0% " +
+            "4. word model 1 1 0 0.0% 5. punctuation 1 1 0 0.0% 6. boost 2 1 1 50.0% 7. unexplained 1 1 0 0.0%",
+            "Section 4.2: each run against the n-gram run characters mean p, model mean p, n-gram errors, model errors, n-gram both model only n-gram only " +
+            $"run {small}: lstm 1x8 11 0.350 0.336 (20-gram) 9 8 6 3 2 run {large}: lstm 1x16 11 0.436 0.336 (20-gram) 7 8 6 1 2",
+            $"The best analysed run, run {large}: lstm 1x16 (each run's page has its own):",
+            "character class occurrences mean p, model mean p, n-gram errors, model errors, n-gram lowercase letter 8 0.363 0.400 6 5 " +
+            "punctuation 1 0.400 0.200 1 1 quote 1 0.600 0.100 0 1 closing bracket 1 0.900 0.200 0 1",
+            "closer distance to the opener occurrences mean p, model mean p, n-gram mean ln(p model / p n-gram) bracket 2-3 1 0.900 0.200 1.504 quote 32-63 1 0.600 0.100 1.792",
+            "The paper (Linux kernel, closing braces) finds the LSTM's advantage over the 20-gram growing with the distance to the opening brace up to about 60 characters.",
+            "In SQL: the views error_analysis, error_analysis_scaling, prediction_comparison, prediction_by_class and closing_by_distance.",
+        })
+        {
+            Assert.Contains(expected, text, StringComparison.Ordinal);
+        }
+
+        // The run's page: the same tables for this run alone, named "this run", and its links.
+        foreach (var expected in new[]
+        {
+            "Where the errors are (the paper's Sections 4.2 and 4.3)",
+            "oracle this run (ours) paper, best LSTM 1. n-gram 1 (14.3%) 18.0% 2. dynamic memory 1 (14.3%) 6.0% 3. rare words 1 (14.3%) 9.0% " +
+            "4. word model 1 (14.3%) 37.0% 5. punctuation 1 (14.3%) 6. boost 1 (14.3%) 7. unexplained 1 (14.3%) all errors 7 of 11 (63.6%) 140K of 330K (42.0%)",
+            $"Each step's details run oracle detail errors share {large} n-gram 3-gram 1 14.3%",
+            "this run 11 0.436 0.336 (20-gram) 7 8 6 1 2 character class occurrences",
+            "lowercase letter 8 0.363 0.400 6 5 punctuation 1 0.400 0.200 1 1 quote 1 0.600 0.100 0 1 closing bracket 1 0.900 0.200 0 1",
+            "bracket 2-3 1 0.900 0.200 1.504 quote 32-63 1 0.600 0.100 1.792",
+            "The whole sweep: its analyses page. PNG: errors, against the n-gram.",
+        })
+        {
+            Assert.Contains(expected, runText, StringComparison.Ordinal);
+        }
+        Assert.DoesNotContain("The small model against the large one", runText, StringComparison.Ordinal);
+        foreach (var link in new[] { $"/sweeps/{sweep}/analyses", $"/runs/{large}/errors.png", $"/runs/{large}/versus-ngram.png", $"/runs/{large}/errors.svg" })
+        {
+            Assert.Contains($"\"{link}\"", runHtml, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>What a reader sees of some HTML: tags dropped, entities decoded, whitespace collapsed to one space.</summary>
+    private static string Text(string html) =>
+        System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Replace(
+            System.Text.RegularExpressions.Regex.Replace(html, "<[^>]*>", " "), @"\s+", " ")).Replace(" .", ".").Replace(" ,", ",").Replace(" :", ":").Replace("( ", "(").Replace(" )", ")");
+
     [Fact]
     [Trait("Category", "Browser")]
     public async Task AnalysesPage_AndRunPage_ShowTheViewsNumbers_InTablesAndPictures()

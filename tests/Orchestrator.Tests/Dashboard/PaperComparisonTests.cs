@@ -12,7 +12,7 @@ namespace RnnSweep.Orchestrator.Tests.Dashboard;
 public sealed class PaperComparisonTests(PostgresFixture postgres)
 {
     /// <summary>Gives a synthetic sweep the paper preset's protocol and, when <paramref name="paperFile"/>, the paper file's checksum.</summary>
-    private static async Task MakePaperLike(RnnSweepDbContext db, long sweepId, bool paperFile, bool paperProtocol)
+    internal static async Task MakePaperLike(RnnSweepDbContext db, long sweepId, bool paperFile, bool paperProtocol)
     {
         var sweep = await db.Sweeps.Include(s => s.Corpus).SingleAsync(s => s.Id == sweepId);
         var resolved = JsonSerializer.Deserialize<ResolvedSweep>(sweep.Spec, SpecResolver.Json)!;

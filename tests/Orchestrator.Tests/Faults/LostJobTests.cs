@@ -13,6 +13,7 @@ namespace RnnSweep.Orchestrator.Tests.Faults;
 /// an uninterrupted run with the same seed.
 /// </summary>
 [Collection(DatabaseCollection.Name)]
+[Trait("Category", "WorkerProcess")]
 public sealed class LostJobTests(PostgresFixture postgres, ITestOutputHelper output)
 {
     /// <summary>

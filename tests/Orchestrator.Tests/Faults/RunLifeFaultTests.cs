@@ -14,6 +14,7 @@ namespace RnnSweep.Orchestrator.Tests.Faults;
 
 /// <summary>Cancel wins over a Worker's last writes; a dead Worker's lease is shown expired; a database restart costs no request.</summary>
 [Collection(DatabaseCollection.Name)]
+[Trait("Category", "WorkerProcess")]
 public sealed class RunLifeFaultTests(PostgresFixture postgres, ITestOutputHelper output)
 {
     private const int LongEpochs = 3;

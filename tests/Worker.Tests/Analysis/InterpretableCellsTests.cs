@@ -6,6 +6,8 @@ using static TorchSharp.torch;
 
 namespace RnnSweep.Worker.Tests.Analysis;
 
+// Slow: each test trains a model (or several) before it looks for units; 12 of the fast subset's 16 Worker minutes under load.
+[Trait("Category", "Slow")]
 public class InterpretableCellsTests
 {
     private const int Hidden = 8, QuoteUnit = 3;

@@ -6,6 +6,8 @@ using static TorchSharp.torch;
 namespace RnnSweep.Worker.Tests.Training;
 
 /// <summary>Section 4.2's per-character probabilities come from the same pass as the test loss.</summary>
+// Slow: trains a model for an epoch in each split layout before scoring the test split.
+[Trait("Category", "Slow")]
 public class CorrectProbabilitiesTests
 {
     [Theory]
