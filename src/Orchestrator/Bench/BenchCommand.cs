@@ -94,7 +94,7 @@ public static class BenchCommand
         report.Print(Console.Out);
         Console.WriteLine();
         Console.WriteLine($"{report.Rows.Count(r => r.Met == true)} of {report.Rows.Count(r => r.Met is not null)} goals met; bench took {total.Elapsed.TotalMinutes:0.0} minutes.");
-        if (report.Failures.Count > 0) Console.Error.WriteLine($"error: {report.Failures.Count} bench part(s) failed: see the table's 'failed' rows");
+        if (report.Failures.Count > 0) Console.Error.WriteLine($"error: {report.Failures.Count} bench part(s) failed: their rows at the end of the table say why");
         return report.Failures.Count > 0 ? 1 : 0;
     }
 
