@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 
 #nullable disable
 
@@ -25,7 +25,7 @@ namespace RnnSweep.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Checkpoint", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Checkpoint", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -71,7 +71,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Corpus", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Corpus", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -121,7 +121,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("corpora", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.EpochMetric", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.EpochMetric", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -169,7 +169,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("epoch_metrics", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Run", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Run", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -293,7 +293,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sweep", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -350,9 +350,9 @@ namespace RnnSweep.Migrations
                     b.ToTable("sweeps", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Checkpoint", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Checkpoint", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -360,9 +360,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_checkpoints_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.EpochMetric", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.EpochMetric", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -370,9 +370,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_epoch_metrics_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Run", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Run", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Sweep", "Sweep")
+                    b.HasOne("RnnSweep.Shared.Schema.Sweep", "Sweep")
                         .WithMany("Runs")
                         .HasForeignKey("SweepId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -382,9 +382,9 @@ namespace RnnSweep.Migrations
                     b.Navigation("Sweep");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sweep", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Corpus", "Corpus")
+                    b.HasOne("RnnSweep.Shared.Schema.Corpus", "Corpus")
                         .WithMany()
                         .HasForeignKey("CorpusId")
                         .OnDelete(DeleteBehavior.Restrict)
@@ -394,7 +394,7 @@ namespace RnnSweep.Migrations
                     b.Navigation("Corpus");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sweep", b =>
                 {
                     b.Navigation("Runs");
                 });

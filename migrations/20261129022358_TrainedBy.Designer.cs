@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 
 #nullable disable
 
@@ -25,7 +25,7 @@ namespace RnnSweep.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CellActivation", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CellActivation", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -63,7 +63,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("cell_activations", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Checkpoint", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Checkpoint", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -109,7 +109,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Corpus", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Corpus", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -159,7 +159,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("corpora", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.EpochMetric", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.EpochMetric", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -207,7 +207,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("epoch_metrics", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.GateSaturation", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.GateSaturation", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -239,7 +239,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("gate_saturation", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableCell", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.InterpretableCell", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -271,7 +271,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("interpretable_cells", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.NGramBaseline", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.NGramBaseline", b =>
                 {
                     b.Property<long>("SweepId")
                         .HasColumnType("bigint")
@@ -300,7 +300,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("ngram_baselines", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Run", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Run", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -432,7 +432,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sample", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sample", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -496,7 +496,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("samples", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sweep", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -553,9 +553,9 @@ namespace RnnSweep.Migrations
                     b.ToTable("sweeps", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CellActivation", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CellActivation", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -563,9 +563,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_cell_activations_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Checkpoint", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Checkpoint", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -573,9 +573,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_checkpoints_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.EpochMetric", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.EpochMetric", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -583,9 +583,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_epoch_metrics_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.GateSaturation", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.GateSaturation", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -593,9 +593,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_gate_saturation_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableCell", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.InterpretableCell", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -603,9 +603,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_interpretable_cells_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.NGramBaseline", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.NGramBaseline", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Sweep", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Sweep", null)
                         .WithMany()
                         .HasForeignKey("SweepId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -613,9 +613,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_ngram_baselines_sweeps_sweep_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Run", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Run", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Sweep", "Sweep")
+                    b.HasOne("RnnSweep.Shared.Schema.Sweep", "Sweep")
                         .WithMany("Runs")
                         .HasForeignKey("SweepId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -625,9 +625,9 @@ namespace RnnSweep.Migrations
                     b.Navigation("Sweep");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sample", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sample", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -635,9 +635,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_samples_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sweep", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Corpus", "Corpus")
+                    b.HasOne("RnnSweep.Shared.Schema.Corpus", "Corpus")
                         .WithMany()
                         .HasForeignKey("CorpusId")
                         .OnDelete(DeleteBehavior.Restrict)
@@ -647,7 +647,7 @@ namespace RnnSweep.Migrations
                     b.Navigation("Corpus");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sweep", b =>
                 {
                     b.Navigation("Runs");
                 });

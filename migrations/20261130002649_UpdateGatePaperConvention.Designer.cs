@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 
 #nullable disable
 
@@ -25,7 +25,7 @@ namespace RnnSweep.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CellActivation", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CellActivation", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -63,7 +63,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("cell_activations", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Checkpoint", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Checkpoint", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -109,7 +109,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Corpus", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Corpus", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -159,7 +159,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("corpora", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.EpochMetric", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.EpochMetric", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -207,7 +207,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("epoch_metrics", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.GateSaturation", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.GateSaturation", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -242,7 +242,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("gate_saturation", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableCell", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.InterpretableCell", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -274,7 +274,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("interpretable_cells", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.NGramBaseline", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.NGramBaseline", b =>
                 {
                     b.Property<long>("SweepId")
                         .HasColumnType("bigint")
@@ -303,7 +303,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("ngram_baselines", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Run", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Run", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -435,7 +435,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sample", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sample", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -499,7 +499,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("samples", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sweep", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -556,9 +556,9 @@ namespace RnnSweep.Migrations
                     b.ToTable("sweeps", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CellActivation", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CellActivation", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -566,9 +566,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_cell_activations_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Checkpoint", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Checkpoint", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -576,9 +576,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_checkpoints_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.EpochMetric", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.EpochMetric", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -586,9 +586,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_epoch_metrics_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.GateSaturation", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.GateSaturation", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -596,9 +596,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_gate_saturation_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableCell", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.InterpretableCell", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -606,9 +606,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_interpretable_cells_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.NGramBaseline", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.NGramBaseline", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Sweep", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Sweep", null)
                         .WithMany()
                         .HasForeignKey("SweepId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -616,9 +616,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_ngram_baselines_sweeps_sweep_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Run", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Run", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Sweep", "Sweep")
+                    b.HasOne("RnnSweep.Shared.Schema.Sweep", "Sweep")
                         .WithMany("Runs")
                         .HasForeignKey("SweepId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -628,9 +628,9 @@ namespace RnnSweep.Migrations
                     b.Navigation("Sweep");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sample", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sample", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -638,9 +638,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_samples_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sweep", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Corpus", "Corpus")
+                    b.HasOne("RnnSweep.Shared.Schema.Corpus", "Corpus")
                         .WithMany()
                         .HasForeignKey("CorpusId")
                         .OnDelete(DeleteBehavior.Restrict)
@@ -650,7 +650,7 @@ namespace RnnSweep.Migrations
                     b.Navigation("Corpus");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sweep", b =>
                 {
                     b.Navigation("Runs");
                 });

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 
 #nullable disable
 
@@ -25,7 +25,7 @@ namespace RnnSweep.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CellActivation", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CellActivation", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -63,7 +63,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("cell_activations", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CharacterClassRow", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CharacterClassRow", b =>
                 {
                     b.Property<short>("Id")
                         .HasColumnType("smallint")
@@ -135,7 +135,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Checkpoint", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Checkpoint", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -181,7 +181,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Corpus", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Corpus", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -238,7 +238,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("corpora", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CorpusChunk", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CorpusChunk", b =>
                 {
                     b.Property<long>("CorpusId")
                         .HasColumnType("bigint")
@@ -259,7 +259,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("corpus_chunks", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CorpusName", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CorpusName", b =>
                 {
                     b.Property<string>("Name")
                         .HasColumnType("text")
@@ -282,7 +282,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("corpus_names", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.EpochMetric", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.EpochMetric", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -330,7 +330,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("epoch_metrics", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.GateSaturation", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.GateSaturation", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -365,7 +365,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("gate_saturation", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableCell", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.InterpretableCell", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -402,7 +402,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("interpretable_cells", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableThreshold", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.InterpretableThreshold", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -445,7 +445,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.NGramBaseline", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.NGramBaseline", b =>
                 {
                     b.Property<long>("SweepId")
                         .HasColumnType("bigint")
@@ -474,7 +474,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("ngram_baselines", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.NGramPrediction", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.NGramPrediction", b =>
                 {
                     b.Property<long>("SweepId")
                         .HasColumnType("bigint")
@@ -503,7 +503,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Run", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Run", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -656,7 +656,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sample", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sample", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -720,7 +720,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("samples", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sweep", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -777,7 +777,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("sweeps", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.TestOracle", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.TestOracle", b =>
                 {
                     b.Property<long>("SweepId")
                         .HasColumnType("bigint")
@@ -826,7 +826,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.TestPrediction", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.TestPrediction", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -846,7 +846,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.WorkJob", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.WorkJob", b =>
                 {
                     b.Property<string>("Kind")
                         .HasColumnType("text")
@@ -878,9 +878,9 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CellActivation", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CellActivation", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -888,9 +888,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_cell_activations_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Checkpoint", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Checkpoint", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -898,9 +898,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_checkpoints_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CorpusChunk", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CorpusChunk", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Corpus", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Corpus", null)
                         .WithMany()
                         .HasForeignKey("CorpusId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -908,9 +908,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_corpus_chunks_corpora_corpus_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CorpusName", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CorpusName", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Corpus", "Corpus")
+                    b.HasOne("RnnSweep.Shared.Schema.Corpus", "Corpus")
                         .WithMany()
                         .HasForeignKey("CorpusId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -920,9 +920,9 @@ namespace RnnSweep.Migrations
                     b.Navigation("Corpus");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.EpochMetric", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.EpochMetric", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -930,9 +930,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_epoch_metrics_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.GateSaturation", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.GateSaturation", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -940,9 +940,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_gate_saturation_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableCell", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.InterpretableCell", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -950,9 +950,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_interpretable_cells_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableThreshold", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.InterpretableThreshold", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -960,9 +960,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_interpretable_thresholds_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.NGramBaseline", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.NGramBaseline", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Sweep", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Sweep", null)
                         .WithMany()
                         .HasForeignKey("SweepId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -970,9 +970,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_ngram_baselines_sweeps_sweep_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.NGramPrediction", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.NGramPrediction", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Sweep", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Sweep", null)
                         .WithMany()
                         .HasForeignKey("SweepId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -980,9 +980,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_ngram_predictions_sweeps_sweep_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Run", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Run", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Sweep", "Sweep")
+                    b.HasOne("RnnSweep.Shared.Schema.Sweep", "Sweep")
                         .WithMany("Runs")
                         .HasForeignKey("SweepId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -992,9 +992,9 @@ namespace RnnSweep.Migrations
                     b.Navigation("Sweep");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sample", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sample", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1002,9 +1002,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_samples_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sweep", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Corpus", "Corpus")
+                    b.HasOne("RnnSweep.Shared.Schema.Corpus", "Corpus")
                         .WithMany()
                         .HasForeignKey("CorpusId")
                         .OnDelete(DeleteBehavior.Restrict)
@@ -1014,9 +1014,9 @@ namespace RnnSweep.Migrations
                     b.Navigation("Corpus");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.TestOracle", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.TestOracle", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Sweep", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Sweep", null)
                         .WithMany()
                         .HasForeignKey("SweepId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1024,9 +1024,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_test_oracles_sweeps_sweep_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.TestPrediction", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.TestPrediction", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1034,7 +1034,7 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_test_predictions_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sweep", b =>
                 {
                     b.Navigation("Runs");
                 });

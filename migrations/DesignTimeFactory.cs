@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore.Design;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Database;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Migrations;
 

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 
 #nullable disable
 
@@ -22,7 +22,7 @@ namespace RnnSweep.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CellActivation", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CellActivation", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -60,7 +60,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("cell_activations", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CharacterClassRow", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CharacterClassRow", b =>
                 {
                     b.Property<short>("Id")
                         .HasColumnType("smallint")
@@ -132,7 +132,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Checkpoint", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Checkpoint", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -178,7 +178,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Corpus", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Corpus", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -235,7 +235,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("corpora", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CorpusChunk", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CorpusChunk", b =>
                 {
                     b.Property<long>("CorpusId")
                         .HasColumnType("bigint")
@@ -256,7 +256,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("corpus_chunks", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CorpusName", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CorpusName", b =>
                 {
                     b.Property<string>("Name")
                         .HasColumnType("text")
@@ -279,7 +279,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("corpus_names", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.EpochMetric", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.EpochMetric", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -327,7 +327,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("epoch_metrics", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.GateSaturation", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.GateSaturation", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -362,7 +362,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("gate_saturation", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableCell", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.InterpretableCell", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -399,7 +399,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("interpretable_cells", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableThreshold", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.InterpretableThreshold", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -442,7 +442,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.NGramBaseline", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.NGramBaseline", b =>
                 {
                     b.Property<long>("SweepId")
                         .HasColumnType("bigint")
@@ -471,7 +471,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("ngram_baselines", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.NGramPrediction", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.NGramPrediction", b =>
                 {
                     b.Property<long>("SweepId")
                         .HasColumnType("bigint")
@@ -500,7 +500,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Run", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Run", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -653,7 +653,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sample", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sample", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -717,7 +717,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("samples", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sweep", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -774,7 +774,7 @@ namespace RnnSweep.Migrations
                     b.ToTable("sweeps", (string)null);
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.TestOracle", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.TestOracle", b =>
                 {
                     b.Property<long>("SweepId")
                         .HasColumnType("bigint")
@@ -823,7 +823,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.TestPrediction", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.TestPrediction", b =>
                 {
                     b.Property<long>("RunId")
                         .HasColumnType("bigint")
@@ -843,7 +843,7 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.WorkJob", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.WorkJob", b =>
                 {
                     b.Property<string>("Kind")
                         .HasColumnType("text")
@@ -875,9 +875,9 @@ namespace RnnSweep.Migrations
                         });
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CellActivation", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CellActivation", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -885,9 +885,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_cell_activations_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Checkpoint", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Checkpoint", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -895,9 +895,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_checkpoints_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CorpusChunk", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CorpusChunk", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Corpus", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Corpus", null)
                         .WithMany()
                         .HasForeignKey("CorpusId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -905,9 +905,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_corpus_chunks_corpora_corpus_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.CorpusName", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.CorpusName", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Corpus", "Corpus")
+                    b.HasOne("RnnSweep.Shared.Schema.Corpus", "Corpus")
                         .WithMany()
                         .HasForeignKey("CorpusId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -917,9 +917,9 @@ namespace RnnSweep.Migrations
                     b.Navigation("Corpus");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.EpochMetric", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.EpochMetric", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -927,9 +927,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_epoch_metrics_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.GateSaturation", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.GateSaturation", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -937,9 +937,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_gate_saturation_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableCell", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.InterpretableCell", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -947,9 +947,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_interpretable_cells_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.InterpretableThreshold", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.InterpretableThreshold", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -957,9 +957,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_interpretable_thresholds_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.NGramBaseline", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.NGramBaseline", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Sweep", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Sweep", null)
                         .WithMany()
                         .HasForeignKey("SweepId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -967,9 +967,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_ngram_baselines_sweeps_sweep_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.NGramPrediction", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.NGramPrediction", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Sweep", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Sweep", null)
                         .WithMany()
                         .HasForeignKey("SweepId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -977,9 +977,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_ngram_predictions_sweeps_sweep_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Run", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Run", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Sweep", "Sweep")
+                    b.HasOne("RnnSweep.Shared.Schema.Sweep", "Sweep")
                         .WithMany("Runs")
                         .HasForeignKey("SweepId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -989,9 +989,9 @@ namespace RnnSweep.Migrations
                     b.Navigation("Sweep");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sample", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sample", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -999,9 +999,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_samples_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sweep", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Corpus", "Corpus")
+                    b.HasOne("RnnSweep.Shared.Schema.Corpus", "Corpus")
                         .WithMany()
                         .HasForeignKey("CorpusId")
                         .OnDelete(DeleteBehavior.Restrict)
@@ -1011,9 +1011,9 @@ namespace RnnSweep.Migrations
                     b.Navigation("Corpus");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.TestOracle", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.TestOracle", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Sweep", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Sweep", null)
                         .WithMany()
                         .HasForeignKey("SweepId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1021,9 +1021,9 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_test_oracles_sweeps_sweep_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.TestPrediction", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.TestPrediction", b =>
                 {
-                    b.HasOne("RnnSweep.Shared.Data.Run", null)
+                    b.HasOne("RnnSweep.Shared.Schema.Run", null)
                         .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -1031,7 +1031,7 @@ namespace RnnSweep.Migrations
                         .HasConstraintName("fk_test_predictions_runs_run_id");
                 });
 
-            modelBuilder.Entity("RnnSweep.Shared.Data.Sweep", b =>
+            modelBuilder.Entity("RnnSweep.Shared.Schema.Sweep", b =>
                 {
                     b.Navigation("Runs");
                 });

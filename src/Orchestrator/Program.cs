@@ -1,3 +1,4 @@
+using RnnSweep.Orchestrator;
 using RnnSweep.Orchestrator.Cli;
 
 return await CliRoot.RunAsync(args);

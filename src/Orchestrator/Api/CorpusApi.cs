@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Corpora;
 using RnnSweep.Orchestrator.Sweeps;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Api;
 

@@ -2,10 +2,10 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Sweeps;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Json;
 using RnnSweep.Shared.Runs;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Api;
 

@@ -1,10 +1,10 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Corpora;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
 using RnnSweep.Shared.Runs;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Api;
 

@@ -2,8 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Cli;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Orchestrator.Sweeps;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Bench;
 

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Hangfire;
 using Npgsql;
 using RnnSweep.Orchestrator.Cli;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Orchestrator.Sweeps;
 
 namespace RnnSweep.Orchestrator.Bench;

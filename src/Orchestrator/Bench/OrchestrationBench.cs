@@ -5,10 +5,11 @@ using Hangfire.States;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using RnnSweep.Orchestrator.Cli;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Orchestrator.Sweeps;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Bench;
 

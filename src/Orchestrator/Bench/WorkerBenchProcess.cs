@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RnnSweep.Orchestrator.Cli;
+using RnnSweep.Orchestrator.LocalCluster;
 
 namespace RnnSweep.Orchestrator.Bench;
 

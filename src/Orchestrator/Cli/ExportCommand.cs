@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Shared.Database;
 
 namespace RnnSweep.Orchestrator.Cli;
@@ -49,7 +50,7 @@ public static class ExportCommand
         return command;
     }
 
-    public static async Task<string> RunsCsvAsync(Shared.Data.RnnSweepDbContext db, long sweepId, CancellationToken ct)
+    public static async Task<string> RunsCsvAsync(Shared.Schema.RnnSweepDbContext db, long sweepId, CancellationToken ct)
     {
         var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId).OrderBy(r => r.Id).ToListAsync(ct);
         var csv = new StringBuilder("run_id,sweep_id,model,layers,size,hidden,status,epochs_done,best_epoch,parameter_count,train_loss,val_loss,test_loss,stop_reason,error,started_at,finished_at\n");
@@ -61,7 +62,7 @@ public static class ExportCommand
         return csv.ToString();
     }
 
-    public static async Task<string> EpochsCsvAsync(Shared.Data.RnnSweepDbContext db, long sweepId, CancellationToken ct)
+    public static async Task<string> EpochsCsvAsync(Shared.Schema.RnnSweepDbContext db, long sweepId, CancellationToken ct)
     {
         var rows = await db.EpochMetrics.AsNoTracking().Join(db.Runs.Where(r => r.SweepId == sweepId), m => m.RunId, r => r.Id, (m, r) => new { m, r.Model, r.Layers, r.Hidden })
             .OrderBy(x => x.m.RunId).ThenBy(x => x.m.Epoch).ToListAsync(ct);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.EntityFrameworkCore;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Shared.Database;
 
 namespace RnnSweep.Orchestrator.Cli;

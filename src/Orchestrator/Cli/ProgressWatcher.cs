@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Runs;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Cli;
 

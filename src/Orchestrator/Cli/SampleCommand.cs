@@ -3,9 +3,10 @@ using Hangfire;
 using Hangfire.States;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Api;
-using RnnSweep.Shared.Data;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Cli;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using RnnSweep.Orchestrator.Hosting;
+using RnnSweep.Orchestrator.LocalCluster;
 
 namespace RnnSweep.Orchestrator.Cli;
 

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using RnnSweep.Orchestrator.Api;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Orchestrator.Sweeps;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Database;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Runs;
+using RnnSweep.Shared.Schema;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

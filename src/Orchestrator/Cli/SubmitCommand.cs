@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RnnSweep.Orchestrator.LocalCluster;
 
 namespace RnnSweep.Orchestrator.Cli;
 

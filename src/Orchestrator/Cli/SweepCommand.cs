@@ -1,5 +1,7 @@
 using System.CommandLine;
+using RnnSweep.Orchestrator;
 using RnnSweep.Orchestrator.Hosting;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Orchestrator.Sweeps;
 
 namespace RnnSweep.Orchestrator.Cli;

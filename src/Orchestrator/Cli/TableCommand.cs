@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Database;
 

@@ -16,7 +16,7 @@ public sealed class CorpusOptions
     public long MaxBytes { get; set; } = 1L << 30;
     public bool AllowDownload { get; set; } = true;
     /// <summary>Bytes per stored chunk of a corpus (<c>corpus_chunks</c>); 16 MiB unless a test wants many chunks.</summary>
-    public int ChunkBytes { get; set; } = Shared.Data.CorpusChunks.ChunkBytes;
+    public int ChunkBytes { get; set; } = Shared.Schema.CorpusChunks.ChunkBytes;
     /// <summary>The kernel tarball for the <c>linux</c> corpora: a path, or a URL (then with <see cref="LinuxTarballSha256"/>).</summary>
     public string? LinuxTarball { get; set; }
     /// <summary>Lowercase hex SHA-256 of <see cref="LinuxTarball"/>; checked when given.</summary>

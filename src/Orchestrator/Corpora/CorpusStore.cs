@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Corpora;
 

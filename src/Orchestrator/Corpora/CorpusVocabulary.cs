@@ -1,8 +1,8 @@
 using System.Data;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Corpora;
 

@@ -1,5 +1,5 @@
 using Microsoft.EntityFrameworkCore;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 using ScottPlot;
 using SkiaSharp;
 

@@ -3,8 +3,8 @@ using System.Text.Unicode;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.WebEncoders;
 using RnnSweep.Orchestrator.Corpora;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Dashboard;
 

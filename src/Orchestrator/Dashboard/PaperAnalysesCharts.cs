@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 using ScottPlot;
 
 namespace RnnSweep.Orchestrator.Dashboard;

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Api;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Dashboard;
 

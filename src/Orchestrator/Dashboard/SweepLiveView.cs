@@ -1,9 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Api;
 using RnnSweep.Orchestrator.Sweeps;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Runs;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Dashboard;
 

@@ -1,5 +1,5 @@
 using RnnSweep.Orchestrator.Sweeps;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Dashboard;
 

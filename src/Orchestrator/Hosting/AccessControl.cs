@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Hangfire.Dashboard;
 using Microsoft.Extensions.Options;
+using RnnSweep.Orchestrator.LocalCluster;
 
 namespace RnnSweep.Orchestrator.Hosting;
 

@@ -1,17 +1,17 @@
 using Hangfire;
 using Microsoft.AspNetCore.HttpOverrides;
-using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using RnnSweep.Orchestrator.Api;
 using RnnSweep.Orchestrator.Corpora;
 using RnnSweep.Orchestrator.Dashboard;
 using RnnSweep.Orchestrator.Sweeps;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Database;
 using RnnSweep.Shared.Jobs;
 using RnnSweep.Shared.Logging;
 using RnnSweep.Shared.Runs;
+using RnnSweep.Shared.Schema;
 using Serilog;
 
 namespace RnnSweep.Orchestrator.Hosting;

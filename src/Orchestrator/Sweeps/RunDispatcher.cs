@@ -4,8 +4,8 @@ using Hangfire.States;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Polly;
-using RnnSweep.Shared.Runs;
 using RnnSweep.Shared.Jobs;
+using RnnSweep.Shared.Runs;
 
 namespace RnnSweep.Orchestrator.Sweeps;
 

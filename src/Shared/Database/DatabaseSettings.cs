@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Shared.Database;
 

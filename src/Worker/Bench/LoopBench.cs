@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Worker.Jobs;
+using RnnSweep.Worker.Stores;
 using RnnSweep.Worker.Training;
 using TorchSharp;
 using static TorchSharp.torch;

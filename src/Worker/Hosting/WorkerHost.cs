@@ -4,6 +4,7 @@ using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
 using RnnSweep.Shared.Logging;
 using RnnSweep.Worker.Jobs;
+using RnnSweep.Worker.Stores;
 using Serilog;
 
 namespace RnnSweep.Worker.Hosting;

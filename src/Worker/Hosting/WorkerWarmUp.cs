@@ -1,4 +1,5 @@
 using RnnSweep.Worker.Jobs;
+using RnnSweep.Worker.Stores;
 
 namespace RnnSweep.Worker.Hosting;
 

@@ -2,6 +2,7 @@ using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
 using RnnSweep.Worker.Analysis;
 using RnnSweep.Worker.Hosting;
+using RnnSweep.Worker.Stores;
 using Serilog.Context;
 
 namespace RnnSweep.Worker.Jobs;

@@ -1,5 +1,6 @@
 using RnnSweep.Shared.Jobs;
 using RnnSweep.Worker.Analysis;
+using RnnSweep.Worker.Stores;
 using Serilog.Context;
 
 namespace RnnSweep.Worker.Jobs;

@@ -2,6 +2,7 @@ using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
 using RnnSweep.Worker.Analysis;
 using RnnSweep.Worker.Hosting;
+using RnnSweep.Worker.Stores;
 
 namespace RnnSweep.Worker.Jobs;
 

@@ -1,5 +1,6 @@
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Runs;
+using RnnSweep.Worker.Stores;
 
 namespace RnnSweep.Worker.Jobs;
 

@@ -3,6 +3,7 @@ using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
 using RnnSweep.Shared.Runs;
 using RnnSweep.Worker.Hosting;
+using RnnSweep.Worker.Stores;
 using RnnSweep.Worker.Training;
 using Serilog.Context;
 

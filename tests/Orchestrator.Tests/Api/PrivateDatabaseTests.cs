@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Orchestrator.Tests.Support;
 using RnnSweep.Shared.Database;
 

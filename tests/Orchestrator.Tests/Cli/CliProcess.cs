@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 using RnnSweep.Orchestrator.Cli;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Orchestrator.Tests.Support;
 using RnnSweep.Shared.Database;
 

@@ -1,3 +1,4 @@
+using RnnSweep.Orchestrator;
 using RnnSweep.Orchestrator.Cli;
 using RnnSweep.Shared.Database;
 

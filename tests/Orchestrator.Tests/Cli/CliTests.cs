@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
+using RnnSweep.Orchestrator;
 using RnnSweep.Orchestrator.Cli;
 using RnnSweep.Orchestrator.Tests.Dashboard;
 using RnnSweep.Orchestrator.Tests.Support;
@@ -53,7 +54,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
         var sweepId = await SyntheticSweep.CreateAsync(connection, "cli-best", "generated", ["lstm", "gru"], [1], [16, 32]);
         await using var db = orchestrator.Db();
         var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId && r.Status == RunStatus.Succeeded).ToListAsync();
-        Func<Shared.Data.Run, double?> pick = loss switch { "val" => r => r.ValLoss, "train" => r => r.TrainLoss, _ => r => r.TestLoss };
+        Func<Shared.Schema.Run, double?> pick = loss switch { "val" => r => r.ValLoss, "train" => r => r.TrainLoss, _ => r => r.TestLoss };
         var best = runs.Where(r => pick(r) is not null).MinBy(r => pick(r))!;
 
         var (exit, stdout) = await RunCliAsync(connection, "table", sweepId.ToString(CultureInfo.InvariantCulture), "--loss", loss);

@@ -41,7 +41,7 @@ public sealed class ModelExportTests(PostgresFixture postgres, ITestOutputHelper
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
             sweeps.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64());
         }
-        var runs = new List<Shared.Data.Run>();
+        var runs = new List<Shared.Schema.Run>();
         try
         {
             foreach (var id in sweeps) runs.AddRange(await SweepWaiter.UntilFinishedAsync(orchestrator.Db, id, TimeSpan.FromMinutes(8), () => worker.Output));

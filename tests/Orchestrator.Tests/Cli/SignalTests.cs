@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Npgsql;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Orchestrator.Tests.Support;
 using RnnSweep.Shared.Database;
 using RnnSweep.Shared.Domain;

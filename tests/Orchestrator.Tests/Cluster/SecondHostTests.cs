@@ -4,11 +4,12 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Orchestrator.Tests.Corpora;
 using RnnSweep.Orchestrator.Tests.Support;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Database;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Schema;
 using Xunit.Abstractions;
 
 namespace RnnSweep.Orchestrator.Tests.Cluster;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using Npgsql;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Orchestrator.Tests.Support;
 using RnnSweep.Shared.Domain;
 
@@ -57,7 +58,7 @@ public sealed class CrossSiteTests(PostgresFixture postgres)
             """;
 
         await using var attackerSite = await AttackerSiteAsync(html);
-        var attacker = $"http://{attackerHost}:{new Uri(RnnSweep.Orchestrator.Cli.LocalServer.Address(attackerSite)).Port}/attack.html";
+        var attacker = $"http://{attackerHost}:{new Uri(RnnSweep.Orchestrator.LocalCluster.LocalServer.Address(attackerSite)).Port}/attack.html";
         TestCategories.RequireOutsideFastRun(TestCategories.Browser, "a browser");
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

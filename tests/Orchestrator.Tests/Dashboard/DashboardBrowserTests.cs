@@ -135,7 +135,7 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
             {
                 var runs = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId).ToListAsync();
                 Assert.All(runs, r => Assert.Equal("streams", System.Text.Json.JsonDocument.Parse(r.Hyperparameters).RootElement.GetProperty("splitLayout").GetString()));
-                foreach (var (table, pick) in new (string, Func<Shared.Data.Run, double?>)[] { ("test", r => r.TestLoss), ("val", r => r.ValLoss), ("train", r => r.TrainLoss) })
+                foreach (var (table, pick) in new (string, Func<Shared.Schema.Run, double?>)[] { ("test", r => r.TestLoss), ("val", r => r.ValLoss), ("train", r => r.TrainLoss) })
                 {
                     foreach (var run in runs)
                     {

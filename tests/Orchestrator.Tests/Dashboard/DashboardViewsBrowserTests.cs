@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using RnnSweep.Orchestrator.Dashboard;
 using RnnSweep.Orchestrator.Tests.Support;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Tests.Dashboard;
 

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using RnnSweep.Orchestrator.Tests.Support;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Tests.Dashboard;
 

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 using RnnSweep.Orchestrator.Dashboard;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Orchestrator.Tests.Support;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 using Xunit.Abstractions;
 
 namespace RnnSweep.Orchestrator.Tests.Dashboard;

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Dashboard;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Orchestrator.Tests.Support;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Tests.Dashboard;
 

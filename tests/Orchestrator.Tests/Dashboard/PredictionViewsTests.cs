@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Tests.Support;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Tests.Dashboard;
 

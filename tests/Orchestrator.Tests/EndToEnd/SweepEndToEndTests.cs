@@ -4,8 +4,8 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using RnnSweep.Orchestrator.Tests.Support;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Schema;
 using RnnSweep.Worker.Training;
 using Xunit.Abstractions;
 

@@ -100,7 +100,7 @@ public sealed class CancelResumeTests(PostgresFixture postgres, ITestOutputHelpe
         }
     }
 
-    private static async Task UntilAsync(OrchestratorHost host, Func<Shared.Data.RnnSweepDbContext, Task<bool>> condition, WorkerProcess worker)
+    private static async Task UntilAsync(OrchestratorHost host, Func<Shared.Schema.RnnSweepDbContext, Task<bool>> condition, WorkerProcess worker)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (true)

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Tests.Support;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Tests.Faults;
 

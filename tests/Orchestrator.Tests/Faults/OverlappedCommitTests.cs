@@ -2,8 +2,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Orchestrator.Tests.Support;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Worker.Stores;
 using Xunit.Abstractions;
 
 namespace RnnSweep.Orchestrator.Tests.Faults;

@@ -2,12 +2,13 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using RnnSweep.Orchestrator;
 using RnnSweep.Orchestrator.Cli;
 using RnnSweep.Orchestrator.Tests.Support;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Database;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Runs;
+using RnnSweep.Shared.Schema;
 using Xunit.Abstractions;
 
 namespace RnnSweep.Orchestrator.Tests.Faults;

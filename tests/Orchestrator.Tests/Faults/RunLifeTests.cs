@@ -1,8 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Tests.Support;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Runs;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Tests.Faults;
 

@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using RnnSweep.Orchestrator.Cli;
-using RnnSweep.Shared.Data;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Shared.Database;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Tests.Support;
 

@@ -1,4 +1,5 @@
 using Npgsql;
+using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Shared.Database;
 
 namespace RnnSweep.Orchestrator.Tests.Support;

@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Tests.Support;
 

@@ -1,4 +1,4 @@
-namespace RnnSweep.Shared.Data;
+namespace RnnSweep.Shared.Schema;
 
 /// <summary>
 /// Sections 4.2 and 4.3 of the paper: facts about every position of a sweep's test split, whatever model predicts

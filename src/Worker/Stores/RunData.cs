@@ -4,7 +4,7 @@ using RnnSweep.Shared.Json;
 using RnnSweep.Shared.Runs;
 using RnnSweep.Worker.Training;
 
-namespace RnnSweep.Worker.Jobs;
+namespace RnnSweep.Worker.Stores;
 
 /// <summary>What every job of a run needs: its hyperparameters, the corpus encoded and split, and the cell.</summary>
 public sealed record RunData(RunStore.RunInfo Run, Hyperparameters Hyperparameters, Vocabulary Vocabulary, CorpusSplits Splits)

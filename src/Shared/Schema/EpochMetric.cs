@@ -1,4 +1,4 @@
-namespace RnnSweep.Shared.Data;
+namespace RnnSweep.Shared.Schema;
 
 /// <summary>One row per (run, epoch); written with an upsert so a resumed epoch never duplicates a row.</summary>
 public sealed class EpochMetric

@@ -1,4 +1,4 @@
-namespace RnnSweep.Shared.Data;
+namespace RnnSweep.Shared.Schema;
 
 /// <summary>
 /// Model and optimizer state of a run, one per <see cref="Domain.CheckpointKind"/>.

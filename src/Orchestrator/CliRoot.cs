@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using RnnSweep.Orchestrator.Cli;
 
-namespace RnnSweep.Orchestrator.Cli;
+namespace RnnSweep.Orchestrator;
 
 /// <summary>The <c>rnnsweep</c> command line. Each command lives in its own file.</summary>
 public static class CliRoot

@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using RnnSweep.Shared.Database;
 
-namespace RnnSweep.Orchestrator.Cli;
+namespace RnnSweep.Orchestrator.LocalCluster;
 
 /// <summary>
 /// The database a CLI command talks to: <c>RNNSWEEP_CONNECTION</c>, else <c>ConnectionStrings:RnnSweep</c> in

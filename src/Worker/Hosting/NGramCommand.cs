@@ -2,7 +2,7 @@ using RnnSweep.Shared.Domain;
 using RnnSweep.Worker.Analysis;
 using RnnSweep.Worker.Training;
 
-namespace RnnSweep.Worker.Jobs;
+namespace RnnSweep.Worker.Hosting;
 
 /// <summary>
 /// <c>RnnSweep.Worker ngram FILE [--preset-split paper|contiguous] [--order N] [--smoothing kneser-ney|witten-bell|absolute] [--memory BYTES]</c>:

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using RnnSweep.Shared.Database;
 
-namespace RnnSweep.Orchestrator.Cli;
+namespace RnnSweep.Orchestrator.LocalCluster;
 
 /// <summary>Worker processes started by <c>rnnsweep sweep</c> on this machine, stopped with it.</summary>
 public sealed class WorkerProcesses : IAsyncDisposable

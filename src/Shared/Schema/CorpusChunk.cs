@@ -1,4 +1,4 @@
-namespace RnnSweep.Shared.Data;
+namespace RnnSweep.Shared.Schema;
 
 /// <summary>
 /// One piece of a corpus's bytes (<c>corpus_chunks</c>): the text is the concatenation of its chunks by

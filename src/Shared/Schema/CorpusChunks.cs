@@ -1,7 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 
-namespace RnnSweep.Shared.Data;
+namespace RnnSweep.Shared.Schema;
 
 /// <summary>
 /// A corpus's bytes in <c>corpus_chunks</c>: written from a stream and read back into one, a chunk at a time, so neither

@@ -2,7 +2,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using RnnSweep.Shared.Domain;
 
-namespace RnnSweep.Shared.Data;
+namespace RnnSweep.Shared.Schema;
 
 /// <summary>
 /// The results database. Table and column names are snake_case so that people querying with psql
@@ -97,7 +97,7 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
             e.ToTable("gate_saturation");
             e.HasKey(x => new { x.RunId, x.Layer, x.Gate, x.Unit });
             // The GRU update gate is stored in the paper's convention (char-rnn's u = 1 - PyTorch's z): say so where people query.
-            e.Property(x => x.Gate).HasComment(Data.GateSaturation.GateComment);
+            e.Property(x => x.Gate).HasComment(Schema.GateSaturation.GateComment);
             e.Property(x => x.LeftFraction).HasComment("fraction of time steps with the gate < 0.1; for gate 'update' the gate is the paper's 1 - z (PyTorch's z > 0.9)");
             e.Property(x => x.RightFraction).HasComment("fraction of time steps with the gate > 0.9; for gate 'update' the gate is the paper's 1 - z (PyTorch's z < 0.1)");
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace RnnSweep.Worker.Jobs;
+namespace RnnSweep.Worker.Stores;
 
 /// <summary>
 /// Corpora fetched from the database once per machine and kept on disk by checksum. The file is streamed from the

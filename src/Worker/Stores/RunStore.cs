@@ -1,10 +1,10 @@
 using Npgsql;
 using Polly;
-using RnnSweep.Shared.Data;
 using RnnSweep.Shared.Runs;
+using RnnSweep.Shared.Schema;
 using RnnSweep.Worker.Training;
 
-namespace RnnSweep.Worker.Jobs;
+namespace RnnSweep.Worker.Stores;
 
 /// <summary>
 /// What a run's jobs read from PostgreSQL (the run, its corpus, its checkpoints), and <see cref="Life"/>, through which

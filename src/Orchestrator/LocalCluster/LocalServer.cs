@@ -2,9 +2,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using RnnSweep.Orchestrator.Hosting;
 using RnnSweep.Orchestrator.Sweeps;
-using RnnSweep.Shared.Data;
+using RnnSweep.Shared.Schema;
 
-namespace RnnSweep.Orchestrator.Cli;
+namespace RnnSweep.Orchestrator.LocalCluster;
 
 /// <summary>The Orchestrator web application hosted inside a CLI command.</summary>
 public static class LocalServer

@@ -1,4 +1,4 @@
-namespace RnnSweep.Shared.Data;
+namespace RnnSweep.Shared.Schema;
 
 /// <summary>
 /// The Hangfire job last created for a piece of pending work other than training (an n-gram baseline, a run's

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
+using RnnSweep.Shared.Database;
 
-namespace RnnSweep.Shared.Database;
+namespace RnnSweep.Orchestrator.LocalCluster;
 
 /// <summary>
 /// A private PostgreSQL server in a folder of its own, on a free loopback port, for when no connection

@@ -1,9 +1,10 @@
 using RnnSweep.Shared.Database;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Worker.Hosting;
+using RnnSweep.Worker.Stores;
 using RnnSweep.Worker.Training;
 
-namespace RnnSweep.Worker.Jobs;
+namespace RnnSweep.Worker.Hosting;
 
 /// <summary>
 /// <c>RnnSweep.Worker evaluate RUN [RUN ...]</c>: the losses of runs' best checkpoints now, on full train, validation and

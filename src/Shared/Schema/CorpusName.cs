@@ -1,4 +1,4 @@
-namespace RnnSweep.Shared.Data;
+namespace RnnSweep.Shared.Schema;
 
 /// <summary>
 /// A name a corpus was given (<c>corpus_names</c>). Identical bytes are stored once (<see cref="Corpus.Sha256"/>) but

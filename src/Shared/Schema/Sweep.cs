@@ -1,4 +1,4 @@
-namespace RnnSweep.Shared.Data;
+namespace RnnSweep.Shared.Schema;
 
 /// <summary>A grid submitted as one unit: a corpus, model types x layer counts x hidden sizes, shared hyperparameters.</summary>
 public sealed class Sweep

@@ -1,4 +1,4 @@
-namespace RnnSweep.Shared.Data;
+namespace RnnSweep.Shared.Schema;
 
 /// <summary>One grid cell of a sweep, trained by one Hangfire job at a time (guarded by the lease).</summary>
 public sealed class Run

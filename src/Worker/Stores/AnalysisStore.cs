@@ -3,7 +3,7 @@ using NpgsqlTypes;
 using RnnSweep.Shared.Runs;
 using RnnSweep.Worker.Analysis;
 
-namespace RnnSweep.Worker.Jobs;
+namespace RnnSweep.Worker.Stores;
 
 /// <summary>Writes the analyses of a run, each set replaced whole in one transaction (running an analysis twice is harmless).</summary>
 public sealed class AnalysisStore(string connectionString) : IDisposable

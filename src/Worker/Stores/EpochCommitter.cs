@@ -1,7 +1,7 @@
 using RnnSweep.Shared.Runs;
 using RnnSweep.Worker.Training;
 
-namespace RnnSweep.Worker.Jobs;
+namespace RnnSweep.Worker.Stores;
 
 /// <summary>
 /// Commits a run's epochs (<see cref="RunLife.CommitEpochAsync"/>: metrics, latest and best checkpoint, progress) in

@@ -1,4 +1,4 @@
-namespace RnnSweep.Shared.Data;
+namespace RnnSweep.Shared.Schema;
 
 /// <summary>
 /// A training text. Its bytes are stored in pieces (<see cref="CorpusChunk"/>, <c>corpus_chunks</c>) rather than in one

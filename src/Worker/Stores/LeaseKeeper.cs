@@ -1,4 +1,4 @@
-namespace RnnSweep.Worker.Jobs;
+namespace RnnSweep.Worker.Stores;
 
 /// <summary>
 /// Renews a run's lease while it trains. When the lease is found taken (another worker took the run over, or it

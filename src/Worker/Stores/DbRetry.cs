@@ -1,6 +1,6 @@
 using RnnSweep.Shared.Runs;
 
-namespace RnnSweep.Worker.Jobs;
+namespace RnnSweep.Worker.Stores;
 
 /// <summary>
 /// The Worker's way into <see cref="Transient"/>'s retry pipeline for a whole database call made by a job (an analysis
