@@ -52,7 +52,17 @@ public static class JsonContract
     /// where the reader gives one), an unknown member or a value of the wrong type.</exception>
     public static T? DeserializeInput<T>(ReadOnlyMemory<byte> utf8)
     {
-        using (var document = JsonDocument.Parse(utf8)) RefuseDuplicates(document.RootElement, "$");
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8);
+        }
+        catch (JsonException)
+        {
+            // Malformed: the serializer's own error names where (models[1]); the document reader's does not.
+            return JsonSerializer.Deserialize<T>(utf8.Span, Options);
+        }
+        using (document) RefuseDuplicates(document.RootElement, "$");
         return JsonSerializer.Deserialize<T>(utf8.Span, Options);
     }
 
