@@ -62,8 +62,11 @@ public static class JsonContract
             // Malformed: the serializer's own error names where (models[1]); the document reader's does not.
             return JsonSerializer.Deserialize<T>(utf8.Span, Options);
         }
-        using (document) RefuseDuplicates(document.RootElement, "$");
-        return JsonSerializer.Deserialize<T>(utf8.Span, Options);
+        using (document)
+        {
+            RefuseDuplicates(document.RootElement, "$");
+            return document.RootElement.Deserialize<T>(Options); // from the parsed document: the text is read once
+        }
     }
 
     // Names are compared ignoring case, as the contract reads them (PropertyNameCaseInsensitive).
