@@ -40,7 +40,7 @@ public static class DbCommand
         await using var connection = await Connection.OpenAsync(keepLocalServerRunning: true, ct);
         await using (var context = DatabaseSettings.CreateContext(connection.ConnectionString))
         {
-            await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.MigrateAsync(context.Database, ct);
+            await context.Database.MigrateSchemaAsync(ct);
         }
         var local = connection.Local!;
         Console.WriteLine(local.StartedHere

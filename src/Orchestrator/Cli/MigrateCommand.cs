@@ -16,7 +16,7 @@ public static class MigrateCommand
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var db = DatabaseSettings.CreateContext(connection.ConnectionString);
             var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
-            await db.Database.MigrateAsync(ct);
+            await db.Database.MigrateSchemaAsync(ct);
             Console.WriteLine(pending.Count == 0 ? "The database is up to date." : $"Applied {pending.Count} migrations: {string.Join(", ", pending)}");
             return 0;
         });

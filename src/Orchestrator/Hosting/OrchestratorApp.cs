@@ -104,6 +104,6 @@ public static class OrchestratorApp
     public static async Task MigrateAsync(this WebApplication app, CancellationToken ct = default)
     {
         await using var scope = app.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>().Database.MigrateAsync(ct);
+        await scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>().Database.MigrateSchemaAsync(ct);
     }
 }

@@ -67,7 +67,7 @@ public sealed class Connection : IAsyncDisposable
         {
             // A new private database gets its tables at once, so 'rnnsweep status' on a first run says "no sweeps yet".
             await using var db = DatabaseSettings.CreateContext(local.ConnectionString);
-            await db.Database.MigrateAsync(CancellationToken.None);
+            await db.Database.MigrateSchemaAsync(CancellationToken.None);
         }
         if (ct.IsCancellationRequested)
         {

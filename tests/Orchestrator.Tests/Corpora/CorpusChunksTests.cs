@@ -43,7 +43,7 @@ public sealed class CorpusChunksTests(PostgresFixture postgres)
         {
             await db.GetService<IMigrator>().MigrateAsync("20261130011120_CharPredictions");
         }
-        var text = Encoding.UTF8.GetBytes(GeneratedText.Sentences(3_000, seed: 4));
+        var text = Encoding.UTF8.GetBytes(GeneratedText.Sentences(1_500_000, seed: 4));   // the size of a real corpus: the migration's SQL must be linear in it
         var sha = Convert.ToHexStringLower(SHA256.HashData(text));
         await using (var connection = new NpgsqlConnection(connectionString))
         {
