@@ -156,6 +156,7 @@ public sealed class SubmitFormRecipeTests(PostgresFixture postgres) : IAsyncLife
         await Assertions.Expect(shown.Locator("[data-recipe=files]")).ToHaveTextAsync($"{recipe["filesUsed"]!.GetValue<int>()} of {files} files taken");
         Assert.Equal(_tree.Files.Count(f => (f.EndsWith(".c") || f.EndsWith(".h")) && !f.StartsWith("drivers/usb/") && !f.StartsWith("Documentation/")), files);
         await Assertions.Expect(page.Locator("#corpus-info")).ToContainTextAsync(corpus.Sha256[..12]);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(TestPaths.Artifacts("screenshots"), "sweep-recipe.png"), FullPage = true });
         Assert.Empty(errors);
     }
 
