@@ -42,6 +42,7 @@
     if (!corpusTyped) form.elements.corpus.value = recipeSource.value.trim() ? nameOf(recipeSource.value) : presetCorpus();
   }
   recipeSource.addEventListener('input', followSource);
+  if (recipeSource.value.trim()) recipeSource.closest('details').open = true; // values the browser restored (back, reload) stay in sight
   form.elements.preset.addEventListener('change', () => {
     const values = presets[form.elements.preset.value] || {};
     for (const element of form.elements) {
