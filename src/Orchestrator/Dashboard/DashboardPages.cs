@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.WebEncoders;
 using RnnSweep.Orchestrator.Corpora;
 using RnnSweep.Shared.Domain;
@@ -33,11 +34,12 @@ public static class DashboardPages
             Page<SweepListPage>(new { Rows = await SweepList.LoadAsync(db, ct), Now = DateTimeOffset.UtcNow })).ExcludeFromDescription();
         app.MapGet("/fragments/sweeps", async (RnnSweepDbContext db, CancellationToken ct) =>
             Page<SweepRows>(new { Rows = await SweepList.LoadAsync(db, ct), Now = DateTimeOffset.UtcNow })).ExcludeFromDescription();
-        app.MapGet("/sweeps/new", async (RnnSweepDbContext db, CancellationToken ct) =>
+        app.MapGet("/sweeps/new", async (RnnSweepDbContext db, IOptions<CorpusOptions> options, CancellationToken ct) =>
         {
             var stored = await db.CorpusNames.AsNoTracking().Select(n => n.Name).Union(db.Corpora.Select(c => c.Name)).ToListAsync(ct);
             IReadOnlyList<string> corpora = [.. KnownCorpora.All.Select(c => c.Name).Concat(stored).Distinct().Order()];
-            return Page<SubmitPage>(new { Corpora = corpora });
+            IReadOnlyList<string> urls = options.Value.SourceUrls is { Length: > 0 } configured ? configured : SourceRoots.DefaultUrls;
+            return Page<SubmitPage>(new { Corpora = corpora, Roots = SourceRoots.Of(options.Value), Urls = urls });
         }).ExcludeFromDescription();
         app.MapGet("/sweeps/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await SweepView.LoadAsync(db, id, ct) is { } view

@@ -16,8 +16,9 @@ public sealed record CurveChoice(long RunId, string Label, double? TestLoss, boo
 /// <summary>What the sweep page shows, loaded in a handful of queries however large the sweep (one pass over its runs).</summary>
 /// <param name="Paper">Show the paper's numbers beside ("paper" vs "ours"): only for its file and protocol (<see cref="PaperTable1.AppliesTo"/>).</param>
 /// <param name="Curves">The runs offered in the learning-curve chart (at most <see cref="SweepView.MaxCurveChoices"/>).</param>
+/// <param name="Corpus">The stored corpus the sweep trains on, with its recipe when it was built from source files.</param>
 public sealed record SweepView(LossTable Table, SweepSummary Summary, IReadOnlyList<NGramRow> NGram, IReadOnlyDictionary<long, string> Errors,
-    bool Paper, LossCell? Best, IReadOnlyList<CurveChoice> Curves, int Cells, DateTimeOffset Now)
+    bool Paper, LossCell? Best, IReadOnlyList<CurveChoice> Curves, int Cells, DateTimeOffset Now, CorpusSummary Corpus)
 {
     /// <summary>Runs listed beside the chart: every run of a sweep up to this many, else the best this many.</summary>
     public const int MaxCurveChoices = 60;
@@ -34,9 +35,9 @@ public sealed record SweepView(LossTable Table, SweepSummary Summary, IReadOnlyL
         // The loss table carries the stop reason; a failed cell's tooltip shows its error.
         var errors = await db.Runs.AsNoTracking().Where(r => r.SweepId == id && r.Error != null)
             .Select(r => new { r.Id, r.Error }).ToDictionaryAsync(r => r.Id, r => r.Error!, ct);
-        var sweep = await db.Sweeps.AsNoTracking().Where(s => s.Id == id).Select(s => new { s.Spec, s.Corpus!.Sha256 }).SingleAsync(ct);
+        var sweep = await db.Sweeps.AsNoTracking().Where(s => s.Id == id).Select(s => new { s.Spec, s.Corpus }).SingleAsync(ct);
         var resolved = JsonSerializer.Deserialize<ResolvedSweep>(sweep.Spec, SpecResolver.Json)!;
-        var paper = PaperTable1.AppliesTo(sweep.Sha256, resolved.Hyperparameters, resolved.MatchParameters);
+        var paper = PaperTable1.AppliesTo(sweep.Corpus!.Sha256, resolved.Hyperparameters, resolved.MatchParameters);
 
         var cells = new List<(LossCell Cell, LossColumn Column)>();
         foreach (var row in table.Rows)
@@ -47,7 +48,8 @@ public sealed record SweepView(LossTable Table, SweepSummary Summary, IReadOnlyL
             }
         }
         var best = BestOf(cells.Select(c => c.Cell));
-        return new SweepView(table, summary, ngram, errors, paper, best, CurveChoices(cells), cells.Count, DateTimeOffset.UtcNow);
+        return new SweepView(table, summary, ngram, errors, paper, best, CurveChoices(cells), cells.Count, DateTimeOffset.UtcNow,
+            CorpusSummary.Of(sweep.Corpus));
     }
 
     /// <summary>The best cell: the lowest test loss among succeeded runs, ties to the lowest run id (the live fragment's rule too).</summary>

@@ -127,7 +127,8 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
         {
             return SpecResolver.Resolve(spec);
         }
-        catch (ValidationException e) when (spec.CorpusText is null && e.Errors.All(f => f.Field != "corpus"))
+        // A name given with corpusText or corpusRecipe is the name to store a new corpus under: not looked up.
+        catch (ValidationException e) when (spec.CorpusText is null && spec.CorpusRecipe is null && e.Errors.All(f => f.Field != "corpus"))
         {
             // why: otherwise a form with a mistyped field and a mistyped corpus learns of the corpus only on the second try.
             var name = (spec.Corpus ?? Presets.Find(spec.Preset ?? "")?.Corpus)?.Trim();
