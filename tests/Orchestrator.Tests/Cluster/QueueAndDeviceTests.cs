@@ -54,7 +54,7 @@ public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHel
     [Trait("Category", "WorkerProcess")]
     public async Task WorkerAskedForCuda_OnAMachineWithoutIt_ExitsNamingTheMissingPackageOrDevice()
     {
-        await using var worker = WorkerProcess.Start(await postgres.CreateDatabaseAsync(), "cuda-worker", new Dictionary<string, string> { ["Worker__Device"] = "cuda" });
+        await using var worker = WorkerProcess.Start(await postgres.CreateEmptyDatabaseAsync(), "cuda-worker", new Dictionary<string, string> { ["Worker__Device"] = "cuda" });
         Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the worker kept running without CUDA");
         Assert.NotEqual(0, worker.ExitCode);
         Assert.Contains("CUDA is not available", worker.Output);
@@ -65,7 +65,7 @@ public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHel
     [Trait("Category", "WorkerProcess")]
     public async Task WorkerWithAnUnknownDevice_ExitsNamingTheSetting()
     {
-        await using var worker = WorkerProcess.Start(await postgres.CreateDatabaseAsync(), "tpu-worker", new Dictionary<string, string> { ["Worker__Device"] = "tpu" });
+        await using var worker = WorkerProcess.Start(await postgres.CreateEmptyDatabaseAsync(), "tpu-worker", new Dictionary<string, string> { ["Worker__Device"] = "tpu" });
         Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.NotEqual(0, worker.ExitCode);
         Assert.Contains("Worker:Device must be cpu, cuda, cuda:N or auto, not 'tpu'", worker.Output);

@@ -48,7 +48,7 @@ public sealed class WorkerCliTests(PostgresFixture postgres, ITestOutputHelper o
     {
         var psi = StartInfo(["-c", "export RNNSWEEP_PARENT_PID=$$; dotnet \"$0\" & echo \"worker-pid $!\"; wait", TestPaths.WorkerDll], new Dictionary<string, string>
         {
-            [DatabaseSettings.EnvironmentVariable] = await postgres.CreateDatabaseAsync(), ["Worker__Name"] = "orphan", ["Worker__TorchThreads"] = "1",
+            [DatabaseSettings.EnvironmentVariable] = await postgres.CreateEmptyDatabaseAsync(), ["Worker__Name"] = "orphan", ["Worker__TorchThreads"] = "1",
             ["Worker__Queues__0"] = $"orphan{Guid.NewGuid():N}"[..20],
         }, "bash");
         using var parent = Process.Start(psi)!;

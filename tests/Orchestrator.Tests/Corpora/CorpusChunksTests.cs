@@ -38,7 +38,7 @@ public sealed class CorpusChunksTests(PostgresFixture postgres)
     [Fact]
     public async Task ACorpusStoredInOneField_IsMovedIntoChunks_ByTheMigration()
     {
-        var connectionString = await postgres.CreateDatabaseAsync();
+        var connectionString = await postgres.CreateEmptyDatabaseAsync();
         await using (var db = DatabaseSettings.CreateContext(connectionString))
         {
             await db.GetService<IMigrator>().MigrateAsync("20261130011120_CharPredictions");
