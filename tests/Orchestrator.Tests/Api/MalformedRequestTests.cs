@@ -17,7 +17,6 @@ namespace RnnSweep.Orchestrator.Tests.Api;
 /// One Orchestrator for the class (<see cref="SweepWithARun"/>): the tests that expect nothing stored compare the
 /// row counts before and after their own request, and the tests that store something use names of their own.
 /// </remarks>
-[Collection(DatabaseCollection.Name)]
 public sealed class MalformedRequestTests(MalformedRequestTests.SweepWithARun fixture) : IClassFixture<MalformedRequestTests.SweepWithARun>
 {
     private readonly OrchestratorHost _host = fixture.Host;
@@ -25,8 +24,10 @@ public sealed class MalformedRequestTests(MalformedRequestTests.SweepWithARun fi
     private readonly long _run = fixture.Run;
 
     /// <summary>The class's Orchestrator over a database of its own, holding a synthetic sweep whose run has a best checkpoint.</summary>
-    public sealed class SweepWithARun(PostgresFixture postgres) : IAsyncLifetime
+    public sealed class SweepWithARun : IAsyncLifetime
     {
+        private readonly PostgresFixture _postgres = new(); // a handle on the one server
+
         public OrchestratorHost Host { get; private set; } = null!;
         public long Sweep { get; private set; }
         public long Run { get; private set; }
@@ -34,9 +35,10 @@ public sealed class MalformedRequestTests(MalformedRequestTests.SweepWithARun fi
         /// <summary>The synthetic sweep's corpus is "synthetic corpus text\n": its vocabulary has no 'z', 'é' or '€'.</summary>
         public async Task InitializeAsync()
         {
+            await _postgres.InitializeAsync();
             // No reaper pass during the tests: it would give the synthetic sweep's queued run and baseline their first jobs
             // between the two row counts, which are to show that a refused request stores nothing.
-            Host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync(), "--Reaper:Interval=01:00:00");
+            Host = await OrchestratorHost.StartAsync(await _postgres.CreateDatabaseAsync(), "--Reaper:Interval=01:00:00");
             Sweep = await SyntheticSweep.CreateAsync(Host.ConnectionString, "malformed", "synthetic", ["lstm"], [1], [8]);
             await using var conn = new NpgsqlConnection(Host.ConnectionString);
             await conn.OpenAsync();

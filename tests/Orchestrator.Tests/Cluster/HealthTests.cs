@@ -7,8 +7,7 @@ using Xunit.Abstractions;
 namespace RnnSweep.Orchestrator.Tests.Cluster;
 
 /// <summary>The probes a cluster uses: the Orchestrator's HTTP endpoints and the Worker's heartbeat file.</summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class HealthTests(PostgresFixture postgres, ITestOutputHelper output)
+public sealed class HealthTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
 {
     [Fact]
     public async Task Orchestrator_IsLiveAndReady_WithItsDatabaseMigrated()

@@ -7,8 +7,7 @@ using Xunit.Abstractions;
 namespace RnnSweep.Orchestrator.Tests.Cluster;
 
 /// <summary>Queues route runs to the workers that listen on them; the device option is honoured or refused clearly.</summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHelper output)
+public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
 {
     [Fact]
     [Trait("Category", "WorkerProcess")]
@@ -45,7 +44,7 @@ public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHel
         var jobId = (await db.Runs.SingleAsync(r => r.SweepId == sweep)).JobId!;
         // What a retry after a failure, or the recovery of a dead server's job, does: enqueue it again without a queue.
         Assert.True(host.Service<Hangfire.IBackgroundJobClient>().ChangeState(jobId, new Hangfire.States.EnqueuedState(), null));
-        var monitoring = Hangfire.JobStorage.Current.GetMonitoringApi();
+        var monitoring = host.Service<Hangfire.JobStorage>().GetMonitoringApi();
         Assert.Contains(monitoring.EnqueuedJobs("gpu", 0, 100), j => j.Key == jobId);
         Assert.DoesNotContain(monitoring.EnqueuedJobs("default", 0, 100), j => j.Key == jobId);
     }

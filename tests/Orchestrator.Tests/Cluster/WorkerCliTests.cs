@@ -7,8 +7,7 @@ using Xunit.Abstractions;
 namespace RnnSweep.Orchestrator.Tests.Cluster;
 
 /// <summary>The Worker's command line (System.CommandLine), its console logging, and its exit when its parent dies.</summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class WorkerCliTests(PostgresFixture postgres, ITestOutputHelper output)
+public sealed class WorkerCliTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
 {
     [Fact]
     public async Task Help_NamesEveryVerb_AndABadArgumentIsNamed()
