@@ -59,20 +59,54 @@ public sealed class PostgresFixture : IAsyncLifetime
                 AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DropTemplate();
                 return server;
             }
-            var dir = Path.Combine(TestPaths.Home, $"test-pg-{Environment.ProcessId}");
+            await RemoveLeftoversAsync();
+            var dir = Path.Combine(TestPaths.Home, $"{Prefix}{Environment.ProcessId}");
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             // fsync off: a throwaway cluster; the product keeps it on (LocalPostgres.StartAsync's default).
             // Many connections: every test starts an Orchestrator (and Workers) on a database of its own, and their pools
             // outlive the test for a while.
             var local = await LocalPostgres.StartAsync(dir, fsync: false, maxConnections: 1000);
             // why at process exit: xUnit 2 has no fixture for the whole assembly, and the parallel classes and the
-            // collection that runs alone after them all use this server.
+            // collection that runs alone after them all use this server. The test runner may end this process before
+            // the folder is deleted (or before the server has stopped): the next run removes what is left.
             AppDomain.CurrentDomain.ProcessExit += (_, _) =>
             {
                 local.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                try { Directory.Delete(local.DataDir, recursive: true); File.Delete(local.PasswordFile); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                Remove(local.DataDir);
             };
             return new SharedServer(local, local.ConnectionString);
+        }
+
+        private const string Prefix = "test-pg-";
+
+        /// <summary>The servers and folders of earlier test processes that have ended (named <c>test-pg-PID</c>).</summary>
+        private static async Task RemoveLeftoversAsync()
+        {
+            if (!Directory.Exists(TestPaths.Home)) return;
+            foreach (var dir in Directory.GetDirectories(TestPaths.Home, Prefix + "*"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir)[Prefix.Length..], out var pid) || IsRunning(pid)) continue;
+                await LocalPostgres.StopRunningAsync(dir);
+                Remove(dir);
+            }
+        }
+
+        private static bool IsRunning(int pid)
+        {
+            try
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                return !process.HasExited;
+            }
+            catch (ArgumentException)
+            {
+                return false;
+            }
+        }
+
+        private static void Remove(string dataDir)
+        {
+            try { Directory.Delete(dataDir, recursive: true); File.Delete(dataDir + ".pgpass"); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
 
         public async Task<string> CreateAsync(string? template)
