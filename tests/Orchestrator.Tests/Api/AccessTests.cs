@@ -13,9 +13,18 @@ namespace RnnSweep.Orchestrator.Tests.Api;
 /// Requests from another machine need credentials; viewers only read; SQL readers only select.
 /// A request "from another machine" is one whose trusted proxy (loopback) forwards a non-loopback client address.
 /// </summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class AccessTests(PostgresFixture postgres)
+/// <remarks>
+/// The request cases share two Orchestrators, one with no user configured (<see cref="SharedOrchestrator"/>) and one
+/// with an admin and a viewer (<see cref="WithUsers"/>): they store nothing but a job in a queue of their own.
+/// </remarks>
+public sealed class AccessTests(PostgresFixture postgres, SharedOrchestrator noUsers, AccessTests.WithUsers withUsers)
+    : IClassFixture<PostgresFixture>, IClassFixture<SharedOrchestrator>, IClassFixture<AccessTests.WithUsers>
 {
+    /// <summary>An Orchestrator with the admin "ada" and the viewer "vic".</summary>
+    public sealed class WithUsers() : SharedOrchestrator(
+        "--Auth:Users:0:Name=ada", "--Auth:Users:0:Password=admin-secret", "--Auth:Users:0:Role=admin",
+        "--Auth:Users:1:Name=vic", "--Auth:Users:1:Password=viewer-secret", "--Auth:Users:1:Role=viewer");
+
     private const string Remote = "203.0.113.7";
 
     private static HttpRequestMessage FromRemote(HttpMethod method, string path, string? user = null, string? password = null)
@@ -36,7 +45,7 @@ public sealed class AccessTests(PostgresFixture postgres)
     [InlineData("/api/sweeps")]
     public async Task RemoteRequest_IsRefused_WhenNoUserIsConfigured(string path)
     {
-        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync());
+        var host = noUsers.Host;
         using var local = await host.Http.GetAsync(path);
         Assert.Equal(HttpStatusCode.OK, local.StatusCode);
         using var remote = await host.Http.SendAsync(FromRemote(HttpMethod.Get, path));
@@ -49,9 +58,7 @@ public sealed class AccessTests(PostgresFixture postgres)
     [InlineData("/api/sweeps")]
     public async Task RemoteRequest_NeedsCredentials_AndViewersOnlyRead(string path)
     {
-        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync(),
-            "--Auth:Users:0:Name=ada", "--Auth:Users:0:Password=admin-secret", "--Auth:Users:0:Role=admin",
-            "--Auth:Users:1:Name=vic", "--Auth:Users:1:Password=viewer-secret", "--Auth:Users:1:Role=viewer");
+        var host = withUsers.Host;
 
         using var anonymous = await host.Http.SendAsync(FromRemote(HttpMethod.Get, path));
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
@@ -69,9 +76,7 @@ public sealed class AccessTests(PostgresFixture postgres)
     [Fact]
     public async Task HangfireDashboard_IsReadOnly_ForViewers()
     {
-        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync(),
-            "--Auth:Users:0:Name=ada", "--Auth:Users:0:Password=admin-secret", "--Auth:Users:0:Role=admin",
-            "--Auth:Users:1:Name=vic", "--Auth:Users:1:Password=viewer-secret", "--Auth:Users:1:Role=viewer");
+        var host = withUsers.Host;
         // A job that stays enqueued: no Worker listens on this queue (the Orchestrator runs no Hangfire server).
         var jobId = host.Service<IBackgroundJobClient>().Enqueue<ISampleJob>("access-test", job => job.SampleAsync(-1, CancellationToken.None));
 

@@ -7,25 +7,35 @@ using RnnSweep.Orchestrator.Tests.Support;
 namespace RnnSweep.Orchestrator.Tests.Api;
 
 /// <summary>Every bad input is answered 4xx naming the field, and nothing is written.</summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class BadInputTests(PostgresFixture postgres) : IAsyncLifetime
+/// <remarks>
+/// One Orchestrator for the class (<see cref="BadInputHost"/>): every test that expects nothing written compares the
+/// row counts before and after its own request, so the rows earlier tests wrote do not matter; the two tests that
+/// store something use names of their own.
+/// </remarks>
+public sealed class BadInputTests(BadInputTests.BadInputHost fixture) : IClassFixture<BadInputTests.BadInputHost>
 {
-    private OrchestratorHost _host = null!;
+    private readonly OrchestratorHost _host = fixture.Host;
 
-    public async Task InitializeAsync()
+    /// <summary>The class's Orchestrator over a database of its own, holding one good sweep.</summary>
+    public sealed class BadInputHost : IAsyncLifetime
     {
-        // Uploads are capped low here so that an oversized one is cheap to send.
-        // No reaper pass during the test: it would give the synthetic sweep's queued run and baseline their first jobs
-        // between the two row counts, which are to show that a refused request stores nothing.
-        _host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync(), "--Corpora:MaxBytes=200000", "--Reaper:Interval=01:00:00");
-        // One good sweep first, so "unchanged" is checked against tables that hold rows.
-        var ok = await PostSweep(Spec());
-        Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
-    }
+        private readonly PostgresFixture _postgres = new(); // a handle on the one server
 
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
+        public OrchestratorHost Host { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            await _postgres.InitializeAsync();
+            // Uploads are capped low here so that an oversized one is cheap to send.
+            // No reaper pass during the tests: it would give the synthetic sweep's queued run and baseline their first jobs
+            // between the two row counts, which are to show that a refused request stores nothing.
+            Host = await OrchestratorHost.StartAsync(await _postgres.CreateDatabaseAsync(), "--Corpora:MaxBytes=200000", "--Reaper:Interval=01:00:00");
+            // One good sweep first, so "unchanged" is checked against tables that hold rows.
+            using var ok = await Host.Http.PostAsync("/api/sweeps", new StringContent(Json(Spec()), Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+        }
+
+        public async Task DisposeAsync() => await Host.DisposeAsync();
     }
 
     private static readonly string Text = GeneratedText.Sentences(5_000);

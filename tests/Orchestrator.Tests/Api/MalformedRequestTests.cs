@@ -13,32 +13,46 @@ namespace RnnSweep.Orchestrator.Tests.Api;
 /// The inputs that answered 500, an empty 400, or were stored and failed later, each answered 400 with the field named
 /// and nothing stored; corpora keep every name; the same grid in another order is the same sweep.
 /// </summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class MalformedRequestTests(PostgresFixture postgres) : IAsyncLifetime
+/// <remarks>
+/// One Orchestrator for the class (<see cref="SweepWithARun"/>): the tests that expect nothing stored compare the
+/// row counts before and after their own request, and the tests that store something use names of their own.
+/// </remarks>
+public sealed class MalformedRequestTests(MalformedRequestTests.SweepWithARun fixture) : IClassFixture<MalformedRequestTests.SweepWithARun>
 {
-    private OrchestratorHost _host = null!;
-    private long _sweep;
-    private long _run;
+    private readonly OrchestratorHost _host = fixture.Host;
+    private readonly long _sweep = fixture.Sweep;
+    private readonly long _run = fixture.Run;
 
-    /// <summary>The synthetic sweep's corpus is "synthetic corpus text\n": its vocabulary has no 'z', 'é' or '€'.</summary>
-    public async Task InitializeAsync()
+    /// <summary>The class's Orchestrator over a database of its own, holding a synthetic sweep whose run has a best checkpoint.</summary>
+    public sealed class SweepWithARun : IAsyncLifetime
     {
-        // No reaper pass during the test: it would give the synthetic sweep's queued run and baseline their first jobs
-        // between the two row counts, which are to show that a refused request stores nothing.
-        _host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync(), "--Reaper:Interval=01:00:00");
-        _sweep = await SyntheticSweep.CreateAsync(_host.ConnectionString, "malformed", "synthetic", ["lstm"], [1], [8]);
-        await using var conn = new NpgsqlConnection(_host.ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("""
-            insert into checkpoints (run_id, kind, epoch, val_loss, model_state, optimizer_state, trainer_state, created_at)
-            select id, @kind, 1, 1.0, '\x00', '\x00', '{}', now() from runs where sweep_id = @sweep returning run_id
-            """, conn);
-        cmd.Parameters.AddWithValue("sweep", _sweep);
-        cmd.Parameters.AddWithValue("kind", CheckpointKind.Best);
-        _run = (long)(await cmd.ExecuteScalarAsync())!;
-    }
+        private readonly PostgresFixture _postgres = new(); // a handle on the one server
 
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+        public OrchestratorHost Host { get; private set; } = null!;
+        public long Sweep { get; private set; }
+        public long Run { get; private set; }
+
+        /// <summary>The synthetic sweep's corpus is "synthetic corpus text\n": its vocabulary has no 'z', 'é' or '€'.</summary>
+        public async Task InitializeAsync()
+        {
+            await _postgres.InitializeAsync();
+            // No reaper pass during the tests: it would give the synthetic sweep's queued run and baseline their first jobs
+            // between the two row counts, which are to show that a refused request stores nothing.
+            Host = await OrchestratorHost.StartAsync(await _postgres.CreateDatabaseAsync(), "--Reaper:Interval=01:00:00");
+            Sweep = await SyntheticSweep.CreateAsync(Host.ConnectionString, "malformed", "synthetic", ["lstm"], [1], [8]);
+            await using var conn = new NpgsqlConnection(Host.ConnectionString);
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand("""
+                insert into checkpoints (run_id, kind, epoch, val_loss, model_state, optimizer_state, trainer_state, created_at)
+                select id, @kind, 1, 1.0, '\x00', '\x00', '{}', now() from runs where sweep_id = @sweep returning run_id
+                """, conn);
+            cmd.Parameters.AddWithValue("sweep", Sweep);
+            cmd.Parameters.AddWithValue("kind", CheckpointKind.Best);
+            Run = (long)(await cmd.ExecuteScalarAsync())!;
+        }
+
+        public async Task DisposeAsync() => await Host.DisposeAsync();
+    }
 
     private static readonly string Text = GeneratedText.Sentences(5_000);
 

@@ -8,8 +8,7 @@ namespace RnnSweep.Orchestrator.Tests.Api;
 /// declares its content, and each JSON one has a schema with something in it (an anonymous object or an untyped
 /// <c>IResult</c> yields none, or an empty one).
 /// </summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class OpenApiTests(PostgresFixture postgres)
+public sealed class OpenApiTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     [Fact]
     public async Task EverySuccessResponse_HasASchema()

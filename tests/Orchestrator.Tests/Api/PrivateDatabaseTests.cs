@@ -89,7 +89,7 @@ public sealed class PrivateDatabaseTests(PostgresFixture postgres)
     public async Task ReaderRole_IsUsableAsTheReadmeSays()
     {
         var server = postgres.Server;
-        var database = new NpgsqlConnectionStringBuilder(await postgres.CreateDatabaseAsync()).Database!;
+        var database = new NpgsqlConnectionStringBuilder(await postgres.CreateEmptyDatabaseAsync()).Database!;
         await using (await OrchestratorHost.StartAsync(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = database }.ConnectionString)) { } // migrated
         var alice = $"alice{Guid.NewGuid():N}"[..16];
         var owner = new Dictionary<string, string?> { ["PGPASSFILE"] = server.PasswordFile };

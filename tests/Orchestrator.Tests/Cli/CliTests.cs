@@ -66,7 +66,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
     [Trait("Category", "WorkerProcess")]
     public async Task Sweep_TrainsTheGridWithItsOwnWorkers_PrintsTheTable_AndLeavesEveryRunAnalysed()
     {
-        var connection = await postgres.CreateDatabaseAsync();
+        var connection = await postgres.CreateEmptyDatabaseAsync();
         var spec = Path.Combine(TestPaths.Artifacts("cli"), "sweep-spec.json");
         await File.WriteAllTextAsync(spec, JsonSerializer.Serialize(new
         {

@@ -66,7 +66,7 @@ public sealed class ConnectionStringTests(PostgresFixture postgres)
     [Fact]
     public async Task ADatabaseWithoutTables_IsOneLineSayingHowToCreateThem()
     {
-        var (exit, stdout, stderr) = await CliRunner.RunAsync(await postgres.CreateDatabaseAsync(), "status");
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(await postgres.CreateEmptyDatabaseAsync(), "status");
         Assert.Equal(1, exit);
         Assert.Equal("", stdout);
         Assert.Contains("rnnsweep migrate", Assert.Single(stderr.Trim().Split('\n')), StringComparison.Ordinal);
@@ -75,7 +75,7 @@ public sealed class ConnectionStringTests(PostgresFixture postgres)
     [Fact]
     public async Task ThePsqlUrlTheCliPrints_IsAcceptedBack()
     {
-        var connection = await postgres.CreateDatabaseAsync();
+        var connection = await postgres.CreateEmptyDatabaseAsync();
         var url = PostgresUrl.ForPsql(connection);
         Assert.StartsWith("postgresql://", url, StringComparison.Ordinal);
         var password = new NpgsqlConnectionStringBuilder(connection).Password;

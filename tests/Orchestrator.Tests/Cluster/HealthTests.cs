@@ -7,13 +7,12 @@ using Xunit.Abstractions;
 namespace RnnSweep.Orchestrator.Tests.Cluster;
 
 /// <summary>The probes a cluster uses: the Orchestrator's HTTP endpoints and the Worker's heartbeat file.</summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class HealthTests(PostgresFixture postgres, ITestOutputHelper output)
+public sealed class HealthTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
 {
     [Fact]
     public async Task Orchestrator_IsLiveAndReady_WithItsDatabaseMigrated()
     {
-        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync());
+        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateEmptyDatabaseAsync());
         using var live = await host.Http.GetAsync("/healthz");
         using var ready = await host.Http.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
@@ -44,7 +43,7 @@ public sealed class HealthTests(PostgresFixture postgres, ITestOutputHelper outp
     {
         var file = Path.Combine(TestPaths.Home, $"health-{Guid.NewGuid():N}");
         var settings = new Dictionary<string, string> { ["Worker__Health__File"] = file, ["Worker__Health__Interval"] = "00:00:01", ["Worker__Health__MaxAge"] = "00:00:06" }; // slack for a loaded machine
-        var worker = WorkerProcess.Start(await postgres.CreateDatabaseAsync(), "probed", settings);
+        var worker = WorkerProcess.Start(await postgres.CreateEmptyDatabaseAsync(), "probed", settings);
         try
         {
             var deadline = DateTime.UtcNow.AddSeconds(60);

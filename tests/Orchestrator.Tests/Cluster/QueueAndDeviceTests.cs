@@ -7,8 +7,7 @@ using Xunit.Abstractions;
 namespace RnnSweep.Orchestrator.Tests.Cluster;
 
 /// <summary>Queues route runs to the workers that listen on them; the device option is honoured or refused clearly.</summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHelper output)
+public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
 {
     [Fact]
     [Trait("Category", "WorkerProcess")]
@@ -45,7 +44,7 @@ public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHel
         var jobId = (await db.Runs.SingleAsync(r => r.SweepId == sweep)).JobId!;
         // What a retry after a failure, or the recovery of a dead server's job, does: enqueue it again without a queue.
         Assert.True(host.Service<Hangfire.IBackgroundJobClient>().ChangeState(jobId, new Hangfire.States.EnqueuedState(), null));
-        var monitoring = Hangfire.JobStorage.Current.GetMonitoringApi();
+        var monitoring = host.Service<Hangfire.JobStorage>().GetMonitoringApi();
         Assert.Contains(monitoring.EnqueuedJobs("gpu", 0, 100), j => j.Key == jobId);
         Assert.DoesNotContain(monitoring.EnqueuedJobs("default", 0, 100), j => j.Key == jobId);
     }
@@ -54,7 +53,7 @@ public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHel
     [Trait("Category", "WorkerProcess")]
     public async Task WorkerAskedForCuda_OnAMachineWithoutIt_ExitsNamingTheMissingPackageOrDevice()
     {
-        await using var worker = WorkerProcess.Start(await postgres.CreateDatabaseAsync(), "cuda-worker", new Dictionary<string, string> { ["Worker__Device"] = "cuda" });
+        await using var worker = WorkerProcess.Start(await postgres.CreateEmptyDatabaseAsync(), "cuda-worker", new Dictionary<string, string> { ["Worker__Device"] = "cuda" });
         Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the worker kept running without CUDA");
         Assert.NotEqual(0, worker.ExitCode);
         Assert.Contains("CUDA is not available", worker.Output);
@@ -65,7 +64,7 @@ public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHel
     [Trait("Category", "WorkerProcess")]
     public async Task WorkerWithAnUnknownDevice_ExitsNamingTheSetting()
     {
-        await using var worker = WorkerProcess.Start(await postgres.CreateDatabaseAsync(), "tpu-worker", new Dictionary<string, string> { ["Worker__Device"] = "tpu" });
+        await using var worker = WorkerProcess.Start(await postgres.CreateEmptyDatabaseAsync(), "tpu-worker", new Dictionary<string, string> { ["Worker__Device"] = "tpu" });
         Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.NotEqual(0, worker.ExitCode);
         Assert.Contains("Worker:Device must be cpu, cuda, cuda:N or auto, not 'tpu'", worker.Output);

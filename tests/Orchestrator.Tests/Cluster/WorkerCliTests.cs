@@ -7,8 +7,7 @@ using Xunit.Abstractions;
 namespace RnnSweep.Orchestrator.Tests.Cluster;
 
 /// <summary>The Worker's command line (System.CommandLine), its console logging, and its exit when its parent dies.</summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class WorkerCliTests(PostgresFixture postgres, ITestOutputHelper output)
+public sealed class WorkerCliTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>
 {
     [Fact]
     public async Task Help_NamesEveryVerb_AndABadArgumentIsNamed()
@@ -48,7 +47,7 @@ public sealed class WorkerCliTests(PostgresFixture postgres, ITestOutputHelper o
     {
         var psi = StartInfo(["-c", "export RNNSWEEP_PARENT_PID=$$; dotnet \"$0\" & echo \"worker-pid $!\"; wait", TestPaths.WorkerDll], new Dictionary<string, string>
         {
-            [DatabaseSettings.EnvironmentVariable] = await postgres.CreateDatabaseAsync(), ["Worker__Name"] = "orphan", ["Worker__TorchThreads"] = "1",
+            [DatabaseSettings.EnvironmentVariable] = await postgres.CreateEmptyDatabaseAsync(), ["Worker__Name"] = "orphan", ["Worker__TorchThreads"] = "1",
             ["Worker__Queues__0"] = $"orphan{Guid.NewGuid():N}"[..20],
         }, "bash");
         using var parent = Process.Start(psi)!;

@@ -12,8 +12,7 @@ using RnnSweep.Shared.Schema;
 namespace RnnSweep.Orchestrator.Tests.Corpora;
 
 /// <summary>Corpora in chunks: stored and read back byte for byte, and corpora stored in one field before are moved into chunks by the migration.</summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class CorpusChunksTests(PostgresFixture postgres)
+public sealed class CorpusChunksTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     [Fact]
     public async Task AnUpload_IsStoredInChunks_AndReadBackByteForByte()
@@ -38,7 +37,7 @@ public sealed class CorpusChunksTests(PostgresFixture postgres)
     [Fact]
     public async Task ACorpusStoredInOneField_IsMovedIntoChunks_ByTheMigration()
     {
-        var connectionString = await postgres.CreateDatabaseAsync();
+        var connectionString = await postgres.CreateEmptyDatabaseAsync();
         await using (var db = DatabaseSettings.CreateContext(connectionString))
         {
             await db.GetService<IMigrator>().MigrateAsync("20261130011120_CharPredictions");

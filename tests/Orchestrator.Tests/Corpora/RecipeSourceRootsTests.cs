@@ -15,8 +15,7 @@ namespace RnnSweep.Orchestrator.Tests.Corpora;
 /// <c>corpusRecipe.source</c>, and nothing is stored. Inside a root (named through a link to it, too) a recipe works,
 /// and links inside the tree that point out are not followed.
 /// </summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class RecipeSourceRootsTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class RecipeSourceRootsTests(PostgresFixture postgres) : IAsyncLifetime, IClassFixture<PostgresFixture>
 {
     private readonly SourceTree _tree = new();
     private OrchestratorHost _host = null!;

@@ -17,8 +17,8 @@ namespace RnnSweep.Orchestrator.Tests.Dashboard;
 /// the server and is refused with 403, and nothing changes. A page reached through a foreign host name (DNS
 /// rebinding) is refused with 400. The dashboard's own buttons still work (its token and origin are right).
 /// </summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class CrossSiteTests(PostgresFixture postgres)
+/// <remarks>The Host header and write-marker cases share one Orchestrator (<see cref="SharedOrchestrator"/>): each writes at most to a sweep of its own.</remarks>
+public sealed class CrossSiteTests(PostgresFixture postgres, SharedOrchestrator shared) : IClassFixture<PostgresFixture>, IClassFixture<SharedOrchestrator>
 {
     private const string Rebound = "rebind.example";
 
@@ -135,7 +135,7 @@ public sealed class CrossSiteTests(PostgresFixture postgres)
     [InlineData("rebind.example", "/healthz", HttpStatusCode.BadRequest)] // probes too: Kubernetes' send Host: localhost
     public async Task HostHeader_IsCheckedAgainstAllowedHosts(string host, string path, HttpStatusCode expected)
     {
-        await using var orchestrator = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync());
+        var orchestrator = shared.Host;
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Host = host;
         using var response = await orchestrator.Http.SendAsync(request);
@@ -163,9 +163,10 @@ public sealed class CrossSiteTests(PostgresFixture postgres)
     [InlineData(null, "http://127.0.0.1:1", HttpStatusCode.Forbidden)]
     public async Task Writes_FromBrowsers_NeedTheOwnOriginAndAToken(string? fetchSite, string? origin, HttpStatusCode expected)
     {
-        var connection = await postgres.CreateDatabaseAsync();
-        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
-        var sweep = await Faults.FaultSweep.SubmitAsync(orchestrator, Faults.FaultSweep.Spec("markers", ["lstm"]));
+        var orchestrator = shared.Host;
+        var connection = orchestrator.ConnectionString;
+        // A sweep of this case's own: the same spec again would be the sweep an earlier case cancelled.
+        var sweep = await Faults.FaultSweep.SubmitAsync(orchestrator, Faults.FaultSweep.Spec($"markers {Guid.NewGuid():N}", ["lstm"]));
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/sweeps/{sweep}/cancel");
         if (fetchSite is not null) request.Headers.Add("Sec-Fetch-Site", fetchSite);
         if (origin is not null) request.Headers.Add("Origin", origin);

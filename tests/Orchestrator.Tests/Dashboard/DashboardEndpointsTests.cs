@@ -8,8 +8,7 @@ using RnnSweep.Shared.Jobs;
 namespace RnnSweep.Orchestrator.Tests.Dashboard;
 
 /// <summary>The dashboard's pages, charts, OpenAPI document and Hangfire links over a sweep written straight to the tables.</summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class DashboardEndpointsTests(PostgresFixture postgres)
+public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     [Fact]
     public async Task Pages_ChartsAndOpenApi_AreServed_ForAStoredSweep()

@@ -13,8 +13,7 @@ namespace RnnSweep.Orchestrator.Tests.Dashboard;
 /// that explains it, compare a small model with a large one, and group by character class and by distance to an
 /// opener; the dashboard's pictures and tables show those numbers.
 /// </summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class ErrorAnalysisTests(PostgresFixture postgres)
+public sealed class ErrorAnalysisTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     /// <summary>
     /// Twelve test positions, one fact each. Position 0 is not scored. The large run errs once per oracle step

@@ -5,8 +5,7 @@ using RnnSweep.Shared.Schema;
 namespace RnnSweep.Orchestrator.Tests.Dashboard;
 
 /// <summary>The run page lists interpretable units with r and threshold, and the visualiser opens on the strongest.</summary>
-[Collection(DatabaseCollection.Name)]
-public sealed partial class InterpretableUnitsPageTests(PostgresFixture postgres)
+public sealed partial class InterpretableUnitsPageTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     [Fact]
     public async Task RunPage_ShowsRAndThresholds_AndOpensTheVisualiserOnTheMostInterpretableUnit()

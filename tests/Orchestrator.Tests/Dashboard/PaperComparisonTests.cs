@@ -8,8 +8,7 @@ using RnnSweep.Shared.Schema;
 namespace RnnSweep.Orchestrator.Tests.Dashboard;
 
 /// <summary>The paper's numbers appear only beside a sweep on the paper's file with the paper's protocol.</summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class PaperComparisonTests(PostgresFixture postgres)
+public sealed class PaperComparisonTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     /// <summary>Gives a synthetic sweep the paper preset's protocol and, when <paramref name="paperFile"/>, the paper file's checksum.</summary>
     internal static async Task MakePaperLike(RnnSweepDbContext db, long sweepId, bool paperFile, bool paperProtocol)

@@ -5,8 +5,7 @@ using RnnSweep.Shared.Schema;
 namespace RnnSweep.Orchestrator.Tests.Dashboard;
 
 /// <summary>Section 4.2 as SQL: the views over test_predictions and ngram_predictions.</summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class PredictionViewsTests(PostgresFixture postgres)
+public sealed class PredictionViewsTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     public sealed record Comparison(long Characters, double MeanPModel, double MeanPNgram, long ErrorsModel, long ErrorsNgram, long ErrorsBoth, long ErrorsModelOnly, long ErrorsNgramOnly);
     public sealed record ByCharacter(int Symbol, string Character, long Occurrences, double MeanPModel, double MeanPNgram);

@@ -6,8 +6,7 @@ using ScottPlot;
 namespace RnnSweep.Orchestrator.Tests.Dashboard;
 
 /// <summary>The GRU update gate is the paper's 1 - z: the chart and the database say so.</summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class UpdateGateConventionTests(PostgresFixture postgres)
+public sealed class UpdateGateConventionTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     [Fact]
     public void SaturationChart_TitlesTheUpdatePanelWithThePapersConvention()

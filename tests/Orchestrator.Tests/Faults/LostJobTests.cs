@@ -32,7 +32,7 @@ public sealed class LostJobTests(PostgresFixture postgres, ITestOutputHelper out
             var sweep = await FaultSweep.SubmitAsync(host, FaultSweep.Spec("deleted while running", maxEpochs: LongRun));
             await SweepWaiter.UntilEpochsAsync(host.Db, sweep, 2, TimeSpan.FromMinutes(2), () => worker.Output);
             var jobId = (await RunOfAsync(host, sweep)).JobId!;
-            Assert.Equal("Processing", JobStorage.Current.GetConnection().GetStateData(jobId).Name);
+            Assert.Equal("Processing", host.Service<JobStorage>().GetConnection().GetStateData(jobId).Name);
 
             await HangfireDashboard.DeleteProcessingAsync(host.Http, jobId);
 
@@ -52,7 +52,7 @@ public sealed class LostJobTests(PostgresFixture postgres, ITestOutputHelper out
         await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync());
         var sweep = await FaultSweep.SubmitAsync(host, FaultSweep.Spec("deleted while queued"));
         var jobId = (await RunOfAsync(host, sweep)).JobId!;
-        Assert.Equal("Enqueued", JobStorage.Current.GetConnection().GetStateData(jobId).Name);
+        Assert.Equal("Enqueued", host.Service<JobStorage>().GetConnection().GetStateData(jobId).Name);
 
         await HangfireDashboard.DeleteEnqueuedAsync(host.Http, jobId); // no Worker yet: the job is still waiting
 

@@ -7,8 +7,7 @@ using RnnSweep.Shared.Schema;
 namespace RnnSweep.Orchestrator.Tests.Faults;
 
 /// <summary>The run state machine on its own, against PostgreSQL, with no Worker process: each transition and its guards.</summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class RunLifeTests(PostgresFixture postgres)
+public sealed class RunLifeTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
 

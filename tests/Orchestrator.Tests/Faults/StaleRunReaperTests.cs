@@ -7,8 +7,7 @@ using RnnSweep.Shared.Jobs;
 namespace RnnSweep.Orchestrator.Tests.Faults;
 
 /// <summary>A running run with no live worker and no job does not stay without a way forward.</summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class StaleRunReaperTests(PostgresFixture postgres)
+public sealed class StaleRunReaperTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     [Fact]
     public async Task RunningRunWithExpiredLeaseAndNoJob_GetsANewJob_WhileALiveLeaseIsLeftAlone()
@@ -38,7 +37,7 @@ public sealed class StaleRunReaperTests(PostgresFixture postgres)
             if (stale.JobId is not null && !deleted.Contains(stale.JobId))
             {
                 Assert.Equal(RunStatus.Running, stale.Status);
-                var job = JobStorage.Current.GetMonitoringApi().JobDetails(stale.JobId);
+                var job = host.Service<JobStorage>().GetMonitoringApi().JobDetails(stale.JobId);
                 Assert.Equal(nameof(ITrainRunJob.TrainAsync), job.Job.Method.Name);
                 Assert.Equal(staleId, (long)job.Job.Args[0]);
                 var live = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == liveId);

@@ -14,8 +14,7 @@ namespace RnnSweep.Orchestrator.Tests.Sweeps;
 /// through Hangfire.PostgreSql's own fetch (the query every Worker runs) and must come out in descending estimated
 /// cost, also when several dispatchers run at once. No Worker process: the test takes the jobs itself.
 /// </summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class DispatchOrderTests(PostgresFixture postgres)
+public sealed class DispatchOrderTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     private const string Queue = "order";
 

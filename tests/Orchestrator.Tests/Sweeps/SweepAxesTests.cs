@@ -16,8 +16,7 @@ namespace RnnSweep.Orchestrator.Tests.Sweeps;
 /// Seeds and extra axes: the runs a grid creates, its identity, and the <c>best</c> and <c>mean ± sd</c> tables, with
 /// losses written by hand into the runs (no training) and the tables computed here from those rows.
 /// </summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class SweepAxesTests(PostgresFixture postgres)
+public sealed class SweepAxesTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     private static JsonObject Spec(string name, string axesJson, long[] seeds) => new()
     {

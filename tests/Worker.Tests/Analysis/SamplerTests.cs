@@ -7,6 +7,16 @@ using static TorchSharp.torch;
 
 namespace RnnSweep.Worker.Tests.Analysis;
 
+/// <summary>
+/// The classes that share <see cref="TrainedSamplerFixture"/>: it is trained once for all of them (as a class fixture
+/// it was trained again for each class).
+/// </summary>
+[CollectionDefinition(TrainedSamplerCollection.Name)]
+public sealed class TrainedSamplerCollection : ICollectionFixture<TrainedSamplerFixture>
+{
+    public const string Name = "trained sampler";
+}
+
 /// <summary>One tiny LSTM trained once for all sampler tests (training is the slow part).</summary>
 public sealed class TrainedSamplerFixture : IDisposable
 {
@@ -43,7 +53,8 @@ public sealed class TrainedSamplerFixture : IDisposable
     public void Dispose() => Model.Dispose();
 }
 
-public class SamplerTests(TrainedSamplerFixture trained) : IClassFixture<TrainedSamplerFixture>
+[Collection(TrainedSamplerCollection.Name)]
+public class SamplerTests(TrainedSamplerFixture trained)
 {
     private const double Tolerance = 0.1;
 

@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 namespace RnnSweep.Worker.Tests.Analysis;
 
 /// <summary>The sampler's own step kernel against the fused module, bfloat16 weights, and many samples in one pass.</summary>
-public class SamplingStepTests(TrainedSamplerFixture trained) : IClassFixture<TrainedSamplerFixture>
+[Collection(TrainedSamplerCollection.Name)]
+public class SamplingStepTests(TrainedSamplerFixture trained)
 {
     [Theory]
     [InlineData(ModelType.Lstm, true)]
