@@ -65,9 +65,12 @@ public static class BenchCommand
                 }
                 await WorkerBenchProcess.RunAsync(report, [.. loop, "--layers", "3", "--hidden", "512", "--threads", threads, "--run", runs[(3, 512)].ToString(),
                     "--epoch-seconds", quick ? "6" : "30", "--checkpoints", "--label", $"LSTM 3x512 ({threads} threads)"], minutes, ct);
+                // The same loop with hyperparameters.precision bfloat16, right after the float32 one.
+                await WorkerBenchProcess.RunAsync(report, [.. loop, "--layers", "3", "--hidden", "512", "--threads", threads, "--run", runs[(3, 512)].ToString(),
+                    "--epoch-seconds", quick ? "6" : "30", "--precision", "bfloat16", "--label", $"LSTM 3x512 bfloat16 ({threads} threads)"], minutes, ct);
                 Console.WriteLine("2. bfloat16 training against float32, LSTM 3x512 (Worker subprocess)");
                 await WorkerBenchProcess.RunAsync(report, ["precision", "--layers", "3", "--hidden", "512", "--threads", threads, "--batches", "1",
-                    "--budget", quick ? "0" : "20"], TimeSpan.FromMinutes(12), ct); // bfloat16 batches are slow on CPU: 6 minutes was not enough here
+                    "--budget", quick ? "0" : "20"], TimeSpan.FromMinutes(12), ct);
                 Console.WriteLine("7. Memory training 3x512 (Worker subprocess that only trains)");
                 await WorkerBenchProcess.RunAsync(report, ["loop", "--connection", benchConnection, "--layers", "3", "--hidden", "512", "--threads", threads,
                     "--run", runs[(3, 512)].ToString(), "--memory-only", "--batches", "3", "--epochs", "2", "--label", "LSTM 3x512"], minutes, ct);

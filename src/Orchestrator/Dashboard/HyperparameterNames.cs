@@ -40,6 +40,7 @@ public static class HyperparameterNames
         ["trainFraction"] = ("train split", "of the corpus"),
         ["valFraction"] = ("validation split", "of the corpus"),
         ["testFraction"] = ("test split", "of the corpus"),
+        ["precision"] = ("training step in", ""),
         ["seed"] = ("random seed", ""),
     };
 

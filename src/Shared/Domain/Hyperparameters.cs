@@ -84,6 +84,16 @@ public sealed record Hyperparameters
 
     public long Seed { get; init; } = 42;
 
+    /// <summary>
+    /// The training step's number format: <c>float32</c> (absent means float32) or <c>bfloat16</c> (see
+    /// <see cref="Precisions"/>). Absent from the stored JSON when not set, so stored sweeps keep their identity.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Precision { get; init; }
+
+    [JsonIgnore]
+    public bool IsBFloat16 => Precision == Precisions.BFloat16;
+
     [JsonIgnore]
     public bool IsOneHot => Input == InputEncodings.OneHot;
 
@@ -124,6 +134,7 @@ public sealed record Hyperparameters
         Check(TestFraction > 0 && TestFraction < 1, "testFraction", $"must be in (0, 1), not {TestFraction}");
         Check(Math.Abs(TrainFraction + ValFraction + TestFraction - 1) < 1e-9, "trainFraction",
             $"trainFraction + valFraction + testFraction must be 1, not {TrainFraction + ValFraction + TestFraction}");
+        Check(Precision is null || Precisions.All.Contains(Precision), "precision", $"must be {ClosedSet.OneOf(Precisions.All)}, not '{Precision}'");
         Check(Seed >= 0, "seed", $"must not be negative, not {Seed}");
         return errors;
     }

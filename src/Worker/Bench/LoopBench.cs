@@ -35,7 +35,9 @@ public static class LoopBench
         {
             BatchSize = a.Int("batch", 128), SeqLength = a.Int("seq", 70), Input = input, Optimizer = Optimizers.Adam, LearningRate = 2e-3,
             TrainFraction = 0.9, ValFraction = 0.05, TestFraction = 0.05, MaxEpochs = 1000, Patience = 1000, CarryState = true,
+            Precision = a.Get("precision"),
         };
+        if (hp.Validate().FirstOrDefault(e => e.Field.EndsWith(".precision", StringComparison.Ordinal)) is { } wrong) throw new ArgumentException($"bench loop: --precision {wrong.Message}");
         var cell = new CellSpec(ModelType.Lstm, layers, hidden, hp);
         var charsPerBatch = (long)hp.BatchSize * hp.SeqLength;
 
@@ -47,14 +49,15 @@ public static class LoopBench
         manual_seed(hp.Seed);
         using var bare = Trainer.CreateModel(cell, v, CPU);
         using var bareOptimizer = OptimizerFactory.Create(hp, bare.parameters());
+        using var bareHalf = hp.IsBFloat16 ? new BFloat16Step(bare, Trainer.CreateModel(cell, v, CPU)) : null; // the Trainer's own bfloat16 step
         var (x, y) = TextBatches.FromStreams(vocabulary.Encode(sample), hp.BatchSize, 0, hp.SeqLength, CPU);
         var memoryOnly = a.Has("memory-only");
         var batches = a.Int("batches", 0);
         var bareBatches = 0;
         if (!memoryOnly)
         {
-            BareLoop(bare, bareOptimizer, x, y, hp, 2);                                // warm-up
-            var probe = 2 * charsPerBatch / BareLoop(bare, bareOptimizer, x, y, hp, 2).Wall; // chars/s
+            BareLoop(bare, bareOptimizer, x, y, hp, 2, bareHalf);                                // warm-up
+            var probe = 2 * charsPerBatch / BareLoop(bare, bareOptimizer, x, y, hp, 2, bareHalf).Wall; // chars/s
             if (batches == 0) batches = (int)Math.Clamp(Math.Round(epochSeconds * probe / charsPerBatch), 2, 2000);
             bareBatches = Math.Max(2, batches / 2);
         }
@@ -92,7 +95,7 @@ public static class LoopBench
                 if (!memoryOnly)
                 {
                     matmul.Add(Ceilings.MatmulFlops());
-                    bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches));
+                    bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches, bareHalf));
                 }
                 // The full loop as TrainRunJob runs it: each epoch's commit in flight while the next epoch trains.
                 var committer = store is null ? null : new EpochCommitter(store, runId, owner);
@@ -125,7 +128,7 @@ public static class LoopBench
                 }
                 if (!memoryOnly)
                 {
-                    bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches));
+                    bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches, bareHalf));
                     matmul.Add(Ceilings.MatmulFlops());
                 }
                 if (a.Has("checkpoints") && store is not null) await CheckpointFiguresAsync(cell, splits, trainer, store, runId, owner, label);
@@ -213,7 +216,7 @@ public static class LoopBench
     }
 
     /// <returns>Wall and process CPU seconds of <paramref name="batches"/> forward / backward / step iterations.</returns>
-    internal static (double Wall, double Cpu) BareLoop(CharRnn model, optim.Optimizer optimizer, Tensor x, Tensor y, Hyperparameters hp, int batches)
+    internal static (double Wall, double Cpu) BareLoop(CharRnn model, optim.Optimizer optimizer, Tensor x, Tensor y, Hyperparameters hp, int batches, BFloat16Step? half = null)
     {
         model.train();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -221,11 +224,18 @@ public static class LoopBench
         for (var i = 0; i < batches; i++)
         {
             using var scope = NewDisposeScope();
-            using var state = model.ZeroState(hp.BatchSize, CPU);
-            var (logits, _) = model.Forward(x, state);                                 // (B, T, V)
-            var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1));
             optimizer.zero_grad();
-            loss.backward();
+            if (half is not null)
+            {
+                half.ForwardBackward(x, y, half.ZeroState(hp.BatchSize, CPU), 1);
+            }
+            else
+            {
+                using var state = model.ZeroState(hp.BatchSize, CPU);
+                var (logits, _) = model.Forward(x, state);                             // (B, T, V)
+                var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1));
+                loss.backward();
+            }
             optimizer.step();
         }
         return (clock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);

@@ -7,96 +7,137 @@ using static TorchSharp.torch;
 namespace RnnSweep.Worker.Bench;
 
 /// <summary>
-/// Whether bfloat16 pays for CPU training: the bare forward / backward / Adam step of one model with float32
-/// weights against the same model converted to bfloat16 (weights, activations and Adam state; libtorch 2.10 on CPU
-/// offers no autocast through TorchSharp), alternating F B F B so contention hits both alike, then the validation
-/// loss of each after the same number of batches. The issue's bar: adopt only at 1.3x faster with the loss within 0.01.
+/// Whether <c>precision: bfloat16</c> pays for CPU training: the bare forward / backward / Adam step of the float32
+/// model (oneDNN off, as the Worker trains float32) against the same model trained through <see cref="BFloat16Step"/>
+/// (float32 master weights and Adam state, forward and backward on a bfloat16 copy with oneDNN on), alternating
+/// F B F B so contention hits both alike; then, with --budget N, the validation loss of each (float32, oneDNN off)
+/// after the same N consecutive batches from the same start. The issue's bar: adopt only at 1.3x faster with the
+/// loss within 0.01 nats. Both loops' FLOP/s are also given over the float32 matrix-multiply ceiling measured in this
+/// process before and after them. <c>--probe</c> runs <see cref="PrecisionProbe"/> instead (where the time goes).
 /// </summary>
 public static class PrecisionBench
 {
     public static void Run(BenchArgs a)
     {
+        if (a.Has("probe"))
+        {
+            PrecisionProbe.Run(a);
+            return;
+        }
         var layers = a.Int("layers", 3);
         var hidden = a.Int("hidden", 512);
         var threads = a.Int("threads", Environment.ProcessorCount);
         var batches = a.Int("batches", 2);
+        var rounds = a.Int("rounds", 2);
         var budget = a.Int("budget", 0);
         torch.set_num_threads(threads);
-        var hp = new Hyperparameters { BatchSize = 128, SeqLength = 70, Input = InputEncodings.Embedding, Optimizer = Optimizers.Adam, LearningRate = 2e-3 }; // one-hot input is built as float32
+        var hp = new Hyperparameters { BatchSize = 128, SeqLength = 70, Input = InputEncodings.Embedding, Optimizer = Optimizers.Adam, LearningRate = 2e-3 };
         var cell = new CellSpec(ModelType.Lstm, layers, hidden, hp);
         var text = BenchText.Generate(2_000_000);
         var vocabulary = Vocabulary.Build(text, VocabularyKinds.Chars);
         var encoded = vocabulary.Encode(text);
-        var (x, y) = TextBatches.FromStreams(encoded, hp.BatchSize, 0, hp.SeqLength, CPU);
-        manual_seed(hp.Seed);
-        using var full = Trainer.CreateModel(cell, vocabulary.Size, CPU);
-        manual_seed(hp.Seed);
-        using var half = Trainer.CreateModel(cell, vocabulary.Size, CPU);
-        half.to(ScalarType.BFloat16);
-        using var fullOptimizer = OptimizerFactory.Create(hp, full.parameters());
-        using var halfOptimizer = OptimizerFactory.Create(hp, half.parameters());
+        var v = vocabulary.Size;
+        var train = encoded.Slice(0, encoded.Length - 200_000);
+        var held = encoded.Slice(encoded.Length - 200_000, 200_000);
+        var charsPerBatch = (double)hp.BatchSize * hp.SeqLength;
+        var flopsPerChar = ModelCost.FlopsPerChar(ModelType.Lstm, layers, hidden, v);
 
-        LoopBench.BareLoop(full, fullOptimizer, x, y, hp, 1);
-        Bf16Loop(half, halfOptimizer, x, y, hp, 1);
-        // Alternating F B so contention hits both alike; one round when bfloat16 is far slower, since each of its
-        // batches can take a minute (libtorch's CPU LSTM has no bfloat16 kernel of its own to fall on).
-        var (f, h) = (0.0, 0.0);
-        var rounds = 0;
-        do
+        var full = Pair.Create(cell, v, bfloat16: false);
+        var half = Pair.Create(cell, v, bfloat16: true);
+        try
         {
-            f += LoopBench.BareLoop(full, fullOptimizer, x, y, hp, batches).Wall;
-            h += Bf16Loop(half, halfOptimizer, x, y, hp, batches);
-            rounds++;
-        } while (rounds < 2 && f / h >= 0.5);
-        var speedup = f / h;
-        new BenchFigure("2 hardware use", $"LSTM {layers}x{hidden} bfloat16 training speed / float32", speedup, "ratio", ">= 1.3 to adopt", speedup >= 1.3,
-            $"bare forward/backward/Adam step, embedding input, batch 128x70, {threads} threads, {rounds} x {batches} batches each, alternating: float32 {rounds * batches / f:0.00} batches/s, " +
-            $"bfloat16 (model.to(bfloat16): weights, activations, gradients and Adam state) {rounds * batches / h:0.00} batches/s").Print();
-        if (budget > 0 && speedup >= 1.3)
-        {
-            // Equal budget of batches from the same start, then the loss on held-out text.
-            var (vx, vy) = TextBatches.FromStreams(encoded.Slice(encoded.Length - 200_000, 200_000), 32, 0, hp.SeqLength, CPU);
-            LoopBench.BareLoop(full, fullOptimizer, x, y, hp, budget);
-            Bf16Loop(half, halfOptimizer, x, y, hp, budget);
-            var lossFull = Loss(full, vx, vy, ScalarType.Float32);
-            var lossHalf = Loss(half, vx, vy, ScalarType.BFloat16);
-            new BenchFigure("2 hardware use", $"LSTM {layers}x{hidden} bfloat16 training, validation loss difference", Math.Abs(lossHalf - lossFull), "nats/char", "< 0.01 to adopt",
-                Math.Abs(lossHalf - lossFull) < 0.01, $"after {budget + rounds * batches + 1} batches each: float32 {lossFull:0.0000}, bfloat16 {lossHalf:0.0000}").Print();
+            var ceiling = new List<double> { Ceilings.MatmulFlops() };
+            var position = 0L;
+            Step(full, train, ref position, hp);                                        // warm-up
+            position = 0;
+            Step(half, train, ref position, hp);
+            // Alternating F B so contention hits both alike; both start from the same weights and see the same batches.
+            var (f, h, done) = (0.0, 0.0, 0);
+            var (pf, ph) = (position, position);
+            for (var r = 0; r < rounds; r++)
+            {
+                for (var i = 0; i < batches; i++) f += Step(full, train, ref pf, hp);
+                for (var i = 0; i < batches; i++) h += Step(half, train, ref ph, hp);
+                done += batches;
+            }
+            ceiling.Add(Ceilings.MatmulFlops());
+            var speedup = f / h;
+            var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+            new BenchFigure("2 hardware use", $"LSTM {layers}x{hidden} bfloat16 training speed / float32", speedup, "ratio", ">= 1.3 to adopt", speedup >= 1.3,
+                $"bare forward/backward/Adam step, embedding input, batch 128x70, {threads} threads, {rounds} x {batches} batches each, alternating: float32 (oneDNN off) {done / f:0.000} batches/s, " +
+                $"bfloat16 (precision: bfloat16, BFloat16Step: float32 master weights and Adam state, forward/backward on a bfloat16 copy with oneDNN on) {done / h:0.000} batches/s; load average {load} at the end").Print();
+            var c = ceiling.Average();
+            foreach (var (name, seconds) in new[] { ("float32", f), ("bfloat16", h) })
+            {
+                var flops = done * charsPerBatch / seconds * flopsPerChar;
+                new BenchFigure("2 hardware use", $"LSTM {layers}x{hidden} {name} bare training loop / matmul ceiling", flops / c, "ratio", "", null,
+                    $"{flops / 1e9:0.0} GFLOP/s ({flopsPerChar / 1e6:0.00} MFLOP/char, 6 x forward MACs) over {c / 1e9:0.0} GFLOP/s, the float32 {Ceilings.MatmulSize}x{Ceilings.MatmulSize} " +
+                    $"product at {threads} threads in this process before and after ({string.Join(" / ", ceiling.Select(m => (m / 1e9).ToString("0.0")))})").Print();
+            }
+            if (budget > 0)
+            {
+                // The same `budget` consecutive batches from the same start for each; then the float32 model of each
+                // (bfloat16's master weights) on held-out text, oneDNN off, as the Worker's validation runs.
+                var start = Math.Max(pf, ph);
+                (pf, ph) = (start, start);
+                for (var i = done + 1; i < budget; i++)
+                {
+                    if (pf != ph) throw new InvalidOperationException("the two loops read different batches");
+                    Step(full, train, ref pf, hp);
+                    Step(half, train, ref ph, hp);
+                }
+                var lossFull = PrecisionProbe.Validation(full.Master, held, hp);
+                var lossHalf = PrecisionProbe.Validation(half.Master, held, hp);
+                var difference = Math.Abs(lossHalf - lossFull);
+                new BenchFigure("2 hardware use", $"LSTM {layers}x{hidden} bfloat16 training, validation loss difference", difference, "nats/char", "< 0.01 to adopt", difference < 0.01,
+                    $"after {Math.Max(budget, done + 1)} batches each of the same stream (the warm-up batch included, the timed ones continuing it): float32 {lossFull:0.0000}, " +
+                    $"bfloat16 {lossHalf:0.0000} (8 held-out batches 64x70 with carried state, float32, oneDNN off)").Print();
+            }
         }
-        else if (budget > 0)
+        finally
         {
-            // The speed bar already fails, so bfloat16 training cannot be adopted whatever its loss; the budget of
-            // slow bfloat16 batches is not spent.
-            Console.Error.WriteLine($"bench precision: bfloat16 is {speedup:0.00}x float32's speed, under the 1.3x bar: its validation loss is not measured");
+            full.Dispose();
+            half.Dispose();
         }
     }
 
-    private static double Bf16Loop(CharRnn model, optim.Optimizer optimizer, Tensor x, Tensor y, Hyperparameters hp, int batches)
+    /// <summary>One training step on the batch at <paramref name="position"/> of the 128 streams (then advanced); wall seconds.</summary>
+    private static double Step(Pair pair, EncodedText text, ref long position, Hyperparameters hp)
     {
-        model.train();
         var clock = Stopwatch.StartNew();
-        for (var i = 0; i < batches; i++)
+        using var scope = NewDisposeScope();
+        var (x, y) = TextBatches.FromStreams(text, hp.BatchSize, position, hp.SeqLength, CPU);
+        position += hp.SeqLength;
+        pair.Master.train();
+        pair.Optimizer.zero_grad();
+        if (pair.Half is { } half)
         {
-            using var scope = NewDisposeScope();
-            var zero = model.ZeroState(hp.BatchSize, CPU);
-            using var state = new RecurrentState(zero.H.to_type(ScalarType.BFloat16), zero.C?.to_type(ScalarType.BFloat16));
-            var (logits, _) = model.Forward(x, state);
-            var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]).to_type(ScalarType.Float32), y.reshape(-1));
-            optimizer.zero_grad();
-            loss.backward();
-            optimizer.step();
+            half.ForwardBackward(x, y, half.ZeroState(hp.BatchSize, CPU), 1);
         }
+        else
+        {
+            var (logits, _) = pair.Master.Forward(x, pair.Master.ZeroState(hp.BatchSize, CPU));
+            nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1)).backward();
+        }
+        pair.Optimizer.step();
         return clock.Elapsed.TotalSeconds;
     }
 
-    private static double Loss(CharRnn model, Tensor x, Tensor y, ScalarType type)
+    /// <summary>A float32 model with its Adam, and for bfloat16 the working copy the Trainer would use.</summary>
+    private sealed record Pair(CharRnn Master, optim.Optimizer Optimizer, BFloat16Step? Half) : IDisposable
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        model.eval();
-        var zero = model.ZeroState(x.shape[0], CPU);
-        using var state = new RecurrentState(zero.H.to_type(type), zero.C?.to_type(type));
-        var (logits, _) = model.Forward(x, state);
-        return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]).to_type(ScalarType.Float32), y.reshape(-1)).item<float>();
+        public static Pair Create(CellSpec cell, int v, bool bfloat16)
+        {
+            var master = Trainer.CreateInitialModel(cell, v, CPU);
+            var optimizer = OptimizerFactory.Create(cell.Hyperparameters, master.parameters());
+            return new Pair(master, optimizer, bfloat16 ? new BFloat16Step(master, Trainer.CreateModel(cell, v, CPU)) : null);
+        }
+
+        public void Dispose()
+        {
+            Half?.Dispose();
+            Optimizer.Dispose();
+            Master.Dispose();
+        }
     }
 }

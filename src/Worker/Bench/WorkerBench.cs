@@ -4,7 +4,7 @@ namespace RnnSweep.Worker.Bench;
 /// <c>RnnSweep.Worker bench PART [--option value ...]</c>: the TorchSharp half of <c>rnnsweep bench</c>, which starts
 /// this process once per part and reads the <see cref="BenchFigure"/> lines it prints. Parts: <c>loop</c> (one
 /// model's training-loop overhead and FLOP/s; with --checkpoints and --memory), <c>analysis</c> (gate extraction
-/// and sampling), <c>corpus</c> (memory on a large generated corpus), <c>machine</c> (processor, nominal peak, matmul and bandwidth ceilings), <c>precision</c> (bfloat16 training against float32).
+/// and sampling), <c>corpus</c> (memory on a large generated corpus), <c>machine</c> (processor, nominal peak, matmul and bandwidth ceilings), <c>precision</c> (bfloat16 training against float32; with --probe, where its time goes).
 /// </summary>
 public static class WorkerBench
 {

@@ -60,17 +60,17 @@ public sealed class CharRnn : nn.Module
     public static long ExpectedParameterCount(ModelType model, int layers, int hidden, int vocabularySize) =>
         ModelSize.Parameters(model, layers, hidden, vocabularySize);
 
-    /// <summary>Zeros, the state at the start of every stream.</summary>
+    /// <summary>Zeros, the state at the start of every stream, in the weights' type (float32, or bfloat16 for a bfloat16 working copy).</summary>
     public RecurrentState ZeroState(long batch, Device device) => new(
-        zeros(_layers, batch, _hidden, device: device),
-        _model == ModelType.Lstm ? zeros(_layers, batch, _hidden, device: device) : null);
+        zeros(_layers, batch, _hidden, dtype: head.weight!.dtype, device: device),
+        _model == ModelType.Lstm ? zeros(_layers, batch, _hidden, dtype: head.weight!.dtype, device: device) : null);
 
     /// <summary>x (B, T) symbol indices -> logits (B, T, V) and the state after the last step.</summary>
     public (Tensor Logits, RecurrentState State) Forward(Tensor x, RecurrentState state)
     {
         var input = embedding is not null
             ? embedding.call(x)                                               // (B, T, V)
-            : nn.functional.one_hot(x, _vocabularySize).to_type(ScalarType.Float32); // (B, T, V)
+            : nn.functional.one_hot(x, _vocabularySize).to_type(head.weight!.dtype); // (B, T, V), in the weights' type
 
         Tensor output;                                                        // (B, T, H)
         RecurrentState next;

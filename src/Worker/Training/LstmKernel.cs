@@ -35,6 +35,47 @@ public static class LstmKernel
         }
     }
 
+    /// <summary>
+    /// Switches oneDNN on until the returned scope is disposed, for bfloat16 training steps only: with oneDNN off,
+    /// libtorch's CPU bfloat16 products fall back to a reference path (about 4x slower than float32 here), with it on
+    /// they run on oneDNN's bfloat16 kernels. oneDNN's bfloat16 LSTM agrees with the LSTM equations in train and eval
+    /// mode (BFloat16LstmTests); its float32 LSTM does not in eval mode, so no float32 LSTM may run inside the scope.
+    /// The switch is process-global: a Worker runs one job at a time, and the scope covers only the forward and
+    /// backward pass of one batch. Throws <see cref="InvalidOperationException"/> when it is already on (nested or
+    /// concurrent use).
+    /// </summary>
+    public static IDisposable OneDnnForBFloat16()
+    {
+        UseAten();
+        if (OneDnnEnabled) throw new InvalidOperationException("oneDNN is already on: bfloat16 training steps must not nest or run concurrently");
+        SetOneDnn(true);
+        return new OffAgain();
+    }
+
+    private sealed class OffAgain : IDisposable
+    {
+        private bool _done;
+
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            SetOneDnn(false);
+        }
+    }
+
+    /// <summary>
+    /// Sets libtorch's process-wide oneDNN switch (the bench's measurements and <see cref="OneDnnForBFloat16"/>);
+    /// callers that turn it on must turn it off again before any float32 LSTM runs.
+    /// </summary>
+    internal static void SetOneDnn(bool enabled)
+    {
+        UseAten();
+        var context = GlobalContext();
+        SetUserEnabledMkldnn(context, enabled ? (byte)1 : (byte)0);
+        if ((UserEnabledMkldnn(context) != 0) != enabled) throw new InvalidOperationException($"libtorch did not take oneDNN {(enabled ? "on" : "off")}");
+    }
+
     private static bool Apply()
     {
         try

@@ -19,6 +19,8 @@ public sealed class Trainer : IDisposable
     private readonly Device _device;
     private readonly CharRnn _model;
     private readonly OptimizerHelper _optimizer;
+    /// <summary>The bfloat16 working copy of <c>precision: bfloat16</c> runs; null for float32.</summary>
+    private readonly BFloat16Step? _bf16;
 
     private double _learningRate;
     private int _epochsWithoutImprovement;
@@ -35,6 +37,7 @@ public sealed class Trainer : IDisposable
 
         _model = CreateInitialModel(cell, splits.VocabularySize, device);
         _optimizer = OptimizerFactory.Create(_hp, _model.parameters());
+        if (_hp.IsBFloat16) _bf16 = new BFloat16Step(_model, CreateModel(cell, splits.VocabularySize, device));
         _learningRate = _hp.LearningRate;
         BestValLoss = double.PositiveInfinity;
 
@@ -183,7 +186,7 @@ public sealed class Trainer : IDisposable
         long chars = 0;
         // why: char-rnn and the paper carry the hidden state across batches (truncated BPTT); it is reset at
         // each epoch start so a checkpoint at the epoch boundary needs no hidden state to resume exactly.
-        var carried = _hp.CarryState ? _model.ZeroState(streams, _device) : null;
+        var carried = _hp.CarryState ? ZeroState(streams) : null;
         try
         {
             for (long batch = 1; batch <= batches; batch++)
@@ -200,7 +203,7 @@ public sealed class Trainer : IDisposable
                         // The streams are used up (epochChars runs): start them again from zero state.
                         position = 0;
                         carried.Dispose();
-                        carried = _model.ZeroState(streams, _device);
+                        carried = ZeroState(streams);
                     }
                     var length = (int)Math.Min(steps, streamLength - position);
                     (x, y) = TextBatches.FromStreams(text, streams, position, length, _device);
@@ -212,15 +215,25 @@ public sealed class Trainer : IDisposable
                     var starts = new long[streams];
                     for (var b = 0; b < streams; b++) starts[b] = WindowStart(text, steps, ref windows);
                     (x, y) = TextBatches.FromStarts(text, starts, steps, _device);
-                    start = _model.ZeroState(streams, _device);                 // disposed by the scope
+                    start = ZeroState(streams);                                 // disposed by the scope
                 }
 
-                var (logits, next) = _model.Forward(x, start);                  // (B, T, V)
-                var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1));
-                _optimizer.zero_grad();
                 // char-rnn sums the loss over the T time steps (mean over the batch): its gradient is T times the mean's.
-                if (_hp.GradClipScale == GradClipScales.Sum) (loss * x.shape[1]).backward();
-                else loss.backward();
+                double lossScale = _hp.GradClipScale == GradClipScales.Sum ? x.shape[1] : 1;
+                Tensor loss;
+                RecurrentState next;
+                _optimizer.zero_grad();
+                if (_bf16 is not null)
+                {
+                    (loss, next) = _bf16.ForwardBackward(x, y, start, lossScale);
+                }
+                else
+                {
+                    Tensor logits;
+                    (logits, next) = _model.Forward(x, start);                      // (B, T, V)
+                    loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1));
+                    (lossScale == 1 ? loss : loss * lossScale).backward();
+                }
                 var norm = ClipGradients();
                 _optimizer.step();
 
@@ -246,6 +259,9 @@ public sealed class Trainer : IDisposable
         _streamPosition = _hp.EpochChars is null ? 0 : position;
         return (lossSum / chars, normSum / batches, chars);
     }
+
+    /// <summary>The state at a stream's start, in the training step's type (bfloat16 for the working copy).</summary>
+    private RecurrentState ZeroState(long streams) => _bf16?.ZeroState(streams, _device) ?? _model.ZeroState(streams, _device);
 
     /// <summary>char-rnn's test: NaN or infinite loss, or a loss above divergenceFactor x the run's first batch loss.</summary>
     private bool Diverged(double loss, int epoch, long batch)
@@ -372,6 +388,7 @@ public sealed class Trainer : IDisposable
     public void Dispose()
     {
         _optimizer.Dispose();
+        _bf16?.Dispose();
         _model.Dispose();
     }
 }

@@ -65,6 +65,7 @@ public sealed class SpecResolverTests
     [InlineData("""{"models":["lstm"],"layers":[1],"hiddenSizes":[8],"hyperparameters":{"learningSpeed":0.1}}""", "hyperparameters.learningSpeed")]
     [InlineData("""{"models":["lstm"],"layers":[1],"hiddenSizes":[8],"hyperparameters":{"dropout":"lots"}}""", "hyperparameters.dropout")]
     [InlineData("""{"models":["lstm"],"layers":[1],"hiddenSizes":[8],"hyperparameters":{"trainFraction":0.5}}""", "hyperparameters.trainFraction")]
+    [InlineData("""{"models":["lstm"],"layers":[1],"hiddenSizes":[8],"hyperparameters":{"precision":"float16"}}""", "hyperparameters.precision")]
     [InlineData("""{"models":["lstm"],"layers":[1],"hiddenSizes":[8],"queue":"GPU!"}""", "queue")]
     [InlineData("""{"models":[],"layers":[1],"hiddenSizes":[8]}""", "models")]
     [InlineData("""{"preset":"nonsense"}""", "preset")]

@@ -51,9 +51,15 @@ public class CharRnnOptionsTests
     [Theory]
     [InlineData("gradClipScale", "total")]
     [InlineData("init", "xavier")]
+    [InlineData("precision", "float16")]
     public void Validate_NamesTheField_WhenAnOptionIsUnknown(string field, string value)
     {
-        var hp = field == "init" ? new Hyperparameters { Init = value } : new Hyperparameters { GradClipScale = value };
+        var hp = field switch
+        {
+            "init" => new Hyperparameters { Init = value },
+            "precision" => new Hyperparameters { Precision = value },
+            _ => new Hyperparameters { GradClipScale = value },
+        };
 
         Assert.Contains(hp.Validate(), e => e.Field == $"hyperparameters.{field}" && e.Message.Contains(value, StringComparison.Ordinal));
     }

@@ -51,7 +51,7 @@ public class FusedLstmTests
     /// PyTorch's LSTM, gate order i, f, g, o: c' = f c + i g, h' = o tanh(c'), in float64 from zero state.
     /// Returns logits (B, T, V), h_n and c_n (L, B, H).
     /// </summary>
-    private static (Tensor Logits, Tensor H, Tensor C) ByHand(CharRnn model, Tensor x, int v)
+    internal static (Tensor Logits, Tensor H, Tensor C) ByHand(CharRnn model, Tensor x, int v)
     {
         using var noGrad = no_grad();
         var p = model.named_parameters().ToDictionary(q => q.name, q => q.parameter.detach().to_type(ScalarType.Float64));
