@@ -83,7 +83,9 @@ public static class Sampler
         using var scope = NewDisposeScope();
         using var x = tensor(symbols, device: device);                               // (B)
         var (logits, next) = step.Step(x, state);
-        var values = logits.to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+        var floats = logits.cpu().data<float>();
+        var values = new double[floats.Count];
+        for (var i = 0; i < values.Length; i++) values[i] = floats[i];
         return (values, next.DetachToOuterScope());                                  // out of this step's scope, to the caller
     }
 

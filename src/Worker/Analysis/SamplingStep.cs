@@ -8,24 +8,26 @@ namespace RnnSweep.Worker.Analysis;
 /// One step of a trained model for sampling: B symbols in, B rows of logits out, the state carried, dropout off.
 /// Why its own kernel rather than <see cref="GateExtractor"/>: a sampling step at batch 1 must cost little more than
 /// reading the weights once (memory bandwidth is its ceiling, docs/benchmarks.md), so it does the fewest libtorch
-/// calls: the first layer's input projection is a row lookup in a precomputed (V, G H) table, and an LSTM or RNN
-/// upper layer is one matrix product over [x, h] with [W_ih, W_hh] side by side. The same equations as the fused
-/// module (PyTorch's gate order; checked against it by the sampler tests).
+/// calls: the first layer's input projection is a row lookup in a precomputed (V, G H) table, an LSTM or RNN upper
+/// layer is one matrix product over [x, h] with [W_ih, W_hh] side by side, and the whole step is one TorchScript
+/// call. The same equations as the fused module (PyTorch's gate order; checked against it by the sampler tests).
 /// With <see cref="ScalarType.BFloat16"/> weights the recurrent and head matrices are held as bfloat16 copies (half
 /// the bytes per step); inputs are rounded to bfloat16 for the product and everything else stays float32.
 /// </summary>
 internal sealed class SamplingStep : IDisposable
 {
     private readonly ModelType _model;
-    private readonly int _hidden;
     private readonly ScalarType _weights;
     private readonly Tensor _inputTable;                  // (V, G H): layer 0's W_ih x + b_ih (+ b_hh for LSTM/RNN), float32
     private readonly Tensor _firstHh;                     // (G H, H)
     private readonly Tensor? _firstHhBias;                // GRU: b_hh of layer 0 (G H)
-    private readonly List<(Tensor Weight, Tensor Bias, Tensor? Hh, Tensor? HhBias)> _upper = [];
+    private readonly Tensor[] _upperWeights;              // per upper layer: [W_ih W_hh] (G H, 2 H), or W_ih for a GRU
+    private readonly Tensor[] _upperBiases;               // b_ih + b_hh, or b_ih for a GRU (G H)
+    private readonly Tensor[] _upperHh;                   // GRU: W_hh per upper layer; otherwise empty
+    private readonly Tensor[] _upperHhBiases;             // GRU: b_hh per upper layer; otherwise empty
     private readonly Tensor _head;                        // (V, H)
     private readonly Tensor _headBias;                    // (V)
-    private readonly Tensor? _ifo;                        // LSTM: the columns of i, f and o in the gates (3 H)
+    private readonly Tensor _none = empty(0);             // for the script's arguments a model kind does not use
 
     public SamplingStep(CharRnn model, ScalarType weights = ScalarType.Float32)
     {
@@ -34,42 +36,32 @@ internal sealed class SamplingStep : IDisposable
         using var noGrad = no_grad();
         var w = RecurrentWeights.Of(model);
         var named = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach());
-        (_model, _hidden, _weights) = (w.Model, w.Hidden, weights);
+        (_model, _weights) = (w.Model, weights);
         var fold = _model != ModelType.Gru;                 // GRU keeps b_hn inside r * (W_hn h + b_hn)
         var first = w.Layers[0];
         var inputs = w.Embedding ?? eye(w.VocabularySize, dtype: ScalarType.Float32, device: first.WeightIh.device); // (V, In)
         _inputTable = inputs.matmul(first.WeightIh.t()) + first.BiasIh + (fold ? first.BiasHh : zeros_like(first.BiasHh)); // (V, G H)
         _firstHh = Copy(first.WeightHh);
         _firstHhBias = fold ? null : first.BiasHh.clone();
-        foreach (var layer in w.Layers.Skip(1))
-        {
-            _upper.Add(fold
-                ? (Copy(cat([layer.WeightIh, layer.WeightHh], 1)), (layer.BiasIh + layer.BiasHh), null, null)       // (G H, 2 H)
-                : (Copy(layer.WeightIh), layer.BiasIh.clone(), Copy(layer.WeightHh), layer.BiasHh.clone()));
-        }
+        var upper = w.Layers.Skip(1).ToArray();
+        _upperWeights = upper.Select(l => Copy(fold ? cat([l.WeightIh, l.WeightHh], 1) : l.WeightIh)).ToArray();
+        _upperBiases = upper.Select(l => fold ? l.BiasIh + l.BiasHh : l.BiasIh.clone()).ToArray();
+        _upperHh = fold ? [] : upper.Select(l => Copy(l.WeightHh)).ToArray();
+        _upperHhBiases = fold ? [] : upper.Select(l => l.BiasHh.clone()).ToArray();
         _head = Copy(named["head.weight"]);
         _headBias = named["head.bias"].clone();
-        if (_model == ModelType.Lstm)
-        {
-            var n = _hidden;
-            _ifo = tensor(Enumerable.Range(0, 2 * n).Concat(Enumerable.Range(3 * n, n)).Select(i => (long)i).ToArray(), device: first.WeightIh.device);
-        }
         foreach (var t in Owned()) t.DetachFromDisposeScope();       // kept by this object; the scope frees the temporaries
     }
 
-    private IEnumerable<Tensor> Owned() => new[] { _inputTable, _firstHh, _head, _headBias, _firstHhBias, _ifo }
-        .Concat(_upper.SelectMany(u => new[] { u.Weight, u.Bias, u.Hh, u.HhBias })).OfType<Tensor>();
+    private IEnumerable<Tensor> Owned() => new[] { _inputTable, _firstHh, _head, _headBias, _firstHhBias, _none }
+        .Concat(_upperWeights).Concat(_upperBiases).Concat(_upperHh).Concat(_upperHhBiases).OfType<Tensor>();
 
     /// <summary>The matrices one step reads whole (first layer's W_hh, each upper layer's, the head), in the step's format.</summary>
-    public IEnumerable<Tensor> Weights => new[] { _firstHh }.Concat(_upper.SelectMany(u => new[] { u.Weight, u.Hh }.OfType<Tensor>())).Append(_head);
+    public IEnumerable<Tensor> Weights => new[] { _firstHh }.Concat(_upperWeights).Concat(_upperHh).Append(_head);
 
     public ScalarType WeightType => _weights;
 
     private Tensor Copy(Tensor t) => t.to_type(_weights).contiguous();
-
-    /// <summary>x (B, K) float32 times weight (N, K) transposed, in the weights' precision; (B, N) float32.</summary>
-    private Tensor Product(Tensor x, Tensor weight) =>
-        _weights == ScalarType.Float32 ? x.matmul(weight.t()) : x.to_type(_weights).matmul(weight.t()).to_type(ScalarType.Float32);
 
     /// <summary>Feeds one symbol per row. <paramref name="state"/> is disposed; the new one is returned.</summary>
     /// <param name="symbols">(B) symbol indices, int64.</param>
@@ -78,64 +70,63 @@ internal sealed class SamplingStep : IDisposable
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var hs = new List<Tensor>();
-        var cs = new List<Tensor>();
-        Tensor x = null!;
-        for (var l = 0; l <= _upper.Count; l++)
-        {
-            var h = state.H[l];                                                     // (B, H)
-            var c = state.C?[l];
-            Tensor gates, hNew;
-            if (l == 0)
-            {
-                var input = _inputTable.index_select(0, symbols);                   // (B, G H)
-                if (_model == ModelType.Gru) (hNew, c) = (Gru(input, Product(h, _firstHh) + _firstHhBias!, h), null);
-                else
-                {
-                    gates = input + Product(h, _firstHh);
-                    (hNew, c) = Cell(gates, c);
-                }
-            }
-            else
-            {
-                var (weight, bias, hh, hhBias) = _upper[l - 1];
-                if (_model == ModelType.Gru) (hNew, c) = (Gru(Product(x, weight) + bias, Product(h, hh!) + hhBias!, h), null);
-                else
-                {
-                    gates = Product(cat([x, h], 1), weight) + bias;
-                    (hNew, c) = Cell(gates, c);
-                }
-            }
-            hs.Add(hNew);
-            if (c is not null) cs.Add(c);
-            x = hNew;
-        }
-        var logits = Product(x, _head) + _headBias;                                  // (B, V)
-        var next = new RecurrentState(stack(hs), cs.Count > 0 ? stack(cs) : null);
+        var (logits, h, c) = StepScript.Value.invoke<(Tensor, Tensor, Tensor)>("step", (int)_model, symbols, state.H, state.C ?? _none,
+            _inputTable, _firstHh, _firstHhBias ?? _none, _upperWeights, _upperBiases, _upperHh, _upperHhBiases, _head, _headBias);
+        var next = new RecurrentState(h, _model == ModelType.Lstm ? c : null);
+        if (_model != ModelType.Lstm) c.Dispose();
         state.Dispose();
         return (logits.MoveToOuterDisposeScope(), next.DetachToOuterScope());
     }
 
-    /// <summary>LSTM (i, f, g, o) or RNN (tanh) from pre-activations (B, G H).</summary>
-    private (Tensor H, Tensor? C) Cell(Tensor gates, Tensor? c)
-    {
-        if (_model == ModelType.Rnn) return (gates.tanh(), null);
-        var h = _hidden;
-        var ifo = gates.index_select(1, _ifo!).sigmoid();        // (B, 3 H): i, f, o
-        var g = gates[.., (2 * h)..(3 * h)].tanh();
-        var cNew = ifo[.., h..(2 * h)] * c! + ifo[.., ..h] * g;
-        return (ifo[.., (2 * h)..] * cNew.tanh(), cNew);
-    }
+    /// <summary>
+    /// The step as one TorchScript function. Why TorchScript: at batch 1 a 3x512 step reads 21 MB of weights in about
+    /// 0.9 ms, and each of the step's ~40 small operations called one by one from .NET (interop, a managed tensor and
+    /// its disposal) added about 7 microseconds, a quarter of the step; the TorchScript interpreter runs the same
+    /// operations inside libtorch behind one call. Products go through <c>mm</c> in the weights' format: for float32
+    /// weights the conversions are no-ops, for bfloat16 the input is rounded and the product read back as float32.
+    /// Model kinds: 0 LSTM (gate order i, f, g, o), 1 GRU (r, z, n; b_hn inside r), 2 tanh RNN.
+    /// </summary>
+    private static readonly Lazy<jit.CompilationUnit> StepScript = new(() => jit.compile("""
+        def mm(x: Tensor, w: Tensor) -> Tensor:
+            return torch.mm(x.to(w.dtype), w.t()).float()
 
-    /// <summary>GRU (r, z, n): n = tanh(gi_n + r (gh_n)), h' = (1 - z) n + z h, from gi = W_ih x + b_ih and gh = W_hh h + b_hh.</summary>
-    private Tensor Gru(Tensor gi, Tensor gh, Tensor h)
-    {
-        var n = _hidden;
-        var rz = (gi[.., ..(2 * n)] + gh[.., ..(2 * n)]).sigmoid();
-        var candidate = (gi[.., (2 * n)..] + rz[.., ..n] * gh[.., (2 * n)..]).tanh();
-        var z = rz[.., n..];
-        return candidate + z * (h - candidate);
-    }
+        def step(kind: int, symbols: Tensor, h: Tensor, c: Tensor, table: Tensor, first_hh: Tensor, first_hh_bias: Tensor,
+                 weights: List[Tensor], biases: List[Tensor], hh: List[Tensor], hh_biases: List[Tensor],
+                 head: Tensor, head_bias: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+            n = h.size(2)
+            hs: List[Tensor] = []
+            cs: List[Tensor] = []
+            x = table.index_select(0, symbols)
+            for l in range(h.size(0)):
+                hl = h[l]
+                if kind == 1:
+                    if l == 0:
+                        gi = x
+                        gh = mm(hl, first_hh) + first_hh_bias
+                    else:
+                        gi = mm(x, weights[l - 1]) + biases[l - 1]
+                        gh = mm(hl, hh[l - 1]) + hh_biases[l - 1]
+                    rz = torch.sigmoid(gi[:, :2 * n] + gh[:, :2 * n])
+                    candidate = torch.tanh(gi[:, 2 * n:] + rz[:, :n] * gh[:, 2 * n:])
+                    x = candidate + rz[:, n:] * (hl - candidate)
+                else:
+                    if l == 0:
+                        gates = x + mm(hl, first_hh)
+                    else:
+                        gates = mm(torch.cat([x, hl], 1), weights[l - 1]) + biases[l - 1]
+                    if kind == 0:
+                        i_f = torch.sigmoid(gates[:, :2 * n])
+                        cl = torch.addcmul(i_f[:, n:] * c[l], i_f[:, :n], torch.tanh(gates[:, 2 * n:3 * n]))
+                        x = torch.sigmoid(gates[:, 3 * n:]) * torch.tanh(cl)
+                        cs.append(cl)
+                    else:
+                        x = torch.tanh(gates)
+                hs.append(x)
+            logits = mm(x, head) + head_bias
+            if len(cs) > 0:
+                return logits, torch.stack(hs), torch.stack(cs)
+            return logits, torch.stack(hs), torch.empty(0)
+        """ + "\n"));                                    // the script parser wants its last line ended
 
     public void Dispose()
     {
