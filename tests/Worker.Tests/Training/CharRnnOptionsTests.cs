@@ -47,14 +47,4 @@ public class CharRnnOptionsTests
         Assert.Equal(meanEpoch.TrainLoss, sumEpoch.TrainLoss, 6);                 // the reported loss is the mean in both
         Assert.Equal(hp.SeqLength, sumEpoch.GradNorm / meanEpoch.GradNorm, 3);
     }
-
-    [Theory]
-    [InlineData("gradClipScale", "total")]
-    [InlineData("init", "xavier")]
-    public void Validate_NamesTheField_WhenAnOptionIsUnknown(string field, string value)
-    {
-        var hp = field == "init" ? new Hyperparameters { Init = value } : new Hyperparameters { GradClipScale = value };
-
-        Assert.Contains(hp.Validate(), e => e.Field == $"hyperparameters.{field}" && e.Message.Contains(value, StringComparison.Ordinal));
-    }
 }
