@@ -2,6 +2,7 @@ using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Schema;
 
@@ -41,6 +42,7 @@ public static class AnalysisApi
         runs.MapGet("/samples", SamplesAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("The run's samples, oldest first");
         runs.MapPost("/samples", RequestSampleAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .Accepts<SampleSettings>("application/json") // read by hand (ApiErrors.ReadJsonAsync), so described here
+            .DescribesQuery("wait", JsonSchemaType.Number, $"seconds to wait for the sample (0 to {MaxSampleWait.TotalSeconds}, default {DefaultSampleWait.TotalSeconds})")
             .WithMetadata(new RequestSizeLimitAttribute(SampleSettings.MaxBodyBytes))
             .WithSummary("Ask a Worker for a sample and wait up to ?wait= seconds (default 60): 201 with the sample, or 202 with its id");
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Json;
@@ -46,6 +47,7 @@ public static class SweepApi
         api.MapGet("/{id:long}", GetAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("One sweep with its resolved spec and every run");
         api.MapPost("/{id:long}/cancel", CancelAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Cancel the sweep's queued and running cells");
         api.MapPost("/{id:long}/resume", ResumeAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .DescribesQuery("maxEpochs", JsonSchemaType.Integer, $"raise the epoch cap to this (1 to {Hyperparameters.MaxEpochsLimit})")
             .WithSummary("Enqueue the sweep's unfinished cells again, from their latest checkpoints; ?maxEpochs=N raises the epoch cap");
         api.MapGet("/{id:long}/loss-table", LossTableAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The loss table, laid out as the paper's Table 1; ?view=best (default), mean or slice (&slice=dropout=0.25,seed=42) says how a cell's several runs are shown");
