@@ -2,6 +2,7 @@ using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Schema;
 
@@ -35,19 +36,21 @@ public static class AnalysisApi
     public static void MapAnalysisApi(this IEndpointRouteBuilder app)
     {
         var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Analyses");
-        runs.MapGet("/saturation", SaturationAsync).WithSummary("Gate saturation of every gate unit (the paper's Figure 3)");
-        runs.MapGet("/cells", CellsAsync).WithSummary("Cell activations over test text, for the visualiser");
-        runs.MapGet("/interpretable-cells", InterpretableCellsAsync).WithSummary("Units most correlated with text features (quotes, line position, ...)");
-        runs.MapGet("/samples", SamplesAsync).WithSummary("The run's samples, oldest first");
-        runs.MapPost("/samples", RequestSampleAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem()
+        runs.MapGet("/saturation", SaturationAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Gate saturation of every gate unit (the paper's Figure 3)");
+        runs.MapGet("/cells", CellsAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Cell activations over test text, for the visualiser");
+        runs.MapGet("/interpretable-cells", InterpretableCellsAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Units most correlated with text features (quotes, line position, ...)");
+        runs.MapGet("/samples", SamplesAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("The run's samples, oldest first");
+        runs.MapPost("/samples", RequestSampleAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .Accepts<SampleSettings>("application/json") // read by hand (ApiErrors.ReadJsonAsync), so described here
+            .DescribesQuery("wait", JsonSchemaType.Number, $"seconds to wait for the sample (0 to {MaxSampleWait.TotalSeconds}, default {DefaultSampleWait.TotalSeconds})")
             .WithMetadata(new RequestSizeLimitAttribute(SampleSettings.MaxBodyBytes))
             .WithSummary("Ask a Worker for a sample and wait up to ?wait= seconds (default 60): 201 with the sample, or 202 with its id");
 
         var samples = app.MapGroup("/api/samples").WithTags("Analyses");
-        samples.MapGet("/{id:long}", SampleAsync).WithSummary("One sample; text and error are null while it is pending");
+        samples.MapGet("/{id:long}", SampleAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("One sample; text and error are null while it is pending");
         samples.MapGet("/defaults", () => TypedResults.Ok(SampleSettings.Default)).WithSummary("The sampling settings a request gets for the fields it leaves out");
 
-        app.MapGet("/api/sweeps/{id:long}/ngram", NGramAsync).WithTags("Analyses").WithSummary("The sweep's n-gram baseline, one row per order");
+        app.MapGet("/api/sweeps/{id:long}/ngram", NGramAsync).WithTags("Analyses").ProducesProblem(StatusCodes.Status404NotFound).WithSummary("The sweep's n-gram baseline, one row per order");
     }
 
     public static async Task<Results<Ok<List<GateSaturationPoint>>, ProblemHttpResult>> SaturationAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>

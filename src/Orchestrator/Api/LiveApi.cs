@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Runs;
 using RnnSweep.Shared.Schema;
@@ -33,7 +34,8 @@ public static class LiveApi
             .AddEndpointFilter<ApiErrors>().WithTags("Sweeps")
             .WithSummary("The cells of a sweep that changed since a time (queued, running, or finished since then), for live dashboards")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .DescribesQuery("since", JsonSchemaType.String, "an ISO 8601 time: only the cells changed since then", "date-time");
     }
 
     public static async Task<Results<Ok<LiveSweep>, ProblemHttpResult>> GetAsync(long id, HttpRequest http, RnnSweepDbContext db, CancellationToken ct) =>

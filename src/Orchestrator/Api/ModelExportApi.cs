@@ -17,11 +17,11 @@ public static class ModelExportApi
     {
         var api = app.MapGroup("/api/runs").AddEndpointFilter<ApiErrors>().WithTags("Model export");
         api.MapGet("/{id:long}/model.pt", StateDictAsync)
-            .Produces<byte[]>(StatusCodes.Status200OK, StateDictContentType).ProducesValidationProblem()
+            .Produces<byte[]>(StatusCodes.Status200OK, StateDictContentType).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The run's best checkpoint as a PyTorch state dict (torch.load reads it)");
         // Served as the file's own text (indented, names as ModelConfig spells them), so described here.
         api.MapGet("/{id:long}/model.json", ConfigAsync)
-            .Produces<ModelConfig>(StatusCodes.Status200OK, "application/json").ProducesValidationProblem()
+            .Produces<ModelConfig>(StatusCodes.Status200OK, "application/json").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The run's model config: vocabulary, model type, sizes and the torch.nn modules to load the state dict into");
     }
 

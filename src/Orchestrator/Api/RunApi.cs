@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Json;
@@ -24,11 +25,12 @@ public static class RunApi
     public static void MapRunApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/runs").WithTags("Runs");
-        api.MapGet("/{id:long}", GetAsync).WithSummary("One run with its hyperparameters and lease");
-        api.MapPost("/{id:long}/cancel", CancelAsync).WithSummary("Cancel one run");
-        api.MapPost("/{id:long}/resume", ResumeAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem()
+        api.MapGet("/{id:long}", GetAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("One run with its hyperparameters and lease");
+        api.MapPost("/{id:long}/cancel", CancelAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Cancel one run");
+        api.MapPost("/{id:long}/resume", ResumeAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .DescribesQuery("maxEpochs", JsonSchemaType.Integer, $"raise the epoch cap to this (1 to {Hyperparameters.MaxEpochsLimit})")
             .WithSummary("Enqueue one run again from its latest checkpoint; ?maxEpochs=N raises its epoch cap");
-        api.MapGet("/{id:long}/epochs", EpochsAsync).WithSummary("The run's metrics, one row per epoch");
+        api.MapGet("/{id:long}/epochs", EpochsAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("The run's metrics, one row per epoch");
     }
 
     public static async Task<Results<Ok<RunDetail>, ProblemHttpResult>> GetAsync(long id, RnnSweepDbContext db, CancellationToken ct)

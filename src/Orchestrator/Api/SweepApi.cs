@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Json;
@@ -39,16 +40,18 @@ public static class SweepApi
     public static void MapSweepApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/sweeps").WithTags("Sweeps");
-        api.MapPost("/", SubmitAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem()
+        api.MapPost("/", SubmitAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .Accepts<SweepSpec>("application/json") // read by hand (ApiErrors.ReadJsonAsync), so described here
             .WithSummary("Submit a sweep (spec as in docs/spec.md); idempotent by spec or Idempotency-Key header");
         api.MapGet("/", ListAsync).WithSummary("Every sweep, newest first");
-        api.MapGet("/{id:long}", GetAsync).WithSummary("One sweep with its resolved spec and every run");
-        api.MapPost("/{id:long}/cancel", CancelAsync).WithSummary("Cancel the sweep's queued and running cells");
-        api.MapPost("/{id:long}/resume", ResumeAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem()
+        api.MapGet("/{id:long}", GetAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("One sweep with its resolved spec and every run");
+        api.MapPost("/{id:long}/cancel", CancelAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Cancel the sweep's queued and running cells");
+        api.MapPost("/{id:long}/resume", ResumeAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .DescribesQuery("maxEpochs", JsonSchemaType.Integer, $"raise the epoch cap to this (1 to {Hyperparameters.MaxEpochsLimit})")
             .WithSummary("Enqueue the sweep's unfinished cells again, from their latest checkpoints; ?maxEpochs=N raises the epoch cap");
-        api.MapGet("/{id:long}/loss-table", LossTableAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem()
+        api.MapGet("/{id:long}/loss-table", LossTableAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The loss table, laid out as the paper's Table 1; ?view=best (default), mean or slice (&slice=dropout=0.25,seed=42) says how a cell's several runs are shown");
-        api.MapGet("/{id:long}/estimate", EstimateAsync).WithSummary("The sweep's estimated time to finish, from the epochs landed so far");
+        api.MapGet("/{id:long}/estimate", EstimateAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("The sweep's estimated time to finish, from the epochs landed so far");
     }
 
     public static async Task<Results<Created<SweepSubmitted>, Ok<SweepSubmitted>>> SubmitAsync(HttpRequest request, SweepSubmitter submitter, CancellationToken ct)

@@ -47,20 +47,4 @@ public class CharRnnOptionsTests
         Assert.Equal(meanEpoch.TrainLoss, sumEpoch.TrainLoss, 6);                 // the reported loss is the mean in both
         Assert.Equal(hp.SeqLength, sumEpoch.GradNorm / meanEpoch.GradNorm, 3);
     }
-
-    [Theory]
-    [InlineData("gradClipScale", "total")]
-    [InlineData("init", "xavier")]
-    [InlineData("precision", "float16")]
-    public void Validate_NamesTheField_WhenAnOptionIsUnknown(string field, string value)
-    {
-        var hp = field switch
-        {
-            "init" => new Hyperparameters { Init = value },
-            "precision" => new Hyperparameters { Precision = value },
-            _ => new Hyperparameters { GradClipScale = value },
-        };
-
-        Assert.Contains(hp.Validate(), e => e.Field == $"hyperparameters.{field}" && e.Message.Contains(value, StringComparison.Ordinal));
-    }
 }
