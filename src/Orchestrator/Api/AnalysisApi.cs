@@ -23,6 +23,17 @@ public sealed record InterpretableUnit(string Feature, int Rank, int Layer, int 
 /// <summary>A pending sample's address: poll <c>GET /api/samples/{Id}</c>.</summary>
 public sealed record SamplePending(long Id);
 
+/// <summary>
+/// A sample as the API answers it (the <c>samples</c> row): the settings it was drawn with, the text (null while
+/// pending) or why it could not be made. Timestamps are UTC.
+/// </summary>
+public sealed record SampleAnswer(long Id, long RunId, string Method, double Temperature, int TopK, string PrimeText, long Seed, int Length,
+    string? Text, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt)
+{
+    public static SampleAnswer Of(Sample s) =>
+        new(s.Id, s.RunId, s.Method, s.Temperature, s.TopK, s.PrimeText, s.Seed, s.Length, s.Text, s.Error, s.CreatedAt, s.FinishedAt);
+}
+
 /// <summary>The sweep's n-gram baseline at one order, test loss in nats per symbol.</summary>
 public sealed record NGramLoss(int Order, string Smoothing, double TestLoss);
 
@@ -48,7 +59,7 @@ public static class AnalysisApi
 
         var samples = app.MapGroup("/api/samples").WithTags("Analyses");
         samples.MapGet("/{id:long}", SampleAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("One sample; text and error are null while it is pending");
-        samples.MapGet("/defaults", () => TypedResults.Ok(SampleSettings.Default)).WithSummary("The sampling settings a request gets for the fields it leaves out");
+        samples.MapGet("/defaults", SampleDefaults).WithSummary("The sampling settings a request gets for the fields it leaves out");
 
         app.MapGet("/api/sweeps/{id:long}/ngram", NGramAsync).WithTags("Analyses").ProducesProblem(StatusCodes.Status404NotFound).WithSummary("The sweep's n-gram baseline, one row per order");
     }
@@ -73,10 +84,15 @@ public static class AnalysisApi
                 .Select(c => new InterpretableUnit(c.Feature, c.Rank, c.Layer, c.Unit, c.Correlation)).ToListAsync(ct))
             : NoRun(id);
 
-    public static async Task<Results<Ok<List<Sample>>, ProblemHttpResult>> SamplesAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
-        await RunExists(db, id, ct) ? TypedResults.Ok(await db.Samples.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Id).ToListAsync(ct)) : NoRun(id);
+    public static async Task<Results<Ok<List<SampleAnswer>>, ProblemHttpResult>> SamplesAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
+        await RunExists(db, id, ct)
+            ? TypedResults.Ok((await db.Samples.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Id).ToListAsync(ct)).ConvertAll(SampleAnswer.Of))
+            : NoRun(id);
 
-    public static async Task<Results<Created<Sample>, Accepted<SamplePending>, ProblemHttpResult>> RequestSampleAsync(
+    /// <summary>Every sampling field at its default (<see cref="SampleSettings.Default"/>).</summary>
+    public static Ok<SampleSettings> SampleDefaults() => TypedResults.Ok(SampleSettings.Default);
+
+    public static async Task<Results<Created<SampleAnswer>, Accepted<SamplePending>, ProblemHttpResult>> RequestSampleAsync(
         long id, HttpRequest http, RnnSweepDbContext db, IBackgroundJobClient jobs, CancellationToken ct)
     {
         var waitSeconds = ApiErrors.QueryDouble(http, "wait", 0, MaxSampleWait.TotalSeconds);
@@ -85,11 +101,11 @@ public static class AnalysisApi
         var sampleId = await SampleRequests.RequestAsync(db, jobs, id, request, "id", ct);
         var wait = waitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultSampleWait;
         var done = await SampleRequests.WaitAsync(db, sampleId, wait, ct);
-        return done is null ? TypedResults.Accepted($"/api/samples/{sampleId}", new SamplePending(sampleId)) : TypedResults.Created($"/api/samples/{sampleId}", done);
+        return done is null ? TypedResults.Accepted($"/api/samples/{sampleId}", new SamplePending(sampleId)) : TypedResults.Created($"/api/samples/{sampleId}", SampleAnswer.Of(done));
     }
 
-    public static async Task<Results<Ok<Sample>, ProblemHttpResult>> SampleAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
-        await db.Samples.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct) is { } s ? TypedResults.Ok(s) : ApiErrors.NotFound("id", $"no sample {id}");
+    public static async Task<Results<Ok<SampleAnswer>, ProblemHttpResult>> SampleAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
+        await db.Samples.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct) is { } s ? TypedResults.Ok(SampleAnswer.Of(s)) : ApiErrors.NotFound("id", $"no sample {id}");
 
     public static async Task<Results<Ok<List<NGramLoss>>, ProblemHttpResult>> NGramAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
         await db.Sweeps.AnyAsync(s => s.Id == id, ct)

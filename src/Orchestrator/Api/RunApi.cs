@@ -10,6 +10,13 @@ using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Api;
 
+/// <summary>
+/// One epoch of a run as the API answers it (the <c>epoch_metrics</c> row): losses in nats per symbol, accuracy a
+/// fraction, throughput in symbols per second, the epoch's wall time in seconds.
+/// </summary>
+public sealed record EpochAnswer(long RunId, int Epoch, double TrainLoss, double ValLoss, double ValAccuracy, double LearningRate,
+    double GradNorm, double CharsPerSecond, double Seconds, DateTimeOffset CreatedAt);
+
 /// <summary>One run (grid cell). Losses: best checkpoint's, in nats per symbol, null until known.</summary>
 /// <param name="Hyperparameters">As submitted (the run's own cap is <paramref name="MaxEpochs"/>).</param>
 /// <param name="Lease">Who holds the running run and until when; null unless running.</param>
@@ -54,10 +61,12 @@ public static class RunApi
             ? TypedResults.Ok(new ResumeOutcome(await control.ResumeAsync(sweepId, id, maxEpochs, ct))) : ApiErrors.NotFound("id", $"no run {id}");
     }
 
-    public static async Task<Results<Ok<List<EpochMetric>>, ProblemHttpResult>> EpochsAsync(long id, RnnSweepDbContext db, CancellationToken ct)
+    public static async Task<Results<Ok<List<EpochAnswer>>, ProblemHttpResult>> EpochsAsync(long id, RnnSweepDbContext db, CancellationToken ct)
     {
         if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return ApiErrors.NotFound("id", $"no run {id}");
-        return TypedResults.Ok(await db.EpochMetrics.AsNoTracking().Where(m => m.RunId == id).OrderBy(m => m.Epoch).ToListAsync(ct));
+        return TypedResults.Ok(await db.EpochMetrics.AsNoTracking().Where(m => m.RunId == id).OrderBy(m => m.Epoch)
+            .Select(m => new EpochAnswer(m.RunId, m.Epoch, m.TrainLoss, m.ValLoss, m.ValAccuracy, m.LearningRate, m.GradNorm, m.CharsPerSecond, m.Seconds, m.CreatedAt))
+            .ToListAsync(ct));
     }
 
     private static Task<long?> SweepOf(RnnSweepDbContext db, long runId, CancellationToken ct) =>

@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Json;
 
 namespace RnnSweep.Orchestrator.Corpora;
 
@@ -19,20 +21,33 @@ public sealed class CorpusBuilder(IOptions<CorpusOptions> options, IHttpClientFa
     /// <summary>Largest corpus a recipe may build: a Worker holds a corpus's symbols in one array.</summary>
     public const long MaxBytes = 2_000_000_000;
 
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
-
-    /// <summary>What is stored with the corpus (<c>corpora.recipe</c>): the recipe with its source's checksum, and the files.</summary>
+    /// <summary>
+    /// What is stored with the corpus (<c>corpora.recipe</c>): the recipe with its source's checksum, and the files.
+    /// Written and read with the one JSON contract (<see cref="JsonContract"/>); a null member is left out, as rows
+    /// written before the contract was used here have it, so the stored shape (and the API's raw copy) is unchanged.
+    /// </summary>
     public sealed record StoredRecipe(
-        string Format, string Source, string? SourceSha256, string[]? Include, string[]? Exclude, long? Seed, string Separator,
-        long? MaxBytes, int Files, int FilesUsed, string FirstFile, string LastFileUsed)
+        string Format, string Source,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SourceSha256,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? Include,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? Exclude,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Seed,
+        string Separator,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? MaxBytes,
+        int Files, int FilesUsed, string FirstFile, string LastFileUsed)
     {
         public CorpusRecipe ToRecipe() => new()
         {
             Source = Source, SourceSha256 = SourceSha256, Include = Include, Exclude = Exclude, Seed = Seed, Separator = Separator, MaxBytes = MaxBytes,
         };
+
+        /// <summary>The JSON stored in <c>corpora.recipe</c>.</summary>
+        public string ToJson() => JsonSerializer.Serialize(this, JsonContract.Options);
+
+        /// <summary>Reads a stored <c>corpora.recipe</c>, also one written before the contract was used here.</summary>
+        /// <exception cref="JsonException">Not a stored recipe (malformed, a member of the wrong type or one this version does not know).</exception>
+        public static StoredRecipe Read(string json) =>
+            JsonSerializer.Deserialize<StoredRecipe>(json, JsonContract.Options) ?? throw new JsonException("the stored recipe is null");
     }
 
     /// <param name="access">Who named the source: an API client may only read under the configured roots (<see cref="SourceRoots"/>).</param>
@@ -82,7 +97,7 @@ public sealed class CorpusBuilder(IOptions<CorpusOptions> options, IHttpClientFa
             var used = await JoinAsync(files, order, Encoding.UTF8.GetBytes(recipe.SeparatorOrDefault), recipe.MaxBytes ?? long.MaxValue, output, ct);
             var stored = new StoredRecipe("rnnsweep-corpus-recipe/1", source, sourceSha, recipe.Include, recipe.Exclude, recipe.Seed,
                 recipe.SeparatorOrDefault, recipe.MaxBytes, order.Count, used, order[0], order[used - 1]);
-            var prepared = await PreparedCorpus.FromTempFileAsync(output, MaxBytes, field, JsonSerializer.Serialize(stored, Json), ct);
+            var prepared = await PreparedCorpus.FromTempFileAsync(output, MaxBytes, field, stored.ToJson(), ct);
             log.LogInformation("Corpus built from {Source}: {Files} files matched, {Used} used, {Bytes} bytes, SHA-256 {Sha} in {Seconds:0.0} s",
                 source, order.Count, used, prepared.Bytes, prepared.Sha256, clock.Elapsed.TotalSeconds);
             return prepared;

@@ -13,6 +13,7 @@ namespace RnnSweep.Orchestrator.Dashboard;
 /// quotes and value) as a separate chunk until the component has rendered, then sends them. On the 10,008-cell sweep
 /// page that buffering and the garbage collections it causes took more processor time than building the page
 /// (a sampled profile), and the page took about twice as long (docs/benchmarks.md, "The 10,000-cell sweep page").
+/// </summary>
 /// <param name="parameters">The component's parameters as an object's properties (<c>new { View = view }</c>).</param>
 public sealed class ComponentPage<TComponent>(object parameters) : IResult where TComponent : IComponent
 {

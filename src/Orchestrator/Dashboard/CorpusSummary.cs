@@ -17,7 +17,7 @@ public sealed record CorpusSummary(string Sha256, long Bytes, long Characters, i
         if (json is null) return null;
         try
         {
-            return JsonSerializer.Deserialize<CorpusBuilder.StoredRecipe>(json, CorpusBuilder.Json);
+            return CorpusBuilder.StoredRecipe.Read(json);
         }
         catch (JsonException)
         {

@@ -31,7 +31,8 @@ public static class Format
     /// value the same word) and <c>final</c>, the list of final ones; so no script spells a status itself.
     /// </summary>
     public static readonly string RunStatusJson = System.Text.Json.JsonSerializer.Serialize(
-        new Dictionary<string, object>(RunStatus.All.Select(s => KeyValuePair.Create(s, (object)s))) { ["final"] = RunStatus.All.Where(RunStatus.IsFinal).ToArray() });
+        new Dictionary<string, object>(RunStatus.All.Select(s => KeyValuePair.Create(s, (object)s))) { ["final"] = RunStatus.All.Where(RunStatus.IsFinal).ToArray() },
+        RnnSweep.Shared.Json.JsonContract.Options);
 
     /// <summary>
     /// A loss table's colour scale as CSS custom properties: <c>--lo</c> its lowest value and <c>--span</c> its range

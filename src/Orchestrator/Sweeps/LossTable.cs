@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Json;
 using RnnSweep.Shared.Runs;
 using RnnSweep.Shared.Schema;
 
@@ -94,8 +95,8 @@ public sealed record LossTable(long SweepId, string Sweep, string Corpus, IReadO
     private static Dictionary<string, JsonElement[]> AxesOf(ResolvedSweep sweep)
     {
         var axes = new Dictionary<string, JsonElement[]>(StringComparer.Ordinal);
-        foreach (var axis in sweep.Axes ?? []) axes[axis.Name] = [.. axis.Values.Select(v => JsonSerializer.SerializeToElement(v))];
-        if (sweep.Seeds is { Count: > 1 } seeds) axes["seed"] = [.. seeds.Select(s => JsonSerializer.SerializeToElement(s))];
+        foreach (var axis in sweep.Axes ?? []) axes[axis.Name] = [.. axis.Values.Select(v => JsonSerializer.SerializeToElement(v, JsonContract.Options))];
+        if (sweep.Seeds is { Count: > 1 } seeds) axes["seed"] = [.. seeds.Select(s => JsonSerializer.SerializeToElement(s, JsonContract.Options))];
         return axes;
     }
 
@@ -188,8 +189,8 @@ public sealed record LossTable(long SweepId, string Sweep, string Corpus, IReadO
 
     private static Dictionary<string, JsonElement> Chosen(string axesJson, long? seed)
     {
-        var chosen = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(axesJson)!;
-        if (seed is { } s) chosen["seed"] = JsonSerializer.SerializeToElement(s);
+        var chosen = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(axesJson, JsonContract.Options)!;
+        if (seed is { } s) chosen["seed"] = JsonSerializer.SerializeToElement(s, JsonContract.Options);
         return chosen;
     }
 

@@ -12,6 +12,10 @@ public sealed record SampleSettings
     public static readonly SampleSettings Default = new();
 
     public const int MaxLength = 20_000;
+    /// <summary>Largest temperature accepted (the range is (0, <see cref="MaxTemperature"/>]).</summary>
+    public const double MaxTemperature = 100;
+    /// <summary>Largest top k accepted (the range is 1 to <see cref="MaxTopK"/>).</summary>
+    public const int MaxTopK = 65_535;
     public const int MaxPrimeLength = 10_000;
     /// <summary>Largest request body accepted, in bytes.</summary>
     public const long MaxBodyBytes = 256 * 1024;
@@ -36,8 +40,8 @@ public sealed record SampleSettings
         // JSON null reaches non-nullable strings: each is named, never dereferenced.
         if (Method is null || !SamplingMethods.All.Contains(Method))
             errors.Add(new("method", $"must be {ClosedSet.OneOf(SamplingMethods.All)}, not {(Method is null ? "null" : $"'{Method}'")}"));
-        if (!(Temperature > 0 && Temperature <= 100)) errors.Add(new("temperature", $"must be in (0, 100], not {Temperature}"));
-        if (TopK is < 1 or > 65_535) errors.Add(new("topK", $"must be between 1 and 65535, not {TopK}"));
+        if (!(Temperature > 0 && Temperature <= MaxTemperature)) errors.Add(new("temperature", $"must be in (0, {MaxTemperature}], not {Temperature}"));
+        if (TopK is < 1 or > MaxTopK) errors.Add(new("topK", $"must be between 1 and {MaxTopK}, not {TopK}"));
         if (Length is < 1 or > MaxLength) errors.Add(new("length", $"must be between 1 and {MaxLength}, not {Length}"));
         if (PrimeText is null) errors.Add(new("primeText", "must be a string (empty for none), not null"));
         else if (PrimeText.Length > MaxPrimeLength) errors.Add(new("primeText", $"must be at most {MaxPrimeLength} characters, not {PrimeText.Length}"));

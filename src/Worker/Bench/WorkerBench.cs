@@ -11,20 +11,32 @@ public static class WorkerBench
     /// <summary>The parts this process measures, in the order <c>rnnsweep bench</c> runs them; the CLI accepts only these.</summary>
     public static readonly string[] Parts = ["machine", "loop", "analysis", "corpus", "precision"];
 
+    /// <returns>0, or 2 after one line on stderr for an unknown part, flag or a bad value.</returns>
     public static async Task<int> RunAsync(string[] args)
     {
         var part = args.FirstOrDefault();
-        var options = new BenchArgs(args.Skip(1).ToArray());
-        switch (part)
+        if (part is null || !Parts.Contains(part))
         {
-            case "loop": await LoopBench.RunAsync(options); return 0;
-            case "analysis": AnalysisBench.Run(options); return 0;
-            case "corpus": CorpusBench.Run(options); return 0;
-            case "machine": MachineBench.Run(options); return 0;
-            case "precision": PrecisionBench.Run(options); return 0;
-            default:
-                Console.Error.WriteLine($"usage: RnnSweep.Worker bench {string.Join('|', Parts)} [--option value ...] (run by 'rnnsweep bench')");
-                return 2;
+            Console.Error.WriteLine($"usage: RnnSweep.Worker bench {string.Join('|', Parts)} [--option value ...] (run by 'rnnsweep bench')");
+            return 2;
+        }
+        try
+        {
+            var options = new BenchArgs(part, args[1..]);
+            switch (part)
+            {
+                case "loop": await LoopBench.RunAsync(options); break;
+                case "analysis": AnalysisBench.Run(options); break;
+                case "corpus": CorpusBench.Run(options); break;
+                case "machine": MachineBench.Run(options); break;
+                case "precision": PrecisionBench.Run(options); break;
+            }
+            return 0;
+        }
+        catch (BenchArgsException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
         }
     }
 }

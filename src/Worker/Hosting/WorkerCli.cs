@@ -36,6 +36,11 @@ public static class WorkerCli
         root.SetAction(async (parse, _) =>
         {
             if (parse.GetResult(health) is not null) return WorkerHealth.Probe(args);
+            if (NotConfiguration(parse.UnmatchedTokens) is { } stray)
+            {
+                Console.Error.WriteLine($"error: unknown option or argument '{stray}': settings are given as --Section:Key=value (--Worker:Queues:0=gpu); see --help");
+                return 2;
+            }
             return await WorkerHost.RunAsync([.. parse.UnmatchedTokens]);
         });
         root.Subcommands.Add(Evaluate());
@@ -43,6 +48,29 @@ public static class WorkerCli
         root.Subcommands.Add(Bench());
         // No System.CommandLine signal handling: the host's own (SIGTERM releases the running run, then exits).
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+
+    // The host's own settings, which take no section; every other setting is Section:Key (Worker:Name, ConnectionStrings:RnnSweep).
+    private static readonly string[] HostKeys = ["environment", "contentRoot", "applicationName"];
+
+    /// <summary>
+    /// The first token that is not host configuration (<c>--Section:Key=value</c>, <c>--Section:Key value</c>, or
+    /// <c>--environment</c> and the host's other keys), or null: a misspelt verb or option is named instead of being
+    /// stored as a setting nobody reads.
+    /// </summary>
+    internal static string? NotConfiguration(IReadOnlyList<string> tokens)
+    {
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            var key = token.StartsWith("--", StringComparison.Ordinal) ? token[2..] : token.StartsWith('/') ? token[1..] : null;
+            if (key is null) return token;
+            var equals = key.IndexOf('=');
+            var name = equals >= 0 ? key[..equals] : key;
+            if (!name.Contains(':') && !HostKeys.Contains(name, StringComparer.OrdinalIgnoreCase)) return token;
+            if (equals < 0 && ++i >= tokens.Count) return token; // a key without its value
+        }
+        return null;
     }
 
     /// <summary>A console logger for a tool verb: the same Serilog setup as the Worker's host.</summary>
@@ -97,7 +125,8 @@ public static class WorkerCli
             sampling), corpus (memory on a large generated corpus), machine (processor, nominal peak, matmul and
             bandwidth ceilings), precision (bfloat16 training against float32). Not meant to be typed by hand.
             """) { part };
-        // The parts' options are many and change with the bench: they pass through to Bench.BenchArgs.
+        // The parts' options are many and differ per part: they pass through to Bench.BenchArgs, which refuses any
+        // flag the part does not take and a value it cannot read, naming the flag.
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, _) => await Worker.Bench.WorkerBench.RunAsync([parse.GetValue(part)!, .. parse.UnmatchedTokens]));
         return command;

@@ -18,19 +18,21 @@ public static class WorkerHost
         var builder = Host.CreateApplicationBuilder(args);
         builder.Services.AddSerilog(config => Logging.Configure(config, "worker"));
 
-        var options = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
-        // Set here, not as the property's default: configuration binding appends to an array instead of replacing it.
-        if (options.Queues.Length == 0) options.Queues = ["cpu"];
-        if (options.Validate() is { Count: > 0 } problems) throw new ValidationException(problems);
+        WorkerOptions options;
         string connectionString;
+        // Settings a person gave wrong are one line and exit 2, not an unhandled exception with a stack trace.
         try
         {
+            options = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
+            // Set here, not as the property's default: configuration binding appends to an array instead of replacing it.
+            if (options.Queues.Length == 0) options.Queues = ["cpu"];
+            if (options.Validate() is { Count: > 0 } problems) throw new ValidationException(problems);
             connectionString = DatabaseSettings.Resolve(builder.Configuration)
-                ?? throw new InvalidOperationException($"No database: set {DatabaseSettings.EnvironmentVariable} or ConnectionStrings:{DatabaseSettings.ConnectionStringName}.");
+                ?? throw new ValidationException("database", $"no database is configured: set {DatabaseSettings.EnvironmentVariable} or ConnectionStrings:{DatabaseSettings.ConnectionStringName}");
         }
-        catch (ValidationException e)
+        catch (Exception e) when (e is ValidationException or InvalidOperationException) // InvalidOperationException: a value binding cannot convert
         {
-            Console.Error.WriteLine($"error: {e.Message}"); // a malformed connection string: one line, not a stack trace
+            Console.Error.WriteLine($"error: {OneLine(e)}");
             return 2;
         }
 
@@ -41,6 +43,9 @@ public static class WorkerHost
         await host.RunAsync();
         return 0;
     }
+
+    private static string OneLine(Exception e) =>
+        string.Join(": ", new[] { e.Message, e.InnerException?.Message }.OfType<string>()).ReplaceLineEndings(" ");
 }
 
 /// <summary>The Worker's services, as <c>AddOrchestrator</c> composes the Orchestrator's.</summary>

@@ -31,6 +31,41 @@ public sealed class WorkerCliTests(PostgresFixture postgres, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Bench_RefusesAnUnknownFlagAndABadNumber_NamingTheFlag()
+    {
+        var none = new Dictionary<string, string>();
+        var (code, text) = await RunAsync(["bench", "loop", "--bogus", "3"], none, TimeSpan.FromMinutes(1));
+        Assert.Equal(2, code);
+        Assert.Contains("unknown flag --bogus", text);
+        foreach (var flag in new[] { "--layers", "--hidden", "--memory-only" }) Assert.Contains(flag, text); // the part's flags are listed
+        Assert.DoesNotContain("   at ", text);
+
+        (code, text) = await RunAsync(["bench", "precision", "--layers", "x3"], none, TimeSpan.FromMinutes(1));
+        Assert.Equal(2, code);
+        Assert.Contains("--layers must be a whole number, not 'x3'", text);
+        Assert.DoesNotContain("   at ", text);
+    }
+
+    [Fact]
+    public async Task Worker_WithAnUnknownOption_OrNoDatabase_SaysSoInOneLine()
+    {
+        var none = new Dictionary<string, string>();
+        var (code, text) = await RunAsync(["--bogus"], none, TimeSpan.FromMinutes(1));
+        Assert.NotEqual(0, code);
+        Assert.Contains("unknown option or argument '--bogus'", text);
+        Assert.DoesNotContain("   at ", text);
+        Assert.DoesNotContain("Unhandled", text);
+
+        (code, text) = await RunAsync(["--Worker:Name=cli-test"], none, TimeSpan.FromMinutes(1)); // configuration is still taken
+        Assert.NotEqual(0, code);
+        Assert.Contains("no database is configured", text);
+        Assert.Contains(DatabaseSettings.EnvironmentVariable, text);
+        Assert.DoesNotContain("   at ", text);
+        Assert.DoesNotContain("Unhandled", text);
+        Assert.Single(text.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("error:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     [Trait("Category", "WorkerProcess")]
     public async Task Evaluate_LogsItsDatabaseRetries_ToTheConsole()
     {

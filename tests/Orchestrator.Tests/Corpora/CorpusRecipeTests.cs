@@ -31,6 +31,36 @@ public sealed class CorpusRecipeTests : IDisposable
         return (copy.ToArray(), corpus);
     }
 
+    // How corpora.recipe was written before the one JSON contract was used for it: web defaults, nulls left out.
+    private static readonly JsonSerializerOptions FormerStoredRecipeJson = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    [Fact]
+    public void StoredRecipe_WrittenWithTheContract_HasTheFormerShape_AndFormerRowsAreRead()
+    {
+        var sparse = new CorpusBuilder.StoredRecipe("rnnsweep-corpus-recipe/1", "/src/linux", null, null, null, null, "\n", null, 3, 2, "a.c", "b.h");
+        var full = new CorpusBuilder.StoredRecipe("rnnsweep-corpus-recipe/1", "https://example.org/l.tar.xz", new string('a', 64), ["*.c", "*.h"], ["test/**"], 42, "\n\n", 1000, 9, 7, "x/a.c", "y/z.h");
+        foreach (var recipe in new[] { sparse, full })
+        {
+            // The same text as before, so the API's raw copy of a new row looks like an old row's.
+            Assert.Equal(JsonSerializer.Serialize(recipe, FormerStoredRecipeJson), recipe.ToJson());
+            var read = CorpusBuilder.StoredRecipe.Read(JsonSerializer.Serialize(recipe, FormerStoredRecipeJson));
+            Assert.Equal(recipe.ToJson(), read.ToJson());
+        }
+        Assert.DoesNotContain("null", sparse.ToJson(), StringComparison.Ordinal);
+
+        // A row as stored by an earlier version, verbatim.
+        var old = CorpusBuilder.StoredRecipe.Read("""{"format":"rnnsweep-corpus-recipe/1","source":"/src/linux","include":["*.c"],"seed":42,"separator":"\n","files":3,"filesUsed":2,"firstFile":"a.c","lastFileUsed":"b.c"}""");
+        Assert.Equal(("/src/linux", (long?)42, "\n", 3, 2, "b.c"), (old.Source, old.Seed, old.Separator, old.Files, old.FilesUsed, old.LastFileUsed));
+        Assert.Equal(["*.c"], old.Include!);
+        Assert.Null(old.SourceSha256);
+        Assert.Null(old.MaxBytes);
+        // Not a stored recipe: named as JSON that cannot be read (the dashboard then shows no recipe).
+        Assert.Throws<JsonException>(() => CorpusBuilder.StoredRecipe.Read("""{"format":"x","source":"/s","separator":"","files":1,"filesUsed":1,"firstFile":"a","lastFileUsed":"a","extra":1}"""));
+    }
+
     /// <summary>What the recipe documents, computed here without the product: the files in this order, joined with the separator.</summary>
     private byte[] Expected(IEnumerable<string> paths, string separator = "\n")
     {
@@ -65,7 +95,7 @@ public sealed class CorpusRecipeTests : IDisposable
                 Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), corpus.Sha256);
                 Assert.Equal(bytes.LongLength, corpus.Bytes);
                 results.Add((source, bytes, corpus.Sha256));
-                var stored = JsonSerializer.Deserialize<CorpusBuilder.StoredRecipe>(corpus.Recipe!, CorpusBuilder.Json)!;
+                var stored = CorpusBuilder.StoredRecipe.Read(corpus.Recipe!);
                 Assert.Equal(source, stored.Source);
                 Assert.Equal(42, stored.Seed);
                 Assert.Equal(Sorted(IsCode).Count(), stored.Files);
@@ -124,7 +154,7 @@ public sealed class CorpusRecipeTests : IDisposable
             using (corpus)
             {
                 Assert.Equal(full.AsSpan(0, (int)Math.Min(cap, full.Length)).ToArray(), capped);
-                var stored = JsonSerializer.Deserialize<CorpusBuilder.StoredRecipe>(corpus.Recipe!, CorpusBuilder.Json)!;
+                var stored = CorpusBuilder.StoredRecipe.Read(corpus.Recipe!);
                 Assert.Equal(cap, stored.MaxBytes);
                 Assert.True(stored.FilesUsed <= stored.Files);
             }

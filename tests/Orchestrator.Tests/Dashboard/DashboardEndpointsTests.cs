@@ -1,8 +1,11 @@
+using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using Hangfire;
 using Hangfire.Common;
 using RnnSweep.Orchestrator.Tests.Support;
+using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
 
 namespace RnnSweep.Orchestrator.Tests.Dashboard;
@@ -75,5 +78,42 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
         Assert.Equal("n-gram baseline - sweep paper-wp", new RunJobDisplayNameAttribute(JobSubject.Sweep, "n-gram baseline").Name(storage, ngram));
         var missing = Job.FromExpression<ITrainRunJob>(j => j.TrainAsync(424242, CancellationToken.None));
         Assert.Equal("run 424242", new RunJobDisplayNameAttribute().Name(storage, missing));
+    }
+
+    [Fact]
+    public async Task RunPage_SampleForm_StartsAtTheSamplingRecordsDefaultsAndLimits()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
+        var sweepId = await SyntheticSweep.CreateAsync(connection, "form", "generated", ["lstm"], [1], [64]);
+        await using var db = orchestrator.Db();
+        var run = db.Runs.Single(r => r.SweepId == sweepId);
+        var page = await orchestrator.Http.GetStringAsync($"/runs/{run.Id}");
+        var form = Regex.Match(page, "<form id=\"sample-form\".*?</form>", RegexOptions.Singleline).Value;
+        Assert.NotEmpty(form);
+
+        string Attribute(string name, string attribute)
+        {
+            var input = Regex.Match(form, $"<input name=\"{name}\"[^>]*>").Value;
+            Assert.True(input.Length > 0, $"the sample form has no {name} input: {form}");
+            var value = Regex.Match(input, $" {attribute}=\"([^\"]*)\"");
+            Assert.True(value.Success, $"the {name} input has no {attribute}: {input}");
+            return value.Groups[1].Value;
+        }
+
+        var defaults = SampleSettings.Default;
+        Assert.Equal(defaults.Temperature, double.Parse(Attribute("temperature", "value"), CultureInfo.InvariantCulture));
+        Assert.Equal(defaults.Length, int.Parse(Attribute("length", "value"), CultureInfo.InvariantCulture));
+        Assert.Equal(defaults.TopK, int.Parse(Attribute("topK", "value"), CultureInfo.InvariantCulture));
+        Assert.Equal(defaults.Seed, long.Parse(Attribute("seed", "value"), CultureInfo.InvariantCulture));
+        Assert.Equal(defaults.PrimeText, Attribute("primeText", "value"));
+        Assert.Equal(SampleSettings.MaxLength, int.Parse(Attribute("length", "max"), CultureInfo.InvariantCulture));
+        Assert.Equal(SampleSettings.MaxTopK, int.Parse(Attribute("topK", "max"), CultureInfo.InvariantCulture));
+        Assert.Equal(SampleSettings.MaxTemperature, double.Parse(Attribute("temperature", "max"), CultureInfo.InvariantCulture));
+        Assert.Matches($"<option selected[^>]*>{defaults.Method}</option>", form);
+        // The API's defaults answer is the same record, so the form and a client reading it agree.
+        var api = JsonDocument.Parse(await orchestrator.Http.GetStringAsync("/api/samples/defaults")).RootElement;
+        Assert.Equal(defaults.Length, api.GetProperty("length").GetInt32());
+        Assert.Equal(defaults.Temperature, api.GetProperty("temperature").GetDouble());
     }
 }
