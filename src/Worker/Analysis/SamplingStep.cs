@@ -80,10 +80,11 @@ internal sealed class SamplingStep : IDisposable
 
     /// <summary>
     /// The step as one TorchScript function. Why TorchScript: at batch 1 a 3x512 step reads 21 MB of weights in about
-    /// 0.9 ms, and each of the step's ~40 small operations called one by one from .NET (interop, a managed tensor and
-    /// its disposal) added about 7 microseconds, a quarter of the step; the TorchScript interpreter runs the same
-    /// operations inside libtorch behind one call. Products go through <c>mm</c> in the weights' format: for float32
-    /// weights the conversions are no-ops, for bfloat16 the input is rounded and the product read back as float32.
+    /// 0.9 ms, and the step called op by op from .NET took about a quarter longer than that (docs/benchmarks.md); its
+    /// ~40 small operations each cost an interop call, a managed tensor and its disposal, which the TorchScript
+    /// interpreter avoids by running them inside libtorch behind one call. Products go through <c>mm</c> in the
+    /// weights' format: for float32 weights the conversions are no-ops, for bfloat16 the input is rounded and the
+    /// product read back as float32.
     /// Model kinds: 0 LSTM (gate order i, f, g, o), 1 GRU (r, z, n; b_hn inside r), 2 tanh RNN.
     /// </summary>
     private static readonly Lazy<jit.CompilationUnit> StepScript = new(() => jit.compile("""
