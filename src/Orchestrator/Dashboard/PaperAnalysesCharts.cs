@@ -13,7 +13,7 @@ namespace RnnSweep.Orchestrator.Dashboard;
 /// </summary>
 public static class PaperAnalysesCharts
 {
-    public const int Width = 900, Height = 380, PanelWidth = 420;
+    public const int Width = 900, Height = 380, PanelWidth = 460;
 
     public static void MapPaperAnalysesCharts(this IEndpointRouteBuilder app)
     {
@@ -129,9 +129,11 @@ public static class PaperAnalysesCharts
             var bars = classes.Add.Bars(rows.Select((r, i) => new Bar
             {
                 Position = i - 0.2 + 0.4 * k, Value = model ? r.MeanPModel : r.MeanPNgram, Size = 0.38, FillColor = palette.GetColor(k),
-                Label = (model ? r.MeanPModel : r.MeanPNgram).ToString("0.00", CultureInfo.InvariantCulture),
+                Label = (model ? r.MeanPModel : r.MeanPNgram).ToString(".00", CultureInfo.InvariantCulture),
             }).ToList());
             bars.LegendText = model ? "model" : $"{c.NgramOrder}-gram";
+            // Two labels share each class's slot: small enough that neighbours do not overprint each other.
+            bars.ValueLabelStyle.FontSize = 9;
         }
         classes.Axes.Bottom.SetTicks([.. rows.Select((_, i) => (double)i)], [.. rows.Select(r => ShortClassNames.GetValueOrDefault(r.ClassId, r.CharacterClass))]);
         classes.Axes.SetLimitsY(0, 1.15);
@@ -139,7 +141,7 @@ public static class PaperAnalysesCharts
 
         var closers = multiplot.AddPlot();
         closers.Title("Closing brackets and quotes");
-        closers.XLabel("distance to the opener (characters, bins from)");
+        closers.XLabel("characters since the opener (bin start)");
         closers.YLabel("mean probability of the closer");
         var k2 = 0;
         foreach (var group in data.Closers.GroupBy(r => r.Closer).OrderBy(g => g.Key))
@@ -157,7 +159,7 @@ public static class PaperAnalysesCharts
                 for (var i = 0; i < points.Count; i++)
                 {
                     var label = closers.Add.Text($"{points[i].MeanPModel.ToString("0.00", CultureInfo.InvariantCulture)} (n={points[i].Occurrences})", x[i], y[i]);
-                    label.LabelFontSize = 10;
+                    label.LabelFontSize = 9;
                 }
             }
             k2++;
@@ -165,6 +167,8 @@ public static class PaperAnalysesCharts
         var bins = data.Closers.Select(r => r.DistanceFrom).Distinct().Order().ToList();
         if (bins.Count > 0) closers.Axes.Bottom.SetTicks([.. bins.Select(b => Math.Log2(b))], [.. bins.Select(b => b.ToString(CultureInfo.InvariantCulture))]);
         closers.Axes.SetLimitsY(0, 1.1);
+        // Room right of the last bin for its count label.
+        if (bins.Count > 0) closers.Axes.SetLimitsX(Math.Log2(bins[0]) - 0.5, Math.Log2(bins[^1]) + 1.8);
         closers.ShowLegend(Alignment.UpperRight);
         return multiplot;
     }
