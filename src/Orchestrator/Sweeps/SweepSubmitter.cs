@@ -41,12 +41,8 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
         int ModelVocabulary(Hyperparameters hp) => hp.Vocabulary == VocabularyKinds.Bytes ? byteVocabulary : vocabularySize;
         var sha = existing?.Sha256 ?? content!.Sha256;
         var specJson = JsonSerializer.Serialize(sweep with { CorpusText = null }, SpecResolver.Json);
-        // The sweep's identity: every list in a canonical order (layers and sizes are sorted by SpecResolver; models
-        // keep the order given for the table's columns, so they are sorted here), so the same grid in another
-        // order is the same sweep. Sweeps stored before models were sorted are found by their hash as written.
-        var identityJson = JsonSerializer.Serialize(sweep with { CorpusText = null, Models = [.. sweep.Models.Order()] }, SpecResolver.Json);
+        var identityJson = IdentityJson(sweep);
         var specHash = CorpusSource.Sha256(Encoding.UTF8.GetBytes(identityJson + "\n" + sha));
-        var writtenHash = CorpusSource.Sha256(Encoding.UTF8.GetBytes(specJson + "\n" + sha));
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var strategy = db.Database.CreateExecutionStrategy();
@@ -61,11 +57,14 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
                 await db.Database.ExecuteSqlAsync($"select pg_advisory_xact_lock(hashtext({idempotencyKey}))", ct);
             }
 
-            var same = await db.Sweeps.FirstOrDefaultAsync(s =>
-                (idempotencyKey != null && s.IdempotencyKey == idempotencyKey) || (idempotencyKey == null && (s.SpecHash == specHash || s.SpecHash == writtenHash)), ct);
+            var same = idempotencyKey is not null
+                ? await db.Sweeps.FirstOrDefaultAsync(s => s.IdempotencyKey == idempotencyKey, ct)
+                : await db.Sweeps.FirstOrDefaultAsync(s => s.SpecHash == specHash, ct)
+                    ?? await FindWrittenByAnOlderVersionAsync(sweep.Name, null, identityJson, sha, ct);
             if (same is not null)
             {
-                if (idempotencyKey is not null && same.SpecHash != specHash && same.SpecHash != writtenHash)
+                if (idempotencyKey is not null && same.SpecHash != specHash
+                    && (await FindWrittenByAnOlderVersionAsync(sweep.Name, idempotencyKey, identityJson, sha, ct))?.Id != same.Id)
                 {
                     throw new ValidationException("Idempotency-Key", $"was already used for sweep {same.Id} with a different spec");
                 }
@@ -118,6 +117,41 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
             log.LogWarning("Sweep {SweepId} stored; its jobs will be created by the reaper ({Error})", result.Sweep.Id, e.Message);
         }
         return result;
+    }
+
+    /// <summary>
+    /// The sweep's identity: every list in a canonical order (layers and sizes are sorted by SpecResolver; models keep
+    /// the order given for the table's columns, so they are sorted here), so the same grid in another order is the
+    /// same sweep.
+    /// </summary>
+    private static string IdentityJson(ResolvedSweep sweep) =>
+        JsonSerializer.Serialize(sweep with { CorpusText = null, Models = [.. sweep.Models.Order()] }, SpecResolver.Json);
+
+    /// <summary>
+    /// The same sweep stored by an older version, whose hash no longer matches: its spec was written before fields were
+    /// added (a hyperparameter, the corpus recipe) or before models were sorted. Read back with today's types, an absent
+    /// field takes today's default, which is what that version did, so the identity is compared as today writes it.
+    /// Without this, the same command after an upgrade would train every cell again in a second sweep.
+    /// </summary>
+    /// <param name="idempotencyKey">Only a sweep submitted with this key; null: any.</param>
+    private async Task<Sweep?> FindWrittenByAnOlderVersionAsync(string name, string? idempotencyKey, string identityJson, string corpusSha, CancellationToken ct)
+    {
+        var candidates = await db.Sweeps.Where(s => s.Name == name && (idempotencyKey == null || s.IdempotencyKey == idempotencyKey) && s.Corpus!.Sha256 == corpusSha)
+            .OrderBy(s => s.Id).ToListAsync(ct);
+        foreach (var candidate in candidates)
+        {
+            ResolvedSweep? stored;
+            try
+            {
+                stored = JsonSerializer.Deserialize<ResolvedSweep>(candidate.Spec, SpecResolver.Json);
+            }
+            catch (JsonException)
+            {
+                continue; // a shape today's types cannot read is not the same sweep
+            }
+            if (stored is not null && IdentityJson(stored) == identityJson) return candidate;
+        }
+        return null;
     }
 
     /// <summary><see cref="SpecResolver.Resolve"/>, with an unknown corpus named among the other field errors.</summary>
