@@ -54,7 +54,7 @@ public static class CorpusApi
         {
             db.ChangeTracker.Clear();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var stored = await store.AddAsync(name, content, ct);
+            var stored = await store.AddAsync(name, content, ct, field: "name");
             await tx.CommitAsync(ct);
             return stored;
         });

@@ -100,6 +100,9 @@ public sealed class MalformedRequestTests(MalformedRequestTests.SweepWithARun fi
         { "POST", "/api/sweeps", Spec().Replace("\"name\":\"malformed\"", "\"name\":\"malformed\",\"name\":\"other\"", StringComparison.Ordinal), "name" },
         { "POST", "/api/sweeps", Spec().Replace("\"name\":\"malformed\"", "\"name\":\"malformed\",\"Name\":\"other\"", StringComparison.Ordinal), "Name" },
         { "POST", "/api/runs/{run}/samples", "{\"method\": \"greedy\", \"length\": 10, \"length\": 20}", "length" },
+        // inline text under the name of one of RnnSweep's corpora: it would become what every later sweep on that name trains on
+        { "POST", "/api/sweeps", Spec(change: s => s["corpus"] = "warandpeace-paper"), "corpus" },
+        { "POST", "/api/sweeps", Spec(change: s => s["corpus"] = "TinyShakespeare"), "corpus" },
         // sample requests
         { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": null"), "primeText" },
         { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": \"syn\\u0000\""), "primeText" },
@@ -177,6 +180,24 @@ public sealed class MalformedRequestTests(MalformedRequestTests.SweepWithARun fi
         Assert.Equal(id, answer.GetProperty("id").GetInt64());
         Assert.False(answer.GetProperty("created").GetBoolean());
         Assert.Equal(before, await CountsAsync());
+    }
+
+    [Theory]
+    [InlineData("tinyshakespeare")]
+    [InlineData("WarAndPeace")]
+    [InlineData("linux")]
+    public async Task AnUploadUnderTheNameOfANamedCorpus_IsRefused_AndTheNameStaysUnused(string name)
+    {
+        var before = await CountsAsync();
+        using var response = await _host.Http.PutAsync($"/api/corpora/{name}", new StringContent(Text, Encoding.UTF8, "text/plain"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        var message = JsonDocument.Parse(text).RootElement.GetProperty("errors").GetProperty("name")[0].GetString()!;
+        Assert.Contains($"'{name}' is the name of RnnSweep's corpus", message, StringComparison.Ordinal);
+        Assert.Equal(before, await CountsAsync());
+        var corpora = await _host.Http.GetFromJsonAsync<JsonElement>("/api/corpora");
+        Assert.DoesNotContain(corpora.EnumerateArray().SelectMany(c => c.GetProperty("names").EnumerateArray()),
+            n => string.Equals(n.GetString(), name, StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]

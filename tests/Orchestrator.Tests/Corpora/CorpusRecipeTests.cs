@@ -38,6 +38,22 @@ public sealed class CorpusRecipeTests : IDisposable
     };
 
     [Fact]
+    public async Task TheLinuxNames_TakeOnlyTextBuiltByTheirOwnRecipe_FromAnySource()
+    {
+        var linux = KnownCorpora.Find("linux")!.Recipe!;
+        var (_, built) = await BuildAsync(linux with { Source = _tree.Root });
+        CorpusStore.CheckKnownName("linux", built.Sha256, built.Recipe, "corpus");               // this tree stands in for a kernel of another version
+        var full = Assert.Throws<ValidationException>(() => CorpusStore.CheckKnownName("linux-full", built.Sha256, built.Recipe, "corpus")); // cut to 6,206,996 bytes: not linux-full
+        Assert.Equal("corpus", full.Errors.Single().Field);
+        Assert.Contains("was not built by its recipe", full.Errors.Single().Message, StringComparison.Ordinal);
+
+        var (_, onlyC) = await BuildAsync(linux with { Source = _tree.Root, Include = ["*.c"] });
+        Assert.Throws<ValidationException>(() => CorpusStore.CheckKnownName("linux", onlyC.Sha256, onlyC.Recipe, "corpusRecipe"));
+        Assert.Throws<ValidationException>(() => CorpusStore.CheckKnownName("Linux", built.Sha256, null, "name")); // uploaded bytes carry no recipe
+        CorpusStore.CheckKnownName("my-kernel", onlyC.Sha256, onlyC.Recipe, "corpus");         // any other name takes any text
+    }
+
+    [Fact]
     public void StoredRecipe_WrittenWithTheContract_HasTheFormerShape_AndFormerRowsAreRead()
     {
         var sparse = new CorpusBuilder.StoredRecipe("rnnsweep-corpus-recipe/1", "/src/linux", null, null, null, null, "\n", null, 3, 2, "a.c", "b.h");
