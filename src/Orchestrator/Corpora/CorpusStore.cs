@@ -13,10 +13,17 @@ namespace RnnSweep.Orchestrator.Corpora;
 /// </summary>
 public sealed class CorpusStore(RnnSweepDbContext db, IOptions<CorpusOptions> options)
 {
-    public async Task<Corpus?> FindByNameAsync(string name, CancellationToken ct) =>
-        await db.CorpusNames.AsNoTracking().Where(n => n.Name == name).Select(n => n.Corpus).FirstOrDefaultAsync(ct)
-        // rows written without a name entry (tests' synthetic sweeps, hand-made rows)
-        ?? await db.Corpora.AsNoTracking().Where(c => c.Name == name).OrderByDescending(c => c.Id).FirstOrDefaultAsync(ct);
+    /// <summary>
+    /// The corpus a name points at, or null. A name of <see cref="KnownCorpora"/> that points at other text (given
+    /// before names were guarded) counts as unset, so the corpus's own text is fetched and the name moved back to it.
+    /// </summary>
+    public async Task<Corpus?> FindByNameAsync(string name, CancellationToken ct)
+    {
+        var corpus = await db.CorpusNames.AsNoTracking().Where(n => n.Name == name).Select(n => n.Corpus).FirstOrDefaultAsync(ct)
+            // rows written without a name entry (tests' synthetic sweeps, hand-made rows)
+            ?? await db.Corpora.AsNoTracking().Where(c => c.Name == name).OrderByDescending(c => c.Id).FirstOrDefaultAsync(ct);
+        return corpus is null || IsOwnText(name, corpus.Sha256, corpus.Recipe) ? corpus : null;
+    }
 
     public async Task<bool> ExistsAsync(string name, CancellationToken ct) =>
         await db.CorpusNames.AnyAsync(n => n.Name == name, ct) || await db.Corpora.AnyAsync(c => c.Name == name, ct);
@@ -87,11 +94,15 @@ public sealed class CorpusStore(RnnSweepDbContext db, IOptions<CorpusOptions> op
     /// <exception cref="ValidationException">Named by <paramref name="field"/>: the text is not the named corpus's.</exception>
     public static void CheckKnownName(string name, string sha256, string? storedRecipe, string field)
     {
-        if (KnownCorpora.Find(name) is not { } known) return;
-        if (known.Recipe is null ? sha256 == known.Sha256 : storedRecipe is not null && BuiltBy(storedRecipe, known.Recipe)) return;
+        if (IsOwnText(name, sha256, storedRecipe)) return;
+        var known = KnownCorpora.Find(name)!;
         var what = known.Recipe is null ? $"its text has SHA-256 {known.Sha256}, this one {sha256}" : "this text was not built by its recipe";
         throw new ValidationException(field, $"'{name}' is the name of RnnSweep's corpus {known.Name} ({known.Description}): {what}; store this text under another name (a file given to --corpus is named after the file)");
     }
+
+    /// <summary>True unless <paramref name="name"/> is one of <see cref="KnownCorpora"/> and the text is not its own.</summary>
+    private static bool IsOwnText(string name, string sha256, string? storedRecipe) => KnownCorpora.Find(name) is not { } known
+        || (known.Recipe is null ? sha256 == known.Sha256 : storedRecipe is not null && BuiltBy(storedRecipe, known.Recipe));
 
     private static bool BuiltBy(string storedRecipe, CorpusRecipe recipe)
     {

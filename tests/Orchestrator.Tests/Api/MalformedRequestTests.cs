@@ -201,6 +201,34 @@ public sealed class MalformedRequestTests(MalformedRequestTests.SweepWithARun fi
     }
 
     [Fact]
+    public async Task ANamedCorpusNamePointingAtOtherText_IsNotTrainedOn()
+    {
+        // As an older version let an upload do: 'tinyshakespeare' points at the synthetic corpus.
+        await using var conn = new NpgsqlConnection(_host.ConnectionString);
+        await conn.OpenAsync();
+        await using (var point = new NpgsqlCommand("insert into corpus_names (name, corpus_id, created_at) select 'tinyshakespeare', corpus_id, now() from sweeps where id = @sweep", conn))
+        {
+            point.Parameters.AddWithValue("sweep", _sweep);
+            Assert.Equal(1, await point.ExecuteNonQueryAsync());
+        }
+        try
+        {
+            var before = await CountsAsync();
+            using var response = await _host.Http.PostAsync("/api/sweeps", Json(Spec(change: s => { s["name"] = "on a repointed name"; s["corpus"] = "tinyshakespeare"; s.Remove("corpusText"); })));
+            var text = await response.Content.ReadAsStringAsync();
+            // The name counts as unset: the real text is looked for (this test host has no data directory and no downloads).
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+            Assert.Contains("tinyshakespeare", JsonDocument.Parse(text).RootElement.GetProperty("errors").GetProperty("corpus")[0].GetString()!, StringComparison.Ordinal);
+            Assert.Equal(before, await CountsAsync());
+        }
+        finally
+        {
+            await using var unpoint = new NpgsqlCommand("delete from corpus_names where name = 'tinyshakespeare'", conn);
+            await unpoint.ExecuteNonQueryAsync();
+        }
+    }
+
+    [Fact]
     public async Task SameSpecAfterAnUpgrade_ReturnsTheSweepAnOlderVersionStored()
     {
         string Older(string name, int maxEpochs = 1) => Spec(hp: h => h["maxEpochs"] = maxEpochs, change: s => { s["name"] = name; s["models"] = new[] { "lstm", "gru" }; });
