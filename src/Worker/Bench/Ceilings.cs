@@ -13,14 +13,18 @@ public static class Ceilings
     /// <summary>Side of the square float32 products: 2048^3 x 2 = 17 GFLOP, far past every cache, as dense BLAS likes it.</summary>
     public const int MatmulSize = 2048;
 
-    /// <summary>Achieved float32 FLOP/s of <paramref name="products"/> (N x N) x (N x N) products, best of <paramref name="repeats"/> after a warm-up.</summary>
-    public static double MatmulFlops(int products = 3, int repeats = 2, int size = MatmulSize)
+    /// <summary>
+    /// Achieved FLOP/s of <paramref name="products"/> (N x N) x (N x N) products in <paramref name="dtype"/> (float32 or
+    /// bfloat16), best of <paramref name="repeats"/> after a warm-up. bfloat16 products run with oneDNN on, as
+    /// <see cref="Training.BFloat16Step"/> trains (with it off libtorch takes a slow reference path for them).
+    /// </summary>
+    public static double MatmulFlops(int products = 3, int repeats = 2, int size = MatmulSize, ScalarType dtype = ScalarType.Float32)
     {
+        using var oneDnn = dtype == ScalarType.BFloat16 ? Training.LstmKernel.OneDnnForBFloat16() : null;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var a = randn(size, size);
-        var b = randn(size, size);
-        var c = empty(size, size);
+        var a = randn(size, size).to(dtype);
+        var b = randn(size, size).to(dtype);
         mm(a, b).Dispose();                                                               // warm-up
         var best = double.MaxValue;
         for (var r = 0; r < repeats; r++)

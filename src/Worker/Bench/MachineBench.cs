@@ -16,6 +16,10 @@ public static class MachineBench
         new BenchFigure("0 machine", $"matmul ceiling ({threads} threads)", flops / 1e9, "GFLOP/s", "", null,
             $"float32 {Ceilings.MatmulSize}x{Ceilings.MatmulSize} matrix products through the Worker's libtorch, best of 3 x 4 after a warm-up" +
             (processor.PeakFlops is { } peak ? $"; {flops / peak:0.000} of the nominal peak" : "")).Print();
+        var half = Ceilings.MatmulFlops(products: 4, repeats: 3, dtype: torch.ScalarType.BFloat16);
+        new BenchFigure("0 machine", $"bfloat16 matmul ceiling ({threads} threads)", half / 1e9, "GFLOP/s", "", null,
+            $"bfloat16 {Ceilings.MatmulSize}x{Ceilings.MatmulSize} matrix products, oneDNN on (as precision: bfloat16 trains), best of 3 x 4 after a warm-up; " +
+            $"{half / flops:0.00} x the float32 ceiling").Print();
         var bandwidth = Ceilings.ReadBandwidth();
         new BenchFigure("0 machine", $"memory read bandwidth ({threads} threads)", bandwidth / 1e9, "GB/s", "", null,
             "sum over a 512 MB float32 tensor through libtorch, best of 5 after a warm-up").Print();

@@ -47,6 +47,7 @@ public static class PrecisionBench
         try
         {
             var ceiling = new List<double> { Ceilings.MatmulFlops() };
+            var ceilingHalf = new List<double> { Ceilings.MatmulFlops(dtype: ScalarType.BFloat16) };
             var position = 0L;
             Step(full, train, ref position, hp);                                        // warm-up
             position = 0;
@@ -61,6 +62,7 @@ public static class PrecisionBench
                 done += batches;
             }
             ceiling.Add(Ceilings.MatmulFlops());
+            ceilingHalf.Add(Ceilings.MatmulFlops(dtype: ScalarType.BFloat16));
             var speedup = f / h;
             var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
             new BenchFigure("2 hardware use", $"LSTM {layers}x{hidden} bfloat16 training speed / float32", speedup, "ratio", ">= 1.3 to adopt", speedup >= 1.3,
@@ -73,6 +75,10 @@ public static class PrecisionBench
                 new BenchFigure("2 hardware use", $"LSTM {layers}x{hidden} {name} bare training loop / matmul ceiling", flops / c, "ratio", "", null,
                     $"{flops / 1e9:0.0} GFLOP/s ({flopsPerChar / 1e6:0.00} MFLOP/char, 6 x forward MACs) over {c / 1e9:0.0} GFLOP/s, the float32 {Ceilings.MatmulSize}x{Ceilings.MatmulSize} " +
                     $"product at {threads} threads in this process before and after ({string.Join(" / ", ceiling.Select(m => (m / 1e9).ToString("0.0")))})").Print();
+                if (name != "bfloat16") continue;
+                new BenchFigure("2 hardware use", $"LSTM {layers}x{hidden} bfloat16 bare training loop / bfloat16 matmul ceiling", flops / ceilingHalf.Average(), "ratio", "", null,
+                    $"{flops / 1e9:0.0} GFLOP/s over {ceilingHalf.Average() / 1e9:0.0} GFLOP/s, the bfloat16 {Ceilings.MatmulSize}x{Ceilings.MatmulSize} product (oneDNN on) at {threads} threads " +
+                    $"in this process before and after ({string.Join(" / ", ceilingHalf.Select(m => (m / 1e9).ToString("0.0")))})").Print();
             }
             if (budget > 0)
             {
