@@ -32,7 +32,7 @@ public static class SampleRequests
         var sampleId = sample.Id;
         try
         {
-            var jobId = jobs.Enqueue<ISampleJob>(run.Queue, job => job.SampleAsync(sampleId, CancellationToken.None));
+            var jobId = jobs.Enqueue<ISampleJob>(JobQueues.Priority(run.Queue), job => job.SampleAsync(sampleId, CancellationToken.None));
             // The reaper may have dispatched it already (it sees every unfinished sample): then its job stands.
             await db.Database.ExecuteSqlAsync($"""
                 insert into work_jobs (kind, subject_id, job_id, dispatches, dispatched_at) values ({WorkKind.Sample}, {sampleId}, {jobId}, 1, now())

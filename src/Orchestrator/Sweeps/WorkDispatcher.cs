@@ -62,11 +62,12 @@ public sealed class WorkDispatcher(NpgsqlDataSource db, IBackgroundJobClient job
     private string Enqueue(Pending work)
     {
         var id = work.SubjectId;
+        var queue = JobQueues.Priority(work.Queue); // short jobs: before the sweep's queued training jobs
         return work.Kind switch
         {
-            WorkKind.NGramBaseline => jobs.Enqueue<INGramBaselineJob>(work.Queue, j => j.ComputeAsync(id, CancellationToken.None)),
-            WorkKind.Analysis => jobs.Enqueue<IAnalyzeRunJob>(work.Queue, j => j.AnalyzeAsync(id, CancellationToken.None)),
-            WorkKind.Sample => jobs.Enqueue<ISampleJob>(work.Queue, j => j.SampleAsync(id, CancellationToken.None)),
+            WorkKind.NGramBaseline => jobs.Enqueue<INGramBaselineJob>(queue, j => j.ComputeAsync(id, CancellationToken.None)),
+            WorkKind.Analysis => jobs.Enqueue<IAnalyzeRunJob>(queue, j => j.AnalyzeAsync(id, CancellationToken.None)),
+            WorkKind.Sample => jobs.Enqueue<ISampleJob>(queue, j => j.SampleAsync(id, CancellationToken.None)),
             _ => throw new InvalidOperationException($"unknown work kind {work.Kind}"),
         };
     }

@@ -39,7 +39,7 @@ public static class WorkerHost
         builder.Services.AddWorker(builder.Configuration, options, connectionString);
         var host = builder.Build();
         host.Services.GetRequiredService<ILogger<WorkerOptions>>().LogInformation(
-            "Worker {Name} on {Device} listening on queues {Queues}", options.Name, host.Services.GetRequiredService<TorchDevice>(), options.Queues);
+            "Worker {Name} on {Device} listening on queues {Queues}", options.Name, host.Services.GetRequiredService<TorchDevice>(), JobQueues.ListenedTo(options.Queues));
         await host.RunAsync();
         return 0;
     }
@@ -75,7 +75,8 @@ public static class WorkerComposition
         services.AddHangfireServer(o =>
         {
             o.ServerName = WorkerHealth.ServerName(options, device); // the servers page shows host, device and queues
-            o.Queues = options.Queues;
+            o.Queues = JobQueues.ListenedTo(options.Queues); // each queue's short jobs first
+
             o.WorkerCount = options.Concurrency;
             // why: cancel running jobs at once on SIGTERM (StopTimeout zero). An epoch can last hours; the job releases its
             // lease and Hangfire requeues it, so another worker resumes from the latest checkpoint without waiting.

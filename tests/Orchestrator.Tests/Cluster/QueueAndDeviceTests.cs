@@ -36,6 +36,41 @@ public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHel
     }
 
     [Fact]
+    [Trait("Category", "WorkerProcess")]
+    public async Task ShortJobs_GoBeforeTheTrainingJobsQueuedAheadOfThem()
+    {
+        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync());
+        // Submitted while no Worker listens: both runs' training jobs are enqueued first, the n-gram baseline after them.
+        var sweep = await FaultSweep.SubmitAsync(host, WithQueue(FaultSweep.Spec("short jobs first", ["lstm", "gru"], maxEpochs: 1), "short-first"));
+        await using var worker = WorkerProcess.Start(host.ConnectionString, "one-worker", new Dictionary<string, string> { ["Worker__Queues__0"] = "short-first" });
+        try
+        {
+            var runs = await SweepWaiter.UntilFinishedAsync(host.Db, sweep, TimeSpan.FromMinutes(3), () => worker.Output);
+            Assert.All(runs, r => Assert.Equal(RunStatus.Succeeded, r.Status));
+
+            // The jobs in the order the Worker took them (its first Processing state each), analyses left out: they are
+            // enqueued only as runs finish.
+            await using var db = host.Db();
+            var taken = await db.Database.SqlQueryRaw<TakenJob>($"""
+                select j.id as "JobId", j.invocationdata::text like '%INGramBaselineJob%' as "IsNGram"
+                from {Shared.Database.DatabaseSettings.HangfireSchema}.job j
+                join (select jobid, min(id) as first from {Shared.Database.DatabaseSettings.HangfireSchema}.state where name = 'Processing' group by jobid) p on p.jobid = j.id
+                where j.invocationdata::text not like '%IAnalyzeRunJob%'
+                order by p.first
+                """).ToListAsync();
+            Assert.Equal(3, taken.Count);
+            Assert.True(taken[0].IsNGram, $"first taken: job {taken[0].JobId}; {worker.Output}");
+            Assert.All(taken.Skip(1), t => Assert.True(t.JobId < taken[0].JobId, "the training jobs were enqueued before the n-gram baseline"));
+        }
+        finally
+        {
+            worker.WriteTo(output);
+        }
+    }
+
+    private sealed record TakenJob(long JobId, bool IsNGram);
+
+    [Fact]
     public async Task RequeuedJob_GoesBackToItsSweepsQueue_NotToDefault()
     {
         await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync());
