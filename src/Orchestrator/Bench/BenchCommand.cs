@@ -41,42 +41,11 @@ public static class BenchCommand
             await using (var app = await LocalServer.StartAsync(benchConnection, "http://127.0.0.1:0", ct))
             {
                 var runs = await LoopRunsAsync(app, ct);
-                var threads = Environment.ProcessorCount.ToString();
-                var epochSeconds = quick ? "4" : "12";
-                var loop = new[] { "loop", "--connection", benchConnection, "--epoch-seconds", epochSeconds, "--epochs", "2" };
-                var minutes = TimeSpan.FromMinutes(quick ? 2 : 6);
-
-                Console.WriteLine("0. The machine: processor, nominal peak, matmul and memory ceilings (Worker subprocess)");
-                await WorkerBenchProcess.RunAsync(report, ["machine", "--threads", threads], minutes, ct);
-
-                Console.WriteLine("1, 2. Training loop overhead and hardware use (Worker subprocesses)");
-                await WorkerBenchProcess.RunAsync(report, [.. loop, "--layers", "1", "--hidden", "64", "--threads", "1", "--run", runs[(1, 64)].ToString(),
-                    "--label", "LSTM 1x64 (1 thread)"], minutes, ct);
-                if (!quick)
+                foreach (var part in BenchPlan.TrainingParts(quick, Environment.ProcessorCount.ToString(), benchConnection, runs))
                 {
-                    await WorkerBenchProcess.RunAsync(report, [.. loop, "--layers", "1", "--hidden", "64", "--threads", threads, "--run", runs[(1, 64)].ToString(),
-                        "--label", $"LSTM 1x64 ({threads} threads)"], minutes, ct);
-                    await WorkerBenchProcess.RunAsync(report, [.. loop, "--layers", "1", "--hidden", "64", "--threads", "1", "--input", "embedding",
-                        "--run", runs[(1, 64)].ToString(), "--label", "LSTM 1x64 (1 thread, embedding)"], minutes, ct);
-                    await WorkerBenchProcess.RunAsync(report, [.. loop, "--layers", "2", "--hidden", "128", "--threads", threads, "--run", runs[(2, 128)].ToString(),
-                        "--label", $"LSTM 2x128 ({threads} threads)"], minutes, ct);
-                    await WorkerBenchProcess.RunAsync(report, [.. loop, "--layers", "2", "--hidden", "128", "--threads", "1", "--run", runs[(2, 128)].ToString(),
-                        "--label", "LSTM 2x128 (1 thread)"], minutes, ct);
+                    if (part.Heading is { } heading) Console.WriteLine(heading);
+                    await WorkerBenchProcess.RunAsync(report, part.Args, part.Timeout, ct);
                 }
-                await WorkerBenchProcess.RunAsync(report, [.. loop, "--layers", "3", "--hidden", "512", "--threads", threads, "--run", runs[(3, 512)].ToString(),
-                    "--epoch-seconds", quick ? "6" : "30", "--checkpoints", "--label", $"LSTM 3x512 ({threads} threads)"], minutes, ct);
-                // The same loop with hyperparameters.precision bfloat16, right after the float32 one.
-                await WorkerBenchProcess.RunAsync(report, [.. loop, "--layers", "3", "--hidden", "512", "--threads", threads, "--run", runs[(3, 512)].ToString(),
-                    "--epoch-seconds", quick ? "6" : "30", "--precision", "bfloat16", "--label", $"LSTM 3x512 bfloat16 ({threads} threads)"], minutes, ct);
-                Console.WriteLine("2. bfloat16 training against float32, LSTM 3x512 (Worker subprocess)");
-                await WorkerBenchProcess.RunAsync(report, ["precision", "--layers", "3", "--hidden", "512", "--threads", threads, "--batches", "1",
-                    "--budget", quick ? "0" : "20"], TimeSpan.FromMinutes(12), ct);
-                Console.WriteLine("7. Memory training 3x512 (Worker subprocess that only trains)");
-                await WorkerBenchProcess.RunAsync(report, ["loop", "--connection", benchConnection, "--layers", "3", "--hidden", "512", "--threads", threads,
-                    "--run", runs[(3, 512)].ToString(), "--memory-only", "--batches", "3", "--epochs", "2", "--label", "LSTM 3x512"], minutes, ct);
-
-                Console.WriteLine("3. Analyses (Worker subprocess)");
-                await WorkerBenchProcess.RunAsync(report, ["analysis", "--threads", threads, "--repeats", quick ? "1" : "3", "--sample-length", quick ? "300" : "2000"], minutes, ct);
 
                 Console.WriteLine("4. Orchestration (2 Worker processes)");
                 await report.RunPartAsync("orchestration", () => OrchestrationBench.RunAsync(report, app, benchConnection, quick ? 20 : 50, ct), ct);
@@ -88,8 +57,9 @@ public static class BenchCommand
                 await report.RunPartAsync("scale", () => ScaleBench.RunAsync(report, app, quick ? 2_000 : 10_000, ct), ct);
             }
 
-            Console.WriteLine("7. Memory on a large corpus (Worker subprocess)");
-            await WorkerBenchProcess.RunAsync(report, ["corpus", "--megabytes", quick ? "50" : "200", "--threads", "1"], TimeSpan.FromMinutes(quick ? 2 : 5), ct);
+            var corpus = BenchPlan.CorpusPart(quick);
+            Console.WriteLine(corpus.Heading);
+            await WorkerBenchProcess.RunAsync(report, corpus.Args, corpus.Timeout, ct);
         }
         finally
         {

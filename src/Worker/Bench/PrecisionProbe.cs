@@ -69,8 +69,7 @@ public static class PrecisionProbe
         manual_seed(hp.Seed);
         using var master = Trainer.CreateModel(cell, v, CPU);
         using var masterOptimizer = OptimizerFactory.Create(hp, master.parameters());
-        using var work = Trainer.CreateModel(cell, v, CPU);
-        work.to(ScalarType.BFloat16);
+        using var mixed = new BFloat16Step(master, Trainer.CreateModel(cell, v, CPU)); // what precision: bfloat16 trains with
         manual_seed(hp.Seed);
         using var full2 = Trainer.CreateModel(cell, v, CPU);
         using var full2Optimizer = OptimizerFactory.Create(hp, full2.parameters());
@@ -78,7 +77,7 @@ public static class PrecisionProbe
         {
             ("float32, oneDNN off (the Worker today)", (x, y) => { LstmKernel.SetOneDnn(false); return LoopBench.BareLoop(full, fullOptimizer, x, y, hp, 1).Wall; }),
             ("bfloat16 model (weights, activations, Adam state), oneDNN on", (x, y) => { LstmKernel.SetOneDnn(true); return Bf16Step(half, halfOptimizer, x, y, hp); }),
-            ("mixed: float32 master + Adam, bfloat16 copy for forward/backward, oneDNN on", (x, y) => { LstmKernel.SetOneDnn(true); return MixedStep(master, work, masterOptimizer, x, y, hp); }),
+            ("mixed (BFloat16Step): float32 master + Adam, bfloat16 copy for forward/backward, oneDNN on inside", (x, y) => { LstmKernel.SetOneDnn(false); return MixedStep(mixed, masterOptimizer, x, y, hp); }),
             ("float32, oneDNN on for the training step only", (x, y) => { LstmKernel.SetOneDnn(true); return LoopBench.BareLoop(full2, full2Optimizer, x, y, hp, 1).Wall; }),
         };
         var (x0, y0) = TextBatches.FromStreams(encoded, hp.BatchSize, 0, hp.SeqLength, CPU);
@@ -113,8 +112,7 @@ public static class PrecisionProbe
             manual_seed(hp.Seed);
             using var m = Trainer.CreateModel(cell, v, CPU);
             using var mo = OptimizerFactory.Create(hp, m.parameters());
-            using var mw = Trainer.CreateModel(cell, v, CPU);
-            mw.to(ScalarType.BFloat16);
+            using var mw = new BFloat16Step(m, Trainer.CreateModel(cell, v, CPU));
             var train = encoded.Slice(0, encoded.Length - 200_000);
             var clock = new double[3];
             for (var i = 0; i < budget; i++)
@@ -127,7 +125,8 @@ public static class PrecisionProbe
                     clock[0] += LoopBench.BareLoop(f, fo, x, y, hp, 1).Wall;
                     LstmKernel.SetOneDnn(true);
                     clock[1] += Bf16Step(b, bo, x, y, hp);
-                    clock[2] += MixedStep(m, mw, mo, x, y, hp);
+                    LstmKernel.SetOneDnn(false); // BFloat16Step turns it on for its own step
+                    clock[2] += MixedStep(mw, mo, x, y, hp);
                 }
                 if ((i + 1) % 10 == 0) Log($"budget: {i + 1} of {budget} batches (load {Load()})");
             }
@@ -209,29 +208,12 @@ public static class PrecisionProbe
         return clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>Mixed precision by hand: bfloat16 copy of the float32 master weights, forward/backward on it, gradients widened onto the master, Adam in float32.</summary>
-    private static double MixedStep(CharRnn master, CharRnn work, optim.Optimizer optimizer, Tensor x, Tensor y, Hyperparameters hp)
+    /// <summary>One step of <see cref="BFloat16Step"/> (as the Trainer takes it, without clipping) and the float32 optimizer; wall seconds.</summary>
+    private static double MixedStep(BFloat16Step step, optim.Optimizer optimizer, Tensor x, Tensor y, Hyperparameters hp)
     {
-        master.train();
-        work.train();
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
-        var masterParameters = master.parameters().ToArray();
-        var workParameters = work.parameters().ToArray();
-        using (no_grad())
-        {
-            for (var i = 0; i < masterParameters.Length; i++) workParameters[i].copy_(masterParameters[i]);
-        }
-        var zero = master.ZeroState(hp.BatchSize, CPU);
-        using var state = new RecurrentState(zero.H.to_type(ScalarType.BFloat16), zero.C?.to_type(ScalarType.BFloat16));
-        var (logits, _) = work.Forward(x, state);
-        var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]).to_type(ScalarType.Float32), y.reshape(-1));
-        work.zero_grad();
-        loss.backward();
-        for (var i = 0; i < masterParameters.Length; i++)
-        {
-            masterParameters[i].grad = workParameters[i].grad!.to_type(ScalarType.Float32).DetachFromDisposeScope();
-        }
+        step.ForwardBackward(x, y, step.ZeroState(hp.BatchSize, CPU), 1);
         optimizer.step();
         return clock.Elapsed.TotalSeconds;
     }

@@ -2,30 +2,9 @@ using RnnSweep.Worker.Bench;
 
 namespace RnnSweep.Worker.Tests.Hosting;
 
-/// <summary>The Worker's bench flags: what <c>rnnsweep bench</c> passes per part is taken; anything else is named.</summary>
+/// <summary>The Worker's bench flags: anything a part does not declare is named (what <c>rnnsweep bench</c> passes: BenchPlanTests).</summary>
 public sealed class BenchArgsTests
 {
-    // The flags src/Orchestrator/Bench/BenchCommand.cs passes to each part (keep in step with it).
-    public static TheoryData<string, string[]> OrchestratorCalls => new()
-    {
-        { "machine", ["--threads", "2"] },
-        { "loop", ["--connection", "Host=x", "--epoch-seconds", "6", "--epochs", "2", "--layers", "1", "--hidden", "64", "--threads", "1", "--run", "7", "--label", "LSTM 1x64 (1 thread)"] },
-        { "loop", ["--connection", "Host=x", "--epoch-seconds", "6", "--epochs", "2", "--layers", "1", "--hidden", "64", "--threads", "1", "--input", "embedding", "--run", "7", "--label", "l"] },
-        { "loop", ["--connection", "Host=x", "--epochs", "2", "--layers", "3", "--hidden", "512", "--threads", "2", "--run", "9", "--epoch-seconds", "30", "--checkpoints", "--label", "LSTM 3x512"] },
-        { "loop", ["--connection", "Host=x", "--layers", "3", "--hidden", "512", "--threads", "2", "--run", "9", "--memory-only", "--batches", "3", "--epochs", "2", "--label", "LSTM 3x512"] },
-        { "precision", ["--layers", "3", "--hidden", "512", "--threads", "2", "--batches", "1", "--budget", "20"] },
-        { "analysis", ["--threads", "2", "--repeats", "1", "--sample-length", "300"] },
-        { "corpus", ["--megabytes", "50", "--threads", "1"] },
-    };
-
-    [Theory]
-    [MemberData(nameof(OrchestratorCalls))]
-    public void EveryFlagTheOrchestratorPasses_IsTaken(string part, string[] args)
-    {
-        var parsed = new BenchArgs(part, args);
-        Assert.Equal(int.Parse(args[Array.IndexOf(args, "--threads") + 1]), parsed.Int("threads", -1));
-    }
-
     [Fact]
     public void EveryPart_DeclaresItsFlags() => Assert.Equal(WorkerBench.Parts.Order(), BenchArgs.Accepted.Keys.Order());
 

@@ -1,0 +1,33 @@
+using RnnSweep.Orchestrator.Bench;
+using RnnSweep.Worker.Bench;
+
+namespace RnnSweep.Orchestrator.Tests.Cli;
+
+/// <summary>
+/// Every Worker part <c>rnnsweep bench</c> runs passes only flags that part declares: an undeclared one ends the part
+/// with an error, and the bench's figures for it are missing (the bfloat16 loop's <c>--precision</c> was).
+/// </summary>
+public sealed class BenchPlanTests
+{
+    private static readonly Dictionary<(int Layers, int Hidden), long> Runs = new() { [(1, 64)] = 1, [(2, 128)] = 2, [(3, 512)] = 3 };
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void EveryWorkerPart_IsTakenByTheWorkersBench(bool quick)
+    {
+        var parts = BenchPlan.TrainingParts(quick, "2", "Host=127.0.0.1;Database=rnnsweep_bench", Runs).Append(BenchPlan.CorpusPart(quick)).ToList();
+        Assert.Equal(quick ? 8 : 12, parts.Count);
+        foreach (var part in parts)
+        {
+            Assert.Contains(part.Args[0], WorkerBench.Parts);
+            var parsed = new BenchArgs(part.Args[0], part.Args[1..]); // throws BenchArgsException naming a flag the part does not declare
+            Assert.True(parsed.Int("threads", -1) > 0, string.Join(' ', part.Args));
+        }
+        Assert.Contains(parts, p => p.Args.Contains("--precision") && p.Args[0] == "loop");
+    }
+
+    [Fact]
+    public void ThePrecisionProbe_TakesTheFlagsItsDocumentationGives() =>
+        Assert.Equal(3, new BenchArgs("precision", ["--probe", "--layers", "3", "--hidden", "512", "--threads", "1", "--rounds", "3", "--budget", "20", "--check", "--skip-micro"]).Int("rounds", 0));
+}
