@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Schema;
 using ScottPlot;
 using SkiaSharp;
@@ -27,7 +28,8 @@ public static class Charts
             if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return Results.NotFound();
             var epochs = await db.EpochMetrics.AsNoTracking().Where(m => m.RunId == id).OrderBy(m => m.Epoch)
                 .Select(m => new { m.Epoch, m.TrainLoss, m.ValLoss }).ToListAsync(ct);
-            var svg = Curves(epochs.Select(e => (e.Epoch, e.TrainLoss, e.ValLoss)).ToList()).GetSvgXml(CurveWidth, CurveHeight);
+            var unit = VocabularyKinds.LossUnit(VocabularyKinds.Of(await db.Runs.Where(r => r.Id == id).Select(r => r.Hyperparameters).SingleAsync(ct)));
+            var svg = Curves(epochs.Select(e => (e.Epoch, e.TrainLoss, e.ValLoss)).ToList(), unit).GetSvgXml(CurveWidth, CurveHeight);
             return Svg(svg);
         }).ExcludeFromDescription();
 
@@ -44,13 +46,14 @@ public static class Charts
             if (ids.Count > SweepView.MaxCurveChoices) return Results.BadRequest($"runs: at most {SweepView.MaxCurveChoices}");
             // Only the sweep's own runs are drawn; other ids are ignored.
             var cells = await db.Runs.AsNoTracking().Where(r => r.SweepId == id && ids.Contains(r.Id)).OrderBy(r => r.Id)
-                .Select(r => new { r.Id, r.Model, r.Layers, r.Hidden }).ToListAsync(ct);
+                .Select(r => new { r.Id, r.Model, r.Layers, r.Hidden, r.Hyperparameters }).ToListAsync(ct);
             var found = cells.Select(c => c.Id).ToList();
             var metrics = await db.EpochMetrics.AsNoTracking().Where(m => found.Contains(m.RunId)).OrderBy(m => m.Epoch)
                 .Select(m => new { m.RunId, m.Epoch, m.TrainLoss, m.ValLoss }).ToListAsync(ct);
             var series = cells.Select(c => new RunCurve($"{Format.Cell(c.Model, c.Layers, c.Hidden)} (run {c.Id})",
                 metrics.Where(m => m.RunId == c.Id).Select(m => (m.Epoch, loss == "train" ? m.TrainLoss : m.ValLoss)).ToList())).ToList();
-            return Svg(Overlaid(series, loss == "train" ? "train loss" : "validation loss").GetSvgXml(CurveWidth, CurveHeight));
+            var unit = VocabularyKinds.LossUnit(cells.Select(c => VocabularyKinds.Of(c.Hyperparameters)));
+            return Svg(Overlaid(series, loss == "train" ? "train loss" : "validation loss", unit).GetSvgXml(CurveWidth, CurveHeight));
         }).ExcludeFromDescription();
 
         app.MapGet("/runs/{id:long}/saturation.{format:regex(^(svg|png)$)}", async (long id, string format, RnnSweepDbContext db, CancellationToken ct) =>
@@ -72,12 +75,13 @@ public static class Charts
     public sealed record RunCurve(string Label, IReadOnlyList<(int Epoch, double Loss)> Points);
 
     /// <summary>Several runs' curves of one loss in one chart, one colour each, with a legend naming the runs.</summary>
-    public static Plot Overlaid(IReadOnlyList<RunCurve> runs, string loss)
+    /// <param name="unit">The losses' unit (<see cref="VocabularyKinds.LossUnit(string?)"/>).</param>
+    public static Plot Overlaid(IReadOnlyList<RunCurve> runs, string loss, string unit)
     {
         var plot = new Plot();
         plot.Title(runs.Count == 0 ? "No run chosen" : runs.All(r => r.Points.Count == 0) ? "No epoch finished yet" : $"{char.ToUpperInvariant(loss[0])}{loss[1..]} per epoch");
         plot.XLabel("epoch");
-        plot.YLabel($"{loss} (nats per character)");
+        plot.YLabel($"{loss} ({unit})");
         EpochTicks(plot);
         var palette = new ScottPlot.Palettes.Category10();
         for (var i = 0; i < runs.Count; i++)
@@ -96,12 +100,13 @@ public static class Charts
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
 
     /// <summary>Train and validation loss per epoch.</summary>
-    public static Plot Curves(IReadOnlyList<(int Epoch, double Train, double Val)> epochs)
+    /// <param name="unit">The losses' unit (<see cref="VocabularyKinds.LossUnit(string?)"/>).</param>
+    public static Plot Curves(IReadOnlyList<(int Epoch, double Train, double Val)> epochs, string unit)
     {
         var plot = new Plot();
         plot.Title(epochs.Count == 0 ? "No epoch finished yet" : "Learning curves");
         plot.XLabel("epoch");
-        plot.YLabel("loss (nats per character)");
+        plot.YLabel($"loss ({unit})");
         EpochTicks(plot);
         if (epochs.Count == 0) return plot;
         double[] x = [.. epochs.Select(e => (double)e.Epoch)];

@@ -33,7 +33,7 @@ public static class HyperparameterNames
         ["maxEpochs"] = ("max epochs", "epochs"),
         ["epochChars"] = ("epoch length", "characters"),
         ["patience"] = ("early-stopping patience", "epochs"),
-        ["minImprovement"] = ("min validation improvement", "nats per character"),
+        ["minImprovement"] = ("min validation improvement", "nats per symbol"),
         ["divergenceFactor"] = ("diverged above", "× the first batch's loss"),
         ["divergenceRetries"] = ("retries after divergence", "(learning rate halved each)"),
         ["splitLayout"] = ("split layout", ""),

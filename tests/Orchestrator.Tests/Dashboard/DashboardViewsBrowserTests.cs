@@ -133,8 +133,10 @@ public sealed partial class DashboardViewsBrowserTests(PostgresFixture postgres)
     [Fact]
     public void LearningCurves_HaveIntegerEpochTicks()
     {
-        var overlaid = Charts.Overlaid([new Charts.RunCurve("LSTM 1×16 (run 1)", [(1, 2.0), (2, 1.8), (3, 1.7)])], "validation loss");
-        var single = Charts.Curves([(1, 2.0, 2.1), (2, 1.8, 1.9), (3, 1.7, 1.85)]);
+        var overlaid = Charts.Overlaid([new Charts.RunCurve("LSTM 1×16 (run 1)", [(1, 2.0), (2, 1.8), (3, 1.7)])], "validation loss", "nats per character");
+        var single = Charts.Curves([(1, 2.0, 2.1), (2, 1.8, 1.9), (3, 1.7, 1.85)], VocabularyKinds.LossUnit(VocabularyKinds.Of("""{"vocabulary":"bytes"}""")));
+        // A byte-vocabulary run (the paper preset) is labelled per byte, as the paper's losses are.
+        Assert.Contains("loss (nats per byte)", single.GetSvgXml(Charts.CurveWidth, Charts.CurveHeight), StringComparison.Ordinal);
         foreach (var plot in new[] { overlaid, single })
         {
             plot.RenderInMemory(Charts.CurveWidth, Charts.CurveHeight);
