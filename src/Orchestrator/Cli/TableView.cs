@@ -19,7 +19,7 @@ public static class TableView
         };
         // The best cell by the loss shown, so the line under a validation table names a validation loss.
         var best = table.Rows.SelectMany(r => r.Cells).Where(c => c?.Status == RunStatus.Succeeded && pick(c) is not null).MinBy(c => pick(c!));
-        var view = new Table { Title = new TableTitle($"{loss} loss (nats/char): sweep {table.SweepId} '{Markup.Escape(table.Sweep)}' on {Markup.Escape(table.Corpus)}{Markup.Escape(ViewTitle(table))}") };
+        var view = new Table { Title = new TableTitle($"{loss} loss ({table.Unit}): sweep {table.SweepId} '{Markup.Escape(table.Sweep)}' on {Markup.Escape(table.Corpus)}{Markup.Escape(ViewTitle(table))}") };
         view.AddColumn(new TableColumn("size").RightAligned());
         foreach (var column in table.Columns) view.AddColumn(new TableColumn(column.Label).RightAligned());
         foreach (var row in table.Rows)

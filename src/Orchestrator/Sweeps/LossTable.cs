@@ -46,6 +46,9 @@ public sealed record LossRow(int Size, IReadOnlyList<LossCell?> Cells);
 public sealed record LossTable(long SweepId, string Sweep, string Corpus, IReadOnlyList<LossColumn> Columns, IReadOnlyList<LossRow> Rows,
     string View = LossTableViews.Best, string? Slice = null, IReadOnlyDictionary<string, JsonElement[]>? Axes = null, int RunsPerCell = 1)
 {
+    /// <summary>The losses' unit: nats per byte for a byte vocabulary, per character for a character one, per symbol when the sweep's axes mix them.</summary>
+    public string Unit { get; init; } = VocabularyKinds.LossUnit(VocabularyKinds.Chars);
+
     /// <summary>The table in the <c>best</c> view (the only one for a plain grid), or null when there is no such sweep.</summary>
     public static Task<LossTable?> LoadAsync(RnnSweepDbContext db, long sweepId, CancellationToken ct) => LoadAsync(db, sweepId, LossTableViews.Best, null, ct);
 
@@ -84,7 +87,7 @@ public sealed record LossTable(long SweepId, string Sweep, string Corpus, IReadO
         var byCell = cells.ToDictionary(c => (c.Model, c.Layers, c.Size), c => c.Cell);
         var rows = resolved.HiddenSizes.Select(h => new LossRow(h, columns.Select(c => byCell.GetValueOrDefault((c.Model, c.Layers, h))).ToList())).ToList();
         return new LossTable(sweep.Id, sweep.Name, sweep.Corpus, columns, rows, view, view == LossTableViews.Slice ? slice : null,
-            axes.Count > 0 ? axes : null, resolved.RunsPerCell);
+            axes.Count > 0 ? axes : null, resolved.RunsPerCell) { Unit = VocabularyKinds.LossUnit(resolved.Variants().Select(v => v.Hyperparameters.Vocabulary)) };
     }
 
     /// <summary>The cell with the lowest test loss among succeeded runs.</summary>

@@ -126,6 +126,7 @@ public sealed class SweepEndToEndTests(PostgresFixture postgres, ITestOutputHelp
         var table = await orchestrator.Http.GetFromJsonAsync<JsonElement>($"/api/sweeps/{sweepId}/loss-table");
         var columns = table.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("label").GetString()).ToList();
         Assert.Equal(["lstm 1", "gru 1"], columns);
+        Assert.Equal("nats per character", table.GetProperty("unit").GetString()); // a character vocabulary; the paper preset's bytes: per byte
         foreach (var row in table.GetProperty("rows").EnumerateArray())
         {
             var size = row.GetProperty("size").GetInt32();
