@@ -103,6 +103,12 @@ public sealed class MalformedRequestTests(MalformedRequestTests.SweepWithARun fi
         // inline text under the name of one of RnnSweep's corpora: it would become what every later sweep on that name trains on
         { "POST", "/api/sweeps", Spec(change: s => s["corpus"] = "warandpeace-paper"), "corpus" },
         { "POST", "/api/sweeps", Spec(change: s => s["corpus"] = "TinyShakespeare"), "corpus" },
+        // values with a line break at the end, which a pattern's '$' let through (a sweep named 'malformed\n', a queue
+        // 'cpu\n' no Worker listens on); the sweep's corpus name was trimmed, and stays refused
+        { "POST", "/api/sweeps", Spec(change: s => s["corpus"] = "tinyshakespeare\n"), "corpus" },
+        { "POST", "/api/sweeps", Spec(change: s => s["name"] = "malformed\n"), "name" },
+        { "POST", "/api/sweeps", Spec(change: s => s["queue"] = "cpu\n"), "queue" },
+        { "POST", "/api/sweeps", Spec(change: s => { s.Remove("corpusText"); s["corpusRecipe"] = new Dictionary<string, object?> { ["source"] = "https://example.invalid/src.tar.gz", ["sourceSha256"] = new string('a', 64) + "\n" }; }), "corpusRecipe.sourceSha256" },
         // sample requests
         { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": null"), "primeText" },
         { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": \"syn\\u0000\""), "primeText" },
@@ -198,6 +204,20 @@ public sealed class MalformedRequestTests(MalformedRequestTests.SweepWithARun fi
         var corpora = await _host.Http.GetFromJsonAsync<JsonElement>("/api/corpora");
         Assert.DoesNotContain(corpora.EnumerateArray().SelectMany(c => c.GetProperty("names").EnumerateArray()),
             n => string.Equals(n.GetString(), name, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>A pattern's '$' also matches before a final line break: 'tinyshakespeare\n' took other text and was listed as tinyshakespeare.</summary>
+    [Theory]
+    [InlineData("tinyshakespeare%0A")]
+    [InlineData("my-corpus%0A")]
+    public async Task AnUploadUnderANameEndingInALineBreak_IsRefused(string name)
+    {
+        var before = await CountsAsync();
+        using var response = await _host.Http.PutAsync($"/api/corpora/{name}", new StringContent(Text, Encoding.UTF8, "text/plain"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        Assert.NotEmpty(JsonDocument.Parse(text).RootElement.GetProperty("errors").GetProperty("name")[0].GetString()!);
+        Assert.Equal(before, await CountsAsync());
     }
 
     [Fact]
