@@ -76,6 +76,11 @@ public static partial class SpecResolver
 
         var queue = spec.Queue ?? "cpu";
         if (!QueueName().IsMatch(queue)) errors.Add(new("queue", $"'{queue}' is not a queue name: lowercase letters, digits, '-' and '_', at most 50"));
+        // Another queue's priority queue (JobQueues): that queue's Workers would take this sweep's training jobs before its short jobs.
+        else if (Shared.Jobs.JobQueues.IsPriority(queue))
+        {
+            errors.Add(new("queue", $"'{queue}' is the priority queue of '{queue[Shared.Jobs.JobQueues.PriorityPrefix.Length..]}', for its short jobs (analyses, samples): a sweep's queue may not start with '{Shared.Jobs.JobQueues.PriorityPrefix}'"));
+        }
 
         var name = spec.Name ?? $"{spec.Preset ?? "custom"}-{corpus}";
         if (!SweepName().IsMatch(name)) errors.Add(new("name", $"must be 1-{MaxNameLength} letters, digits, spaces and . _ + ( ) -, starting with a letter or digit"));
