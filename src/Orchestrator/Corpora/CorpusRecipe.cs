@@ -96,6 +96,6 @@ public sealed partial record CorpusRecipe
     public static string[]? SplitGlobs(string? list) =>
         list is null ? null : [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 
-    [GeneratedRegex("^[0-9a-f]{64}$")]
+    [GeneratedRegex(@"^[0-9a-f]{64}\z")] // \z: '$' would also take a final line break
     private static partial Regex Sha256Pattern();
 }

@@ -97,7 +97,7 @@ public sealed class CorpusStore(RnnSweepDbContext db, IOptions<CorpusOptions> op
         if (IsOwnText(name, sha256, storedRecipe)) return;
         var known = KnownCorpora.Find(name)!;
         var what = known.Recipe is null ? $"its text has SHA-256 {known.Sha256}, this one {sha256}" : "this text was not built by its recipe";
-        throw new ValidationException(field, $"'{name}' is the name of RnnSweep's corpus {known.Name} ({known.Description}): {what}; store this text under another name (a file given to --corpus is named after the file)");
+        throw new ValidationException(field, $"'{name}' is the name of RnnSweep's corpus {known.Name} ({known.Description}): {what}; store this text under another name (a file, folder or tarball given to --corpus is named after it: rename it)");
     }
 
     /// <summary>True unless <paramref name="name"/> is one of <see cref="KnownCorpora"/> and the text is not its own.</summary>

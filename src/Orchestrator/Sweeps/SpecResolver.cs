@@ -20,15 +20,16 @@ public static partial class SpecResolver
     /// <summary>The project's one JSON contract (<see cref="Shared.Json.JsonContract"/>), by the name spec code knows it.</summary>
     public static JsonSerializerOptions Json => Shared.Json.JsonContract.Options;
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,49}$")]
+    // Every name pattern ends in \z, not $: '$' also matches before a final line break, so 'cpu\n' was a queue name.
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]{0,49}\z")]
     private static partial Regex QueueName();
 
     /// <summary>Sweep names: letters, digits, spaces and a little punctuation, so a name is safe in a page, a shell and a job title.</summary>
-    [GeneratedRegex(@"^[\p{L}\p{N}][\p{L}\p{N} ._+()-]{0,199}$")]
+    [GeneratedRegex(@"^[\p{L}\p{N}][\p{L}\p{N} ._+()-]{0,199}\z")]
     public static partial Regex SweepName();
 
     /// <summary>Corpus names double as file names in the data directory: no paths, no hidden files.</summary>
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\z")]
     public static partial Regex CorpusName();
 
     public static ResolvedSweep Resolve(SweepSpec spec)
@@ -75,6 +76,11 @@ public static partial class SpecResolver
 
         var queue = spec.Queue ?? "cpu";
         if (!QueueName().IsMatch(queue)) errors.Add(new("queue", $"'{queue}' is not a queue name: lowercase letters, digits, '-' and '_', at most 50"));
+        // Another queue's priority queue (JobQueues): that queue's Workers would take this sweep's training jobs before its short jobs.
+        else if (Shared.Jobs.JobQueues.IsPriority(queue))
+        {
+            errors.Add(new("queue", $"'{queue}' is the priority queue of '{queue[Shared.Jobs.JobQueues.PriorityPrefix.Length..]}', for its short jobs (analyses, samples): a sweep's queue may not start with '{Shared.Jobs.JobQueues.PriorityPrefix}'"));
+        }
 
         var name = spec.Name ?? $"{spec.Preset ?? "custom"}-{corpus}";
         if (!SweepName().IsMatch(name)) errors.Add(new("name", $"must be 1-{MaxNameLength} letters, digits, spaces and . _ + ( ) -, starting with a letter or digit"));

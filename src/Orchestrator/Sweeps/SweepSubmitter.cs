@@ -149,7 +149,10 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
             {
                 continue; // a shape today's types cannot read is not the same sweep
             }
-            if (stored is not null && IdentityJson(stored) == identityJson) return candidate;
+            // A member today's types require that the stored spec lacks (or holds as null) reads back as null, which the
+            // reader does not refuse: such a spec is not this sweep either, and sorting its null models would throw.
+            if (stored is { Name: not null, Corpus: not null, Models: not null, Layers: not null, HiddenSizes: not null, Hyperparameters: not null, Queue: not null }
+                && IdentityJson(stored) == identityJson) return candidate;
         }
         return null;
     }

@@ -20,6 +20,13 @@ public static class JobQueues
     /// <summary>The priority queue of <paramref name="queue"/>: its short jobs.</summary>
     public static string Priority(string queue) => PriorityPrefix + queue;
 
+    /// <summary>
+    /// Whether <paramref name="queue"/> is some queue's priority queue. A sweep may not use one as its queue: its
+    /// training jobs would be taken before the other queue's short jobs, by that queue's Workers. A Worker may listen on
+    /// one alone, to take only that queue's short jobs.
+    /// </summary>
+    public static bool IsPriority(string queue) => queue.StartsWith(PriorityPrefix, StringComparison.Ordinal);
+
     /// <summary>The Hangfire queues of a Worker configured for <paramref name="queues"/>: each one's priority queue, then the queue.</summary>
     public static string[] ListenedTo(IEnumerable<string> queues) => [.. queues.SelectMany(q => new[] { Priority(q), q }).Distinct()];
 }

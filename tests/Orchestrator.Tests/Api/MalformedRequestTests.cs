@@ -103,6 +103,14 @@ public sealed class MalformedRequestTests(MalformedRequestTests.SweepWithARun fi
         // inline text under the name of one of RnnSweep's corpora: it would become what every later sweep on that name trains on
         { "POST", "/api/sweeps", Spec(change: s => s["corpus"] = "warandpeace-paper"), "corpus" },
         { "POST", "/api/sweeps", Spec(change: s => s["corpus"] = "TinyShakespeare"), "corpus" },
+        // values with a line break at the end, which a pattern's '$' let through (a sweep named 'malformed\n', a queue
+        // 'cpu\n' no Worker listens on); the sweep's corpus name was trimmed, and stays refused
+        { "POST", "/api/sweeps", Spec(change: s => s["corpus"] = "tinyshakespeare\n"), "corpus" },
+        { "POST", "/api/sweeps", Spec(change: s => s["name"] = "malformed\n"), "name" },
+        { "POST", "/api/sweeps", Spec(change: s => s["queue"] = "cpu\n"), "queue" },
+        { "POST", "/api/sweeps", Spec(change: s => { s.Remove("corpusText"); s["corpusRecipe"] = new Dictionary<string, object?> { ["source"] = "https://example.invalid/src.tar.gz", ["sourceSha256"] = new string('a', 64) + "\n" }; }), "corpusRecipe.sourceSha256" },
+        // a queue named as another queue's priority queue: its training jobs would go before that queue's short jobs
+        { "POST", "/api/sweeps", Spec(change: s => s["queue"] = "0-cpu"), "queue" },
         // sample requests
         { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": null"), "primeText" },
         { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": \"syn\\u0000\""), "primeText" },
@@ -200,6 +208,20 @@ public sealed class MalformedRequestTests(MalformedRequestTests.SweepWithARun fi
             n => string.Equals(n.GetString(), name, StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>A pattern's '$' also matches before a final line break: 'tinyshakespeare\n' took other text and was listed as tinyshakespeare.</summary>
+    [Theory]
+    [InlineData("tinyshakespeare%0A")]
+    [InlineData("my-corpus%0A")]
+    public async Task AnUploadUnderANameEndingInALineBreak_IsRefused(string name)
+    {
+        var before = await CountsAsync();
+        using var response = await _host.Http.PutAsync($"/api/corpora/{name}", new StringContent(Text, Encoding.UTF8, "text/plain"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        Assert.NotEmpty(JsonDocument.Parse(text).RootElement.GetProperty("errors").GetProperty("name")[0].GetString()!);
+        Assert.Equal(before, await CountsAsync());
+    }
+
     [Fact]
     public async Task ANamedCorpusNamePointingAtOtherText_IsNotTrainedOn()
     {
@@ -260,6 +282,53 @@ public sealed class MalformedRequestTests(MalformedRequestTests.SweepWithARun fi
         using var other = await _host.Http.PostAsync("/api/sweeps", Json(Older("stored by an older version", maxEpochs: 2)));
         Assert.Equal(HttpStatusCode.Created, other.StatusCode);
         Assert.NotEqual(id, (await other.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64());
+    }
+
+    /// <summary>
+    /// A stored spec today's types cannot read back whole (a member missing or null, a value of another type) is not
+    /// the same sweep: the submission is answered as for any other spec, never with a 500 for every later submission
+    /// of that name and corpus.
+    /// </summary>
+    [Theory]
+    [InlineData(1, "spec - 'models'", false)]
+    [InlineData(2, "jsonb_set(spec, '{models}', 'null')", false)]
+    [InlineData(3, "'{}'::jsonb", false)]
+    [InlineData(4, "jsonb_set(spec, '{layers}', '\"one\"')", false)]
+    [InlineData(5, "spec - 'models'", true)]
+    public async Task AStoredSpecThatCannotBeReadBack_IsNotTheSameSweep(int test, string unreadable, bool keyed)
+    {
+        var name = $"unreadable {test}";
+        var body = Spec(change: s => { s["name"] = name; s["models"] = new[] { "lstm", "gru" }; });
+        HttpRequestMessage Submit()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/sweeps") { Content = Json(body) };
+            if (keyed) request.Headers.Add("Idempotency-Key", name);
+            return request;
+        }
+        using (var first = await _host.Http.SendAsync(Submit()))
+        {
+            Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        }
+        await using (var conn = new NpgsqlConnection(_host.ConnectionString))
+        {
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"update sweeps set spec = {unreadable}, spec_hash = 'written by an older version' where name = @name", conn);
+            cmd.Parameters.AddWithValue("name", name);
+            Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
+        }
+
+        using var again = await _host.Http.SendAsync(Submit());
+        var text = await again.Content.ReadAsStringAsync();
+        if (keyed)
+        {
+            // The key's sweep cannot be shown to have this spec: refused as a key used for another spec.
+            Assert.True(again.StatusCode == HttpStatusCode.BadRequest, $"{(int)again.StatusCode}: {text}");
+            Assert.True(JsonDocument.Parse(text).RootElement.GetProperty("errors").TryGetProperty("Idempotency-Key", out _), text);
+        }
+        else
+        {
+            Assert.True(again.StatusCode == HttpStatusCode.Created, $"{(int)again.StatusCode}: {text}");
+        }
     }
 
     [Fact]

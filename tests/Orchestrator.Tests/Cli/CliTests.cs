@@ -87,6 +87,47 @@ public sealed partial class CliTests(PostgresFixture postgres)
         Assert.Matches(@"Dashboard: http://127\.0\.0\.1:\d+/sweeps/\d+", stdout);
     }
 
+    /// <summary>
+    /// A file given to --corpus is named after it: tinyshakespeare.txt holding other text is refused before anything is
+    /// stored, and the error says how to go on (the name is RnnSweep's corpus's; rename the file).
+    /// </summary>
+    [Fact]
+    public async Task Submit_AFileNamedAfterANamedCorpus_HoldingOtherText_IsRefused_SayingToRenameIt()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        var dir = Path.Combine(TestPaths.Artifacts("cli"), "named-corpus");
+        Directory.CreateDirectory(dir);
+        var file = Path.Combine(dir, "tinyshakespeare.txt");
+        await File.WriteAllTextAsync(file, GeneratedText.Sentences(12_000));
+        var spec = Path.Combine(dir, "spec.json");
+        await File.WriteAllTextAsync(spec, JsonSerializer.Serialize(new
+        {
+            name = "cli named corpus", models = new[] { "lstm" }, layers = new[] { 1 }, hiddenSizes = new[] { 8 },
+            hyperparameters = new { maxEpochs = 1, seqLength = 8, batchSize = 4 },
+        }));
+
+        var previousError = Console.Error;
+        var errors = new StringWriter();
+        Console.SetError(errors);
+        int exit;
+        try
+        {
+            (exit, _) = await RunCliAsync(connection, "submit", "--spec", spec, "--corpus", file);
+        }
+        finally
+        {
+            Console.SetError(previousError);
+        }
+
+        var message = errors.ToString();
+        Assert.True(exit == 2, $"exit {exit}: {message}");
+        Assert.Contains("error: corpus: 'tinyshakespeare' is the name of RnnSweep's corpus tinyshakespeare", message, StringComparison.Ordinal);
+        Assert.Contains("rename it", message, StringComparison.Ordinal);
+        await using var db = DatabaseSettings.CreateContext(connection);
+        Assert.Equal(0, await db.Sweeps.CountAsync());
+        Assert.Equal(0, await db.Corpora.CountAsync());
+    }
+
     [Fact]
     public async Task Export_WritesOneCsvRowPerRun_WithTheStoredTestLoss()
     {

@@ -84,6 +84,35 @@ public sealed class QueueAndDeviceTests(PostgresFixture postgres, ITestOutputHel
         Assert.DoesNotContain(monitoring.EnqueuedJobs("default", 0, 100), j => j.Key == jobId);
     }
 
+    /// <summary>
+    /// A short job (here the n-gram baseline) of a sweep on the longest queue name allowed goes to that queue's priority
+    /// queue, 52 characters, which Hangfire takes; requeued without a queue, as a retry does, it goes back there.
+    /// </summary>
+    [Fact]
+    public async Task RequeuedShortJob_GoesBackToThePriorityQueue_OfTheLongestQueueName()
+    {
+        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync());
+        var queue = "q" + new string('9', 49);
+        var sweep = await FaultSweep.SubmitAsync(host, WithQueue(FaultSweep.Spec("requeued short job"), queue));
+        await using var db = host.Db();
+        string? jobId = null;
+        for (var tries = 0; jobId is null && tries < 600; tries++) // the submission dispatches it; the reaper would too
+        {
+            jobId = await db.Database.SqlQuery<string>($"select job_id as \"Value\" from work_jobs where kind = {WorkKind.NGramBaseline} and subject_id = {sweep}").FirstOrDefaultAsync();
+            if (jobId is null) await Task.Delay(100);
+        }
+        Assert.NotNull(jobId);
+        var monitoring = host.Service<Hangfire.JobStorage>().GetMonitoringApi();
+        var priority = Shared.Jobs.JobQueues.Priority(queue);
+        Assert.Equal(52, priority.Length);
+        Assert.Contains(monitoring.EnqueuedJobs(priority, 0, 100), j => j.Key == jobId);
+
+        Assert.True(host.Service<Hangfire.IBackgroundJobClient>().ChangeState(jobId, new Hangfire.States.EnqueuedState(), null));
+        Assert.Contains(monitoring.EnqueuedJobs(priority, 0, 100), j => j.Key == jobId);
+        Assert.DoesNotContain(monitoring.EnqueuedJobs("default", 0, 100), j => j.Key == jobId);
+        Assert.DoesNotContain(monitoring.EnqueuedJobs(queue, 0, 100), j => j.Key == jobId);
+    }
+
     [Fact]
     [Trait("Category", "WorkerProcess")]
     public async Task WorkerAskedForCuda_OnAMachineWithoutIt_ExitsNamingTheMissingPackageOrDevice()
