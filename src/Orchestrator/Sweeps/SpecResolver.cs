@@ -21,7 +21,9 @@ public static partial class SpecResolver
     public static JsonSerializerOptions Json => Shared.Json.JsonContract.Options;
 
     // Every name pattern ends in \z, not $: '$' also matches before a final line break, so 'cpu\n' was a queue name.
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]{0,49}\z")]
+    // A letter first: a queue's short jobs are on "0-" + its name (JobQueues), which sorts before every such name
+    // under any collation, so Workers take them first; a name starting with a digit could sort before its own "0-" queue.
+    [GeneratedRegex(@"^[a-z][a-z0-9_-]{0,49}\z")]
     private static partial Regex QueueName();
 
     /// <summary>Sweep names: letters, digits, spaces and a little punctuation, so a name is safe in a page, a shell and a job title.</summary>
@@ -75,12 +77,7 @@ public static partial class SpecResolver
             : spec.Preset is not null && spec.Hyperparameters?.ContainsKey("dropout") != true ? preset?.Axes : null;
 
         var queue = spec.Queue ?? "cpu";
-        if (!QueueName().IsMatch(queue)) errors.Add(new("queue", $"'{queue}' is not a queue name: lowercase letters, digits, '-' and '_', at most 50"));
-        // Another queue's priority queue (JobQueues): that queue's Workers would take this sweep's training jobs before its short jobs.
-        else if (Shared.Jobs.JobQueues.IsPriority(queue))
-        {
-            errors.Add(new("queue", $"'{queue}' is the priority queue of '{queue[Shared.Jobs.JobQueues.PriorityPrefix.Length..]}', for its short jobs (analyses, samples): a sweep's queue may not start with '{Shared.Jobs.JobQueues.PriorityPrefix}'"));
-        }
+        if (!QueueName().IsMatch(queue)) errors.Add(new("queue", $"'{queue}' is not a queue name: a lowercase letter, then lowercase letters, digits, '-' and '_', at most 50 in all"));
 
         var name = spec.Name ?? $"{spec.Preset ?? "custom"}-{corpus}";
         if (!SweepName().IsMatch(name)) errors.Add(new("name", $"must be 1-{MaxNameLength} letters, digits, spaces and . _ + ( ) -, starting with a letter or digit"));

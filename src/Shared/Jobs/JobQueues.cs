@@ -10,8 +10,9 @@ namespace RnnSweep.Shared.Jobs;
 /// <remarks>
 /// Hangfire leaves the order of a server's queues to the storage. Hangfire.PostgreSql fetches the waiting entry of
 /// the alphabetically first queue (<c>order by fetchedat nulls first, queue, jobid</c>), so the priority queue is the
-/// sweep queue's name behind <see cref="PriorityPrefix"/>, which sorts first under the C collation of RnnSweep's own
-/// server and, for queue names that start with a letter, under the usual language collations too.
+/// sweep queue's name behind <see cref="PriorityPrefix"/>. A sweep's queue starts with a letter (SpecResolver), and a
+/// digit sorts before every letter under the C collation of RnnSweep's own server and under the usual language
+/// collations, which also ignore the '-'.
 /// </remarks>
 public static class JobQueues
 {
@@ -19,13 +20,6 @@ public static class JobQueues
 
     /// <summary>The priority queue of <paramref name="queue"/>: its short jobs.</summary>
     public static string Priority(string queue) => PriorityPrefix + queue;
-
-    /// <summary>
-    /// Whether <paramref name="queue"/> is some queue's priority queue. A sweep may not use one as its queue: its
-    /// training jobs would be taken before the other queue's short jobs, by that queue's Workers. A Worker may listen on
-    /// one alone, to take only that queue's short jobs.
-    /// </summary>
-    public static bool IsPriority(string queue) => queue.StartsWith(PriorityPrefix, StringComparison.Ordinal);
 
     /// <summary>The Hangfire queues of a Worker configured for <paramref name="queues"/>: each one's priority queue, then the queue.</summary>
     public static string[] ListenedTo(IEnumerable<string> queues) => [.. queues.SelectMany(q => new[] { Priority(q), q }).Distinct()];

@@ -111,6 +111,8 @@ public sealed class MalformedRequestTests(MalformedRequestTests.SweepWithARun fi
         { "POST", "/api/sweeps", Spec(change: s => { s.Remove("corpusText"); s["corpusRecipe"] = new Dictionary<string, object?> { ["source"] = "https://example.invalid/src.tar.gz", ["sourceSha256"] = new string('a', 64) + "\n" }; }), "corpusRecipe.sourceSha256" },
         // a queue named as another queue's priority queue: its training jobs would go before that queue's short jobs
         { "POST", "/api/sweeps", Spec(change: s => s["queue"] = "0-cpu"), "queue" },
+        { "POST", "/api/sweeps", Spec(change: s => s["queue"] = "0"), "queue" }, // a digit first: '0-0' would sort after it
+
         // sample requests
         { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": null"), "primeText" },
         { "POST", "/api/runs/{run}/samples", Sample("\"primeText\": \"syn\\u0000\""), "primeText" },
