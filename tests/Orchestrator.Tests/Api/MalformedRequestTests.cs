@@ -198,13 +198,7 @@ public sealed class MalformedRequestTests(MalformedRequestTests.SweepWithARun fi
     [InlineData("linux")]
     public async Task AnUploadUnderTheNameOfANamedCorpus_IsRefused_AndTheNameStaysUnused(string name)
     {
-        var before = await CountsAsync();
-        using var response = await _host.Http.PutAsync($"/api/corpora/{name}", new StringContent(Text, Encoding.UTF8, "text/plain"));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
-        var message = JsonDocument.Parse(text).RootElement.GetProperty("errors").GetProperty("name")[0].GetString()!;
-        Assert.Contains($"'{name}' is the name of RnnSweep's corpus", message, StringComparison.Ordinal);
-        Assert.Equal(before, await CountsAsync());
+        Assert.Contains($"'{name}' is the name of RnnSweep's corpus", await UploadIsRefusedAsync(name), StringComparison.Ordinal);
         var corpora = await _host.Http.GetFromJsonAsync<JsonElement>("/api/corpora");
         Assert.DoesNotContain(corpora.EnumerateArray().SelectMany(c => c.GetProperty("names").EnumerateArray()),
             n => string.Equals(n.GetString(), name, StringComparison.OrdinalIgnoreCase));
@@ -214,14 +208,17 @@ public sealed class MalformedRequestTests(MalformedRequestTests.SweepWithARun fi
     [Theory]
     [InlineData("tinyshakespeare%0A")]
     [InlineData("my-corpus%0A")]
-    public async Task AnUploadUnderANameEndingInALineBreak_IsRefused(string name)
+    public async Task AnUploadUnderANameEndingInALineBreak_IsRefused(string name) => Assert.NotEmpty(await UploadIsRefusedAsync(name));
+
+    /// <summary>Uploads the class's text under <paramref name="name"/> (URL-encoded); asserts a 400 and nothing stored; returns the error for 'name'.</summary>
+    private async Task<string> UploadIsRefusedAsync(string name)
     {
         var before = await CountsAsync();
         using var response = await _host.Http.PutAsync($"/api/corpora/{name}", new StringContent(Text, Encoding.UTF8, "text/plain"));
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
-        Assert.NotEmpty(JsonDocument.Parse(text).RootElement.GetProperty("errors").GetProperty("name")[0].GetString()!);
         Assert.Equal(before, await CountsAsync());
+        return JsonDocument.Parse(text).RootElement.GetProperty("errors").GetProperty("name")[0].GetString()!;
     }
 
     [Fact]
