@@ -19,16 +19,26 @@ public static class BenchCommand
     {
         var quick = new Option<bool>("--quick") { Description = "A reduced run (about 2 minutes): smaller epochs, 1x64 only, 2,000-cell sweep" };
         var keep = new Option<bool>("--keep-database") { Description = $"Keep the {BenchDatabase.Name} database afterwards for inspection" };
+        var parts = new Option<string[]>("--part")
+        {
+            Description = $"Run only these parts (repeat for several): {string.Join(", ", Parts)}; default: all",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        parts.AcceptOnlyFromAmong(Parts);
         var command = new Command("bench", "Measure training-loop overhead, FLOP/s, analyses, orchestration latency, submission at scale, checkpoints and memory")
         {
-            quick, keep,
+            quick, keep, parts,
         };
-        command.SetAction((parse, ct) => CliOptions.Guard(() => RunAsync(parse.GetValue(quick), parse.GetValue(keep), ct)));
+        command.SetAction((parse, ct) => CliOptions.Guard(() =>
+            RunAsync(parse.GetValue(quick), parse.GetValue(keep), new HashSet<string>(parse.GetValue(parts) is { Length: > 0 } only ? only : Parts), ct)));
         command.Subcommands.Add(DispatchBench.Create());
         return command;
     }
 
-    private static async Task<int> RunAsync(bool quick, bool keepDatabase, CancellationToken ct)
+    /// <summary>The parts <c>--part</c> selects: the Worker's bench parts (<see cref="BenchPlan"/>), then the Orchestrator's.</summary>
+    public static readonly string[] Parts = ["machine", "loop", "precision", "analysis", "orchestration", "worker-memory", "scale", "corpus"];
+
+    private static async Task<int> RunAsync(bool quick, bool keepDatabase, IReadOnlySet<string> only, CancellationToken ct)
     {
         var total = Stopwatch.StartNew();
         var report = new BenchReport();
@@ -41,25 +51,35 @@ public static class BenchCommand
             await using (var app = await LocalServer.StartAsync(benchConnection, "http://127.0.0.1:0", ct))
             {
                 var runs = await LoopRunsAsync(app, ct);
-                foreach (var part in BenchPlan.TrainingParts(quick, Environment.ProcessorCount.ToString(), benchConnection, runs))
+                foreach (var part in BenchPlan.TrainingParts(quick, Environment.ProcessorCount.ToString(), benchConnection, runs).Where(p => only.Contains(p.Args[0])))
                 {
                     if (part.Heading is { } heading) Console.WriteLine(heading);
                     await WorkerBenchProcess.RunAsync(report, part.Args, part.Timeout, ct);
                 }
 
-                Console.WriteLine("4. Orchestration (2 Worker processes)");
-                await report.RunPartAsync("orchestration", () => OrchestrationBench.RunAsync(report, app, benchConnection, quick ? 20 : 50, ct), ct);
-
-                Console.WriteLine("7. Memory of one Worker over consecutive runs (Worker process)");
-                await report.RunPartAsync("worker memory", () => WorkerMemoryBench.RunAsync(report, app, benchConnection, runs: 4, epochs: quick ? 1 : 2, ct), ct);
-
-                Console.WriteLine("5. Scale");
-                await report.RunPartAsync("scale", () => ScaleBench.RunAsync(report, app, quick ? 2_000 : 10_000, ct), ct);
+                if (only.Contains("orchestration"))
+                {
+                    Console.WriteLine("4. Orchestration (2 Worker processes)");
+                    await report.RunPartAsync("orchestration", () => OrchestrationBench.RunAsync(report, app, benchConnection, quick ? 20 : 50, ct), ct);
+                }
+                if (only.Contains("worker-memory"))
+                {
+                    Console.WriteLine("7. Memory of one Worker over consecutive runs (Worker process)");
+                    await report.RunPartAsync("worker memory", () => WorkerMemoryBench.RunAsync(report, app, benchConnection, runs: 4, epochs: quick ? 1 : 2, ct), ct);
+                }
+                if (only.Contains("scale"))
+                {
+                    Console.WriteLine("5. Scale");
+                    await report.RunPartAsync("scale", () => ScaleBench.RunAsync(report, app, quick ? 2_000 : 10_000, ct), ct);
+                }
             }
 
-            var corpus = BenchPlan.CorpusPart(quick);
-            Console.WriteLine(corpus.Heading);
-            await WorkerBenchProcess.RunAsync(report, corpus.Args, corpus.Timeout, ct);
+            if (only.Contains("corpus"))
+            {
+                var corpus = BenchPlan.CorpusPart(quick);
+                Console.WriteLine(corpus.Heading);
+                await WorkerBenchProcess.RunAsync(report, corpus.Args, corpus.Timeout, ct);
+            }
         }
         finally
         {

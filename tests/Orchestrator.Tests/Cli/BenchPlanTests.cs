@@ -21,6 +21,7 @@ public sealed class BenchPlanTests
         foreach (var part in parts)
         {
             Assert.Contains(part.Args[0], WorkerBench.Parts);
+            Assert.Contains(part.Args[0], BenchCommand.Parts); // --part can select it
             var parsed = new BenchArgs(part.Args[0], part.Args[1..]); // throws BenchArgsException naming a flag the part does not declare
             Assert.True(parsed.Int("threads", -1) > 0, string.Join(' ', part.Args));
         }
@@ -30,4 +31,12 @@ public sealed class BenchPlanTests
     [Fact]
     public void ThePrecisionProbe_TakesTheFlagsItsDocumentationGives() =>
         Assert.Equal(3, new BenchArgs("precision", ["--probe", "--layers", "3", "--hidden", "512", "--threads", "1", "--rounds", "3", "--budget", "20", "--check", "--skip-micro"]).Int("rounds", 0));
+
+    [Fact]
+    public void APartNotInTheBench_IsRefusedByName()
+    {
+        var errors = BenchCommand.Create().Parse(["--part", "worker-memory", "--part", "memory"]).Errors;
+        Assert.Contains(errors, e => e.Message.Contains("memory", StringComparison.Ordinal));
+        Assert.Empty(BenchCommand.Create().Parse(["--part", "worker-memory", "scale"]).Errors);
+    }
 }
