@@ -37,7 +37,8 @@ public static class PaperAnalysesCharts
             if (!await db.Sweeps.AnyAsync(s => s.Id == id, ct)) return Results.NotFound();
             var data = await PaperAnalyses.LoadAsync(db, id, null, ct);
             var names = await RunNamesAsync(db, id, ct);
-            return Image(ErrorBreakdown(data.Errors, names), Width, Height, format);
+            var runs = data.Errors.Select(r => r.RunId).Distinct().Count();
+            return Image(ErrorBreakdown(data.Errors, names), Width, Height + (runs > 1 ? 24 * runs : 0), format); // room for the legend under it
         }).ExcludeFromDescription();
     }
 
@@ -81,7 +82,9 @@ public static class PaperAnalysesCharts
         plot.Axes.Bottom.SetTicks([.. Enumerable.Range(1, PaperAnalyses.Steps.Count).Select(s => (double)s)], [.. PaperAnalyses.Steps]);
         plot.YLabel("errors");
         plot.Axes.Margins(bottom: 0, top: 0.2);
-        plot.ShowLegend(Alignment.UpperRight);
+        // One run's legend fits in a corner; several runs' would cover the tallest bars, so they go under the chart.
+        if (runs.Count == 1) plot.ShowLegend(Alignment.UpperRight);
+        else plot.ShowLegend(Edge.Bottom);
         return plot;
     }
 
