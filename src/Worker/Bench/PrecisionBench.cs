@@ -42,8 +42,8 @@ public static class PrecisionBench
         var charsPerBatch = (double)hp.BatchSize * hp.SeqLength;
         var flopsPerChar = ModelCost.FlopsPerChar(ModelType.Lstm, layers, hidden, v);
 
-        var full = Pair.Create(cell, v, bfloat16: false);
-        var half = Pair.Create(cell, v, bfloat16: true);
+        var full = TrainingPair.Create(cell, v, bfloat16: false);
+        var half = TrainingPair.Create(cell, v, bfloat16: true);
         try
         {
             var ceiling = new List<double> { Ceilings.MatmulFlops() };
@@ -108,7 +108,7 @@ public static class PrecisionBench
     }
 
     /// <summary>One training step on the batch at <paramref name="position"/> of the 128 streams (then advanced); wall seconds.</summary>
-    private static double Step(Pair pair, EncodedText text, ref long position, Hyperparameters hp)
+    private static double Step(TrainingPair pair, EncodedText text, ref long position, Hyperparameters hp)
     {
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
@@ -127,23 +127,5 @@ public static class PrecisionBench
         }
         pair.Optimizer.step();
         return clock.Elapsed.TotalSeconds;
-    }
-
-    /// <summary>A float32 model with its Adam, and for bfloat16 the working copy the Trainer would use.</summary>
-    private sealed record Pair(CharRnn Master, optim.Optimizer Optimizer, BFloat16Step? Half) : IDisposable
-    {
-        public static Pair Create(CellSpec cell, int v, bool bfloat16)
-        {
-            var master = Trainer.CreateInitialModel(cell, v, CPU);
-            var optimizer = OptimizerFactory.Create(cell.Hyperparameters, master.parameters());
-            return new Pair(master, optimizer, bfloat16 ? new BFloat16Step(master, Trainer.CreateModel(cell, v, CPU)) : null);
-        }
-
-        public void Dispose()
-        {
-            Half?.Dispose();
-            Optimizer.Dispose();
-            Master.Dispose();
-        }
     }
 }

@@ -59,26 +59,16 @@ public static class PrecisionProbe
         }
 
         // Whole training steps: the same seed, batch and Adam for each variant.
-        manual_seed(hp.Seed);
-        using var full = Trainer.CreateModel(cell, v, CPU);
-        using var fullOptimizer = OptimizerFactory.Create(hp, full.parameters());
-        manual_seed(hp.Seed);
-        using var half = Trainer.CreateModel(cell, v, CPU);
-        half.to(ScalarType.BFloat16);
-        using var halfOptimizer = OptimizerFactory.Create(hp, half.parameters());
-        manual_seed(hp.Seed);
-        using var master = Trainer.CreateModel(cell, v, CPU);
-        using var masterOptimizer = OptimizerFactory.Create(hp, master.parameters());
-        using var mixed = new BFloat16Step(master, Trainer.CreateModel(cell, v, CPU)); // what precision: bfloat16 trains with
-        manual_seed(hp.Seed);
-        using var full2 = Trainer.CreateModel(cell, v, CPU);
-        using var full2Optimizer = OptimizerFactory.Create(hp, full2.parameters());
+        using var full = TrainingPair.Create(cell, v, bfloat16: false);
+        using var half = TrainingPair.CreateBFloat16Model(cell, v);
+        using var mixed = TrainingPair.Create(cell, v, bfloat16: true); // what precision: bfloat16 trains with
+        using var full2 = TrainingPair.Create(cell, v, bfloat16: false);
         var variants = new (string Name, Func<Tensor, Tensor, double> Step)[]
         {
-            ("float32, oneDNN off (the Worker today)", (x, y) => { LstmKernel.SetOneDnn(false); return LoopBench.BareLoop(full, fullOptimizer, x, y, hp, 1).Wall; }),
-            ("bfloat16 model (weights, activations, Adam state), oneDNN on", (x, y) => { LstmKernel.SetOneDnn(true); return Bf16Step(half, halfOptimizer, x, y, hp); }),
-            ("mixed (BFloat16Step): float32 master + Adam, bfloat16 copy for forward/backward, oneDNN on inside", (x, y) => { LstmKernel.SetOneDnn(false); return MixedStep(mixed, masterOptimizer, x, y, hp); }),
-            ("float32, oneDNN on for the training step only", (x, y) => { LstmKernel.SetOneDnn(true); return LoopBench.BareLoop(full2, full2Optimizer, x, y, hp, 1).Wall; }),
+            ("float32, oneDNN off (the Worker today)", (x, y) => { LstmKernel.SetOneDnn(false); return LoopBench.BareLoop(full.Master, full.Optimizer, x, y, hp, 1).Wall; }),
+            ("bfloat16 model (weights, activations, Adam state), oneDNN on", (x, y) => { LstmKernel.SetOneDnn(true); return Bf16Step(half.Master, half.Optimizer, x, y, hp); }),
+            ("mixed (BFloat16Step): float32 master + Adam, bfloat16 copy for forward/backward, oneDNN on inside", (x, y) => { LstmKernel.SetOneDnn(false); return MixedStep(mixed.Half!, mixed.Optimizer, x, y, hp); }),
+            ("float32, oneDNN on for the training step only", (x, y) => { LstmKernel.SetOneDnn(true); return LoopBench.BareLoop(full2.Master, full2.Optimizer, x, y, hp, 1).Wall; }),
         };
         var (x0, y0) = TextBatches.FromStreams(encoded, hp.BatchSize, 0, hp.SeqLength, CPU);
         foreach (var variant in variants) variant.Step(x0, y0);                   // warm-up
@@ -102,17 +92,9 @@ public static class PrecisionProbe
         {
             // From the same start, `budget` consecutive batches of the stream for each variant, then the float32 model
             // (bfloat16 weights widened) evaluated with oneDNN off on held-out text, as the Worker's validation would.
-            manual_seed(hp.Seed);
-            using var f = Trainer.CreateModel(cell, v, CPU);
-            using var fo = OptimizerFactory.Create(hp, f.parameters());
-            manual_seed(hp.Seed);
-            using var b = Trainer.CreateModel(cell, v, CPU);
-            b.to(ScalarType.BFloat16);
-            using var bo = OptimizerFactory.Create(hp, b.parameters());
-            manual_seed(hp.Seed);
-            using var m = Trainer.CreateModel(cell, v, CPU);
-            using var mo = OptimizerFactory.Create(hp, m.parameters());
-            using var mw = new BFloat16Step(m, Trainer.CreateModel(cell, v, CPU));
+            using var f = TrainingPair.Create(cell, v, bfloat16: false);
+            using var b = TrainingPair.CreateBFloat16Model(cell, v);
+            using var m = TrainingPair.Create(cell, v, bfloat16: true);
             var train = encoded.Slice(0, encoded.Length - 200_000);
             var clock = new double[3];
             for (var i = 0; i < budget; i++)
@@ -122,11 +104,11 @@ public static class PrecisionProbe
                 using (y)
                 {
                     LstmKernel.SetOneDnn(false);
-                    clock[0] += LoopBench.BareLoop(f, fo, x, y, hp, 1).Wall;
+                    clock[0] += LoopBench.BareLoop(f.Master, f.Optimizer, x, y, hp, 1).Wall;
                     LstmKernel.SetOneDnn(true);
-                    clock[1] += Bf16Step(b, bo, x, y, hp);
+                    clock[1] += Bf16Step(b.Master, b.Optimizer, x, y, hp);
                     LstmKernel.SetOneDnn(false); // BFloat16Step turns it on for its own step
-                    clock[2] += MixedStep(mw, mo, x, y, hp);
+                    clock[2] += MixedStep(m.Half!, m.Optimizer, x, y, hp);
                 }
                 if ((i + 1) % 10 == 0) Log($"budget: {i + 1} of {budget} batches (load {Load()})");
             }
@@ -135,11 +117,11 @@ public static class PrecisionProbe
             using var widened = Trainer.CreateModel(cell, v, CPU);
             using (no_grad())
             {
-                foreach (var (p, q) in widened.parameters().Zip(b.parameters())) p.copy_(q);
+                foreach (var (p, q) in widened.parameters().Zip(b.Master.parameters())) p.copy_(q);
             }
-            var lf = Validation(f, held, hp);
+            var lf = Validation(f.Master, held, hp);
             var lb = Validation(widened, held, hp);
-            var lm = Validation(m, held, hp);
+            var lm = Validation(m.Master, held, hp);
             Log($"after {budget} batches each (float32 {clock[0]:0.0} s, bfloat16 {clock[1]:0.0} s, mixed {clock[2]:0.0} s): validation loss float32 {lf:0.0000}, bfloat16 model {lb:0.0000} (diff {lb - lf:+0.0000;-0.0000}), mixed {lm:0.0000} (diff {lm - lf:+0.0000;-0.0000}) nats/char");
         }
     }
