@@ -114,18 +114,7 @@ public static class PrecisionBench
         using var scope = NewDisposeScope();
         var (x, y) = TextBatches.FromStreams(text, hp.BatchSize, position, hp.SeqLength, CPU);
         position += hp.SeqLength;
-        pair.Master.train();
-        pair.Optimizer.zero_grad();
-        if (pair.Half is { } half)
-        {
-            half.ForwardBackward(x, y, half.ZeroState(hp.BatchSize, CPU), 1);
-        }
-        else
-        {
-            var (logits, _) = pair.Master.Forward(x, pair.Master.ZeroState(hp.BatchSize, CPU));
-            nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1)).backward();
-        }
-        pair.Optimizer.step();
+        LoopBench.BareLoop(pair.Master, pair.Optimizer, x, y, hp, 1, pair.Half);
         return clock.Elapsed.TotalSeconds;
     }
 }

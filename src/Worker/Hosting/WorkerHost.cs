@@ -76,7 +76,6 @@ public static class WorkerComposition
         {
             o.ServerName = WorkerHealth.ServerName(options, device); // the servers page shows host, device and queues
             o.Queues = JobQueues.ListenedTo(options.Queues); // each queue's short jobs first
-
             o.WorkerCount = options.Concurrency;
             // why: cancel running jobs at once on SIGTERM (StopTimeout zero). An epoch can last hours; the job releases its
             // lease and Hangfire requeues it, so another worker resumes from the latest checkpoint without waiting.
