@@ -37,7 +37,7 @@ public static class LoopBench
             TrainFraction = 0.9, ValFraction = 0.05, TestFraction = 0.05, MaxEpochs = 1000, Patience = 1000, CarryState = true,
             Precision = a.Get("precision"),
         };
-        if (hp.Validate().FirstOrDefault(e => e.Field.EndsWith(".precision", StringComparison.Ordinal)) is { } wrong) throw new ArgumentException($"bench loop: --precision {wrong.Message}");
+        if (hp.Validate().FirstOrDefault(e => e.Field.EndsWith(".precision", StringComparison.Ordinal)) is { } wrong) throw new BenchArgsException($"bench loop: --precision {wrong.Message}");
         var cell = new CellSpec(ModelType.Lstm, layers, hidden, hp);
         var charsPerBatch = (long)hp.BatchSize * hp.SeqLength;
 
