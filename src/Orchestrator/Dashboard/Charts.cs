@@ -25,10 +25,11 @@ public static class Charts
     {
         app.MapGet("/runs/{id:long}/curves.svg", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
         {
-            if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return Results.NotFound();
+            // The run's hyperparameters say the losses' unit; no row: no such run.
+            if (await db.Runs.Where(r => r.Id == id).Select(r => r.Hyperparameters).SingleOrDefaultAsync(ct) is not { } hyperparameters) return Results.NotFound();
             var epochs = await db.EpochMetrics.AsNoTracking().Where(m => m.RunId == id).OrderBy(m => m.Epoch)
                 .Select(m => new { m.Epoch, m.TrainLoss, m.ValLoss }).ToListAsync(ct);
-            var unit = VocabularyKinds.LossUnit(VocabularyKinds.Of(await db.Runs.Where(r => r.Id == id).Select(r => r.Hyperparameters).SingleAsync(ct)));
+            var unit = VocabularyKinds.LossUnit(VocabularyKinds.Of(hyperparameters));
             var svg = Curves(epochs.Select(e => (e.Epoch, e.TrainLoss, e.ValLoss)).ToList(), unit).GetSvgXml(CurveWidth, CurveHeight);
             return Svg(svg);
         }).ExcludeFromDescription();
