@@ -67,6 +67,17 @@ for trx in "$results"/*.trx; do
   t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
+# The failed tests again at the very end, with the first lines of their message: CI keeps only the log's tail.
+if ((failed > 0)); then
+  for trx in "$results"/*.trx; do
+    [[ -e "$trx" ]] || continue
+    awk '/<UnitTestResult / && /outcome="Failed"/ { match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11)
+           print "FAILED " name; inresult = 1 }
+         inresult && /<Message>/ { inmessage = 1; shown = 0 }
+         inmessage && shown < 12 { line = $0; gsub(/<\/?Message>/, "", line); print "    " line; shown++ }
+         inmessage && /<\/Message>/ { inmessage = 0; inresult = 0 }' "$trx"
+  done
+fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if ((passed == 0 && status == 0)); then echo "error: no test ran" >&2; exit 1; fi
 # A failure counted in the results fails the run even if dotnet test exited 0, and so does a test project that wrote
