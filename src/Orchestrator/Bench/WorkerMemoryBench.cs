@@ -26,6 +26,7 @@ public static class WorkerMemoryBench
         var pid = workers.ProcessIds.Single();
         var corpus = BenchCorpus.Text(300_000);
         var peaks = new List<double>();
+        var residents = new List<double>();
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < runs; i++)
         {
@@ -50,19 +51,21 @@ public static class WorkerMemoryBench
                 if (!File.Exists($"/proc/{pid}/status")) throw new InvalidOperationException("the memory bench's Worker exited");
                 await Task.Delay(250, ct);
             }
-            peaks.Add(PeakResidentBytes(pid) / 1e9);
+            peaks.Add(StatusBytes(pid, "VmHWM:") / 1e9);
+            residents.Add(StatusBytes(pid, "VmRSS:") / 1e9);
         }
         var growth = peaks[^1] / peaks[0];
         report.Add(new BenchRow("7 memory", $"Worker peak resident over {runs} runs, last/first", growth, "ratio", "<= 1.15", growth <= 1.15,
             $"one Worker process ({threads} torch threads, {WorkerProcesses.MallocArenas.Key}={Environment.GetEnvironmentVariable(WorkerProcesses.MallocArenas.Key) ?? WorkerProcesses.MallocArenas.Value}) " +
             $"training {runs} LSTM 2x128 runs in a row ({epochs} epochs of 163,840 chars, batch 64x64, 300 kB corpus), each followed by its analysis job; " +
-            $"VmHWM after each run: {string.Join(" / ", peaks.Select(p => p.ToString("0.000")))} GB"));
+            $"VmHWM after each run: {string.Join(" / ", peaks.Select(p => p.ToString("0.000")))} GB; " +
+            $"resident (VmRSS) between runs: {string.Join(" / ", residents.Select(p => p.ToString("0.000")))} GB"));
     }
 
-    /// <summary>VmHWM of another process, in bytes.</summary>
-    private static long PeakResidentBytes(int pid)
+    /// <summary>A size in another process's /proc status (VmHWM: its peak resident, VmRSS: its resident now), in bytes.</summary>
+    private static long StatusBytes(int pid, string field)
     {
-        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0]) * 1024;
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
+        return long.Parse(line[field.Length..].Trim().Split(' ')[0]) * 1024;
     }
 }

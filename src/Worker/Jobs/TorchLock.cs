@@ -3,7 +3,8 @@ namespace RnnSweep.Worker.Jobs;
 /// <summary>
 /// One torch job at a time per process: torch's default generator (dropout, weight init) is process-wide, so a
 /// second job in the same process would change a training run's random stream and break exact resume.
-/// Run one Worker process per device for parallelism.
+/// Run one Worker process per device for parallelism. Releasing the lock returns the memory the job freed
+/// (<see cref="FreedMemory"/>), so that each job starts from the same footprint.
 /// </summary>
 public static class TorchLock
 {
@@ -20,7 +21,9 @@ public static class TorchLock
         private int _released;
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0) Gate.Release();
+            if (Interlocked.Exchange(ref _released, 1) != 0) return;
+            FreedMemory.Return();
+            Gate.Release();
         }
     }
 }
