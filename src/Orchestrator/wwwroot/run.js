@@ -67,11 +67,14 @@
       row.classList.toggle('selected', +row.dataset.layer === layer && +row.dataset.unit === unit);
     }
   }
-  function select(l, u) {
+  function select(l, u, link = true) {
     layer = (l + data.layers) % data.layers;
     unit = (u + data.hidden) % data.hidden;
     show();
+    // The address names the unit shown, so a unit can be bookmarked or sent: /runs/ID#layer=L&unit=U opens on it.
+    if (link) history.replaceState(null, '', `#layer=${layer}&unit=${unit}`);
   }
+  const linked = /^#layer=(\d+)&unit=(\d+)$/.exec(location.hash);
   fetch(cells.dataset.url).then(r => r.json()).then(json => {
     data = json;
     const bytes = Uint8Array.from(atob(json.values), c => c.charCodeAt(0));
@@ -91,8 +94,14 @@
     for (const row of document.querySelectorAll('#units tr.pick')) {
       row.onclick = () => { select(+row.dataset.layer, +row.dataset.unit); cells.scrollIntoView({ behavior: 'smooth' }); };
     }
-    // Open on the most interpretable unit (the page names it), or layer 0 unit 0 when none passes.
-    select(+(cells.dataset.layer || 0), +(cells.dataset.unit || 0));
+    // Open on the unit the address names, else on the most interpretable unit (the page names it), or on layer 0
+    // unit 0 when none passes.
+    if (linked) {
+      select(+linked[1], +linked[2]);
+      cells.scrollIntoView();
+    } else {
+      select(+(cells.dataset.layer || 0), +(cells.dataset.unit || 0), false);
+    }
     cells.dataset.ready = 'true';
   });
 })();

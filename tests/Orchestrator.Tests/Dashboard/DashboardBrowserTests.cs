@@ -179,6 +179,15 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
                 await first.ClickAsync();
                 Assert.Equal($"layer {await first.GetAttributeAsync("data-layer")} unit {await first.GetAttributeAsync("data-unit")}", await page.InnerTextAsync("#unit-label"));
             }
+            // The address names the unit shown, and a page opened on that address shows the same unit.
+            await page.ClickAsync("#next-layer");
+            var shown = await page.InnerTextAsync("#unit-label");
+            var link = page.Url;
+            Assert.Matches("#layer=[0-9]+&unit=[0-9]+$", link);
+            await page.GotoAsync("about:blank");
+            await page.GotoAsync(link);
+            await page.WaitForSelectorAsync("#cells[data-ready=true]");
+            Assert.Equal(shown, await page.InnerTextAsync("#unit-label"));
             await SaveScreenshotAsync(page, "run.png");
             Assert.Empty(errors);
         }
