@@ -1,3 +1,4 @@
+using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
 using RnnSweep.Worker.Analysis;
 using RnnSweep.Worker.Stores;
@@ -37,7 +38,7 @@ public sealed class NGramBaselineJob(RunStore runs, AnalysisStore analyses, Host
             [.. Enumerable.Range(0, (int)test.Length).Select(i => data.Vocabulary.Symbols[test[i]])], probabilities);
         var oracles = oracleOrders is null ? null : TestOracles.Compute(data.Splits.Train, test, data.Vocabulary.Symbols, oracleOrders);
         await DbRetry.RunAsync(async () => { await analyses.SaveNGramBaselineAsync(sweepId, report, predictions, oracles, cancellationToken); return 0; }, log, cancellationToken);
-        log.LogInformation("Sweep {SweepId} n-gram baseline: orders 1..{Order}, best {Best:0.000} nats/char ({Smoothing}){Stop}", sweepId,
-            report.ComputedOrder, report.Losses.Min(l => l.CrossEntropy), report.Smoothing, report.StopReason is null ? "" : $"; {report.StopReason}");
+        log.LogInformation("Sweep {SweepId} n-gram baseline: orders 1..{Order}, best {Best:0.000} {Unit} ({Smoothing}){Stop}", sweepId,
+            report.ComputedOrder, report.Losses.Min(l => l.CrossEntropy), VocabularyKinds.LossUnit(data.Hyperparameters.Vocabulary), report.Smoothing, report.StopReason is null ? "" : $"; {report.StopReason}");
     }
 }

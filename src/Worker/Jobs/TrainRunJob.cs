@@ -48,8 +48,9 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
             log.LogInformation("Run {RunId} ({Cell} of sweep {Sweep}) attempt {Attempt} on {Device} (job {JobId})", runId, Cell(run), run.Sweep, attempt, device, jobId);
             var outcome = await TrainAndEvaluateAsync(run, owner, stop.Token);
             if (!await Life.FinishAsync(runId, owner, outcome, CancellationToken.None)) throw new LeaseLostException(runId);
-            log.LogInformation("Run {RunId} {Status}: train {Train:0.0000} val {Val:0.0000} test {Test:0.0000} nats/char ({Reason})",
-                runId, outcome.Status, outcome.TrainLoss, outcome.ValLoss, outcome.TestLoss, outcome.StopReason ?? outcome.Error);
+            log.LogInformation("Run {RunId} {Status}: train {Train:0.0000} val {Val:0.0000} test {Test:0.0000} {Unit} ({Reason})",
+                runId, outcome.Status, outcome.TrainLoss, outcome.ValLoss, outcome.TestLoss, VocabularyKinds.LossUnit(VocabularyKinds.Of(run.Hyperparameters)),
+                outcome.StopReason ?? outcome.Error);
         }
         catch (Exception e) when (e is LeaseLostException || (e is OperationCanceledException && lease.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
         {
@@ -187,7 +188,7 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
         if (!(val < unigram - 1e-3))
         {
             return new RunOutcome(RunStatus.Failed, train, val, test, kind, reason,
-                $"validation loss {val:0.0000} is no better than predicting character frequencies ({unigram:0.0000} nats/char): the model learned nothing");
+                $"validation loss {val:0.0000} is no better than predicting symbol frequencies ({unigram:0.0000} {VocabularyKinds.LossUnit(cell.Hyperparameters.Vocabulary)}): the model learned nothing");
         }
         return new RunOutcome(RunStatus.Succeeded, train, val, test, kind, reason, null);
     }
