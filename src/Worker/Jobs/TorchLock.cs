@@ -1,3 +1,5 @@
+using RnnSweep.Worker.Hosting;
+
 namespace RnnSweep.Worker.Jobs;
 
 /// <summary>

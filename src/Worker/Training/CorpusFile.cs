@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Worker.Hosting;
 
 namespace RnnSweep.Worker.Training;
 
@@ -149,8 +150,7 @@ public static class LoadedCorpus
             // why: the previous corpus's symbols (and any garbage of the fetch) must be gone before the next ones are
             // allocated, or a Worker holds a large corpus beside memory it no longer needs.
             _last = null;
-            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            FreedMemory.Return();
             var (vocabulary, text) = await CorpusFile.EncodeAsync(file, kind, ct);
             _last = (key, vocabulary, text);
             return (vocabulary, text);

@@ -1,7 +1,7 @@
 using System.Runtime;
 using System.Runtime.InteropServices;
 
-namespace RnnSweep.Worker.Jobs;
+namespace RnnSweep.Worker.Hosting;
 
 /// <summary>
 /// Gives the memory a finished torch job freed back to the operating system. A Worker trains run after run in one
