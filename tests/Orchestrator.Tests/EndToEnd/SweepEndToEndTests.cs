@@ -64,6 +64,9 @@ public sealed class SweepEndToEndTests(PostgresFixture postgres, ITestOutputHelp
             var checkpoints = await db.Checkpoints.Where(c => c.RunId == run.Id).ToListAsync();
             Assert.Equal([CheckpointKind.Best, CheckpointKind.Latest], checkpoints.Select(c => c.Kind).Order());
             var best = checkpoints.Single(c => c.Kind == CheckpointKind.Best);
+            // Only the latest is resumed from, so only it carries the optimizer state.
+            Assert.Empty(best.OptimizerState);
+            Assert.NotEmpty(checkpoints.Single(c => c.Kind == CheckpointKind.Latest).OptimizerState);
             var bestMetric = await db.EpochMetrics.SingleAsync(m => m.RunId == run.Id && m.Epoch == best.Epoch);
             var hp = JsonSerializer.Deserialize<Hyperparameters>(run.Hyperparameters, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
             var splits = CorpusSplits.From(vocabulary.Encode(System.Text.Encoding.UTF8.GetBytes(text)), vocabulary.Size, hp);
