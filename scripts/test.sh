@@ -71,11 +71,13 @@ done
 if ((failed > 0)); then
   for trx in "$results"/*.trx; do
     [[ -e "$trx" ]] || continue
-    awk '/<UnitTestResult / && /outcome="Failed"/ { match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11)
-           print "FAILED " name; inresult = 1 }
-         inresult && /<Message>/ { inmessage = 1; shown = 0 }
-         inmessage && shown < 12 { line = $0; gsub(/<\/?Message>/, "", line); print "    " line; shown++ }
-         inmessage && /<\/Message>/ { inmessage = 0; inresult = 0 }' "$trx"
+    awk 'function plain(t) { gsub(/&quot;/, "\"", t); gsub(/&apos;/, "\047", t); gsub(/&lt;/, "<", t); gsub(/&gt;/, ">", t)
+                             gsub(/&#xD;|&#xA;/, "", t); gsub(/&amp;/, "\\&", t); return t }
+         /<UnitTestResult / { failing = /outcome="Failed"/; inmessage = 0
+           if (failing) { match($0, /testName="[^"]*"/); print "FAILED " plain(substr($0, RSTART + 10, RLENGTH - 11)) } }
+         failing && /<Message>/ { inmessage = 1; shown = 0; sub(/^[ \t]*<Message>/, "") }
+         inmessage && shown < 12 { line = $0; sub(/<\/Message>.*/, "", line); print "    " plain(line); shown++ }
+         inmessage && /<\/Message>/ { inmessage = 0; failing = 0 }' "$trx" || true
   done
 fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"

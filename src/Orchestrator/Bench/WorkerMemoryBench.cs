@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using RnnSweep.Orchestrator.Cli;
 using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Orchestrator.Sweeps;
+using RnnSweep.Shared.Database;
+using RnnSweep.Shared.Diagnostics;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Schema;
 
@@ -45,14 +47,20 @@ public static class WorkerMemoryBench
             {
                 await using var scope = app.Services.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>();
-                var run = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId).Select(r => new { r.Status, r.AnalyzedAt }).SingleAsync(ct);
-                if (RunStatus.IsFinal(run.Status) && run.AnalyzedAt is not null) break;
+                var run = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId).Select(r => new { r.Id, r.Status, r.AnalyzedAt }).SingleAsync(ct);
+                // The analysis job writes analyzed_at before it ends and gives its memory back (FreedMemory): wait for
+                // the job itself to succeed, so the resident size between runs is read after that.
+                var analysisJob = await db.Database.SqlQueryRaw<string>($$"""
+                    select j.statename as "Value" from work_jobs w join {{DatabaseSettings.HangfireSchema}}.job j on j.id = w.job_id::bigint
+                    where w.kind = {0} and w.subject_id = {1}
+                    """, WorkKind.Analysis, run.Id).FirstOrDefaultAsync(ct);
+                if (RunStatus.IsFinal(run.Status) && run.AnalyzedAt is not null && analysisJob == Hangfire.States.SucceededState.StateName) break;
                 if (clock.Elapsed > TimeSpan.FromMinutes(15)) throw new TimeoutException($"the memory bench's run {i + 1} did not finish and get analysed in time");
                 if (!File.Exists($"/proc/{pid}/status")) throw new InvalidOperationException("the memory bench's Worker exited");
                 await Task.Delay(250, ct);
             }
-            peaks.Add(StatusBytes(pid, "VmHWM:") / 1e9);
-            residents.Add(StatusBytes(pid, "VmRSS:") / 1e9);
+            peaks.Add(ProcStatus.Bytes("VmHWM:", pid) / 1e9);
+            residents.Add(ProcStatus.Bytes("VmRSS:", pid) / 1e9);
         }
         var growth = peaks[^1] / peaks[0];
         report.Add(new BenchRow("7 memory", $"Worker peak resident over {runs} runs, last/first", growth, "ratio", "<= 1.15", growth <= 1.15,
@@ -60,12 +68,5 @@ public static class WorkerMemoryBench
             $"training {runs} LSTM 2x128 runs in a row ({epochs} epochs of 163,840 chars, batch 64x64, 300 kB corpus), each followed by its analysis job; " +
             $"VmHWM after each run: {string.Join(" / ", peaks.Select(p => p.ToString("0.000")))} GB; " +
             $"resident (VmRSS) between runs: {string.Join(" / ", residents.Select(p => p.ToString("0.000")))} GB"));
-    }
-
-    /// <summary>A size in another process's /proc status (VmHWM: its peak resident, VmRSS: its resident now), in bytes.</summary>
-    private static long StatusBytes(int pid, string field)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
-        return long.Parse(line[field.Length..].Trim().Split(' ')[0]) * 1024;
     }
 }

@@ -74,7 +74,27 @@
     // The address names the unit shown, so a unit can be bookmarked or sent: /runs/ID#layer=L&unit=U opens on it.
     if (link) history.replaceState(null, '', `#layer=${layer}&unit=${unit}`);
   }
-  const linked = /^#layer=(\d+)&unit=(\d+)$/.exec(location.hash);
+  // The unit the address names: [layer, unit], null when it names none, or a message when it names one this run
+  // does not have (a link made for another run).
+  function linkedUnit() {
+    const p = new URLSearchParams(location.hash.slice(1));
+    if (!p.has('layer') || !p.has('unit')) return null;
+    const [l, u] = [Number(p.get('layer')), Number(p.get('unit'))];
+    const fits = (n, size) => Number.isSafeInteger(n) && n >= 0 && n < size;
+    return fits(l, data.layers) && fits(u, data.hidden) ? [l, u]
+      : `this run has no layer ${p.get('layer')} unit ${p.get('unit')} (layers 0-${data.layers - 1}, units 0-${data.hidden - 1})`;
+  }
+  function openLinked() {
+    const linked = linkedUnit();
+    const note = document.getElementById('unit-note');
+    note.textContent = typeof linked === 'string' ? linked : '';
+    if (Array.isArray(linked)) {
+      select(linked[0], linked[1], false);
+      cells.scrollIntoView();
+      return true;
+    }
+    return false;
+  }
   fetch(cells.dataset.url).then(r => r.json()).then(json => {
     data = json;
     const bytes = Uint8Array.from(atob(json.values), c => c.charCodeAt(0));
@@ -96,12 +116,8 @@
     }
     // Open on the unit the address names, else on the most interpretable unit (the page names it), or on layer 0
     // unit 0 when none passes.
-    if (linked) {
-      select(+linked[1], +linked[2]);
-      cells.scrollIntoView();
-    } else {
-      select(+(cells.dataset.layer || 0), +(cells.dataset.unit || 0), false);
-    }
+    if (!openLinked()) select(+(cells.dataset.layer || 0), +(cells.dataset.unit || 0), false);
+    window.addEventListener('hashchange', openLinked);
     cells.dataset.ready = 'true';
   });
 })();

@@ -1,8 +1,9 @@
 namespace RnnSweep.Shared.Schema;
 
 /// <summary>
-/// Model and optimizer state of a run, one per <see cref="Domain.CheckpointKind"/>.
-/// <see cref="TrainerState"/> carries the hyperparameters, schedule, RNG and data position, so a checkpoint alone resumes.
+/// Model state of a run, one per <see cref="Domain.CheckpointKind"/>. The latest also holds the optimizer state, and its
+/// <see cref="TrainerState"/> the hyperparameters, schedule, RNG and data position, so it alone resumes the run; the
+/// best holds an empty <see cref="OptimizerState"/> (it is evaluated, analysed, sampled and exported, never resumed).
 /// </summary>
 public sealed class Checkpoint
 {

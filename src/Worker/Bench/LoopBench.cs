@@ -145,7 +145,7 @@ public static class LoopBench
                 var peakOnly = ProcessMemory.PeakResidentBytes() / 1e9;
                 new BenchFigure("7 memory", $"{label} training, peak resident", peakOnly, "GB", "< 1.5", peakOnly < 1.5,
                     $"VmHWM of a Worker process that only trains: {epochs} epochs of {batches} batches {hp.BatchSize}x{hp.SeqLength} with validation, " +
-                    "SaveCheckpoint and CommitEpochAsync (latest and best checkpoints with Adam state) against PostgreSQL").Print();
+                    "SaveCheckpoint and CommitEpochAsync (the latest checkpoint with Adam state, the best without) against PostgreSQL").Print();
                 return;
             }
             var bareRate = bareRuns.Count * (double)bareBatches * charsPerBatch / bareRuns.Sum(r => r.Wall);

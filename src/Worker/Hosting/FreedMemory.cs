@@ -5,31 +5,35 @@ namespace RnnSweep.Worker.Hosting;
 
 /// <summary>
 /// Gives the memory a finished torch job freed back to the operating system. A Worker trains run after run in one
-/// process: without this its peak resident size grew from run to run (glibc keeps freed blocks of libtorch's
-/// tensors in its heap, fragmented, and the next run's peak lands on top of them), which a memory limit sized for
-/// one run eventually kills. Costs tens of milliseconds per job.
+/// process, and glibc keeps the freed blocks of libtorch's tensors in its heap, resident, below any block still live;
+/// returning them keeps the Worker's resident size between jobs flat (<c>rnnsweep bench --part worker-memory</c>
+/// reports it), so a memory limit sized for one run holds for many.
 /// </summary>
 public static class FreedMemory
 {
+    private static volatile bool _noTrim;
+
     /// <summary>
-    /// Collects the managed heap (tensors still owned by unreachable managed wrappers are disposed by their
-    /// finalizers), then asks glibc to hand every free page back (<c>malloc_trim(0)</c>). A no-op for glibc where
-    /// the C library is another one (musl, other systems).
+    /// Collects the managed heap (tensors owned by unreachable managed wrappers are disposed by their finalizers),
+    /// then asks glibc to hand every free page back (<c>malloc_trim(0)</c>); where the C library is not glibc, only
+    /// the collection runs.
     /// </summary>
-    public static void Return()
+    /// <param name="compactLargeObjects">Also compact the large object heap: worth it only when large arrays were
+    /// just dropped (a corpus replaced by another), since it copies every large array still live.</param>
+    public static void Return(bool compactLargeObjects = false)
     {
-        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        if (compactLargeObjects) GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: compactLargeObjects);
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        if (!OperatingSystem.IsLinux()) return;
+        if (_noTrim || !OperatingSystem.IsLinux()) return;
         try
         {
             MallocTrim(0);
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {
-            // Not glibc: its allocator returns memory its own way.
+            _noTrim = true; // not glibc (musl): its allocator returns memory its own way
         }
     }
 

@@ -38,7 +38,7 @@ public sealed class NGramBaselineJob(RunStore runs, AnalysisStore analyses, Host
             [.. Enumerable.Range(0, (int)test.Length).Select(i => data.Vocabulary.Symbols[test[i]])], probabilities);
         var oracles = oracleOrders is null ? null : TestOracles.Compute(data.Splits.Train, test, data.Vocabulary.Symbols, oracleOrders);
         await DbRetry.RunAsync(async () => { await analyses.SaveNGramBaselineAsync(sweepId, report, predictions, oracles, cancellationToken); return 0; }, log, cancellationToken);
-        log.LogInformation("Sweep {SweepId} n-gram baseline: orders 1..{Order}, best {Best:0.000} {Unit} ({Smoothing}){Stop}", sweepId,
+        log.LogInformation("Sweep {SweepId} n-gram baseline: orders 1..{Order}, best {Best:0.000} {LossUnit} ({Smoothing}){Stop}", sweepId,
             report.ComputedOrder, report.Losses.Min(l => l.CrossEntropy), VocabularyKinds.LossUnit(data.Hyperparameters.Vocabulary), report.Smoothing, report.StopReason is null ? "" : $"; {report.StopReason}");
     }
 }

@@ -24,8 +24,19 @@ public static class TorchLock
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _released, 1) != 0) return;
-            FreedMemory.Return();
-            Gate.Release();
+            try
+            {
+                FreedMemory.Return();
+            }
+            catch (Exception)
+            {
+                // Best effort: a failure to return memory must neither keep the lock (every later job would wait on
+                // it) nor replace the job's own outcome, which Dispose runs after.
+            }
+            finally
+            {
+                Gate.Release();
+            }
         }
     }
 }

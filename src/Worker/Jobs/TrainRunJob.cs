@@ -48,7 +48,7 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
             log.LogInformation("Run {RunId} ({Cell} of sweep {Sweep}) attempt {Attempt} on {Device} (job {JobId})", runId, Cell(run), run.Sweep, attempt, device, jobId);
             var outcome = await TrainAndEvaluateAsync(run, owner, stop.Token);
             if (!await Life.FinishAsync(runId, owner, outcome, CancellationToken.None)) throw new LeaseLostException(runId);
-            log.LogInformation("Run {RunId} {Status}: train {Train:0.0000} val {Val:0.0000} test {Test:0.0000} {Unit} ({Reason})",
+            log.LogInformation("Run {RunId} {Status}: train {Train:0.0000} val {Val:0.0000} test {Test:0.0000} {LossUnit} ({Reason})",
                 runId, outcome.Status, outcome.TrainLoss, outcome.ValLoss, outcome.TestLoss, VocabularyKinds.LossUnit(VocabularyKinds.Of(run.Hyperparameters)),
                 outcome.StopReason ?? outcome.Error);
         }

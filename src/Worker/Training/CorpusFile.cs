@@ -150,7 +150,7 @@ public static class LoadedCorpus
             // why: the previous corpus's symbols (and any garbage of the fetch) must be gone before the next ones are
             // allocated, or a Worker holds a large corpus beside memory it no longer needs.
             _last = null;
-            FreedMemory.Return();
+            FreedMemory.Return(compactLargeObjects: true);
             var (vocabulary, text) = await CorpusFile.EncodeAsync(file, kind, ct);
             _last = (key, vocabulary, text);
             return (vocabulary, text);

@@ -28,6 +28,9 @@ public sealed class Trainer : IDisposable
     private long _streamPosition;
     private double _lastValLoss = double.NaN;
 
+    /// <param name="resumeFrom">The run's latest checkpoint, to continue exactly where it stopped. A checkpoint
+    /// without optimizer state (a best checkpoint) restores the model and schedule with fresh optimizer moments, so
+    /// the continuation is not exact; the product resumes only from latest ones.</param>
     public Trainer(CellSpec cell, CorpusSplits splits, Device device, CheckpointData? resumeFrom = null)
     {
         _cell = cell;

@@ -179,15 +179,23 @@ public sealed class DashboardBrowserTests(PostgresFixture postgres, ITestOutputH
                 await first.ClickAsync();
                 Assert.Equal($"layer {await first.GetAttributeAsync("data-layer")} unit {await first.GetAttributeAsync("data-unit")}", await page.InnerTextAsync("#unit-label"));
             }
-            // The address names the unit shown, and a page opened on that address shows the same unit.
-            await page.ClickAsync("#next-layer");
+            // The address names the unit shown, and a page opened on that address shows the same unit, not the one
+            // it opens on by default; a unit the run does not have is named, and the default shown.
+            await page.ClickAsync("#next-unit");
+            if (await page.InnerTextAsync("#unit-label") == $"layer {openLayer} unit {openUnit}") await page.ClickAsync("#next-unit");
             var shown = await page.InnerTextAsync("#unit-label");
+            Assert.NotEqual($"layer {openLayer} unit {openUnit}", shown);
             var link = page.Url;
             Assert.Matches("#layer=[0-9]+&unit=[0-9]+$", link);
             await page.GotoAsync("about:blank");
             await page.GotoAsync(link);
             await page.WaitForSelectorAsync("#cells[data-ready=true]");
             Assert.Equal(shown, await page.InnerTextAsync("#unit-label"));
+            await page.GotoAsync("about:blank");
+            await page.GotoAsync(link.Split('#')[0] + "#layer=7&unit=99999");
+            await page.WaitForSelectorAsync("#cells[data-ready=true]");
+            Assert.Equal($"layer {openLayer} unit {openUnit}", await page.InnerTextAsync("#unit-label"));
+            Assert.StartsWith("this run has no layer 7 unit 99999", await page.InnerTextAsync("#unit-note"));
             await SaveScreenshotAsync(page, "run.png");
             Assert.Empty(errors);
         }
