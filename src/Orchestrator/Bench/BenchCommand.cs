@@ -57,21 +57,18 @@ public static class BenchCommand
                     await WorkerBenchProcess.RunAsync(report, part.Args, part.Timeout, ct);
                 }
 
-                if (only.Contains("orchestration"))
+                // An in-process part, when --part selects it; a failure is recorded under the name --part takes.
+                async Task PartAsync(string part, string heading, Func<Task> body)
                 {
-                    Console.WriteLine("4. Orchestration (2 Worker processes)");
-                    await report.RunPartAsync("orchestration", () => OrchestrationBench.RunAsync(report, app, benchConnection, quick ? 20 : 50, ct), ct);
+                    if (!only.Contains(part)) return;
+                    Console.WriteLine(heading);
+                    await report.RunPartAsync(part, body, ct);
                 }
-                if (only.Contains("worker-memory"))
-                {
-                    Console.WriteLine("7. Memory of one Worker over consecutive runs (Worker process)");
-                    await report.RunPartAsync("worker memory", () => WorkerMemoryBench.RunAsync(report, app, benchConnection, runs: 4, epochs: quick ? 1 : 2, ct), ct);
-                }
-                if (only.Contains("scale"))
-                {
-                    Console.WriteLine("5. Scale");
-                    await report.RunPartAsync("scale", () => ScaleBench.RunAsync(report, app, quick ? 2_000 : 10_000, ct), ct);
-                }
+                await PartAsync("orchestration", "4. Orchestration (2 Worker processes)",
+                    () => OrchestrationBench.RunAsync(report, app, benchConnection, quick ? 20 : 50, ct));
+                await PartAsync("worker-memory", "7. Memory of one Worker over consecutive runs (Worker process)",
+                    () => WorkerMemoryBench.RunAsync(report, app, benchConnection, runs: 4, epochs: quick ? 1 : 2, ct));
+                await PartAsync("scale", "5. Scale", () => ScaleBench.RunAsync(report, app, quick ? 2_000 : 10_000, ct));
             }
 
             if (only.Contains("corpus"))
