@@ -51,6 +51,11 @@ public static class Sampler
         // why: the fused CPU modules repack their weights on every call, which at batch 1 and one step costs ~7 ms for
         // a 3x512 LSTM (docs/benchmarks.md); the same equations as plain matrix products take a fraction of that.
         using var step = new SamplingStep(model, weights);
+        if (count == 1 && weights == ScalarType.Float32 && device.type == DeviceType.CPU)
+        {
+            model.train(wasTraining);
+            return [vocabulary.Decode(SampleOne(step.ForOneSample(), prime, options, randoms[0], generated[0]))];
+        }
         var state = model.ZeroState(count, device);
         torch.set_num_threads(threads ?? ThreadsFor(count, before));
         try
@@ -75,6 +80,25 @@ public static class Sampler
             model.train(wasTraining);
         }
         return generated.Select(g => vocabulary.Decode(g)).ToArray();
+    }
+
+    /// <summary>One sample on the batch-1 step: the same draws as a row of the batched loop.</summary>
+    private static List<int> SampleOne(SingleSampleStep step, long[] prime, SamplingOptions options, Random random, List<int> generated)
+    {
+        var logits = new double[step.VocabularySize];                                    // zeros: uniform when there is no prime
+        foreach (var symbol in prime) Widen(step.Step((int)symbol), logits);
+        for (var i = 0; i < options.Length; i++)
+        {
+            var next = Choose(logits, options, random);
+            generated.Add(next);
+            if (i + 1 < options.Length) Widen(step.Step(next), logits);
+        }
+        return generated;
+    }
+
+    private static void Widen(ReadOnlySpan<float> values, double[] into)
+    {
+        for (var i = 0; i < into.Length; i++) into[i] = values[i];
     }
 
     /// <summary>Feeds one symbol per row from <paramref name="state"/> (disposed); returns the logits (B x V, row-major) and the new state.</summary>

@@ -61,6 +61,21 @@ internal sealed class SamplingStep : IDisposable
 
     public ScalarType WeightType => _weights;
 
+    /// <summary>
+    /// The same step at batch 1 in managed memory (see <see cref="SingleSampleStep"/>), with copies of these weights.
+    /// Throws <see cref="InvalidOperationException"/> for bfloat16 weights, which it does not hold.
+    /// </summary>
+    public SingleSampleStep ForOneSample()
+    {
+        if (_weights != ScalarType.Float32) throw new InvalidOperationException($"the batch-1 step holds float32 weights, not {_weights}");
+        using var scope = NewDisposeScope();
+        static float[] Floats(Tensor t) => t.cpu().contiguous().data<float>().ToArray();
+        static float[] Transposed(Tensor t) => Floats(t.t());
+        return new SingleSampleStep(_model, _upperWeights.Length + 1, (int)_firstHh.shape[1], Floats(_inputTable), Transposed(_firstHh),
+            _firstHhBias is null ? null : Floats(_firstHhBias), _upperWeights.Select(Transposed).ToArray(), _upperBiases.Select(Floats).ToArray(),
+            _upperHh.Select(Transposed).ToArray(), _upperHhBiases.Select(Floats).ToArray(), Transposed(_head), Floats(_headBias));
+    }
+
     private Tensor Copy(Tensor t) => t.to_type(_weights).contiguous();
 
     /// <summary>Feeds one symbol per row. <paramref name="state"/> is disposed; the new one is returned.</summary>

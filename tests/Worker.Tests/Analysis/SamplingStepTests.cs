@@ -36,6 +36,42 @@ public class SamplingStepTests(TrainedSamplerFixture trained)
         state.Dispose();
     }
 
+    [Theory]
+    [InlineData(ModelType.Lstm, 3, true)]
+    [InlineData(ModelType.Lstm, 1, false)]
+    [InlineData(ModelType.Gru, 2, true)]
+    [InlineData(ModelType.Gru, 3, false)]
+    [InlineData(ModelType.Rnn, 2, true)]
+    public void SingleSampleStep_GivesTheFusedModulesLogits_StepByStep(ModelType type, int layers, bool oneHot)
+    {
+        manual_seed(6);
+        using var model = new CharRnn(type, layers, 20, 13, oneHot, dropoutRate: 0);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = randint(0, 13, [1, 40]);                                                   // (1, T)
+        var (expected, _) = model.Forward(x, model.ZeroState(1, CPU));                     // (1, T, V)
+        var reference = expected[0].contiguous().data<float>().ToArray();                  // (T V)
+        var symbols = x[0].data<long>().ToArray();
+
+        using var torchStep = new SamplingStep(model);
+        var step = torchStep.ForOneSample();
+        for (var t = 0; t < symbols.Length; t++)
+        {
+            var logits = step.Step((int)symbols[t]).ToArray();
+            var difference = logits.Select((v, i) => Math.Abs(v - reference[t * 13 + i])).Max();
+            Assert.True(difference < 1e-5, $"{type} {layers} layers step {t}: largest logit difference {difference}");
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => step.Step(13));
+    }
+
+    [Fact]
+    public void SingleSampleStep_IsOnlyForFloat32Weights()
+    {
+        using var half = new SamplingStep(trained.Model, ScalarType.BFloat16);
+        Assert.Throws<InvalidOperationException>(() => half.ForOneSample());
+    }
+
     [Fact]
     public void BFloat16Weights_KeepTheTrainedModelsLoss_WithinAHundredthOfANat()
     {
