@@ -36,7 +36,7 @@ public static class BenchCommand
     }
 
     /// <summary>The parts <c>--part</c> selects: the Worker's bench parts (<see cref="BenchPlan"/>), then the Orchestrator's.</summary>
-    public static readonly string[] Parts = ["machine", "loop", "precision", "analysis", "orchestration", "worker-memory", "scale", "corpus"];
+    public static readonly string[] Parts = ["machine", "loop", "precision", "analysis", "orchestration", "worker-memory", "scale", "corpus", "dispatch"];
 
     private static async Task<int> RunAsync(bool quick, bool keepDatabase, IReadOnlySet<string> only, CancellationToken ct)
     {
@@ -76,6 +76,13 @@ public static class BenchCommand
                 var corpus = BenchPlan.CorpusPart(quick);
                 Console.WriteLine(corpus.Heading);
                 await WorkerBenchProcess.RunAsync(report, corpus.Args, corpus.Timeout, ct);
+            }
+
+            // After the shared server is gone: the dispatch part runs its own, with the dispatch order it measures.
+            if (only.Contains("dispatch"))
+            {
+                Console.WriteLine("8. Dispatch order (2 Worker processes, simulated training)");
+                await report.RunPartAsync("dispatch", () => DispatchBench.RunPartAsync(report, benchConnection, quick, ct), ct);
             }
         }
         finally

@@ -45,7 +45,7 @@ public static class DispatchBench
             {
                 foreach (var longestFirst in new[] { false, true }.Where(l => orders.Contains(l ? LongestFirst : Fifo)))
                 {
-                    var line = await MeasureAsync(bench, n, longestFirst, totalSeconds, ct);
+                    var line = (await MeasureAsync(bench, n, longestFirst, totalSeconds, ct)).Line;
                     Console.WriteLine(line);
                     lines.Add(line);
                 }
@@ -62,7 +62,24 @@ public static class DispatchBench
         return 0;
     }
 
-    private static async Task<string> MeasureAsync(string bench, int workerCount, bool longestFirst, double totalSeconds, CancellationToken ct)
+    /// <summary>
+    /// The part of the full <c>rnnsweep bench</c>: the paper grid on 2 Workers, longest first, as one figure (makespan
+    /// over the lower bound, goal &lt;= 1.05); the subcommand measures more Worker counts and both orders.
+    /// </summary>
+    public static async Task RunPartAsync(BenchReport report, string bench, bool quick, CancellationToken ct)
+    {
+        var seconds = quick ? 40 : 120;
+        var m = await MeasureAsync(bench, 2, longestFirst: true, seconds, ct);
+        var ratio = m.Makespan / m.Bound;
+        report.Add(new BenchRow("8 dispatch", "paper grid makespan / lower bound, 2 Workers, longest first", ratio, "ratio", "<= 1.05", ratio <= 1.05,
+            $"the paper preset's 36 cells (one dropout) with simulated training making {seconds} s of work on one Worker, 2 Worker processes, " +
+            $"Reaper:LongestFirst=true: first lease to last finish {m.Makespan:0.0} s against max(work / Workers, longest cell) = {m.Bound:0.0} s; " +
+            $"against the same bound from the measured run times {m.Makespan / m.MeasuredBound:0.00} (`rnnsweep bench dispatch` measures 2, 4, 8 Workers and FIFO)"));
+    }
+
+    private sealed record DispatchResult(double Bound, double Makespan, double MeasuredBound, string Line);
+
+    private static async Task<DispatchResult> MeasureAsync(string bench, int workerCount, bool longestFirst, double totalSeconds, CancellationToken ct)
     {
         var order = longestFirst ? "longest first" : "FIFO";
         var queue = $"dispatch-{workerCount}-{(longestFirst ? "lpt" : "fifo")}";
@@ -124,7 +141,8 @@ public static class DispatchBench
             Console.WriteLine($"timeline ({workerCount} {order}): job->lease {t.JobToLease:0.000} s, finish->succeeded {t.FinishToSucceeded:0.000} s, " +
                               $"succeeded->next job {t.SucceededToNextJob:0.000} s, first lease lag {t.FirstLeaseLag:0.000} s, " +
                               $"start order inversions {t.StartOrderInversions}; without overhead this order would take {ideal:0.0} s ({ideal / bound:0.000} x the bound)");
-            return $"| {workerCount} | {order} | {bound:0.0} | {makespan:0.0} | {makespan / bound:0.00} | {overheads.Average():0.00} | {measuredBound:0.0} | {makespan / measuredBound:0.00} |";
+            return new DispatchResult(bound, makespan, measuredBound,
+                $"| {workerCount} | {order} | {bound:0.0} | {makespan:0.0} | {makespan / bound:0.00} | {overheads.Average():0.00} | {measuredBound:0.0} | {makespan / measuredBound:0.00} |");
         }
         finally
         {
