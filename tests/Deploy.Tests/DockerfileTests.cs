@@ -93,10 +93,11 @@ public sealed partial class DockerfileTests
     [Theory]
     [InlineData("Dockerfile.worker-cpu")]
     [InlineData("Dockerfile.worker-cuda")]
-    public void WorkerImage_LimitsGlibcMallocArenas(string dockerfile)
+    public void WorkerImage_SetsTheLaunchersAllocatorSettings(string dockerfile)
     {
         var env = Stages(dockerfile)[^1].Lines.Where(l => l.Instruction == "ENV").Select(l => l.Arguments).ToList();
         Assert.Contains(env, e => e.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("MALLOC_ARENA_MAX=1"));
+        Assert.Contains(env, e => e.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("THP_MEM_ALLOC_ENABLE=1"));
     }
 
     [Fact]
