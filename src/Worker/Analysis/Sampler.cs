@@ -31,7 +31,8 @@ public static class Sampler
     /// so row 0 is <see cref="Sample"/>'s text and each row is reproducible on its own.
     /// </summary>
     /// <param name="weights">Float32, or BFloat16 for half the bytes per step (see <see cref="SamplingStep"/>).</param>
-    /// <param name="threads">Torch threads for the pass; null: <see cref="ThreadsFor"/> of the batch and the current count.</param>
+    /// <param name="threads">Torch threads for the pass; null: <see cref="ThreadsFor"/> of the batch and the current count.
+    /// Not used by one float32 sample on the CPU, which runs on <see cref="SingleSampleStep"/> in the calling thread.</param>
     /// <returns><paramref name="count"/> texts, without the priming text.</returns>
     public static string[] SampleMany(CharRnn model, Vocabulary vocabulary, SamplingOptions options, int count, ScalarType weights = ScalarType.Float32, int? threads = null)
     {
@@ -51,6 +52,7 @@ public static class Sampler
         // why: the fused CPU modules repack their weights on every call, which at batch 1 and one step costs ~7 ms for
         // a 3x512 LSTM (docs/benchmarks.md); the same equations as plain matrix products take a fraction of that.
         using var step = new SamplingStep(model, weights);
+        // why: at batch 1 a step is bound by reading its weights, and libtorch's per-call costs were a third of it.
         if (count == 1 && weights == ScalarType.Float32 && device.type == DeviceType.CPU)
         {
             model.train(wasTraining);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Worker.Training;
 using static TorchSharp.torch;
@@ -69,7 +70,8 @@ internal sealed class SamplingStep : IDisposable
     {
         if (_weights != ScalarType.Float32) throw new InvalidOperationException($"the batch-1 step holds float32 weights, not {_weights}");
         using var scope = NewDisposeScope();
-        static float[] Floats(Tensor t) => t.cpu().contiguous().data<float>().ToArray();
+        // why bytes: a typed accessor copies element by element (about 0.2 s for a 3x512 model); the bytes are one copy.
+        static float[] Floats(Tensor t) => MemoryMarshal.Cast<byte, float>(t.cpu().contiguous().bytes).ToArray();
         static float[] Transposed(Tensor t) => Floats(t.t());
         return new SingleSampleStep(_model, _upperWeights.Length + 1, (int)_firstHh.shape[1], Floats(_inputTable), Transposed(_firstHh),
             _firstHhBias is null ? null : Floats(_firstHhBias), _upperWeights.Select(Transposed).ToArray(), _upperBiases.Select(Floats).ToArray(),
