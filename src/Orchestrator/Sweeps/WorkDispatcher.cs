@@ -85,14 +85,14 @@ public sealed class WorkDispatcher(NpgsqlDataSource db, IBackgroundJobClient job
               select $3, x.id, s.queue from samples x join runs r on r.id = x.run_id join sweeps s on s.id = r.sweep_id
               where x.finished_at is null
             ) w left join work_jobs wj on wj.kind = w.kind and wj.subject_id = w.id
-            where not exists (select 1 from {DatabaseSettings.HangfireSchema}.job j where j.id = wj.job_id::bigint and j.statename = any($5))
+            where not {RunLife.LiveJobSql("wj.job_id::bigint", "$5")}
             order by w.kind, w.id
             """);
         cmd.Parameters.AddWithValue(WorkKind.NGramBaseline);
         cmd.Parameters.AddWithValue(WorkKind.Analysis);
         cmd.Parameters.AddWithValue(WorkKind.Sample);
         cmd.Parameters.AddWithValue(RunLife.Analysable);
-        cmd.Parameters.AddWithValue(RunLife.LiveJobStates);
+        cmd.Parameters.AddWithValue(RunLife.WaitingJobStates);
         var pending = new List<Pending>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -25,10 +25,23 @@ namespace RnnSweep.Shared.Runs;
 /// </summary>
 public sealed class RunLife : IDisposable
 {
-    /// <summary>Hangfire states in which a job will still run (or is running): a run attached to one has a way forward.</summary>
-    public static readonly string[] LiveJobStates = [EnqueuedState.StateName, ProcessingState.StateName, ScheduledState.StateName, AwaitingState.StateName];
     /// <summary>Hangfire states of a job waiting for a Worker: a lapsed lease needs no new job while one waits.</summary>
     public static readonly string[] WaitingJobStates = [EnqueuedState.StateName, ScheduledState.StateName, AwaitingState.StateName];
+
+    /// <summary>
+    /// SQL condition: the Hangfire job whose id is the expression <paramref name="jobId"/> will still run, either
+    /// waiting in one of the states of the parameter <paramref name="waitingStates"/> (<see cref="WaitingJobStates"/>)
+    /// or processing on a server that is still registered. Why the server: a Worker frozen past Hangfire's server
+    /// timeout (SIGSTOP, a paused VM) comes back as a new server; its old job stays "Processing" forever, and without
+    /// its queue row no server ever takes it again, so counting every Processing job as live left the run, or the
+    /// analysis, waiting for nothing (seen on a War and Peace sweep after a 13-minute pause). A registered server
+    /// that dies is removed by the others' watchdog after its timeout, which frees its jobs here too.
+    /// </summary>
+    public static string LiveJobSql(string jobId, string waitingStates) => $"""
+        exists (select 1 from {Job} j left join {State} st on st.id = j.stateid
+                where j.id = {jobId} and (j.statename = any({waitingStates})
+                   or (j.statename = '{ProcessingState.StateName}' and exists (select 1 from {Server} sv where sv.id = st.data ->> 'ServerId'))))
+        """;
     /// <summary>A Worker may take the lease of a run in these states (running: only when its lease lapsed).</summary>
     public static readonly string[] Takeable = [RunStatus.Queued, RunStatus.Running];
     /// <summary>Cancel applies to these; the others have ended already.</summary>
@@ -39,6 +52,8 @@ public sealed class RunLife : IDisposable
     public static readonly string[] Analysable = [RunStatus.Succeeded, RunStatus.Failed, RunStatus.Diverged];
 
     private const string Job = $"{DatabaseSettings.HangfireSchema}.job";
+    private const string State = $"{DatabaseSettings.HangfireSchema}.state";
+    private const string Server = $"{DatabaseSettings.HangfireSchema}.server";
 
     private readonly NpgsqlDataSource _db;
     private readonly bool _ownsDataSource;
@@ -98,7 +113,8 @@ public sealed class RunLife : IDisposable
     // ---------------------------------------------------------------- dispatch (Orchestrator)
 
     /// <summary>
-    /// Queued and running runs with no way forward: a queued run whose job is missing, deleted, finished or failed;
+    /// Queued and running runs with no way forward: a queued run whose job is missing, deleted, finished or failed, or
+    /// processing on a server that is gone (<see cref="LiveJobSql"/>);
     /// a running run whose lease lapsed more than <paramref name="grace"/> ago and that has no job waiting (its
     /// Worker died, froze or was cut off). The database, not Hangfire, says what is pending. Longest first (by
     /// <c>estimated_cost</c>, then id): the dispatcher creates jobs in this order and Workers fetch by job id.
@@ -110,15 +126,14 @@ public sealed class RunLife : IDisposable
             select r.id, r.sweep_id, s.queue, r.job_id, r.status
             from runs r join sweeps s on s.id = r.sweep_id
             where ($1::bigint is null or r.sweep_id = $1)
-              and ((r.status = $2 and not exists (select 1 from {Job} j where j.id = r.job_id::bigint and j.statename = any($4)))
-                or (r.status = $3 and coalesce(r.lease_expires_at, '-infinity') < now() - $6
-                    and not exists (select 1 from {Job} j where j.id = r.job_id::bigint and j.statename = any($5))))
-            order by case when $7 then r.estimated_cost end desc nulls last, r.id
+              and ((r.status = $2 and not {LiveJobSql("r.job_id::bigint", "$4")})
+                or (r.status = $3 and coalesce(r.lease_expires_at, '-infinity') < now() - $5
+                    and not exists (select 1 from {Job} j where j.id = r.job_id::bigint and j.statename = any($4))))
+            order by case when $6 then r.estimated_cost end desc nulls last, r.id
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)sweepId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         cmd.Parameters.AddWithValue(RunStatus.Queued);
         cmd.Parameters.AddWithValue(RunStatus.Running);
-        cmd.Parameters.AddWithValue(LiveJobStates);
         cmd.Parameters.AddWithValue(WaitingJobStates);
         cmd.Parameters.AddWithValue(grace);
         cmd.Parameters.AddWithValue(longestFirst);

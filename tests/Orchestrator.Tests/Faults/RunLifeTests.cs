@@ -50,6 +50,35 @@ public sealed class RunLifeTests(PostgresFixture postgres) : IClassFixture<Postg
         Assert.Equal(3, (await RunAsync(host, sweep)).MaxEpochs);
     }
 
+    /// <summary>
+    /// A Worker frozen past Hangfire's server timeout comes back as a new server: its job stays "Processing" under the
+    /// old server id with no queue row, and nothing would ever run it again. Seen on a real sweep after a 13-minute pause.
+    /// </summary>
+    [Fact]
+    public async Task QueuedRun_WhoseJobIsProcessingOnAServerThatIsGone_IsStranded_AndOnALiveServerIsNot()
+    {
+        await using var host = await OrchestratorHost.StartAsync(await postgres.CreateDatabaseAsync(), "--Reaper:Interval=01:00:00");
+        var sweep = await FaultSweep.SubmitAsync(host, FaultSweep.Spec("zombie job"));
+        using var life = new RunLife(host.ConnectionString, TimeSpan.FromSeconds(5));
+        await using var db = host.Db();
+        var run = await db.Runs.AsNoTracking().SingleAsync(r => r.SweepId == sweep);
+        Assert.Empty(await life.FindStrandedAsync(sweep, TimeSpan.Zero, CancellationToken.None));
+
+        // The job as Hangfire leaves it: Processing on server "frozen-worker:1", fetched from the queue and gone from it.
+        var job = long.Parse(run.JobId!);
+        await db.Database.ExecuteSqlAsync($"delete from hangfire.jobqueue where jobid = {job}");
+        await db.Database.ExecuteSqlRawAsync("""
+            with s as (insert into hangfire.state (jobid, name, createdat, data)
+                       values ({0}, 'Processing', now(), '{{"ServerId": "frozen-worker:1", "WorkerId": "w"}}'::jsonb) returning id)
+            update hangfire.job set stateid = (select id from s), statename = 'Processing' where id = {0}
+            """, job);
+        Assert.Equal(new[] { (run.Id, RunStatus.Queued) }, (await life.FindStrandedAsync(sweep, TimeSpan.Zero, CancellationToken.None)).Select(s => (s.RunId, s.Status)));
+
+        // While that server is registered (alive, heartbeating), the job is its to run.
+        await db.Database.ExecuteSqlRawAsync("insert into hangfire.server (id, data, lastheartbeat) values ('frozen-worker:1', '{{}}'::jsonb, now())");
+        Assert.Empty(await life.FindStrandedAsync(sweep, TimeSpan.Zero, CancellationToken.None));
+    }
+
     [Fact]
     public async Task StrandedRuns_AreQueuedRunsWithoutALiveJob_AndRunningRunsWithALapsedLease()
     {
