@@ -25,7 +25,7 @@ echo "store: $(echo "$stored - $start" | bc) s wall, submit process peak RSS $((
 
 psql_url="$(./rnnsweep db status 2>/dev/null | grep -o 'postgresql://[^ ]*' | head -n 1)"
 RNNSWEEP_CONNECTION="$psql_url" Worker__Queues__0=linuxbench Worker__CacheDir="$work/cache" Worker__TorchThreads=2 \
-  Worker__Name=linuxbench DOTNET_gcServer=0 \
+  Worker__Name=linuxbench DOTNET_gcServer=0 MALLOC_ARENA_MAX=1 THP_MEM_ALLOC_ENABLE=1 \
   dotnet src/Worker/bin/Release/net10.0/linux-x64/RnnSweep.Worker.dll >"$work/worker.log" 2>&1 &
 worker_pid=$!
 peak=0

@@ -28,7 +28,9 @@ public static class Sampler
 
     /// <summary>
     /// <paramref name="count"/> samples of one request in one pass: row i draws with seed <c>options.Seed + i</c>,
-    /// so row 0 is <see cref="Sample"/>'s text and each row is reproducible on its own.
+    /// so row 0 is <see cref="Sample"/>'s text and each row is reproducible on its own (up to floating-point rounding:
+    /// one sample on the CPU runs on <see cref="SingleSampleStep"/>, whose sums can differ in the last bits, which
+    /// flips a draw only when it lands within about 1e-6 of a boundary).
     /// </summary>
     /// <param name="weights">Float32, or BFloat16 for half the bytes per step (see <see cref="SamplingStep"/>).</param>
     /// <param name="threads">Torch threads for the pass; null: <see cref="ThreadsFor"/> of the batch and the current count.
@@ -51,13 +53,26 @@ public static class Sampler
         using var noGrad = no_grad();
         // why: the fused CPU modules repack their weights on every call, which at batch 1 and one step costs ~7 ms for
         // a 3x512 LSTM (docs/benchmarks.md); the same equations as plain matrix products take a fraction of that.
-        using var step = new SamplingStep(model, weights);
+        SamplingStep step;
+        try { step = new SamplingStep(model, weights); }
+        catch
+        {
+            model.train(wasTraining);
+            throw;
+        }
         // why: at batch 1 a step is bound by reading its weights, and libtorch's per-call costs were a third of it.
         if (count == 1 && weights == ScalarType.Float32 && device.type == DeviceType.CPU)
         {
-            model.train(wasTraining);
-            return [vocabulary.Decode(SampleOne(step.ForOneSample(), prime, options, randoms[0], generated[0]))];
+            SingleSampleStep one;
+            try { one = step.ForOneSample(); }
+            finally
+            {
+                step.Dispose();                                                      // its copies are not needed while sampling
+                model.train(wasTraining);
+            }
+            return [vocabulary.Decode(SampleOne(one, prime, options, randoms[0], generated[0]))];
         }
+        using var owned = step;
         var state = model.ZeroState(count, device);
         torch.set_num_threads(threads ?? ThreadsFor(count, before));
         try

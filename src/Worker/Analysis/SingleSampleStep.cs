@@ -9,9 +9,9 @@ namespace RnnSweep.Worker.Analysis;
 /// of matrix-vector products bound by the bandwidth of reading the weights once (21 MB at 3x512), and everything else
 /// in it is a few thousand floats; through libtorch, each of its ~40 small operations costs an interop call and a
 /// tensor (even inside one TorchScript call), which took the step to 0.68 of the time the weights take to read
-/// (docs/benchmarks.md). Here the products are row dot products over contiguous rows (System.Numerics.Tensors'
-/// vectorised <see cref="TensorPrimitives.Dot(ReadOnlySpan{float}, ReadOnlySpan{float})"/>) and the gate work is done
-/// in place on preallocated vectors, so a step allocates nothing.
+/// (docs/benchmarks.md). Here each product accumulates the rows of the transposed weights into the output with
+/// System.Numerics.Tensors' vectorised multiply-add (see <see cref="Product"/>) and the gate work is done in place on
+/// preallocated vectors, so a step allocates nothing.
 /// The equations and weights are <see cref="SamplingStep"/>'s (PyTorch's gate order and bias placement); the sampler
 /// tests check both against the fused module.
 /// </summary>
@@ -63,10 +63,7 @@ internal sealed class SingleSampleStep
     /// <summary>V, the length of the logits.</summary>
     public int VocabularySize => _vocabularySize;
 
-    /// <summary>The bytes of the matrices one step reads whole (first layer's W_hh, each upper layer's, the head).</summary>
-    public long WeightBytes => sizeof(float) * (_firstHh.LongLength + _upperWeights.Sum(w => w.LongLength) + _upperHh.Sum(w => w.LongLength) + _head.LongLength);
-
-    /// <summary>The same matrices, for a bandwidth ceiling that reads exactly these bytes.</summary>
+    /// <summary>The matrices one step reads whole (first layer's W_hh, each upper layer's, the head), for a bandwidth ceiling that reads exactly these bytes.</summary>
     public IEnumerable<float[]> Weights => new[] { _firstHh }.Concat(_upperWeights).Concat(_upperHh).Append(_head);
 
     /// <summary>Feeds one symbol (0 &lt;= symbol &lt; V) from the held state; returns the logits (V), valid until the next step.</summary>

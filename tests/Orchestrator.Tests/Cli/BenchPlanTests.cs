@@ -38,5 +38,10 @@ public sealed class BenchPlanTests
         var errors = BenchCommand.Create().Parse(["--part", "worker-memory", "--part", "memory"]).Errors;
         Assert.Contains(errors, e => e.Message.Contains("memory", StringComparison.Ordinal));
         Assert.Empty(BenchCommand.Create().Parse(["--part", "worker-memory", "scale"]).Errors);
+        // A part never shares a name with a subcommand: `--part scale makespan` stays on bench with both parts.
+        var parsed = BenchCommand.Create().Parse(["--part", "scale", "makespan"]);
+        Assert.Empty(parsed.Errors);
+        Assert.Equal("bench", parsed.CommandResult.Command.Name);
+        Assert.Empty(BenchCommand.Parts.Intersect(BenchCommand.Create().Subcommands.Select(c => c.Name)));
     }
 }
