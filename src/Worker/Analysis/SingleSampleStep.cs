@@ -8,7 +8,7 @@ namespace RnnSweep.Worker.Analysis;
 /// logits out, the state (h, and c for an LSTM, per layer) held here. Why its own code path: a batch-1 step is a chain
 /// of matrix-vector products bound by the bandwidth of reading the weights once (21 MB at 3x512), and everything else
 /// in it is a few thousand floats; through libtorch, each of its ~40 small operations costs an interop call and a
-/// tensor (even inside one TorchScript call), which took the step to 0.68 of the time the weights take to read
+/// tensor (even inside one TorchScript call), which held the step to 0.68 of the rate its weights can be read at
 /// (docs/benchmarks.md). Here each product accumulates the rows of the transposed weights into the output with
 /// System.Numerics.Tensors' vectorised multiply-add (see <see cref="Product"/>) and the gate work is done in place on
 /// preallocated vectors, so a step allocates nothing.
