@@ -99,8 +99,8 @@ public static class Sampler
         return generated.Select(g => vocabulary.Decode(g)).ToArray();
     }
 
-    /// <summary>One sample on the batch-1 step: the same draws as a row of the batched loop.</summary>
-    private static List<int> SampleOne(SingleSampleStep step, long[] prime, SamplingOptions options, Random random, List<int> generated)
+    /// <summary>One sample on the batch-1 step: the same draws as a row of the batched loop (the bench times it alone).</summary>
+    internal static List<int> SampleOne(SingleSampleStep step, long[] prime, SamplingOptions options, Random random, List<int> generated)
     {
         var logits = new double[step.VocabularySize];                                    // zeros: uniform when there is no prime
         foreach (var symbol in prime) Widen(step.Step((int)symbol), logits);

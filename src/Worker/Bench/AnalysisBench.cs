@@ -42,10 +42,11 @@ public static class AnalysisBench
             {
                 var managedCeiling = ReadCeiling(step.ForOneSample());
                 var ceiling = Math.Max(torchCeiling, managedCeiling);
-                var (rate, setup) = TimedSample(model, vocabulary, options, ScalarType.Float32, 1);
+                var (rate, setup) = TimedSingleSample(model, vocabulary, options);
                 var ratio = rate / ceiling;
                 new BenchFigure("3 analysis", "LSTM 3x512 sampling, float32 weights, batch 1 / bandwidth ceiling", ratio, "ratio", ">= 0.9", ratio >= 0.9,
-                    $"{rate:N0} chars/s (multinomial T=1, state carried, SingleSampleStep, one thread; {Marginal(sampleLength, setup)}) over " +
+                    $"{rate:N0} chars/s (multinomial T=1, {sampleLength} chars, state carried, SingleSampleStep, one thread, fastest of 3 after a warm-up; " +
+                    $"the copy of the weights each request makes first, {setup * 1000:0} ms, timed apart) over " +
                     $"{ceiling:N0} steps/s, the faster of two reads of the step's {bytes / 1e6:0.0} MB of float32 weights (W_hh of 3 layers, [W_ih W_hh] of the " +
                     $"upper 2, the head) at one thread: libtorch's matrix-vector products alone {torchCeiling:N0} steps/s ({bytes * torchCeiling / 1e9:0.0} GB/s), " +
                     $"a managed sum over the same arrays {managedCeiling:N0} steps/s ({bytes * managedCeiling / 1e9:0.0} GB/s)").Print();
@@ -57,10 +58,12 @@ public static class AnalysisBench
         {
             torch.set_num_threads(sampleThreads);
             var (ceiling, bytes) = SamplingCeiling(model, ScalarType.BFloat16);
-            var (rate, setup) = TimedSample(model, vocabulary, options, ScalarType.BFloat16, sampleThreads);
+            SampleAt(model, vocabulary, options with { Length = 50 }, ScalarType.BFloat16, sampleThreads);      // warm-up
+            var clock = Stopwatch.StartNew();
+            var rate = SampleAt(model, vocabulary, options, ScalarType.BFloat16, sampleThreads).Length / clock.Elapsed.TotalSeconds;
             new BenchFigure("3 analysis", $"LSTM 3x512 sampling, bfloat16 weights, batch 1, {sampleThreads} thread{(sampleThreads == 1 ? "" : "s")} / bandwidth ceiling",
                 rate / ceiling, "ratio", "", null,
-                $"{rate:N0} chars/s (multinomial T=1, state carried, SamplingStep's TorchScript step; {Marginal(sampleLength, setup)}) over " +
+                $"{rate:N0} chars/s (multinomial T=1, {sampleLength} chars, state carried, SamplingStep's TorchScript step, after a 50-char warm-up) over " +
                 $"{ceiling:N0} steps/s: the step's {bytes / 1e6:0.0} MB of bfloat16 weights read by the same matrix-vector products alone, " +
                 $"{bytes * ceiling / 1e9:0.0} GB/s; {sampleThreads} torch threads").Print();
         }
@@ -83,37 +86,31 @@ public static class AnalysisBench
         BFloat16Agreement(model, vocabulary);
     }
 
-    private const int ShortSample = 50;
-
     /// <summary>
-    /// The sampler's rate per character once it runs, and its setup per request (weight copies in the step's format):
-    /// a short and a long sample after a warm-up, each the fastest of three, rate = the extra characters over the extra
-    /// time, setup = what the short one took beyond its characters at that rate. Why not the long sample's characters
-    /// over its time: the setup (0.2-0.4 s at 3x512 on this machine, mostly first touches of fresh memory) is per
-    /// request, not per step, and would make the figure depend on the sample's length; it is reported beside it.
+    /// One float32 sample at batch 1 as the sampler draws it (<see cref="Sampler.SampleOne"/> on a
+    /// <see cref="SingleSampleStep"/>), the fastest of three after a warm-up, with the weight copy every request makes
+    /// first timed apart. Why apart: the copy (0.1-0.4 s at 3x512 on this machine, mostly first touches of fresh
+    /// memory) is per request, not per step; counted in, it made the rate depend on the sample's length, and taking
+    /// it out by differencing a long and a short sample left its noise in the rate.
     /// </summary>
-    private static (double CharsPerSecond, double SetupSeconds) TimedSample(CharRnn model, Vocabulary vocabulary, SamplingOptions options, ScalarType format, int threads)
+    private static (double CharsPerSecond, double SetupSeconds) TimedSingleSample(CharRnn model, Vocabulary vocabulary, SamplingOptions options)
     {
-        // The sampler picks its own thread count for batch 1; to measure the other, its choice is overridden here.
-        double Seconds(int length)
+        using var noGrad = no_grad();
+        var clock = Stopwatch.StartNew();
+        SingleSampleStep one;
+        using (var step = new SamplingStep(model)) one = step.ForOneSample();
+        var setup = clock.Elapsed.TotalSeconds;
+        var prime = vocabulary.SymbolsOf(options.PrimeText).Select(s => (long)vocabulary.IndexOf(s)).ToArray();
+        var seconds = double.MaxValue;
+        for (var r = 0; r < 4; r++)                                                          // the first is the warm-up
         {
-            var best = double.MaxValue;
-            for (var r = 0; r < 3; r++)
-            {
-                var clock = Stopwatch.StartNew();
-                SampleAt(model, vocabulary, options with { Length = length }, format, threads);
-                best = Math.Min(best, clock.Elapsed.TotalSeconds);
-            }
-            return best;
+            var random = new Random(r);
+            clock.Restart();
+            var drawn = Sampler.SampleOne(one, prime, options, random, new List<int>(options.Length)).Count;
+            if (r > 0) seconds = Math.Min(seconds, clock.Elapsed.TotalSeconds / drawn);
         }
-        SampleAt(model, vocabulary, options with { Length = ShortSample }, format, threads);         // warm-up
-        var (shortSeconds, longSeconds) = (Seconds(ShortSample), Seconds(options.Length));
-        var rate = (options.Length - ShortSample) / (longSeconds - shortSeconds);
-        return (rate, Math.Max(0, shortSeconds - ShortSample / rate));
+        return (1 / seconds, setup);
     }
-
-    private static string Marginal(int length, double setup) =>
-        $"{length} chars against {ShortSample}, fastest of 3 each, the difference over the difference in time; setup per request {setup * 1000:0} ms, not counted";
 
     private static string SampleAt(CharRnn model, Vocabulary vocabulary, SamplingOptions options, ScalarType format, int threads) =>
         Sampler.SampleMany(model, vocabulary, options, 1, format, threads)[0];
@@ -130,20 +127,11 @@ public static class AnalysisBench
         var weights = step.Weights.ToArray();
         var bytes = weights.Sum(w => w.numel() * w.ElementSize);
         var h = randn(1, 1024).to_type(format);
-        foreach (var w in weights) h[.., ..(int)w.shape[1]].matmul(w.t());                 // warm-up
-        const int steps = 300;
-        var best = double.MaxValue;
-        for (var r = 0; r < 3; r++)
+        return (StepsPerSecond(() =>
         {
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; i < steps; i++)
-            {
-                using var inner = NewDisposeScope();
-                foreach (var w in weights) h[.., ..(int)w.shape[1]].matmul(w.t());
-            }
-            best = Math.Min(best, clock.Elapsed.TotalSeconds / steps);
-        }
-        return (1 / best, bytes);
+            using var inner = NewDisposeScope();
+            foreach (var w in weights) h[.., ..(int)w.shape[1]].matmul(w.t());
+        }), bytes);
     }
 
     /// <summary>Steps per second if a step did nothing but read its weights: a vectorised sum over each matrix, best of 3 x 300.</summary>
@@ -151,17 +139,23 @@ public static class AnalysisBench
     {
         var weights = step.Weights.ToArray();
         var sink = 0f;
-        foreach (var w in weights) sink += System.Numerics.Tensors.TensorPrimitives.Sum<float>(w);     // warm-up
+        var rate = StepsPerSecond(() => { foreach (var w in weights) sink += System.Numerics.Tensors.TensorPrimitives.Sum<float>(w); });
+        GC.KeepAlive(sink);
+        return rate;
+    }
+
+    /// <summary>One warm-up call, then the best of 3 x 300 calls of <paramref name="step"/>: calls per second.</summary>
+    private static double StepsPerSecond(Action step)
+    {
+        step();
         const int steps = 300;
         var best = double.MaxValue;
         for (var r = 0; r < 3; r++)
         {
             var clock = Stopwatch.StartNew();
-            for (var i = 0; i < steps; i++)
-                foreach (var w in weights) sink += System.Numerics.Tensors.TensorPrimitives.Sum<float>(w);
+            for (var i = 0; i < steps; i++) step();
             best = Math.Min(best, clock.Elapsed.TotalSeconds / steps);
         }
-        GC.KeepAlive(sink);
         return 1 / best;
     }
 
