@@ -40,9 +40,7 @@ public static class Sampler
     {
         options.Validate();
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), $"a sample request asks for at least one sample, not {count}");
-        var prime = options.PrimeSymbols is { } symbols
-            ? symbols.Select(i => i >= 0 && i < vocabulary.Size ? (long)i : throw new ArgumentOutOfRangeException(nameof(options), $"prime symbol index {i} is outside the vocabulary of {vocabulary.Size}")).ToArray()
-            : vocabulary.SymbolsOf(options.PrimeText).Select(s => (long)vocabulary.IndexOf(s)).ToArray();
+        var prime = PrimeOf(vocabulary, options);
         var device = model.parameters().First().device;
         var randoms = Enumerable.Range(0, count).Select(i => { var seed = options.Seed + i; return new Random(unchecked((int)seed ^ (int)(seed >> 32))); }).ToArray();
         var generated = Enumerable.Range(0, count).Select(_ => new List<int>(options.Length)).ToArray();
@@ -98,6 +96,11 @@ public static class Sampler
         }
         return generated.Select(g => vocabulary.Decode(g)).ToArray();
     }
+
+    /// <summary>The priming text's symbol indices; throws <see cref="ArgumentOutOfRangeException"/> for an index outside the vocabulary.</summary>
+    internal static long[] PrimeOf(Vocabulary vocabulary, SamplingOptions options) => options.PrimeSymbols is { } symbols
+        ? symbols.Select(i => i >= 0 && i < vocabulary.Size ? (long)i : throw new ArgumentOutOfRangeException(nameof(options), $"prime symbol index {i} is outside the vocabulary of {vocabulary.Size}")).ToArray()
+        : vocabulary.SymbolsOf(options.PrimeText).Select(s => (long)vocabulary.IndexOf(s)).ToArray();
 
     /// <summary>One sample on the batch-1 step: the same draws as a row of the batched loop (the bench times it alone).</summary>
     internal static List<int> SampleOne(SingleSampleStep step, long[] prime, SamplingOptions options, Random random, List<int> generated)

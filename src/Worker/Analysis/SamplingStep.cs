@@ -11,7 +11,8 @@ namespace RnnSweep.Worker.Analysis;
 /// reading the weights once (memory bandwidth is its ceiling, docs/benchmarks.md), so it does the fewest libtorch
 /// calls: the first layer's input projection is a row lookup in a precomputed (V, G H) table, an LSTM or RNN upper
 /// layer is one matrix product over [x, h] with [W_ih, W_hh] side by side, and the whole step is one TorchScript
-/// call. One float32 sample on the CPU runs on <see cref="SingleSampleStep"/> (<see cref="ForOneSample"/>) instead. The same equations as the fused module (PyTorch's gate order; checked against it by the sampler tests).
+/// call. One float32 sample on the CPU runs on <see cref="SingleSampleStep"/> (<see cref="ForOneSample"/>) instead.
+/// The same equations as the fused module (PyTorch's gate order; checked against it by the sampler tests).
 /// With <see cref="ScalarType.BFloat16"/> weights the recurrent and head matrices are held as bfloat16 copies (half
 /// the bytes per step); inputs are rounded to bfloat16 for the product and everything else stays float32.
 /// </summary>

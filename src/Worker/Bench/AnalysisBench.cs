@@ -38,19 +38,21 @@ public static class AnalysisBench
         {
             torch.set_num_threads(1);
             var (torchCeiling, bytes) = SamplingCeiling(model, ScalarType.Float32);
-            using (var step = new SamplingStep(model))
-            {
-                var managedCeiling = ReadCeiling(step.ForOneSample());
-                var ceiling = Math.Max(torchCeiling, managedCeiling);
-                var (rate, setup) = TimedSingleSample(model, vocabulary, options);
-                var ratio = rate / ceiling;
-                new BenchFigure("3 analysis", "LSTM 3x512 sampling, float32 weights, batch 1 / bandwidth ceiling", ratio, "ratio", ">= 0.9", ratio >= 0.9,
-                    $"{rate:N0} chars/s (multinomial T=1, {sampleLength} chars, state carried, SingleSampleStep, one thread, fastest of 3 after a warm-up; " +
-                    $"the copy of the weights each request makes first, {setup * 1000:0} ms, timed apart) over " +
-                    $"{ceiling:N0} steps/s, the faster of two reads of the step's {bytes / 1e6:0.0} MB of float32 weights (W_hh of 3 layers, [W_ih W_hh] of the " +
-                    $"upper 2, the head) at one thread: libtorch's matrix-vector products alone {torchCeiling:N0} steps/s ({bytes * torchCeiling / 1e9:0.0} GB/s), " +
-                    $"a managed sum over the same arrays {managedCeiling:N0} steps/s ({bytes * managedCeiling / 1e9:0.0} GB/s)").Print();
-            }
+            // The copy of the weights every request makes first, timed apart from the sampling it serves.
+            var clock = Stopwatch.StartNew();
+            SingleSampleStep one;
+            using (var step = new SamplingStep(model)) one = step.ForOneSample();
+            var setup = clock.Elapsed.TotalSeconds;
+            var managedCeiling = ReadCeiling(one);
+            var ceiling = Math.Max(torchCeiling, managedCeiling);
+            var rate = TimedSingleSample(one, vocabulary, options);
+            var ratio = rate / ceiling;
+            new BenchFigure("3 analysis", "LSTM 3x512 sampling, float32 weights, batch 1 / bandwidth ceiling", ratio, "ratio", ">= 0.9", ratio >= 0.9,
+                $"{rate:N0} chars/s (multinomial T=1, {sampleLength} chars, state carried, SingleSampleStep, one thread, fastest of 3 after a warm-up; " +
+                $"the copy of the weights each request makes first, {setup * 1000:0} ms, timed apart) over " +
+                $"{ceiling:N0} steps/s, the faster of two reads of the step's {bytes / 1e6:0.0} MB of float32 weights (W_hh of 3 layers, [W_ih W_hh] of the " +
+                $"upper 2, the head) at one thread: libtorch's matrix-vector products alone {torchCeiling:N0} steps/s ({bytes * torchCeiling / 1e9:0.0} GB/s), " +
+                $"a managed sum over the same arrays {managedCeiling:N0} steps/s ({bytes * managedCeiling / 1e9:0.0} GB/s)").Print();
         }
 
         // Batch 1, bfloat16 weight copies (an option of the TorchScript step; the product samples in float32), per thread count.
@@ -87,29 +89,23 @@ public static class AnalysisBench
     }
 
     /// <summary>
-    /// One float32 sample at batch 1 as the sampler draws it (<see cref="Sampler.SampleOne"/> on a
-    /// <see cref="SingleSampleStep"/>), the fastest of three after a warm-up, with the weight copy every request makes
-    /// first timed apart. Why apart: the copy (0.1-0.4 s at 3x512 on this machine, mostly first touches of fresh
-    /// memory) is per request, not per step; counted in, it made the rate depend on the sample's length, and taking
-    /// it out by differencing a long and a short sample left its noise in the rate.
+    /// One float32 sample at batch 1 as the sampler draws it (<see cref="Sampler.SampleOne"/> on a built
+    /// <see cref="SingleSampleStep"/>), the fastest of three after a warm-up: characters per second. Why on a built
+    /// step: the weight copy (0.1-0.4 s at 3x512 on this machine, mostly first touches of fresh memory) is per request,
+    /// not per step; counted in, it made the rate depend on the sample's length, and taking it out by differencing a
+    /// long and a short sample left its noise in the rate. The caller times the copy apart.
     /// </summary>
-    private static (double CharsPerSecond, double SetupSeconds) TimedSingleSample(CharRnn model, Vocabulary vocabulary, SamplingOptions options)
+    private static double TimedSingleSample(SingleSampleStep one, Vocabulary vocabulary, SamplingOptions options)
     {
-        using var noGrad = no_grad();
-        var clock = Stopwatch.StartNew();
-        SingleSampleStep one;
-        using (var step = new SamplingStep(model)) one = step.ForOneSample();
-        var setup = clock.Elapsed.TotalSeconds;
-        var prime = vocabulary.SymbolsOf(options.PrimeText).Select(s => (long)vocabulary.IndexOf(s)).ToArray();
+        var prime = Sampler.PrimeOf(vocabulary, options);
         var seconds = double.MaxValue;
         for (var r = 0; r < 4; r++)                                                          // the first is the warm-up
         {
-            var random = new Random(r);
-            clock.Restart();
-            var drawn = Sampler.SampleOne(one, prime, options, random, new List<int>(options.Length)).Count;
+            var clock = Stopwatch.StartNew();
+            var drawn = Sampler.SampleOne(one, prime, options, new Random(r), new List<int>(options.Length)).Count;
             if (r > 0) seconds = Math.Min(seconds, clock.Elapsed.TotalSeconds / drawn);
         }
-        return (1 / seconds, setup);
+        return 1 / seconds;
     }
 
     private static string SampleAt(CharRnn model, Vocabulary vocabulary, SamplingOptions options, ScalarType format, int threads) =>
