@@ -14,7 +14,7 @@ public sealed class BenchArgs
     public static readonly IReadOnlyDictionary<string, (string[] Values, string[] Switches)> Accepted = new Dictionary<string, (string[], string[])>
     {
         ["machine"] = (["threads"], []),
-        ["loop"] = (["layers", "hidden", "threads", "input", "precision", "epoch-seconds", "epochs", "run", "connection", "label", "batch", "seq", "batches"], ["memory-only", "checkpoints"]),
+        ["loop"] = (["layers", "hidden", "threads", "input", "precision", "epoch-seconds", "epochs", "rounds", "run", "connection", "label", "batch", "seq", "batches"], ["memory-only", "checkpoints"]),
         ["analysis"] = (["threads", "repeats", "sample-length"], []),
         ["corpus"] = (["megabytes", "threads"], []),
         ["precision"] = (["layers", "hidden", "threads", "batches", "budget", "rounds"], ["probe", "check", "skip-micro"]), // the last three: PrecisionProbe

@@ -11,8 +11,10 @@ namespace RnnSweep.Worker.Bench;
 /// <summary>
 /// Training-loop overhead and hardware use for one model: the Worker's full loop (Trainer.RunEpoch with its
 /// validation pass, SaveCheckpoint, RunStore.CommitEpochAsync against PostgreSQL under a real lease) against a bare
-/// forward / backward / step loop of the same model, batch and optimizer in the same process. The bare loop is
-/// timed before and after the full epochs and averaged, so contention that comes and goes affects both alike.
+/// forward / backward / step loop of the same model, batch and optimizer in the same process. The full epochs run in
+/// <c>--rounds</c> rounds of <c>--epochs</c> epochs with a bare loop before, between and after them; each round is
+/// divided by the mean of the two bare loops beside it, so contention that comes and goes affects both sides alike,
+/// and the overhead figure is the median round.
 /// Protocol: the seed reproduction's (batch 128, seq 70, Adam, 90/5/5 splits, carried state, one epoch = one
 /// pass over the train split), on a generated corpus sized so one epoch takes about --epoch-seconds.
 /// </summary>
@@ -25,7 +27,8 @@ public static class LoopBench
         var threads = a.Int("threads", Environment.ProcessorCount);
         var input = a.Get("input") ?? InputEncodings.OneHot;
         var epochSeconds = a.Int("epoch-seconds", 10);
-        var epochs = a.Int("epochs", 2);
+        var epochs = a.Int("epochs", 2);                 // per round
+        var rounds = a.Int("rounds", 1);
         var runId = a.Long("run", 0);
         var connection = a.Get("connection");
         var label = a.Get("label") ?? $"LSTM {layers}x{hidden}";
@@ -66,7 +69,8 @@ public static class LoopBench
             if (batches == 0) batches = 3;
         }
         var bareRuns = new List<(double Wall, double Cpu)>();
-        if (epochs < 2 && !memoryOnly) throw new ArgumentException("bench loop: --epochs must be at least 2 (the first epoch's commit overlaps the second)");
+        if (epochs < 2 && !memoryOnly) throw new BenchArgsException("bench loop: --epochs must be at least 2 (the first epoch's commit overlaps the second)");
+        if (rounds < 1 || (memoryOnly && rounds != 1)) throw new BenchArgsException("bench loop: --rounds must be at least 1 (exactly 1 with --memory-only)");
 
         // The corpus: train split = exactly `batches` batches of every stream, 90/5/5 like the seed preset.
         var trainChars = batches * charsPerBatch + hp.BatchSize;
@@ -86,51 +90,59 @@ public static class LoopBench
         {
             double trainSeconds = 0, validationSeconds = 0, checkpointSeconds = 0, waitSeconds = 0, fullSeconds = 0, fullCpuSeconds = 0, lastCommitSeconds = 0;
             var matmul = new List<double>();
+            var roundRates = new List<double>();         // full loop chars/s of each round
             var matmulHalf = new List<double>(); // bfloat16 products, for a loop with precision: bfloat16
             manual_seed(hp.Seed);
             var trainer = new Trainer(cell, splits, CPU);
             try
             {
-                // The machine's matrix-multiply ceiling and the bare loop before and after the full epochs, in this
-                // process: contention from other processes that comes and goes lowers all three alike.
+                // The machine's matrix-multiply ceiling before the first round and after the last, and a bare loop
+                // before, between and after the rounds, in this process: contention from other processes that comes
+                // and goes lowers them alike, and each round is compared with the bare loops on either side of it.
                 if (!memoryOnly)
                 {
                     matmul.Add(Ceilings.MatmulFlops());
-                    bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches, bareHalf));
                     if (hp.IsBFloat16) matmulHalf.Add(Ceilings.MatmulFlops(dtype: ScalarType.BFloat16));
                 }
-                // The full loop as TrainRunJob runs it: each epoch's commit in flight while the next epoch trains.
-                var committer = store is null ? null : new EpochCommitter(store, runId, owner);
-                try
+                for (var round = 0; round < rounds; round++)
                 {
-                    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-                    var clock = Stopwatch.StartNew();
-                    for (var e = 0; e < epochs; e++)
+                    if (!memoryOnly) bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches, bareHalf));
+                    // The full loop as TrainRunJob runs it: each epoch's commit in flight while the next epoch trains;
+                    // a round ends as a run does, waiting for its last commit (not counted in the round's time).
+                    var committer = store is null ? null : new EpochCommitter(store, runId, owner);
+                    try
                     {
-                        var epochStart = clock.Elapsed.TotalSeconds;
-                        var report = trainer.RunEpoch(CancellationToken.None);
-                        var afterEpoch = clock.Elapsed.TotalSeconds;
-                        var last = trainer.SaveCheckpoint();
-                        var afterSave = clock.Elapsed.TotalSeconds;
-                        if (committer is not null) await committer.StartAsync(trainer.ParameterCount, report, last, report.IsBest, trainer.BestEpoch, CancellationToken.None);
-                        var train = epochTrainChars / report.CharsPerSecond;
-                        trainSeconds += train;
-                        validationSeconds += afterEpoch - epochStart - train;
-                        checkpointSeconds += afterSave - afterEpoch;
-                        waitSeconds += clock.Elapsed.TotalSeconds - afterSave;
+                        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                        var clock = Stopwatch.StartNew();
+                        for (var e = 0; e < epochs; e++)
+                        {
+                            var epochStart = clock.Elapsed.TotalSeconds;
+                            var report = trainer.RunEpoch(CancellationToken.None);
+                            var afterEpoch = clock.Elapsed.TotalSeconds;
+                            var last = trainer.SaveCheckpoint();
+                            var afterSave = clock.Elapsed.TotalSeconds;
+                            if (committer is not null) await committer.StartAsync(trainer.ParameterCount, report, last, report.IsBest, trainer.BestEpoch, CancellationToken.None);
+                            var train = epochTrainChars / report.CharsPerSecond;
+                            trainSeconds += train;
+                            validationSeconds += afterEpoch - epochStart - train;
+                            checkpointSeconds += afterSave - afterEpoch;
+                            waitSeconds += clock.Elapsed.TotalSeconds - afterSave;
+                        }
+                        var roundSeconds = clock.Elapsed.TotalSeconds;
+                        fullSeconds += roundSeconds;
+                        fullCpuSeconds += (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+                        roundRates.Add(epochTrainChars * epochs / roundSeconds);
+                        if (committer is not null) await committer.FlushAsync(CancellationToken.None);
+                        lastCommitSeconds = Math.Max(lastCommitSeconds, clock.Elapsed.TotalSeconds - roundSeconds);
                     }
-                    fullSeconds = clock.Elapsed.TotalSeconds;
-                    fullCpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-                    if (committer is not null) await committer.FlushAsync(CancellationToken.None); // the run's end waits for its last commit
-                    lastCommitSeconds = clock.Elapsed.TotalSeconds - fullSeconds;
-                }
-                finally
-                {
-                    if (committer is not null) await committer.DisposeAsync();
+                    finally
+                    {
+                        if (committer is not null) await committer.DisposeAsync();
+                    }
                 }
                 if (!memoryOnly)
                 {
-                    bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches, bareHalf));
+                    bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches, bareHalf));   // after the last round
                     matmul.Add(Ceilings.MatmulFlops());
                     if (hp.IsBFloat16) matmulHalf.Add(Ceilings.MatmulFlops(dtype: ScalarType.BFloat16));
                 }
@@ -148,18 +160,24 @@ public static class LoopBench
                     "SaveCheckpoint and CommitEpochAsync (the latest checkpoint with Adam state, the best without) against PostgreSQL").Print();
                 return;
             }
-            var bareRate = bareRuns.Count * (double)bareBatches * charsPerBatch / bareRuns.Sum(r => r.Wall);
+            var bareRates = bareRuns.Select(r => bareBatches * charsPerBatch / r.Wall).ToArray();
+            var bareRate = bareRates.Average();
             var bareCpuRate = bareRuns.Count * (double)bareBatches * charsPerBatch / bareRuns.Sum(r => r.Cpu);
-            var fullRate = epochTrainChars * epochs / fullSeconds;
-            var fullCpuRate = epochTrainChars * epochs / fullCpuSeconds;
-            var trainRate = epochTrainChars * epochs / trainSeconds;
-            var ratio = fullRate / bareRate;
-            var how = $"{epochs} epochs of {epochTrainChars:N0} train chars ({batches} batches {hp.BatchSize}x{hp.SeqLength}, {input}, {threads} threads, V={v}), " +
+            var fullChars = (double)epochTrainChars * epochs * rounds;
+            var fullRate = fullChars / fullSeconds;
+            var fullCpuRate = fullChars / fullCpuSeconds;
+            var trainRate = fullChars / trainSeconds;
+            // Each round against the mean of the bare loops on either side of it; the figure is the median round, so
+            // one round or bare loop caught by a burst of contention does not decide it.
+            var roundRatios = roundRates.Select((rate, r) => rate / ((bareRates[r] + bareRates[r + 1]) / 2)).ToArray();
+            var ratio = Median(roundRatios);
+            var how = $"{rounds} round(s) of {epochs} epochs of {epochTrainChars:N0} train chars ({batches} batches {hp.BatchSize}x{hp.SeqLength}, {input}, {threads} threads, V={v}), " +
                       $"each epoch's commit in flight while the next trains (EpochCommitter, as TrainRunJob); " +
-                      $"bare {bareBatches} batches before the epochs and after them: {string.Join(" / ", bareRuns.Select(r => (bareBatches * charsPerBatch / r.Wall).ToString("N0")))} chars/s; " +
+                      $"bare {bareBatches} batches before, between and after the rounds: {string.Join(" / ", bareRates.Select(r => r.ToString("N0")))} chars/s; " +
+                      (rounds > 1 ? $"each round over the mean of the bare loops beside it: {string.Join(" / ", roundRatios.Select(r => r.ToString("0.000")))} (the figure: their median); " : "") +
                       $"by this process's CPU time instead of wall time: {fullCpuRate / bareCpuRate:0.000}; full loop split: train loop {trainSeconds / fullSeconds:P0}, " +
                       $"validation {validationSeconds / fullSeconds:P1}, SaveCheckpoint {checkpointSeconds / fullSeconds:P1}, waiting for the previous commit {waitSeconds / fullSeconds:P1}; " +
-                      $"the last commit, waited for at the end of the run: {lastCommitSeconds:0.00} s" +
+                      $"the last commit, waited for at the end of a round: {lastCommitSeconds:0.00} s (longest)" +
                       (store is null ? " (no database)" : "");
             new BenchFigure("1 loop overhead", $"{label} full/bare", ratio, "ratio", ">= 0.95", ratio >= 0.95, how).Print();
             new BenchFigure("1 loop overhead", $"{label} train loop only/bare", trainRate / bareRate, "ratio", "", null,
@@ -224,6 +242,13 @@ public static class LoopBench
             $"LoadCheckpointAsync {read:0.000} s + new Trainer(..., checkpoint) (build model, load weights, Adam state, RNG) {restore:0.000} s").Print();
         new BenchFigure("6 checkpoints", $"{label} size", bytes / 1e6, "MB", "", null,
             $"model {checkpoint.ModelState.Length / 1e6:0.0} MB + Adam state {checkpoint.OptimizerState.Length / 1e6:0.0} MB (float32), stored as bytea").Print();
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     /// <returns>Wall and process CPU seconds of <paramref name="batches"/> forward / backward / step iterations.</returns>

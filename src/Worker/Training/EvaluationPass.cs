@@ -35,7 +35,8 @@ internal static class EvaluationPass
                 using var scope = NewDisposeScope();
                 var (x, y) = TextBatches.FromStreams(split, streams, position, steps, device);
                 var (logits, next) = model.Forward(x, state);                       // (B, T, V)
-                var flat = logits.reshape(-1, logits.shape[2]);                       // (B T, V)
+                // A bfloat16 model's logits are widened first: the loss is summed over the whole split.
+                var flat = logits.reshape(-1, logits.shape[2]).to_type(ScalarType.Float32); // (B T, V)
                 var targets = y.reshape(-1);                                          // (B T)
                 lossSum += nn.functional.cross_entropy(flat, targets, reduction: nn.Reduction.Sum).item<float>();
                 correct += flat.argmax(1).eq(targets).sum().item<long>();

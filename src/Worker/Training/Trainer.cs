@@ -126,7 +126,9 @@ public sealed class Trainer : IDisposable
                 train.Chars / trainSeconds, clock.Elapsed.TotalSeconds, IsBest: false);
         }
 
-        var (valLoss, valAccuracy) = EvaluationPass.Run(_model, _splits.Validation, _hp.BatchSize, _hp.SeqLength, _device);
+        var (valLoss, valAccuracy) = _bf16 is not null
+            ? _bf16.Validate(_splits.Validation, _hp.BatchSize, _hp.SeqLength, _device)
+            : EvaluationPass.Run(_model, _splits.Validation, _hp.BatchSize, _hp.SeqLength, _device);
         _lastValLoss = valLoss;
         Epoch = epoch;
         _learningRate = OptimizerFactory.Decayed(_hp, epoch, learningRate);

@@ -8,7 +8,8 @@ namespace RnnSweep.Worker.Tests.Training;
 /// <summary>
 /// <c>precision: bfloat16</c>: training steps on a bfloat16 copy with oneDNN on, everything else float32 with oneDNN
 /// off. oneDNN's float32 LSTM is wrong in eval mode on AVX-512 CPUs (<see cref="LstmKernel"/>), so the switch must be
-/// off again whenever validation, sampling or analysis runs; checkpoints hold the float32 master weights.
+/// off again whenever float32 validation, sampling or analysis runs; checkpoints hold the float32 master weights, and
+/// the epoch's validation runs on the bfloat16 copy.
 /// </summary>
 [Trait("Category", "Slow")]
 public class BFloat16TrainingTests
@@ -55,6 +56,11 @@ public class BFloat16TrainingTests
         using var model = new CharRnn(ModelType.Lstm, 2, 16, splits.VocabularySize, oneHot: true, dropoutRate: 0);
         Trainer.LoadModelState(model, checkpoint.ModelState);
         Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+
+        // Validation ran on the bfloat16 copy of these weights: close to the float32 pass over the same split, not equal to it.
+        var (float32Loss, _) = EvaluationPass.Run(model, splits.Validation, hp.BatchSize, hp.SeqLength, CPU);
+        Assert.NotEqual(float32Loss, straight[2].ValLoss);
+        Assert.True(Math.Abs(float32Loss - straight[2].ValLoss) < 0.02, $"bfloat16 validation {straight[2].ValLoss} against float32 {float32Loss}");
         model.eval();
         using var noGrad = no_grad();
         using var x = tensor(Enumerable.Range(0, 5 * 40).Select(i => (long)(i * 7 % splits.VocabularySize)).ToArray(), [5, 40]);
