@@ -15,9 +15,9 @@ public static class BenchPlan
     public static IEnumerable<WorkerPart> TrainingParts(bool quick, string threads, string benchConnection, IReadOnlyDictionary<(int Layers, int Hidden), long> runs)
     {
         var minutes = TimeSpan.FromMinutes(quick ? 2 : 6);
-        // Short epochs for the small cells, in three rounds between four bare loops (the figure is the median round):
-        // a few seconds of contention moved a single measurement of theirs by 10 % or more. The 3x512 cells, whose
-        // figures varied by about 3 %, get one round of longer epochs.
+        // Short epochs for the small cells, in three rounds between four bare loops, the figure their median round (one
+        // round with --quick): a few seconds of contention moved a single measurement of theirs by 10 % or more. The
+        // 3x512 cells, whose figures varied by about 3 %, get one round of longer epochs.
         string[] loop = ["loop", "--connection", benchConnection, "--epochs", "2", "--rounds", quick ? "1" : "3", "--epoch-seconds", quick ? "4" : "6"];
         string[] bigLoop = ["loop", "--connection", benchConnection, "--epochs", "2", "--rounds", "1", "--epoch-seconds", quick ? "6" : "30"];
         string Run(int layers, int hidden) => runs[(layers, hidden)].ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -1,6 +1,6 @@
 namespace RnnSweep.Shared.Domain;
 
-/// <summary>The number format of the training step (<c>hyperparameters.precision</c>); checkpoints, validation, sampling and analysis are float32 either way.</summary>
+/// <summary>The number format of the training step (<c>hyperparameters.precision</c>); checkpoints, the run's final losses, sampling and analysis are float32 either way (bfloat16 runs validate each epoch on their bfloat16 copy).</summary>
 public static class Precisions
 {
     /// <summary>Weights, activations, gradients and optimizer state in float32 (the default).</summary>

@@ -32,6 +32,9 @@ public static class LoopBench
         var runId = a.Long("run", 0);
         var connection = a.Get("connection");
         var label = a.Get("label") ?? $"LSTM {layers}x{hidden}";
+        var memoryOnly = a.Has("memory-only");
+        if (epochs < (memoryOnly ? 1 : 2)) throw new BenchArgsException($"bench loop: --epochs must be at least {(memoryOnly ? "1" : "2 (the first epoch's commit overlaps the second)")}, not {epochs}");
+        if (rounds < 1 || (memoryOnly && rounds != 1)) throw new BenchArgsException($"bench loop: --rounds must be at least 1 (exactly 1 with --memory-only), not {rounds}");
         torch.set_num_threads(threads);
 
         var hp = new Hyperparameters
@@ -54,7 +57,6 @@ public static class LoopBench
         using var bareOptimizer = OptimizerFactory.Create(hp, bare.parameters());
         using var bareHalf = hp.IsBFloat16 ? new BFloat16Step(bare, Trainer.CreateModel(cell, v, CPU)) : null; // the Trainer's own bfloat16 step
         var (x, y) = TextBatches.FromStreams(vocabulary.Encode(sample), hp.BatchSize, 0, hp.SeqLength, CPU);
-        var memoryOnly = a.Has("memory-only");
         var batches = a.Int("batches", 0);
         var bareBatches = 0;
         if (!memoryOnly)
@@ -69,8 +71,6 @@ public static class LoopBench
             if (batches == 0) batches = 3;
         }
         var bareRuns = new List<(double Wall, double Cpu)>();
-        if (epochs < 2 && !memoryOnly) throw new BenchArgsException("bench loop: --epochs must be at least 2 (the first epoch's commit overlaps the second)");
-        if (rounds < 1 || (memoryOnly && rounds != 1)) throw new BenchArgsException("bench loop: --rounds must be at least 1 (exactly 1 with --memory-only)");
 
         // The corpus: train split = exactly `batches` batches of every stream, 90/5/5 like the seed preset.
         var trainChars = batches * charsPerBatch + hp.BatchSize;
@@ -160,29 +160,30 @@ public static class LoopBench
                     "SaveCheckpoint and CommitEpochAsync (the latest checkpoint with Adam state, the best without) against PostgreSQL").Print();
                 return;
             }
-            var bareRates = bareRuns.Select(r => bareBatches * charsPerBatch / r.Wall).ToArray();
-            var bareRate = bareRates.Average();
-            var bareCpuRate = bareRuns.Count * (double)bareBatches * charsPerBatch / bareRuns.Sum(r => r.Cpu);
+            var bareChars = (double)bareBatches * charsPerBatch;                   // per bare loop
+            var bareRate = bareRuns.Count * bareChars / bareRuns.Sum(r => r.Wall);
+            var bareCpuRate = bareRuns.Count * bareChars / bareRuns.Sum(r => r.Cpu);
             var fullChars = (double)epochTrainChars * epochs * rounds;
             var fullRate = fullChars / fullSeconds;
             var fullCpuRate = fullChars / fullCpuSeconds;
             var trainRate = fullChars / trainSeconds;
-            // Each round against the mean of the bare loops on either side of it; the figure is the median round, so
-            // one round or bare loop caught by a burst of contention does not decide it.
-            var roundRatios = roundRates.Select((rate, r) => rate / ((bareRates[r] + bareRates[r + 1]) / 2)).ToArray();
+            // Each round against the two bare loops on either side of it (their chars over their wall time); the figure
+            // is the median round, so one round or bare loop caught by a burst of contention does not decide it.
+            var roundRatios = roundRates.Select((rate, r) => rate / (2 * bareChars / (bareRuns[r].Wall + bareRuns[r + 1].Wall))).ToArray();
             var ratio = Median(roundRatios);
-            var how = $"{rounds} round(s) of {epochs} epochs of {epochTrainChars:N0} train chars ({batches} batches {hp.BatchSize}x{hp.SeqLength}, {input}, {threads} threads, V={v}), " +
+            var pooled = rounds > 1 ? $" (all {rounds} rounds and {bareRuns.Count} bare loops pooled)" : "";
+            var how = $"{(rounds > 1 ? $"{rounds} rounds of " : "")}{epochs} epochs of {epochTrainChars:N0} train chars ({batches} batches {hp.BatchSize}x{hp.SeqLength}, {input}, {threads} threads, V={v}), " +
                       $"each epoch's commit in flight while the next trains (EpochCommitter, as TrainRunJob); " +
-                      $"bare {bareBatches} batches before, between and after the rounds: {string.Join(" / ", bareRates.Select(r => r.ToString("N0")))} chars/s; " +
-                      (rounds > 1 ? $"each round over the mean of the bare loops beside it: {string.Join(" / ", roundRatios.Select(r => r.ToString("0.000")))} (the figure: their median); " : "") +
-                      $"by this process's CPU time instead of wall time: {fullCpuRate / bareCpuRate:0.000}; full loop split: train loop {trainSeconds / fullSeconds:P0}, " +
+                      $"bare {bareBatches} batches {(rounds > 1 ? "before, between and after the rounds" : "before the epochs and after them")}: {string.Join(" / ", bareRuns.Select(r => (bareChars / r.Wall).ToString("N0")))} chars/s; " +
+                      (rounds > 1 ? $"each round over the two bare loops beside it: {string.Join(" / ", roundRatios.Select(r => r.ToString("0.000")))} (the figure: their median); " : "") +
+                      $"by this process's CPU time instead of wall time{pooled}: {fullCpuRate / bareCpuRate:0.000}; full loop split{pooled}: train loop {trainSeconds / fullSeconds:P0}, " +
                       $"validation {validationSeconds / fullSeconds:P1}, SaveCheckpoint {checkpointSeconds / fullSeconds:P1}, waiting for the previous commit {waitSeconds / fullSeconds:P1}; " +
-                      $"the last commit, waited for at the end of a round: {lastCommitSeconds:0.00} s (longest)" +
+                      $"the last commit, waited for at the end of {(rounds > 1 ? "a round (the longest)" : "the run")}: {lastCommitSeconds:0.00} s" +
                       (store is null ? " (no database)" : "");
             new BenchFigure("1 loop overhead", $"{label} full/bare", ratio, "ratio", ">= 0.95", ratio >= 0.95, how).Print();
             new BenchFigure("1 loop overhead", $"{label} train loop only/bare", trainRate / bareRate, "ratio", "", null,
-                "Trainer's batch loop alone (data, forward, backward, clipping with gradient norm, step, loss.item per batch) without validation and checkpoints").Print();
-            new BenchFigure("1 loop overhead", $"{label} full loop", fullRate, "chars/s", "", null, $"bare {bareRate:N0} chars/s").Print();
+                $"Trainer's batch loop alone (data, forward, backward, clipping with gradient norm, step, loss.item per batch) without validation and checkpoints{pooled}").Print();
+            new BenchFigure("1 loop overhead", $"{label} full loop", fullRate, "chars/s", "", null, $"bare {bareRate:N0} chars/s{pooled}").Print();
 
             var processor = Processor.Read();
             var ceiling = matmul.Average();

@@ -83,7 +83,8 @@ public static class PrecisionBench
             if (budget > 0)
             {
                 // The same `budget` consecutive batches from the same start for each; then the float32 model of each
-                // (bfloat16's master weights) on held-out text, oneDNN off, as the Worker's validation runs.
+                // (bfloat16's master weights) on held-out text, oneDNN off, as the Worker's final
+                // (best-checkpoint) evaluation runs: the quality of the weights, not of bfloat16 arithmetic.
                 var start = Math.Max(pf, ph);
                 (pf, ph) = (start, start);
                 for (var i = done + 1; i < budget; i++)

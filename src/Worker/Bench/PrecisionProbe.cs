@@ -91,7 +91,7 @@ public static class PrecisionProbe
         if (budget > 0)
         {
             // From the same start, `budget` consecutive batches of the stream for each variant, then the float32 model
-            // (bfloat16 weights widened) evaluated with oneDNN off on held-out text, as the Worker's validation would.
+            // (bfloat16 weights widened) evaluated with oneDNN off on held-out text, as the Worker's final evaluation would.
             using var f = TrainingPair.Create(cell, v, bfloat16: false);
             using var b = TrainingPair.CreateBFloat16Model(cell, v);
             using var m = TrainingPair.Create(cell, v, bfloat16: true);

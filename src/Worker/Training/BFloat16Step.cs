@@ -64,8 +64,9 @@ public sealed class BFloat16Step : IDisposable
     /// The epoch's validation pass (<see cref="EvaluationPass"/>) on the bfloat16 copy of the master weights with
     /// oneDNN on, so validation runs at the precision training runs at (on the float32 master it took 6 % of a short
     /// bench epoch against 2 % for float32 training; docs/benchmarks.md). The loss is summed in float32 from the
-    /// bfloat16 logits. Returns mean cross-entropy (nats/char) and argmax accuracy. Test losses stay float32
-    /// (<see cref="Evaluator"/> on the master weights).
+    /// bfloat16 logits. Returns mean cross-entropy (nats/char) and argmax accuracy. It drives early stopping and the
+    /// choice of the best checkpoint; the run's reported train, validation and test losses stay float32
+    /// (<see cref="Evaluator"/> on the best checkpoint's float32 weights).
     /// </summary>
     public (double Loss, double Accuracy) Validate(EncodedText split, int batchSize, int seqLength, Device device)
     {

@@ -28,7 +28,7 @@ public class BFloat16TrainingTests
             for (var i = 0; i < 3; i++)
             {
                 straight.Add(trainer.RunEpoch(CancellationToken.None));
-                Assert.False(LstmKernel.OneDnnEnabled, "oneDNN stayed on after a bfloat16 epoch, so validation ran through it");
+                Assert.False(LstmKernel.OneDnnEnabled, "oneDNN stayed on after a bfloat16 epoch, so float32 passes after it would run through it");
             }
             checkpoint = trainer.SaveCheckpoint();
         }
@@ -51,7 +51,7 @@ public class BFloat16TrainingTests
             }
         }
 
-        // The checkpoint is float32, and the trained model evaluated without autograd (as validation, sampling and
+        // The checkpoint is float32, and the trained model evaluated without autograd (as test evaluation, sampling and
         // analysis run it) agrees with the float64 equations at float32's tolerance: no oneDNN float32 LSTM ran.
         using var model = new CharRnn(ModelType.Lstm, 2, 16, splits.VocabularySize, oneHot: true, dropoutRate: 0);
         Trainer.LoadModelState(model, checkpoint.ModelState);
