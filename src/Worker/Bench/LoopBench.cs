@@ -170,7 +170,7 @@ public static class LoopBench
             // Each round against the two bare loops on either side of it (their chars over their wall time); the figure
             // is the median round, so one round or bare loop caught by a burst of contention does not decide it.
             var roundRatios = roundRates.Select((rate, r) => rate / (2 * bareChars / (bareRuns[r].Wall + bareRuns[r + 1].Wall))).ToArray();
-            var ratio = Median(roundRatios);
+            var ratio = BenchStatistics.Median(roundRatios);
             var pooled = rounds > 1 ? $" (all {rounds} rounds and {bareRuns.Count} bare loops pooled)" : "";
             var how = $"{(rounds > 1 ? $"{rounds} rounds of " : "")}{epochs} epochs of {epochTrainChars:N0} train chars ({batches} batches {hp.BatchSize}x{hp.SeqLength}, {input}, {threads} threads, V={v}), " +
                       $"each epoch's commit in flight while the next trains (EpochCommitter, as TrainRunJob); " +
@@ -243,13 +243,6 @@ public static class LoopBench
             $"LoadCheckpointAsync {read:0.000} s + new Trainer(..., checkpoint) (build model, load weights, Adam state, RNG) {restore:0.000} s").Print();
         new BenchFigure("6 checkpoints", $"{label} size", bytes / 1e6, "MB", "", null,
             $"model {checkpoint.ModelState.Length / 1e6:0.0} MB + Adam state {checkpoint.OptimizerState.Length / 1e6:0.0} MB (float32), stored as bytea").Print();
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        var middle = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     /// <returns>Wall and process CPU seconds of <paramref name="batches"/> forward / backward / step iterations.</returns>
