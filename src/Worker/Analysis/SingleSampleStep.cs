@@ -11,8 +11,9 @@ namespace RnnSweep.Worker.Analysis;
 /// of matrix-vector products bound by the bandwidth of reading the weights once (21 MB at 3x512), and everything else
 /// in it is a few thousand floats; through libtorch, each of its ~40 small operations costs an interop call and a
 /// tensor (even inside one TorchScript call), which held the step to 0.68 of the rate its weights can be read at
-/// (docs/benchmarks.md). Here each product accumulates the rows of the transposed weights into the output with
-/// System.Numerics.Tensors' vectorised multiply-add (see <see cref="Product"/>) and the gate work is done in place on
+/// (docs/benchmarks.md). Here each product accumulates the rows of the transposed weights into the output, eight
+/// rows per pass with 512-bit vectors where they are fast, else with System.Numerics.Tensors' vectorised multiply-add
+/// (see <see cref="Product"/>), and the gate work is done in place on
 /// preallocated vectors, so a step allocates nothing.
 /// The equations and weights are <see cref="SamplingStep"/>'s (PyTorch's gate order and bias placement); the sampler
 /// tests check both against the fused module.
@@ -143,7 +144,7 @@ internal sealed class SingleSampleStep
     /// <summary>
     /// y += v[k] w_k over groups of eight rows w_k of the transpose (each y.Length long), reading eight rows' vectors
     /// per store of y. Why: one row per pass (TensorPrimitives.MultiplyAdd) loaded and stored y once for every 64 bytes of
-    /// weights; the 3x512 sampler drew 1,400-1,470 characters a second with it and 1,860-1,950 with this (one thread).
+    /// weights; the 3x512 sampler drew 1,400-1,470 characters a second with it and 1,860-2,150 with this (one thread).
     /// Sixteen rows per pass, eight from each half of the matrix, were slower (1,590-1,690). Returns how many rows
     /// (entries of v) it used: a multiple of 8.
     /// </summary>

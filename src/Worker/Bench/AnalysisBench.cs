@@ -37,7 +37,7 @@ public static class AnalysisBench
         // Batch 1, float32 (the product's format): the sampler's managed step (SingleSampleStep, one thread) against the
         // fastest of three reads of the same bytes in this process: libtorch's matrix-vector products at one thread, and
         // a managed one-stream and four-stream sum over the same arrays timed right before each sample (contention
-        // lowers both alike).
+        // lowers them alike).
         {
             torch.set_num_threads(1);
             var (torchCeiling, bytes) = SamplingCeiling(model, ScalarType.Float32);
@@ -53,7 +53,7 @@ public static class AnalysisBench
             var rate = BenchStatistics.Median(pairs.Select(p => p.CharsPerSecond));
             var managedCeiling = BenchStatistics.Median(pairs.Select(p => p.ReadsPerSecond));
             new BenchFigure("3 analysis", "LSTM 3x512 sampling, float32 weights, batch 1 / bandwidth ceiling", ratio, "ratio", ">= 0.9", ratio >= 0.9,
-                $"the median of {pairs.Length} samples, each over the fastest read of the same weights just before it ({string.Join(" / ", ratios.Select(r => r.ToString("0.000")))}): " +
+                $"the median of {pairs.Length} samples, each over the faster of libtorch's products (timed once, best of 3 x 300) and the faster managed read of the same weights just before it ({string.Join(" / ", ratios.Select(r => r.ToString("0.000")))}): " +
                 $"{rate:N0} chars/s (median; multinomial T=1, {sampleLength} chars, state carried, SingleSampleStep, one thread, after a warm-up; " +
                 $"the copy of the weights each request makes first, {setup * 1000:0} ms, timed apart) against the fastest of three reads of the step's " +
                 $"{bytes / 1e6:0.0} MB of float32 weights (W_hh of 3 layers, [W_ih W_hh] of the upper 2, the head) at one thread: " +
@@ -98,14 +98,14 @@ public static class AnalysisBench
     /// One float32 sample at batch 1 as the sampler draws it (<see cref="Sampler.SampleOne"/> on a built
     /// <see cref="SingleSampleStep"/>), each right after as many plain reads of the step's weights, two ways (a
     /// vectorised sum over each array, and the same sum over four streams of it at once, which reads faster here):
-    /// six triples after a warm-up, so a read and the sample it is compared with are timed over equally long, adjacent
+    /// six pairs after a warm-up, so a read and the sample it is compared with are timed over equally long, adjacent
     /// blocks. Why: timed apart (the reads best of 3 blocks of 300, the sampling best of 3 whole samples), the ratio was
     /// 0.852 with 2,000-character samples and 1.000 with 300-character ones, and three idle runs of an alternating
     /// best-of-3 gave 0.885, 0.833 and 0.996, the ceiling moving by a quarter between them. Why on a built step: the
     /// weight copy (0.1-0.4 s at 3x512 on this machine, mostly first touches of fresh memory) is per request, not per
     /// step; the caller times it apart.
     /// </summary>
-    /// <returns>Per triple: the faster read's rate (steps/s) and sampled characters per second.</returns>
+    /// <returns>Per pair: the faster read's rate (steps/s) and sampled characters per second.</returns>
     private static (double ReadsPerSecond, double CharsPerSecond)[] ReadAndSample(SingleSampleStep one, Vocabulary vocabulary, SamplingOptions options)
     {
         const int pairs = 6;
