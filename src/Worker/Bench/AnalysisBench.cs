@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives; // a using of the namespace would make Tensor ambiguous
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using RnnSweep.Shared.Domain;
@@ -123,7 +124,7 @@ public static class AnalysisBench
         var timed = new List<(double, double)>();
         for (var r = 0; r <= pairs; r++)                                                     // the first is the warm-up
         {
-            var reads = Math.Max(Reads(w => System.Numerics.Tensors.TensorPrimitives.Sum<float>(w)), Reads(FourStreamSum));
+            var reads = Math.Max(Reads(w => TensorPrimitives.Sum<float>(w)), Reads(FourStreamSum));
             var clock = Stopwatch.StartNew();
             var drawn = Sampler.SampleOne(one, prime, options, new Random(r), new List<int>(options.Length)).Count;
             var chars = drawn / clock.Elapsed.TotalSeconds;
@@ -143,7 +144,7 @@ public static class AnalysisBench
         var sum = Vector512<float>.Zero;
         for (nuint i = 0; i < q; i += (nuint)width)
             sum += (Vector512.LoadUnsafe(ref p, i) + Vector512.LoadUnsafe(ref p, i + q)) + (Vector512.LoadUnsafe(ref p, i + 2 * q) + Vector512.LoadUnsafe(ref p, i + 3 * q));
-        return Vector512.Sum(sum) + System.Numerics.Tensors.TensorPrimitives.Sum<float>(values.AsSpan(4 * quarter));
+        return Vector512.Sum(sum) + TensorPrimitives.Sum<float>(values.AsSpan(4 * quarter));
     }
 
     private static string SampleAt(CharRnn model, Vocabulary vocabulary, SamplingOptions options, ScalarType format, int threads) =>

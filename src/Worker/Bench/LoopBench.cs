@@ -13,8 +13,8 @@ namespace RnnSweep.Worker.Bench;
 /// validation pass, SaveCheckpoint, RunStore.CommitEpochAsync against PostgreSQL under a real lease) against a bare
 /// forward / backward / step loop of the same model, batch and optimizer in the same process. The full epochs run in
 /// <c>--rounds</c> rounds of <c>--epochs</c> epochs with a bare loop before, between and after them; each round is
-/// divided by the mean of the two bare loops beside it, so contention that comes and goes affects both sides alike,
-/// and the overhead figure is the median round.
+/// divided by the rate of the two bare loops beside it (their characters over their pooled wall time), so contention
+/// that comes and goes affects both sides alike, and the overhead figure is the median round.
 /// Protocol: the seed reproduction's (batch 128, seq 70, Adam, 90/5/5 splits, carried state, one epoch = one
 /// pass over the train split), on a generated corpus sized so one epoch takes about --epoch-seconds.
 /// </summary>
