@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using RnnSweep.Orchestrator.Cli;
 using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Orchestrator.Sweeps;
@@ -88,7 +89,12 @@ public static class BenchCommand
         }
         finally
         {
-            if (!keepDatabase) await BenchDatabase.DropAsync(connection.ConnectionString, CancellationToken.None);
+            // The figures are worth more than the scratch database: a drop that still fails is reported, not thrown.
+            if (!keepDatabase)
+            {
+                try { await BenchDatabase.DropAsync(connection.ConnectionString, CancellationToken.None); }
+                catch (PostgresException e) { Console.Error.WriteLine($"warning: could not drop the bench database {BenchDatabase.Name} ({e.SqlState}: {e.MessageText}); the next bench run drops it"); }
+            }
         }
         report.Print(Console.Out);
         Console.WriteLine();

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using System.Numerics;
 using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Worker.Analysis;
@@ -11,8 +12,7 @@ namespace RnnSweep.Worker.Analysis;
 /// of matrix-vector products bound by the bandwidth of reading the weights once (21 MB at 3x512), and everything else
 /// in it is a few thousand floats; through libtorch, each of its ~40 small operations costs an interop call and a
 /// tensor (even inside one TorchScript call), which held the step to 0.68 of the rate its weights can be read at
-/// (docs/benchmarks.md). Here each product accumulates the rows of the transposed weights into the output, eight
-/// rows per pass with 512-bit vectors where they are fast, else with System.Numerics.Tensors' vectorised multiply-add
+/// (docs/benchmarks.md). Here each product reads its matrix once in panels of outputs summed in registers
 /// (see <see cref="Product"/>), and the gate work is done in place on
 /// preallocated vectors, so a step allocates nothing.
 /// The equations and weights are <see cref="SamplingStep"/>'s (PyTorch's gate order and bias placement); the sampler
@@ -25,14 +25,14 @@ internal sealed class SingleSampleStep
     private readonly int _vocabularySize;
     private readonly int _gateRows;                     // G H
     private readonly float[] _inputTable;               // (V, G H)
-    // Matrices are held transposed (in, out) row-major: see Product.
-    private readonly float[] _firstHh;                  // W_hh^T (H, G H)
+    // Matrices are held in panels (see PanelLayout and Product).
+    private readonly float[] _firstHh;                  // W_hh (G H, H)
     private readonly float[]? _firstHhBias;             // GRU: (G H)
-    private readonly float[][] _upperWeights;           // per upper layer: [W_ih W_hh]^T (2 H, G H), or W_ih^T for a GRU (H, G H)
+    private readonly float[][] _upperWeights;           // per upper layer: [W_ih W_hh] (G H, 2 H), or W_ih for a GRU (G H, H)
     private readonly float[][] _upperBiases;            // (G H)
-    private readonly float[][] _upperHh;                // GRU: W_hh^T per upper layer (H, G H)
+    private readonly float[][] _upperHh;                // GRU: W_hh per upper layer (G H, H)
     private readonly float[][] _upperHhBiases;          // GRU: (G H)
-    private readonly float[] _head;                     // head weight^T (H, V)
+    private readonly float[] _head;                     // head weight (V, H)
     private readonly float[] _headBias;                 // (V)
 
     private readonly float[][] _h;                      // per layer (H)
@@ -43,8 +43,8 @@ internal sealed class SingleSampleStep
     private readonly float[] _logits;                   // (V)
 
     /// <param name="inputTable">(V, G H) row-major: layer 0's input projection per symbol, biases folded as SamplingStep does.</param>
-    /// <param name="firstHh">Layer 0's W_hh transposed: (H, G H) row-major; the other matrices likewise transposed.</param>
-    /// <param name="head">The head's weight transposed: (H, V) row-major.</param>
+    /// <param name="firstHh">Layer 0's W_hh (G H, H) in panels (<see cref="PanelLayout"/>); the other matrices likewise.</param>
+    /// <param name="head">The head's weight (V, H) in panels.</param>
     public SingleSampleStep(ModelType model, int layers, int hidden, float[] inputTable, float[] firstHh, float[]? firstHhBias,
         float[][] upperWeights, float[][] upperBiases, float[][] upperHh, float[][] upperHhBiases, float[] head, float[] headBias)
     {
@@ -53,7 +53,7 @@ internal sealed class SingleSampleStep
         (_inputTable, _firstHh, _firstHhBias) = (inputTable, firstHh, firstHhBias);
         (_upperWeights, _upperBiases, _upperHh, _upperHhBiases) = (upperWeights, upperBiases, upperHh, upperHhBiases);
         (_head, _headBias) = (head, headBias);
-        if (inputTable.Length != _vocabularySize * _gateRows || head.Length != _vocabularySize * hidden || upperWeights.Length != layers - 1)
+        if (inputTable.Length != _vocabularySize * _gateRows || head.Length != PanelLayout.Length(_vocabularySize, hidden) || upperWeights.Length != layers - 1)
             throw new ArgumentException($"weights do not fit {model} {layers}x{hidden} over {_vocabularySize} symbols");
         _h = Enumerable.Range(0, layers).Select(_ => new float[hidden]).ToArray();
         _c = model == ModelType.Lstm ? Enumerable.Range(0, layers).Select(_ => new float[hidden]).ToArray() : [];
@@ -126,60 +126,84 @@ internal sealed class SingleSampleStep
     }
 
     /// <summary>
-    /// y = W v (+ b), from W's transpose (cols, rows) row-major with cols = v.Length: y accumulates v[k] times row k.
-    /// Why this order rather than one dot product per output: the weights are read once, front to back, y (at most
-    /// 8 KB) stays in the L1 cache, and no output needs a horizontal sum. Eight rows at a time where 512-bit vectors
-    /// are fast (<see cref="EightRows"/>), then one at a time. docs/benchmarks.md has the measurements.
+    /// y = W v (+ b), W (y.Length, v.Length) in panels (<see cref="PanelLayout"/>). Each panel's outputs are summed in
+    /// a register over all of v, eight panels at a time, taken from eight evenly spaced places in the matrix. Why:
+    /// the weights are read once, each as a long forward stream, eight streams at a time (one stream reads at about
+    /// half the rate of four or eight here), and y is written once. Reading the transposed matrix eight rows at a
+    /// time instead (eight streams of 8 KB each, y loaded and stored once per eight rows) drew 0.74 of the bandwidth
+    /// ceiling at 3x512 on an AMD Zen 3; docs/benchmarks.md has the measurements.
     /// </summary>
-    private static void Product(float[] transposed, ReadOnlySpan<float> v, float[]? bias, Span<float> y)
+    private static void Product(float[] panels, ReadOnlySpan<float> v, float[]? bias, Span<float> y)
     {
-        var rows = y.Length;
-        if (bias is null) y.Clear();
-        else bias.CopyTo(y);
-        var w = transposed.AsSpan();
-        var k = Vector512.IsHardwareAccelerated ? EightRows(w, v, y) : 0;
-        for (; k < v.Length; k++) TensorPrimitives.MultiplyAdd(w.Slice(k * rows, rows), v[k], y, y);
-    }
-
-    /// <summary>
-    /// y += v[k] w_k over groups of eight rows w_k of the transpose (each y.Length long), reading eight rows' vectors
-    /// per store of y. Why: one row per pass (TensorPrimitives.MultiplyAdd) loaded and stored y once for every 64 bytes of
-    /// weights; the 3x512 sampler drew 1,400-1,470 characters a second with it and 1,860-2,150 with this (one thread).
-    /// Sixteen rows per pass, eight from each half of the matrix, were slower (1,590-1,690). Returns how many rows
-    /// (entries of v) it used: a multiple of 8.
-    /// </summary>
-    private static int EightRows(ReadOnlySpan<float> w, ReadOnlySpan<float> v, Span<float> y)
-    {
-        var rows = y.Length;
-        var vectors = rows - rows % Vector512<float>.Count;
-        var r = (nuint)rows;
-        ref var o = ref MemoryMarshal.GetReference(y);
-        var k = 0;
-        for (; k + 8 <= v.Length; k += 8)
+        var width = Vector<float>.Count;
+        var count = PanelLayout.Panels(y.Length);
+        var length = (nuint)(v.Length * width);                                             // floats per panel
+        ref var p = ref MemoryMarshal.GetArrayDataReference(panels);
+        if (panels.Length != count * v.Length * width) throw new ArgumentException($"{panels.Length} floats are not {y.Length} x {v.Length} in panels of {width}", nameof(panels));
+        var spacing = (count + 7) / 8;
+        for (var t = 0; t < spacing; t++)
         {
-            ref var w0 = ref MemoryMarshal.GetReference(w.Slice(k * rows, 8 * rows));           // bounds: the 8 rows exist
-            var (a0, a1, a2, a3) = (Vector512.Create(v[k]), Vector512.Create(v[k + 1]), Vector512.Create(v[k + 2]), Vector512.Create(v[k + 3]));
-            var (a4, a5, a6, a7) = (Vector512.Create(v[k + 4]), Vector512.Create(v[k + 5]), Vector512.Create(v[k + 6]), Vector512.Create(v[k + 7]));
-            for (nuint j = 0; j < (nuint)vectors; j += (nuint)Vector512<float>.Count)
+            if (t + 7 * spacing < count)
             {
-                // Two chains so the adds do not wait on each other.
-                var s0 = Vector512.FusedMultiplyAdd(a0, Vector512.LoadUnsafe(ref w0, j), Vector512.LoadUnsafe(ref o, j));
-                var s1 = a1 * Vector512.LoadUnsafe(ref w0, j + r);
-                s0 = Vector512.FusedMultiplyAdd(a2, Vector512.LoadUnsafe(ref w0, j + 2 * r), s0);
-                s1 = Vector512.FusedMultiplyAdd(a3, Vector512.LoadUnsafe(ref w0, j + 3 * r), s1);
-                s0 = Vector512.FusedMultiplyAdd(a4, Vector512.LoadUnsafe(ref w0, j + 4 * r), s0);
-                s1 = Vector512.FusedMultiplyAdd(a5, Vector512.LoadUnsafe(ref w0, j + 5 * r), s1);
-                s0 = Vector512.FusedMultiplyAdd(a6, Vector512.LoadUnsafe(ref w0, j + 6 * r), s0);
-                s1 = Vector512.FusedMultiplyAdd(a7, Vector512.LoadUnsafe(ref w0, j + 7 * r), s1);
-                (s0 + s1).StoreUnsafe(ref o, j);
+                ref var p0 = ref Unsafe.Add(ref p, (nuint)t * length);
+                var r = (nuint)spacing * length;
+                Vector<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+                for (nuint k = 0, at = 0; k < (nuint)v.Length; k++, at += (nuint)width)
+                {
+                    var a = new Vector<float>(v[(int)k]);
+                    c0 = Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref p0, at), c0);
+                    c1 = Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref p0, at + r), c1);
+                    c2 = Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref p0, at + 2 * r), c2);
+                    c3 = Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref p0, at + 3 * r), c3);
+                    c4 = Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref p0, at + 4 * r), c4);
+                    c5 = Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref p0, at + 5 * r), c5);
+                    c6 = Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref p0, at + 6 * r), c6);
+                    c7 = Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref p0, at + 7 * r), c7);
+                }
+                Store(c0, t, y); Store(c1, t + spacing, y); Store(c2, t + 2 * spacing, y); Store(c3, t + 3 * spacing, y);
+                Store(c4, t + 4 * spacing, y); Store(c5, t + 5 * spacing, y); Store(c6, t + 6 * spacing, y); Store(c7, t + 7 * spacing, y);
             }
-            for (var j = vectors; j < rows; j++)
+            else
             {
-                var sum = y[j];
-                for (var q = 0; q < 8; q++) sum += v[k + q] * w[(k + q) * rows + j];
-                y[j] = sum;
+                // Fewer than eight panels left at this offset (a small matrix, or the end of one): one at a time.
+                for (var panel = t; panel < count; panel += spacing)
+                {
+                    ref var p0 = ref Unsafe.Add(ref p, (nuint)panel * length);
+                    Vector<float> even = default, odd = default;                                // two chains of multiply-adds
+                    var k = 0;
+                    for (; k + 1 < v.Length; k += 2)
+                    {
+                        even = Vector.FusedMultiplyAdd(new Vector<float>(v[k]), Vector.LoadUnsafe(ref p0, (nuint)(k * width)), even);
+                        odd = Vector.FusedMultiplyAdd(new Vector<float>(v[k + 1]), Vector.LoadUnsafe(ref p0, (nuint)((k + 1) * width)), odd);
+                    }
+                    if (k < v.Length) even = Vector.FusedMultiplyAdd(new Vector<float>(v[k]), Vector.LoadUnsafe(ref p0, (nuint)(k * width)), even);
+                    Store(even + odd, panel, y);
+                }
             }
         }
-        return k;
+        if (bias is not null) TensorPrimitives.Add(y, bias, y);
     }
+
+    /// <summary>Writes panel <paramref name="panel"/>'s outputs into y: the lanes past y's end are padding.</summary>
+    private static void Store(Vector<float> sums, int panel, Span<float> y)
+    {
+        var start = panel * Vector<float>.Count;
+        if (start + Vector<float>.Count <= y.Length) sums.CopyTo(y[start..]);
+        else for (var i = 0; start + i < y.Length; i++) y[start + i] = sums[i];
+    }
+}
+
+/// <summary>
+/// How <see cref="SingleSampleStep"/> holds a matrix W (rows, cols): in panels of P = <see cref="Vector{T}"/>.Count
+/// rows (8 floats with AVX2 or AVX-512, 4 on ARM), the last padded with zero rows. Panel b holds, for each column k
+/// in order, W[b P .. b P + P - 1, k]: P consecutive floats, so one vector load gives one column's entries for P
+/// outputs, and a panel is read front to back once per product.
+/// </summary>
+internal static class PanelLayout
+{
+    /// <summary>Panels for <paramref name="rows"/> outputs.</summary>
+    public static int Panels(int rows) => (rows + Vector<float>.Count - 1) / Vector<float>.Count;
+
+    /// <summary>Floats a (rows, cols) matrix takes in panels, padding included.</summary>
+    public static int Length(int rows, int cols) => Panels(rows) * cols * Vector<float>.Count;
 }

@@ -44,6 +44,7 @@ public static class LoopBench
             Precision = a.Get("precision"),
         };
         if (hp.Validate().FirstOrDefault(e => e.Field.EndsWith(".precision", StringComparison.Ordinal)) is { } wrong) throw new BenchArgsException($"bench loop: --precision {wrong.Message}");
+        if (hp.IsBFloat16 && BenchFigure.SkipWithoutBFloat16("1 loop overhead", label)) return;
         var cell = new CellSpec(ModelType.Lstm, layers, hidden, hp);
         var charsPerBatch = (long)hp.BatchSize * hp.SeqLength;
 

@@ -30,6 +30,7 @@ public static class PrecisionBench
         var batches = a.Int("batches", 2);
         var rounds = a.Int("rounds", 2);
         var budget = a.Int("budget", 0);
+        if (BenchFigure.SkipWithoutBFloat16("2 hardware use", $"LSTM {layers}x{hidden} bfloat16 training speed / float32")) return;
         torch.set_num_threads(threads);
         var hp = new Hyperparameters { BatchSize = 128, SeqLength = 70, Input = InputEncodings.Embedding, Optimizer = Optimizers.Adam, LearningRate = 2e-3 };
         var cell = new CellSpec(ModelType.Lstm, layers, hidden, hp);

@@ -94,6 +94,8 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
         var data = await RunData.LoadAsync(store, run, options.CacheDir, log, ct);
         var (hp, splits) = (data.Hyperparameters, data.Splits);
         var retries = run.DivergenceRetries;
+        if (hp.IsBFloat16 && device.Device.type == TorchSharp.DeviceType.CPU && Processor.Read() is { NativeBFloat16: false } cpu)
+            log.LogWarning("Run {RunId} trains with precision bfloat16, but {Processor}: expect it many times slower than float32", run.Id, cpu.NoBFloat16);
         // The run's cap as stored now ('rnnsweep resume --max-epochs' may have changed it while it trained).
         void ApplyCap(int maxEpochs, Trainer trainer)
         {
