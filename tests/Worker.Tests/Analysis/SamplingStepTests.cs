@@ -42,10 +42,14 @@ public class SamplingStepTests(TrainedSamplerFixture trained)
     [InlineData(ModelType.Gru, 2, true)]
     [InlineData(ModelType.Gru, 3, false)]
     [InlineData(ModelType.Rnn, 2, true)]
-    public void SingleSampleStep_GivesTheFusedModulesLogits_StepByStep(ModelType type, int layers, bool oneHot)
+    // Sizes whose products take the eight-panel pass: all panels (LSTM 4 x 64 rows), and runs of unequal length.
+    [InlineData(ModelType.Lstm, 2, true, 64)]
+    [InlineData(ModelType.Gru, 2, false, 75)]
+    [InlineData(ModelType.Rnn, 1, true, 141)]
+    public void SingleSampleStep_GivesTheFusedModulesLogits_StepByStep(ModelType type, int layers, bool oneHot, int hidden = 20)
     {
         manual_seed(6);
-        using var model = new CharRnn(type, layers, 20, 13, oneHot, dropoutRate: 0);
+        using var model = new CharRnn(type, layers, hidden, 13, oneHot, dropoutRate: 0);
         model.eval();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -60,7 +64,7 @@ public class SamplingStepTests(TrainedSamplerFixture trained)
         {
             var logits = step.Step((int)symbols[t]).ToArray();
             var difference = logits.Select((v, i) => Math.Abs(v - reference[t * 13 + i])).Max();
-            Assert.True(difference < 1e-5, $"{type} {layers} layers step {t}: largest logit difference {difference}");
+            Assert.True(difference < 1e-5, $"{type} {layers}x{hidden} step {t}: largest logit difference {difference}");
         }
         Assert.Throws<ArgumentOutOfRangeException>(() => step.Step(13));
     }
