@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using RnnSweep.Orchestrator.Cli;
 using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Orchestrator.Sweeps;
@@ -89,12 +88,7 @@ public static class BenchCommand
         }
         finally
         {
-            // The figures are worth more than the scratch database: a drop that still fails is reported, not thrown.
-            if (!keepDatabase)
-            {
-                try { await BenchDatabase.DropAsync(connection.ConnectionString, CancellationToken.None); }
-                catch (PostgresException e) { Console.Error.WriteLine($"warning: could not drop the bench database {BenchDatabase.Name} ({e.SqlState}: {e.MessageText}); the next bench run drops it"); }
-            }
+            if (!keepDatabase) await BenchDatabase.DropOrWarnAsync(connection.ConnectionString);
         }
         report.Print(Console.Out);
         Console.WriteLine();

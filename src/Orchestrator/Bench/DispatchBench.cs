@@ -53,7 +53,7 @@ public static class DispatchBench
         }
         finally
         {
-            await BenchDatabase.DropAsync(connection.ConnectionString, CancellationToken.None);
+            await BenchDatabase.DropOrWarnAsync(connection.ConnectionString);
         }
         Console.WriteLine();
         Console.WriteLine("| workers | order | lower bound (s) | makespan (s) | makespan / bound | overhead per run (s) | bound from measured run times (s) | makespan / that bound |");

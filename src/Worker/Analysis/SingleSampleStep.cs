@@ -131,7 +131,7 @@ internal sealed class SingleSampleStep
             var f = one / (one + Vector.Exp(-new Vector<float>(gates, n + j)));
             var g = two / (one + Vector.Exp(-two * new Vector<float>(gates, 2 * n + j))) - one;
             var o = one / (one + Vector.Exp(-new Vector<float>(gates, 3 * n + j)));
-            var cell = Vector.FusedMultiplyAdd(i, g, f * new Vector<float>(c, j));
+            var cell = Vector.MultiplyAddEstimate(i, g, f * new Vector<float>(c, j));
             cell.CopyTo(c, j);
             (o * (two / (one + Vector.Exp(-two * cell)) - one)).CopyTo(h, j);
         }
@@ -170,14 +170,14 @@ internal sealed class SingleSampleStep
             for (nuint k = 0, at = 0; k < (nuint)v.Length; k++, at += (nuint)width)
             {
                 var a = new Vector<float>(Unsafe.Add(ref x, k));
-                c0 = Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref p, o0 + at), c0);
-                c1 = Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref p, o1 + at), c1);
-                c2 = Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref p, o2 + at), c2);
-                c3 = Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref p, o3 + at), c3);
-                c4 = Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref p, o4 + at), c4);
-                c5 = Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref p, o5 + at), c5);
-                c6 = Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref p, o6 + at), c6);
-                c7 = Vector.FusedMultiplyAdd(a, Vector.LoadUnsafe(ref p, o7 + at), c7);
+                c0 = Vector.MultiplyAddEstimate(a, Vector.LoadUnsafe(ref p, o0 + at), c0);
+                c1 = Vector.MultiplyAddEstimate(a, Vector.LoadUnsafe(ref p, o1 + at), c1);
+                c2 = Vector.MultiplyAddEstimate(a, Vector.LoadUnsafe(ref p, o2 + at), c2);
+                c3 = Vector.MultiplyAddEstimate(a, Vector.LoadUnsafe(ref p, o3 + at), c3);
+                c4 = Vector.MultiplyAddEstimate(a, Vector.LoadUnsafe(ref p, o4 + at), c4);
+                c5 = Vector.MultiplyAddEstimate(a, Vector.LoadUnsafe(ref p, o5 + at), c5);
+                c6 = Vector.MultiplyAddEstimate(a, Vector.LoadUnsafe(ref p, o6 + at), c6);
+                c7 = Vector.MultiplyAddEstimate(a, Vector.LoadUnsafe(ref p, o7 + at), c7);
             }
             Store(c0, Start(0) + t, y); Store(c1, Start(1) + t, y); Store(c2, Start(2) + t, y); Store(c3, Start(3) + t, y);
             Store(c4, Start(4) + t, y); Store(c5, Start(5) + t, y); Store(c6, Start(6) + t, y); Store(c7, Start(7) + t, y);
@@ -192,12 +192,12 @@ internal sealed class SingleSampleStep
             nuint k = 0, w = (nuint)width;
             for (; k + 3 < (nuint)v.Length; k += 4)
             {
-                c0 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref x, k)), Vector.LoadUnsafe(ref p0, k * w), c0);
-                c1 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref x, k + 1)), Vector.LoadUnsafe(ref p0, (k + 1) * w), c1);
-                c2 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref x, k + 2)), Vector.LoadUnsafe(ref p0, (k + 2) * w), c2);
-                c3 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref x, k + 3)), Vector.LoadUnsafe(ref p0, (k + 3) * w), c3);
+                c0 = Vector.MultiplyAddEstimate(new Vector<float>(Unsafe.Add(ref x, k)), Vector.LoadUnsafe(ref p0, k * w), c0);
+                c1 = Vector.MultiplyAddEstimate(new Vector<float>(Unsafe.Add(ref x, k + 1)), Vector.LoadUnsafe(ref p0, (k + 1) * w), c1);
+                c2 = Vector.MultiplyAddEstimate(new Vector<float>(Unsafe.Add(ref x, k + 2)), Vector.LoadUnsafe(ref p0, (k + 2) * w), c2);
+                c3 = Vector.MultiplyAddEstimate(new Vector<float>(Unsafe.Add(ref x, k + 3)), Vector.LoadUnsafe(ref p0, (k + 3) * w), c3);
             }
-            for (; k < (nuint)v.Length; k++) c0 = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref x, k)), Vector.LoadUnsafe(ref p0, k * w), c0);
+            for (; k < (nuint)v.Length; k++) c0 = Vector.MultiplyAddEstimate(new Vector<float>(Unsafe.Add(ref x, k)), Vector.LoadUnsafe(ref p0, k * w), c0);
             Store(c0 + c1 + (c2 + c3), panel, y);
         }
         if (bias is not null) TensorPrimitives.Add(y, bias, y);
@@ -214,7 +214,8 @@ internal sealed class SingleSampleStep
 
 /// <summary>
 /// How <see cref="SingleSampleStep"/> holds a matrix W (rows, cols): in panels of P = <see cref="Vector{T}"/>.Count
-/// rows (8 floats with AVX2 or AVX-512, 4 on ARM), the last padded with zero rows. Panel b holds, for each column k
+/// rows (8 with AVX2, and with AVX-512 unless DOTNET_PreferredVectorBitWidth=512 makes it 16; 4 on ARM), the last
+/// padded with zero rows. Panel b holds, for each column k
 /// in order, W[b P .. b P + P - 1, k]: P consecutive floats, so one vector load gives one column's entries for P
 /// outputs, and a panel is read front to back once per product.
 /// </summary>

@@ -42,8 +42,10 @@ public class SamplingStepTests(TrainedSamplerFixture trained)
     [InlineData(ModelType.Gru, 2, true)]
     [InlineData(ModelType.Gru, 3, false)]
     [InlineData(ModelType.Rnn, 2, true)]
-    // Sizes whose products take the eight-panel pass: all panels (LSTM 4 x 64 rows), and runs of unequal length.
+    // Larger sizes: products whose eight runs of panels are all equal (LSTM 4 x 64 rows) or not (75, 141), and an LSTM
+    // cell with a remainder after its vectors at every vector width (75).
     [InlineData(ModelType.Lstm, 2, true, 64)]
+    [InlineData(ModelType.Lstm, 1, false, 75)]
     [InlineData(ModelType.Gru, 2, false, 75)]
     [InlineData(ModelType.Rnn, 1, true, 141)]
     public void SingleSampleStep_GivesTheFusedModulesLogits_StepByStep(ModelType type, int layers, bool oneHot, int hidden = 20)
