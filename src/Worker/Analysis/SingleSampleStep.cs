@@ -1,7 +1,7 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Numerics;
 using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Worker.Analysis;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using System.Numerics;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives; // a using of the namespace would make Tensor ambiguous
 using System.Runtime.InteropServices;
-using System.Numerics;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Worker.Analysis;
 using RnnSweep.Worker.Training;
