@@ -1,4 +1,5 @@
 using Npgsql;
+using RnnSweep.Shared.Domain;
 using Polly;
 using Polly.Retry;
 
@@ -30,6 +31,30 @@ public static class BenchDatabase
             MaxDelay = TimeSpan.FromSeconds(8),
         })
         .Build();
+
+    /// <summary>
+    /// Holds a session-level advisory lock on the server for as long as the returned connection stays open, so a
+    /// second <c>rnnsweep bench</c> against the same server refuses at once instead of dropping the database the
+    /// first one is measuring in (which then failed part after part with 3D000).
+    /// </summary>
+    /// <exception cref="ValidationException">Another bench holds the lock.</exception>
+    public static async Task<NpgsqlConnection> LockAsync(string connectionString, CancellationToken ct)
+    {
+        var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false }.ConnectionString);
+        try
+        {
+            await admin.OpenAsync(ct);
+            await using var cmd = new NpgsqlCommand($"select pg_try_advisory_lock(hashtext('{Name}'))", admin);
+            if (await cmd.ExecuteScalarAsync(ct) is true) return admin;
+        }
+        catch
+        {
+            await admin.DisposeAsync();
+            throw;
+        }
+        await admin.DisposeAsync();
+        throw new ValidationException("bench", $"another rnnsweep bench is running against this PostgreSQL server (in its database {Name}); wait for it to end");
+    }
 
     public static async Task<string> RecreateAsync(string connectionString, CancellationToken ct)
     {

@@ -15,6 +15,7 @@ public sealed record BenchRow(string Section, string Item, double Value, string 
 
     public string FormattedValue => Unit switch
     {
+        _ when double.IsNaN(Value) => "not measured",
         "fraction" => Value.ToString("P1", CultureInfo.InvariantCulture),
         "ratio" or "x slower" => Value.ToString("0.000", CultureInfo.InvariantCulture) + (Unit == "ratio" ? "" : " x"),
         _ when Math.Abs(Value) >= 1000 => Value.ToString("N0", CultureInfo.InvariantCulture) + " " + Unit,

@@ -37,6 +37,7 @@ public static class DispatchBench
     private static async Task<int> RunAsync(double totalSeconds, int[] workerCounts, string[] orders, CancellationToken ct)
     {
         await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
+        await using var benchLock = await BenchDatabase.LockAsync(connection.ConnectionString, ct);
         var bench = await BenchDatabase.RecreateAsync(connection.ConnectionString, ct);
         var lines = new List<string>();
         try

@@ -17,6 +17,9 @@ namespace RnnSweep.Orchestrator.Cli;
 /// </summary>
 public static class SampleCommand
 {
+    /// <summary>The longest --wait: a day (the API's ?wait= stops at 300 s; a terminal may wait for a busy Worker longer).</summary>
+    private const int MaxWaitSeconds = 86_400;
+
     public static Command Create()
     {
         var runId = new Argument<long>("run-id") { Description = "The run (grid cell) to sample from; see the dashboard or 'rnnsweep export'" };
@@ -41,12 +44,24 @@ public static class SampleCommand
                 Method = parse.GetValue(method)!, Temperature = parse.GetValue(temperature), TopK = parse.GetValue(topK),
                 PrimeText = parse.GetValue(prime)!, Seed = parse.GetValue(seed), Length = parse.GetValue(length),
             };
-            if (request.Validate() is { Count: > 0 } errors) throw new ValidationException(errors.Select(e => e with { Field = "--" + e.Field }).ToList());
+            // The request's fields named as this command's flags (topK is --top-k, primeText is --prime).
+            var flags = new Dictionary<string, string> { ["topK"] = "--top-k", ["primeText"] = "--prime" };
+            var errors = request.Validate().Select(e => e with { Field = flags.GetValueOrDefault(e.Field, "--" + e.Field) }).ToList();
+            if (parse.GetValue(wait) is < 0 or > MaxWaitSeconds) errors.Add(new("--wait", $"must be 0 to {MaxWaitSeconds} seconds, not {parse.GetValue(wait)}"));
+            if (errors.Count > 0) throw new ValidationException(errors);
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var app = Hosting.OrchestratorApp.Build([], connection.ConnectionString);
             await using var scope = app.Services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>();
-            var sampleId = await SampleRequests.RequestAsync(db, scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>(), parse.GetValue(runId), request, "run-id", ct);
+            long sampleId;
+            try
+            {
+                sampleId = await SampleRequests.RequestAsync(db, scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>(), parse.GetValue(runId), request, "run-id", ct);
+            }
+            catch (ValidationException e)
+            {
+                throw new ValidationException(e.Errors.Select(f => f with { Field = flags.GetValueOrDefault(f.Field, f.Field) }).ToList());
+            }
             Console.Error.WriteLine($"sample {sampleId} enqueued; waiting for a Worker…");
             var sample = await SampleRequests.WaitAsync(db, sampleId, TimeSpan.FromSeconds(parse.GetValue(wait)), ct);
             if (sample is null)

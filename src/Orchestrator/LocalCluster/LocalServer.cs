@@ -12,20 +12,38 @@ public static class LocalServer
     /// <param name="args">Configuration overrides, e.g. <c>--Auth:AllowLocalWithoutLogin=false</c>.</param>
     public static async Task<WebApplication> StartAsync(string connectionString, string url, CancellationToken ct, string[]? args = null)
     {
-        var app = OrchestratorApp.Build(args ?? [], connectionString, url);
+        // Another RnnSweep (or anything) holds the default port: any free loopback port will do. Checked before
+        // starting, because a failed start logs the bind error with its stack trace; the catch below covers a race.
+        var moved = url == OrchestratorApp.DefaultUrl && !IsFree(new Uri(url).Port);
+        var app = OrchestratorApp.Build(args ?? [], connectionString, moved ? AnyFreePort : url);
         await app.MigrateAsync(ct);
         try
         {
             await app.StartAsync(ct);
-            return app;
         }
-        catch (IOException) when (url == OrchestratorApp.DefaultUrl)
+        catch (IOException) when (url == OrchestratorApp.DefaultUrl && !moved)
         {
-            // Another RnnSweep (or anything) holds the default port: any free loopback port will do.
             await app.DisposeAsync();
-            app = OrchestratorApp.Build(args ?? [], connectionString, "http://127.0.0.1:0");
+            (app, moved) = (OrchestratorApp.Build(args ?? [], connectionString, AnyFreePort), true);
             await app.StartAsync(ct);
-            return app;
+        }
+        if (moved) Console.WriteLine($"{url} is in use (another RnnSweep?): this one's dashboard is at {Address(app)}");
+        return app;
+    }
+
+    private const string AnyFreePort = "http://127.0.0.1:0";
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            probe.Start();
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
         }
     }
 

@@ -23,6 +23,7 @@ public static class WorkerBench
         try
         {
             var options = new BenchArgs(part, args[1..]);
+            Hosting.ParentWatch.ExitWithParent();
             switch (part)
             {
                 case "loop": await LoopBench.RunAsync(options); break;

@@ -35,19 +35,39 @@ public sealed class ParentWatch(int parentPid, IHostApplicationLifetime lifetime
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await UntilGoneAsync(parentPid, stoppingToken).ConfigureAwait(false);
+        if (stoppingToken.IsCancellationRequested) return;
+        log.LogWarning("The process that started this Worker ({Parent}) is gone; stopping (the run is released and resumes elsewhere)", parentPid);
+        lifetime.StopApplication();
+    }
+
+    /// <summary>
+    /// For a process without a host (<c>RnnSweep.Worker bench</c>): with <see cref="Variable"/> set, ends this process
+    /// (exit code 1) within about a second of its parent's end, so a killed <c>rnnsweep bench</c> leaves no Worker
+    /// measuring on.
+    /// </summary>
+    public static void ExitWithParent()
+    {
+        if (FromEnvironment() is not { } parent) return;
+        _ = Task.Run(async () =>
+        {
+            await UntilGoneAsync(parent, CancellationToken.None).ConfigureAwait(false);
+            Console.Error.WriteLine($"the process that started this bench part ({parent}) is gone; stopping");
+            Environment.Exit(1);
+        });
+    }
+
+    /// <summary>Returns once <paramref name="parentPid"/> is gone (polled every <see cref="Interval"/>) or the token is cancelled.</summary>
+    private static async Task UntilGoneAsync(int parentPid, CancellationToken ct)
+    {
         // Started directly by it (dotnet runs the Worker in its own process): the parent id changes the moment it dies,
         // even if the id is reused. Started through a wrapper (sudo, a shell): watch that the process still exists.
         var direct = GetParentPid() == parentPid;
         using var timer = new PeriodicTimer(Interval);
         do
         {
-            if (direct ? GetParentPid() != parentPid : !Exists(parentPid))
-            {
-                log.LogWarning("The process that started this Worker ({Parent}) is gone; stopping (the run is released and resumes elsewhere)", parentPid);
-                lifetime.StopApplication();
-                return;
-            }
+            if (direct ? GetParentPid() != parentPid : !Exists(parentPid)) return;
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
     }
 }

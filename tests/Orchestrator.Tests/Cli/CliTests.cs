@@ -165,6 +165,27 @@ public sealed partial class CliTests(PostgresFixture postgres)
         Assert.Contains("rnnsweep export 3 --what both --dir out", exportHelp, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Sample_BadValues_AreNamedAsTheCommandsFlags_BeforeAnyDatabaseWork()
+    {
+        var previousError = Console.Error;
+        var errors = new StringWriter();
+        Console.SetError(errors);
+        try
+        {
+            var (exit, _) = await RunCliAsync(null, "sample", "1", "--top-k", "0", "--wait", "-1");
+            Assert.Equal(2, exit);
+        }
+        finally
+        {
+            Console.SetError(previousError);
+        }
+        var text = errors.ToString();
+        Assert.Contains("error: --top-k: must be between 1 and", text, StringComparison.Ordinal);
+        Assert.Contains("error: --wait: must be 0 to 86400 seconds, not -1", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("topK", text, StringComparison.Ordinal);
+    }
+
     /// <summary>Runs <c>rnnsweep ARGS</c> in this process with RNNSWEEP_CONNECTION set, capturing standard output.</summary>
     private static async Task<(int Exit, string Stdout)> RunCliAsync(string? connection, params string[] args)
     {
