@@ -40,20 +40,20 @@ public static class BenchDatabase
     /// <exception cref="ValidationException">Another bench holds the lock.</exception>
     public static async Task<NpgsqlConnection> LockAsync(string connectionString, CancellationToken ct)
     {
-        var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false }.ConnectionString);
+        var admin = new NpgsqlConnection(OnServer(connectionString));
+        var locked = false;
         try
         {
             await admin.OpenAsync(ct);
             await using var cmd = new NpgsqlCommand($"select pg_try_advisory_lock(hashtext('{Name}'))", admin);
-            if (await cmd.ExecuteScalarAsync(ct) is true) return admin;
+            locked = await cmd.ExecuteScalarAsync(ct) is true;
         }
-        catch
+        finally
         {
-            await admin.DisposeAsync();
-            throw;
+            if (!locked) await admin.DisposeAsync();
         }
-        await admin.DisposeAsync();
-        throw new ValidationException("bench", $"another rnnsweep bench is running against this PostgreSQL server (in its database {Name}); wait for it to end");
+        return locked ? admin
+            : throw new ValidationException("bench", $"another rnnsweep bench is running against this PostgreSQL server (in its database {Name}); wait for it to end");
     }
 
     public static async Task<string> RecreateAsync(string connectionString, CancellationToken ct)
@@ -79,10 +79,13 @@ public static class BenchDatabase
 
     private static async Task ExecuteOnServerAsync(string connectionString, string sql, CancellationToken ct)
     {
-        var admin = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false }.ConnectionString;
-        await using var conn = new NpgsqlConnection(admin);
+        await using var conn = new NpgsqlConnection(OnServer(connectionString));
         await conn.OpenAsync(ct);
         await using var cmd = new NpgsqlCommand(sql, conn);
         await cmd.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>The same server's maintenance database, unpooled: where a database is created, dropped or locked for.</summary>
+    private static string OnServer(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false }.ConnectionString;
 }

@@ -20,6 +20,18 @@ public static class SampleCommand
     /// <summary>The longest --wait: a day (the API's ?wait= stops at 300 s; a terminal may wait for a busy Worker longer).</summary>
     private const int MaxWaitSeconds = 86_400;
 
+    /// <summary>A request field's error named as this command's flag (topK is --top-k, primeText is --prime); other fields (run-id) as they are.</summary>
+    private static FieldError AsFlag(FieldError error) => error with
+    {
+        Field = error.Field switch
+        {
+            "topK" => "--top-k",
+            "primeText" => "--prime",
+            "method" or "temperature" or "seed" or "length" => "--" + error.Field,
+            _ => error.Field,
+        },
+    };
+
     public static Command Create()
     {
         var runId = new Argument<long>("run-id") { Description = "The run (grid cell) to sample from; see the dashboard or 'rnnsweep export'" };
@@ -44,9 +56,7 @@ public static class SampleCommand
                 Method = parse.GetValue(method)!, Temperature = parse.GetValue(temperature), TopK = parse.GetValue(topK),
                 PrimeText = parse.GetValue(prime)!, Seed = parse.GetValue(seed), Length = parse.GetValue(length),
             };
-            // The request's fields named as this command's flags (topK is --top-k, primeText is --prime).
-            var flags = new Dictionary<string, string> { ["topK"] = "--top-k", ["primeText"] = "--prime" };
-            var errors = request.Validate().Select(e => e with { Field = flags.GetValueOrDefault(e.Field, "--" + e.Field) }).ToList();
+            var errors = request.Validate().Select(AsFlag).ToList();
             if (parse.GetValue(wait) is < 0 or > MaxWaitSeconds) errors.Add(new("--wait", $"must be 0 to {MaxWaitSeconds} seconds, not {parse.GetValue(wait)}"));
             if (errors.Count > 0) throw new ValidationException(errors);
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
@@ -60,7 +70,7 @@ public static class SampleCommand
             }
             catch (ValidationException e)
             {
-                throw new ValidationException(e.Errors.Select(f => f with { Field = flags.GetValueOrDefault(f.Field, f.Field) }).ToList());
+                throw new ValidationException(e.Errors.Select(AsFlag).ToList());
             }
             Console.Error.WriteLine($"sample {sampleId} enqueued; waiting for a Worker…");
             var sample = await SampleRequests.WaitAsync(db, sampleId, TimeSpan.FromSeconds(parse.GetValue(wait)), ct);
