@@ -38,9 +38,9 @@ public static class LstmKernel
     /// <summary>
     /// Switches oneDNN on until the returned scope is disposed, for bfloat16 work only (a training step or an epoch's
     /// validation pass on the bfloat16 copy): with oneDNN off, libtorch's CPU bfloat16 products fall back to a reference
-    /// path (about 4x slower than float32 on a Zen 5 with AVX512-BF16), with it on they run on oneDNN's bfloat16 kernels. oneDNN's bfloat16
-    /// LSTM agrees with the LSTM equations in train and eval mode (BFloat16LstmTests); its float32 LSTM does not in eval
-    /// mode, so no float32 LSTM may run inside the scope.
+    /// path (about 4x slower than float32 on a Zen 5 with AVX512-BF16), with it on they run on oneDNN's bfloat16
+    /// kernels. oneDNN's bfloat16 LSTM agrees with the LSTM equations in train and eval mode (BFloat16LstmTests); its
+    /// float32 LSTM does not in eval mode, so no float32 LSTM may run inside the scope.
     /// The switch is process-global: a Worker runs one job at a time, and the scope covers only one batch's forward
     /// and backward pass or one bfloat16 validation pass. Throws <see cref="InvalidOperationException"/> when it is
     /// already on (nested or concurrent use).
