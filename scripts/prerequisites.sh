@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what RnnSweep needs from Debian's packages, once: the PostgreSQL server (unless RNNSWEEP_CONNECTION
-# names one) and, for the tests, Chromium for the browser tests and python3-torch for the model-export test. NuGet packages come with `dotnet build`;
+# names one), tcmalloc for the Workers and, for the tests, Chromium for the browser tests and python3-torch for the model-export test. NuGet packages come with `dotnet build`;
 # the libtorch load fix for Debian 12 is applied by the build itself (src/Worker/build/TorchSharpElfFix.targets).
 set -euo pipefail
 what="${1:-runtime}"
@@ -21,11 +21,21 @@ fi
 if [[ "$what" == "test" ]] && ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1; then
   need+=(docker-compose)
 fi
-if ((${#need[@]})); then
-  echo "Installing ${need[*]} (apt-get)..." >&2
+# The Workers' allocator: tcmalloc (the Orchestrator preloads it into each Worker; see WorkerAllocator), unless
+# RNNSWEEP_ALLOCATOR=glibc. Its package is libtcmalloc-minimal4t64 on Ubuntu 24.04 and later, libtcmalloc-minimal4 before.
+tcmalloc=""
+if [[ "${RNNSWEEP_ALLOCATOR:-}" != glibc ]] && ! compgen -G "/usr/lib*/libtcmalloc_minimal.so.4" >/dev/null \
+  && ! compgen -G "/usr/lib/*-linux-gnu/libtcmalloc_minimal.so.4" >/dev/null; then
+  tcmalloc=1
+fi
+if ((${#need[@]})) || [[ -n "$tcmalloc" ]]; then
   sudo_cmd=()
   [[ "$(id -u)" != 0 ]] && sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
+  if [[ -n "$tcmalloc" ]]; then
+    if apt-cache show libtcmalloc-minimal4t64 >/dev/null 2>&1; then need+=(libtcmalloc-minimal4t64); else need+=(libtcmalloc-minimal4); fi
+  fi
+  echo "Installing ${need[*]} (apt-get)..." >&2
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   # Debian starts a system-wide cluster on install; RnnSweep runs its own private one, so leave that alone.
 fi

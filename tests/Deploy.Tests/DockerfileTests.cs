@@ -98,6 +98,10 @@ public sealed partial class DockerfileTests
         var env = Stages(dockerfile)[^1].Lines.Where(l => l.Instruction == "ENV").Select(l => l.Arguments).ToList();
         Assert.Contains(env, e => e.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("MALLOC_ARENA_MAX=1"));
         Assert.Contains(env, e => e.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("THP_MEM_ALLOC_ENABLE=1"));
+        // tcmalloc, as the Workers rnnsweep starts get it (the Orchestrator's WorkerAllocator): installed in the final stage, preloaded by its path.
+        var lines = Stages(dockerfile)[^1].Lines;
+        Assert.Contains(lines, l => l.Instruction == "RUN" && l.Arguments.Contains("apt-get install", StringComparison.Ordinal) && l.Arguments.Contains("libtcmalloc-minimal4t64", StringComparison.Ordinal));
+        Assert.Contains(env, e => e.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4"));
     }
 
     [Fact]

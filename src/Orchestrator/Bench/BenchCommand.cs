@@ -44,6 +44,7 @@ public static class BenchCommand
         var report = new BenchReport();
         Console.WriteLine($"rnnsweep bench{(quick ? " --quick" : "")}: {Environment.ProcessorCount} cores; " +
                           $"load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")} (other processes share the CPU: ratios are measured within one process)");
+        Console.WriteLine($"Worker processes' allocator settings: {WorkerAllocator.Describe()}");
         await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
         await using var benchLock = await BenchDatabase.LockAsync(connection.ConnectionString, ct);
         var benchConnection = await BenchDatabase.RecreateAsync(connection.ConnectionString, ct);

@@ -18,7 +18,7 @@ public static class WorkerBenchProcess
         psi.ArgumentList.Add(WorkerProcesses.FindWorkerDll());
         psi.ArgumentList.Add("bench");
         foreach (var a in args) psi.ArgumentList.Add(a);
-        WorkerProcesses.SetAllocator(psi);
+        WorkerAllocator.Apply(psi);
         psi.Environment[WorkerProcesses.ParentPidVariable] = Environment.ProcessId.ToString(); // the part ends if this process is killed
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the Worker");
         var errors = process.StandardError.ReadToEndAsync(ct);

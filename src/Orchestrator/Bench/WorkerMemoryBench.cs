@@ -64,7 +64,7 @@ public static class WorkerMemoryBench
         }
         var growth = peaks[^1] / peaks[0];
         report.Add(new BenchRow("7 memory", $"Worker peak resident over {runs} runs, last/first", growth, "ratio", "<= 1.15", growth <= 1.15,
-            $"one Worker process ({threads} torch threads, {WorkerProcesses.DescribeAllocator()}) " +
+            $"one Worker process ({threads} torch threads, {WorkerAllocator.Describe()}) " +
             $"training {runs} LSTM 2x128 runs in a row ({epochs} epochs of 163,840 chars, batch 64x64, 300 kB corpus), each followed by its analysis job; " +
             $"VmHWM after each run: {string.Join(" / ", peaks.Select(p => p.ToString("0.000")))} GB; " +
             $"resident (VmRSS) between runs: {string.Join(" / ", residents.Select(p => p.ToString("0.000")))} GB"));

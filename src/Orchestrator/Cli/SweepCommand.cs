@@ -44,6 +44,7 @@ public static class SweepCommand
             CliOptions.ApplyDataDir(parse.GetValue(dataDir));
             var spec = recipe.Apply(parse, CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus, seeds, axes));
             SpecResolver.Resolve(spec); // bad input is reported before anything starts
+            WorkerAllocator.Validate();
 
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var app = await LocalServer.StartAsync(connection.ConnectionString, parse.GetValue(urls)!, ct);

@@ -10,35 +10,10 @@ public sealed class WorkerProcesses : IAsyncDisposable
     /// <summary>The Worker's RnnSweep.Worker.Hosting.ParentWatch.Variable (the Orchestrator does not reference the Worker).</summary>
     public const string ParentPidVariable = "RNNSWEEP_PARENT_PID";
 
-    /// <summary>
-    /// Allocator settings for a Worker, environment variables read when the process starts.
-    /// <c>MALLOC_ARENA_MAX=1</c> (glibc): with the default (8 per core) a Worker that trains run after run grew from 1.2
-    /// to 2.6 GB peak resident over four LSTM 2x128 runs, memory freed by libtorch's threads staying in their arenas
-    /// (fragmentation, not leaked tensors); with one arena the same runs stayed under 0.97 GB.
-    /// <c>THP_MEM_ALLOC_ENABLE=1</c> (libtorch's CPU allocator): large tensors get 2 MB transparent huge pages
-    /// (madvise; the kernel's setting must allow it, as Debian's default "madvise" does). Why: glibc maps every
-    /// allocation over 32 MB afresh and a fresh 4 KB page faults on first touch; filling a fresh 73 MB tensor took
-    /// 346 ms against 19 ms with huge pages, and the LSTM 3x512 training loop ran 1.13-1.2x faster.
-    /// docs/benchmarks.md ("7 memory", "Huge pages") has the figures. The launcher, the Dockerfiles, the compose
-    /// file and the Kubernetes manifests set the same values.
-    /// </summary>
-    public static readonly IReadOnlyList<KeyValuePair<string, string>> AllocatorSettings =
-        [new("MALLOC_ARENA_MAX", "1"), new("THP_MEM_ALLOC_ENABLE", "1")];
-
     private readonly List<Process> _processes = [];
 
     /// <summary>Process ids of the Workers started and still tracked.</summary>
     public IReadOnlyList<int> ProcessIds => _processes.Select(p => p.Id).ToList();
-
-    /// <summary>Sets each of <see cref="AllocatorSettings"/> for a Worker unless this process's environment sets it already.</summary>
-    public static void SetAllocator(ProcessStartInfo psi)
-    {
-        foreach (var (key, value) in AllocatorSettings)
-            if (Environment.GetEnvironmentVariable(key) is not { Length: > 0 }) psi.Environment[key] = value;
-    }
-
-    /// <summary>The allocator settings a Worker started now gets, as <c>NAME=value</c> pairs (for reports).</summary>
-    public static string DescribeAllocator() => string.Join(", ", AllocatorSettings.Select(s => $"{s.Key}={(Environment.GetEnvironmentVariable(s.Key) is { Length: > 0 } set ? set : s.Value)}"));
 
     public bool AnyAlive => _processes.Any(p => !p.HasExited);
 
@@ -74,7 +49,7 @@ public sealed class WorkerProcesses : IAsyncDisposable
             // The Worker stops by itself if this process dies without stopping it (SIGKILL): see the Worker's ParentWatch.
             psi.Environment[ParentPidVariable] = Environment.ProcessId.ToString();
             foreach (var (key, value) in settings ?? new Dictionary<string, string>()) psi.Environment[key] = value;
-            SetAllocator(psi);
+            WorkerAllocator.Apply(psi);
             _processes.Add(Process.Start(psi) ?? throw new InvalidOperationException("could not start a worker"));
         }
     }
