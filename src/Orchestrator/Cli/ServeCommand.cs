@@ -1,6 +1,7 @@
 using System.CommandLine;
 using RnnSweep.Orchestrator.Hosting;
 using RnnSweep.Orchestrator.LocalCluster;
+using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Cli;
 
@@ -11,17 +12,30 @@ public static class ServeCommand
     {
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => OrchestratorApp.DefaultUrl };
         var command = new Command("serve", "Serve the HTTP API, the results dashboard and the Hangfire dashboard") { urls };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => CliOptions.Guard(async () =>
         {
+            var url = parse.GetValue(urls)!;
+            // A service is asked for its address: a taken port is an error (one line), not a move to another port.
+            if (LocalServer.FirstInUse(url) is { } taken) throw InUse(taken);
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
-            await using var app = OrchestratorApp.Build([], connection.ConnectionString, parse.GetValue(urls));
+            await using var app = OrchestratorApp.Build([], connection.ConnectionString, url);
             await app.MigrateAsync(ct);
-            await app.StartAsync(ct);
+            try
+            {
+                await app.StartAsync(ct);
+            }
+            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                throw InUse(url); // taken between the check and the start
+            }
             Console.WriteLine($"Serving {LocalServer.Address(app)}; press Ctrl+C to stop.");
             try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
             await LocalServer.StopAsync(app);
             return 0; // Ctrl+C and SIGTERM are how a service ends
-        });
+        }));
         return command;
     }
+
+    private static ValidationException InUse(string url) =>
+        new("--urls", $"{url} is in use (another RnnSweep?): stop that server or choose another address with --urls");
 }

@@ -33,18 +33,43 @@ public static class LocalServer
 
     private const string AnyFreePort = "http://127.0.0.1:0";
 
-    private static bool IsFree(int port)
+    private static bool IsFree(int port) => IsFree(System.Net.IPAddress.Loopback, port);
+
+    private static bool IsFree(System.Net.IPAddress address, int port)
     {
         try
         {
-            using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            using var probe = new System.Net.Sockets.TcpListener(address, port);
             probe.Start();
             return true;
         }
-        catch (System.Net.Sockets.SocketException)
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
         {
             return false;
         }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return true; // not ours to judge (an address this host lacks, a privileged port): Kestrel says what is wrong
+        }
+    }
+
+    /// <summary>
+    /// The first of <paramref name="urls"/> (Kestrel's list, ';'-separated) whose address and port another process
+    /// holds, or null. Checked before a server starts because a failed start logs the bind error with its stack trace.
+    /// Only literal addresses, <c>localhost</c> and wildcards (<c>*</c>, <c>+</c>, <c>0.0.0.0</c>) with a fixed port are
+    /// probed; Kestrel reports any other conflict itself.
+    /// </summary>
+    public static string? FirstInUse(string urls)
+    {
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var withHost = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+            if (!Uri.TryCreate(withHost, UriKind.Absolute, out var uri) || uri.Port <= 0) continue;
+            var address = uri.IsLoopback && uri.HostNameType == UriHostNameType.Dns ? System.Net.IPAddress.Loopback
+                : System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) ? ip : null;
+            if (address is not null && !IsFree(address, uri.Port)) return url;
+        }
+        return null;
     }
 
     /// <summary>Stops the web application (HTTP requests in flight get up to 5 s), before its database goes away.</summary>

@@ -10,8 +10,8 @@ namespace RnnSweep.Worker.Analysis;
 /// Why its own kernel rather than <see cref="GateExtractor"/>: a sampling step at batch 1 must cost little more than
 /// reading the weights once (memory bandwidth is its ceiling, docs/benchmarks.md), so it does the fewest libtorch
 /// calls: the first layer's input projection is a row lookup in a precomputed (V, G H) table, an LSTM or RNN upper
-/// layer is one matrix product over [x, h] with [W_ih, W_hh] side by side, and the whole step is one TorchScript
-/// call. One float32 sample on the CPU runs on <see cref="SingleSampleStep"/> (<see cref="ForOneSample"/>) instead.
+/// layer is one matrix product over [x, h] with [W_ih, W_hh] side by side. One float32 sample on the CPU runs on
+/// <see cref="SingleSampleStep"/> (<see cref="ForOneSample"/>) instead.
 /// The same equations as the fused module (PyTorch's gate order; checked against it by the sampler tests).
 /// With <see cref="ScalarType.BFloat16"/> weights the recurrent and head matrices are held as bfloat16 copies (half
 /// the bytes per step); inputs are rounded to bfloat16 for the product and everything else stays float32.
@@ -29,7 +29,6 @@ internal sealed class SamplingStep : IDisposable
     private readonly Tensor[] _upperHhBiases;             // GRU: b_hh per upper layer; otherwise empty
     private readonly Tensor _head;                        // (V, H)
     private readonly Tensor _headBias;                    // (V)
-    private readonly Tensor _none = empty(0);             // for the script's arguments a model kind does not use
 
     public SamplingStep(CharRnn model, ScalarType weights = ScalarType.Float32)
     {
@@ -55,7 +54,7 @@ internal sealed class SamplingStep : IDisposable
         foreach (var t in Owned()) t.DetachFromDisposeScope();       // kept by this object; the scope frees the temporaries
     }
 
-    private IEnumerable<Tensor> Owned() => new[] { _inputTable, _firstHh, _head, _headBias, _firstHhBias, _none }
+    private IEnumerable<Tensor> Owned() => new[] { _inputTable, _firstHh, _head, _headBias, _firstHhBias }
         .Concat(_upperWeights).Concat(_upperBiases).Concat(_upperHh).Concat(_upperHhBiases).OfType<Tensor>();
 
     /// <summary>The matrices one step reads whole (first layer's W_hh, each upper layer's, the head), in the step's format.</summary>
@@ -91,68 +90,57 @@ internal sealed class SamplingStep : IDisposable
     /// <summary>Feeds one symbol per row. <paramref name="state"/> is disposed; the new one is returned.</summary>
     /// <param name="symbols">(B) symbol indices, int64.</param>
     /// <returns>Logits (B, V) float32 and the state after the step (h, and c for an LSTM: (L, B, H)).</returns>
+    /// <remarks>
+    /// Op by op from .NET, not one TorchScript call: TorchScript's graph executor crashed the process (a string built
+    /// from a null pointer in <c>Graph::copy</c>, then abort) when the Worker allocates with tcmalloc, as it does
+    /// (docs/benchmarks.md, "Allocator"). The cost is an interop call and a managed tensor per operation, about 40 a
+    /// step: at batch 1 on the CPU in float32 the managed <see cref="SingleSampleStep"/> runs instead.
+    /// </remarks>
     public (Tensor Logits, RecurrentState State) Step(Tensor symbols, RecurrentState state)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var (logits, h, c) = StepScript.Value.invoke<(Tensor, Tensor, Tensor)>("step", (int)_model, symbols, state.H, state.C ?? _none,
-            _inputTable, _firstHh, _firstHhBias ?? _none, _upperWeights, _upperBiases, _upperHh, _upperHhBiases, _head, _headBias);
-        var next = new RecurrentState(h, _model == ModelType.Lstm ? c : null);
-        if (_model != ModelType.Lstm) c.Dispose();
+        var n = state.H.shape[2];
+        var hs = new List<Tensor>();
+        var cs = new List<Tensor>();
+        var x = _inputTable.index_select(0, symbols);                                    // (B, G H)
+        for (var l = 0; l < state.H.shape[0]; l++)
+        {
+            var h = state.H[l];                                                           // (B, H)
+            if (_model == ModelType.Gru)
+            {
+                var (gi, gh) = l == 0
+                    ? (x, Product(h, _firstHh) + _firstHhBias!)
+                    : (Product(x, _upperWeights[l - 1]) + _upperBiases[l - 1], Product(h, _upperHh[l - 1]) + _upperHhBiases[l - 1]);
+                var rz = sigmoid(gi.narrow(1, 0, 2 * n) + gh.narrow(1, 0, 2 * n));         // r, z
+                var candidate = tanh(gi.narrow(1, 2 * n, n) + rz.narrow(1, 0, n) * gh.narrow(1, 2 * n, n));
+                x = candidate + rz.narrow(1, n, n) * (h - candidate);
+            }
+            else
+            {
+                var gates = l == 0 ? x + Product(h, _firstHh) : Product(cat([x, h], 1), _upperWeights[l - 1]) + _upperBiases[l - 1];
+                if (_model == ModelType.Lstm)
+                {
+                    var inputForget = sigmoid(gates.narrow(1, 0, 2 * n));                 // i, f
+                    var c = addcmul(inputForget.narrow(1, n, n) * state.C![l], inputForget.narrow(1, 0, n), tanh(gates.narrow(1, 2 * n, n)), 1);
+                    x = sigmoid(gates.narrow(1, 3 * n, n)) * tanh(c);
+                    cs.Add(c);
+                }
+                else
+                {
+                    x = tanh(gates);
+                }
+            }
+            hs.Add(x);
+        }
+        var logits = Product(x, _head) + _headBias;
+        var next = new RecurrentState(stack(hs), cs.Count > 0 ? stack(cs) : null);
         state.Dispose();
         return (logits.MoveToOuterDisposeScope(), next.DetachToOuterScope());
     }
 
-    /// <summary>
-    /// The step as one TorchScript function. Why TorchScript: at batch 1 a 3x512 step reads 21 MB of weights in about
-    /// 0.9 ms, and the step called op by op from .NET took about a quarter longer than that (docs/benchmarks.md); its
-    /// ~40 small operations each cost an interop call, a managed tensor and its disposal, which the TorchScript
-    /// interpreter avoids by running them inside libtorch behind one call. Products go through <c>mm</c> in the
-    /// weights' format: for float32 weights the conversions are no-ops, for bfloat16 the input is rounded and the
-    /// product read back as float32.
-    /// Model kinds: 0 LSTM (gate order i, f, g, o), 1 GRU (r, z, n; b_hn inside r), 2 tanh RNN.
-    /// </summary>
-    private static readonly Lazy<jit.CompilationUnit> StepScript = new(() => jit.compile("""
-        def mm(x: Tensor, w: Tensor) -> Tensor:
-            return torch.mm(x.to(w.dtype), w.t()).float()
-
-        def step(kind: int, symbols: Tensor, h: Tensor, c: Tensor, table: Tensor, first_hh: Tensor, first_hh_bias: Tensor,
-                 weights: List[Tensor], biases: List[Tensor], hh: List[Tensor], hh_biases: List[Tensor],
-                 head: Tensor, head_bias: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-            n = h.size(2)
-            hs: List[Tensor] = []
-            cs: List[Tensor] = []
-            x = table.index_select(0, symbols)
-            for l in range(h.size(0)):
-                hl = h[l]
-                if kind == 1:
-                    if l == 0:
-                        gi = x
-                        gh = mm(hl, first_hh) + first_hh_bias
-                    else:
-                        gi = mm(x, weights[l - 1]) + biases[l - 1]
-                        gh = mm(hl, hh[l - 1]) + hh_biases[l - 1]
-                    rz = torch.sigmoid(gi[:, :2 * n] + gh[:, :2 * n])
-                    candidate = torch.tanh(gi[:, 2 * n:] + rz[:, :n] * gh[:, 2 * n:])
-                    x = candidate + rz[:, n:] * (hl - candidate)
-                else:
-                    if l == 0:
-                        gates = x + mm(hl, first_hh)
-                    else:
-                        gates = mm(torch.cat([x, hl], 1), weights[l - 1]) + biases[l - 1]
-                    if kind == 0:
-                        i_f = torch.sigmoid(gates[:, :2 * n])
-                        cl = torch.addcmul(i_f[:, n:] * c[l], i_f[:, :n], torch.tanh(gates[:, 2 * n:3 * n]))
-                        x = torch.sigmoid(gates[:, 3 * n:]) * torch.tanh(cl)
-                        cs.append(cl)
-                    else:
-                        x = torch.tanh(gates)
-                hs.append(x)
-            logits = mm(x, head) + head_bias
-            if len(cs) > 0:
-                return logits, torch.stack(hs), torch.stack(cs)
-            return logits, torch.stack(hs), torch.empty(0)
-        """ + "\n"));                                    // the script parser wants its last line ended
+    /// <summary>x W^T in the weights' format: no conversions for float32; for bfloat16 x is rounded and the product read back as float32.</summary>
+    private static Tensor Product(Tensor x, Tensor w) => mm(x.to_type(w.dtype), w.t()).to_type(ScalarType.Float32);
 
     public void Dispose()
     {

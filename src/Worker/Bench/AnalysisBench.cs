@@ -62,7 +62,7 @@ public static class AnalysisBench
                 $"the fastest of managed one-, four- and eight-stream sums over the same arrays, as many steps as each sample, {managedCeiling:N0} steps/s (median; {bytes * managedCeiling / 1e9:0.0} GB/s)").Print();
         }
 
-        // Batch 1, bfloat16 weight copies (an option of the TorchScript step; the product samples in float32), per thread count.
+        // Batch 1, bfloat16 weight copies (an option of SamplingStep; the product samples in float32), per thread count.
         foreach (var sampleThreads in new[] { 1, threads }.Distinct())
         {
             torch.set_num_threads(sampleThreads);
@@ -72,7 +72,7 @@ public static class AnalysisBench
             var rate = SampleAt(model, vocabulary, options, ScalarType.BFloat16, sampleThreads).Length / clock.Elapsed.TotalSeconds;
             new BenchFigure("3 analysis", $"LSTM 3x512 sampling, bfloat16 weights, batch 1, {sampleThreads} thread{(sampleThreads == 1 ? "" : "s")} / bandwidth ceiling",
                 rate / ceiling, "ratio", "", null,
-                $"{rate:N0} chars/s (multinomial T=1, {sampleLength} chars, state carried, SamplingStep's TorchScript step, after a 50-char warm-up) over " +
+                $"{rate:N0} chars/s (multinomial T=1, {sampleLength} chars, state carried, SamplingStep op by op, after a 50-char warm-up) over " +
                 $"{ceiling:N0} steps/s: the step's {bytes / 1e6:0.0} MB of bfloat16 weights read by the same matrix-vector products alone, " +
                 $"{bytes * ceiling / 1e9:0.0} GB/s; {sampleThreads} torch threads").Print();
         }

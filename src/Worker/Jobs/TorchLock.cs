@@ -1,21 +1,48 @@
+using System.Runtime.CompilerServices;
 using RnnSweep.Worker.Hosting;
 
 namespace RnnSweep.Worker.Jobs;
 
 /// <summary>
-/// One torch job at a time per process: torch's default generator (dropout, weight init) is process-wide, so a
-/// second job in the same process would change a training run's random stream and break exact resume.
-/// Run one Worker process per device for parallelism. Releasing the lock returns the memory the job freed
-/// (<see cref="FreedMemory"/>), so that each job starts from the same footprint.
+/// One torch job at a time per process, on one thread: torch's default generator (dropout, weight init) is
+/// process-wide, so a second job in the same process would change a training run's random stream and break exact
+/// resume; and every job runs its torch work on <see cref="TorchThread"/> (the awaiting code continues there after the
+/// lock is taken), so OpenMP keeps one team of threads. Run one Worker process per device for parallelism. Releasing
+/// the lock returns the memory the job freed (<see cref="FreedMemory"/>), so that each job starts from the same
+/// footprint.
 /// </summary>
 public static class TorchLock
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
-    public static async Task<IDisposable> AcquireAsync(CancellationToken ct)
+    /// <summary>
+    /// <c>using var torch = await TorchLock.AcquireAsync(ct);</c> waits for the lock, then continues on
+    /// <see cref="TorchThread"/>, and so does the rest of the awaiting method. Throws
+    /// <see cref="OperationCanceledException"/> (on the torch thread) when <paramref name="ct"/> ends the wait.
+    /// </summary>
+    /// <remarks>
+    /// An awaitable of its own because an async method returning a Task cannot hand its caller to the torch thread: the
+    /// caller's continuation is not run inline on a thread that has a SynchronizationContext, so it would resume on the
+    /// thread pool.
+    /// </remarks>
+    public static Acquisition AcquireAsync(CancellationToken ct) => new(Gate.WaitAsync(ct));
+
+    /// <summary>The awaitable of <see cref="AcquireAsync"/>.</summary>
+    public readonly struct Acquisition(Task wait) : INotifyCompletion
     {
-        await Gate.WaitAsync(ct);
-        return new Releaser();
+        public Acquisition GetAwaiter() => this;
+
+        public bool IsCompleted => false; // always through the torch thread, even when the lock was free
+
+        public void OnCompleted(Action continuation) =>
+            wait.ContinueWith((_, c) => TorchThread.Instance.Post(static a => ((Action)a!)(), c), continuation,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        public IDisposable GetResult()
+        {
+            wait.GetAwaiter().GetResult();
+            return new Releaser();
+        }
     }
 
     private sealed class Releaser : IDisposable

@@ -186,6 +186,28 @@ public sealed partial class CliTests(PostgresFixture postgres)
         Assert.DoesNotContain("topK", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:{0}")]
+    [InlineData("http://localhost:{0}")]
+    [InlineData("http://127.0.0.1:{1};http://127.0.0.1:{0}")]
+    public async Task Serve_OnAPortInUse_FailsInOneLine_BeforeAnyDatabaseWork(string urls)
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var free = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        free.Start();
+        var freePort = ((System.Net.IPEndPoint)free.LocalEndpoint).Port;
+        free.Stop();
+        var given = string.Format(CultureInfo.InvariantCulture, urls, port, freePort);
+        // No connection string: the check comes before the database (a private server would be started otherwise).
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(null, "serve", "--urls", given);
+        var taken = given.Split(';')[^1];
+        Assert.Equal(2, exit);
+        Assert.Equal($"error: --urls: {taken} is in use (another RnnSweep?): stop that server or choose another address with --urls", stderr.Trim());
+        Assert.DoesNotContain("Serving", stdout, StringComparison.Ordinal);
+    }
+
     /// <summary>Runs <c>rnnsweep ARGS</c> in this process with RNNSWEEP_CONNECTION set, capturing standard output.</summary>
     private static async Task<(int Exit, string Stdout)> RunCliAsync(string? connection, params string[] args)
     {
