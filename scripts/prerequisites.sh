@@ -21,23 +21,30 @@ fi
 if [[ "$what" == "test" ]] && ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1; then
   need+=(docker-compose)
 fi
-# The Workers' allocator: tcmalloc (the Orchestrator preloads it into each Worker; see WorkerAllocator), unless
-# RNNSWEEP_ALLOCATOR=glibc. Its package is libtcmalloc-minimal4t64 on Ubuntu 24.04 and later, libtcmalloc-minimal4 before.
-tcmalloc=""
-if [[ "${RNNSWEEP_ALLOCATOR:-}" != glibc ]] && ! compgen -G "/usr/lib*/libtcmalloc_minimal.so.4" >/dev/null \
-  && ! compgen -G "/usr/lib/*-linux-gnu/libtcmalloc_minimal.so.4" >/dev/null; then
-  tcmalloc=1
-fi
-if ((${#need[@]})) || [[ -n "$tcmalloc" ]]; then
+if ((${#need[@]})); then
+  echo "Installing ${need[*]} (apt-get)..." >&2
   sudo_cmd=()
   [[ "$(id -u)" != 0 ]] && sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
-  if [[ -n "$tcmalloc" ]]; then
-    if apt-cache show libtcmalloc-minimal4t64 >/dev/null 2>&1; then need+=(libtcmalloc-minimal4t64); else need+=(libtcmalloc-minimal4); fi
-  fi
-  echo "Installing ${need[*]} (apt-get)..." >&2
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   # Debian starts a system-wide cluster on install; RnnSweep runs its own private one, so leave that alone.
+fi
+# The Workers' allocator: tcmalloc, which the Orchestrator preloads into each Worker when it finds it (WorkerAllocator
+# looks in these folders), unless RNNSWEEP_ALLOCATOR=glibc. Best effort: without it Workers run on glibc's malloc.
+# The package is libtcmalloc-minimal4t64 on Ubuntu 24.04 and later, libtcmalloc-minimal4 before.
+tcmalloc_found=""
+for dir in /usr/lib/x86_64-linux-gnu /usr/lib/aarch64-linux-gnu /usr/lib64 /usr/lib; do
+  if [[ -f "$dir/libtcmalloc_minimal.so.4" ]]; then tcmalloc_found=1; fi
+done
+if [[ "${RNNSWEEP_ALLOCATOR:-}" != glibc && -z "$tcmalloc_found" ]] && command -v apt-get >/dev/null; then
+  sudo_cmd=()
+  [[ "$(id -u)" != 0 ]] && sudo_cmd=(sudo -n)
+  echo "Installing tcmalloc (apt-get) for the Workers' allocator..." >&2
+  if ! { "${sudo_cmd[@]}" apt-get update -qq >/dev/null 2>&1 \
+      && package="$(apt-cache show libtcmalloc-minimal4t64 >/dev/null 2>&1 && echo libtcmalloc-minimal4t64 || echo libtcmalloc-minimal4)" \
+      && DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$package" >/dev/null 2>&1; }; then
+    echo "warning: could not install tcmalloc: Workers will allocate with glibc's malloc (slower training; docs/benchmarks.md, \"Allocator\")" >&2
+  fi
 fi
 if ! command -v dotnet >/dev/null; then
   echo "error: the .NET 10 SDK is required (https://dot.net); dotnet is not on PATH" >&2

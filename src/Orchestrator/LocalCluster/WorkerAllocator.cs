@@ -29,8 +29,7 @@ public static class WorkerAllocator
     public const string ChoiceVariable = "RNNSWEEP_ALLOCATOR";
     public const string Tcmalloc = "tcmalloc";
     public const string Glibc = "glibc";
-    /// <summary>tcmalloc without its heap profiler, by soname.</summary>
-    public const string TcmallocLibrary = "libtcmalloc_minimal.so.4";
+    public const string TcmallocLibrary = Shared.Diagnostics.Tcmalloc.Library;
 
     // Debian and Ubuntu multiarch directories, then Fedora's and Arch's.
     private static readonly string[] LibraryDirectories = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"];

@@ -35,9 +35,9 @@ public static class LoopBench
         var memoryOnly = a.Has("memory-only");
         if (epochs < (memoryOnly ? 1 : 2)) throw new BenchArgsException($"bench loop: --epochs must be at least {(memoryOnly ? "1" : "2 (the first epoch's commit overlaps the second)")}, not {epochs}");
         if (rounds < 1 || (memoryOnly && rounds != 1)) throw new BenchArgsException($"bench loop: --rounds must be at least 1 (exactly 1 with --memory-only), not {rounds}");
-        torch.set_num_threads(threads);
         // As a Worker's jobs do (TorchLock): every torch call of the bench, before and after its awaits, on one thread.
         await TorchThread.Instance.Enter();
+        torch.set_num_threads(threads);
 
         var hp = new Hyperparameters
         {

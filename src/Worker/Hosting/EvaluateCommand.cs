@@ -24,6 +24,7 @@ public static class EvaluateCommand
             return 2;
         }
         using var store = new RunStore(connection, log);
+        await Jobs.TorchThread.Instance.Enter(); // every run's evaluation on one thread, as a Worker's jobs (TorchLock)
         var device = TorchDevice.Select("cpu", 0);
         Console.WriteLine("run\tcell\tbest epoch\ttrain\tvalidation\ttest\ttest bits/char");
         foreach (var runId in runIds)

@@ -10,13 +10,13 @@ namespace RnnSweep.Worker.Hosting;
 /// </summary>
 public static class NativeAllocator
 {
-    /// <summary>tcmalloc's soname, as the Orchestrator preloads it.</summary>
-    public const string TcmallocLibrary = "libtcmalloc_minimal.so.4";
+    // Looked up in the process's global scope (the program and what it preloaded), so whichever tcmalloc LD_PRELOAD
+    // named (libtcmalloc_minimal or the full libtcmalloc) is the one found, never a second copy.
+    private static readonly Lazy<nint> ReleaseFreeMemoryExport = new(() =>
+        NativeLibrary.TryGetExport(NativeLibrary.GetMainProgramHandle(), "MallocExtension_ReleaseFreeMemory", out var address) ? address : 0);
 
-    private static readonly Lazy<bool> Tcmalloc = new(() => MappedLibraries().Any(l => l.Contains("libtcmalloc", StringComparison.Ordinal)));
-
-    /// <summary>Whether tcmalloc is loaded into this process (read from /proc/self/maps once).</summary>
-    public static bool IsTcmalloc => Tcmalloc.Value;
+    /// <summary>Whether tcmalloc serves this process's malloc (it was preloaded).</summary>
+    public static bool IsTcmalloc => ReleaseFreeMemoryExport.Value != 0;
 
     /// <summary><c>tcmalloc</c> or <c>glibc malloc</c>, for logs and reports.</summary>
     public static string Name => IsTcmalloc ? "tcmalloc" : "glibc malloc";
@@ -27,10 +27,14 @@ public static class NativeAllocator
     /// </summary>
     public static bool ReleaseFreePages()
     {
+        if (IsTcmalloc)
+        {
+            Marshal.GetDelegateForFunctionPointer<ReleaseFreeMemory>(ReleaseFreeMemoryExport.Value)();
+            return true;
+        }
         try
         {
-            if (IsTcmalloc) ReleaseFreeMemory();
-            else MallocTrim(0);
+            MallocTrim(0);
             return true;
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
@@ -39,24 +43,11 @@ public static class NativeAllocator
         }
     }
 
-    private static IEnumerable<string> MappedLibraries()
-    {
-        try
-        {
-            return File.ReadLines("/proc/self/maps").ToList();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return [];
-        }
-    }
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate void ReleaseFreeMemory();
 
-    // Both by soname: a bare "libc" would find the linker script libc.so, and the preloaded tcmalloc is found again
-    // by its soname without a second copy. DllImport rather than LibraryImport: the signatures are blittable, and the
-    // generator would need unsafe code.
+    // glibc by its soname (a bare "libc" would find the linker script libc.so). DllImport rather than LibraryImport:
+    // the signature is blittable, and the generator would need unsafe code.
     [DllImport("libc.so.6", EntryPoint = "malloc_trim")]
     private static extern int MallocTrim(nuint pad);
-
-    [DllImport(TcmallocLibrary, EntryPoint = "MallocExtension_ReleaseFreeMemory")]
-    private static extern void ReleaseFreeMemory();
 }

@@ -44,7 +44,7 @@ public static class WorkerHost
         if (!NativeAllocator.IsTcmalloc && device.Device.type == TorchSharp.DeviceType.CPU)
         {
             log.LogWarning("This Worker allocates with glibc's malloc: CPU training ran up to 1.3x slower than with tcmalloc (docs/benchmarks.md, \"Allocator\"). " +
-                           "Install libtcmalloc-minimal4 and start the Worker with LD_PRELOAD={Library}, as rnnsweep and the Worker images do", NativeAllocator.TcmallocLibrary);
+                           "Install libtcmalloc-minimal4 and start the Worker with LD_PRELOAD={Library}, as rnnsweep and the Worker images do", Shared.Diagnostics.Tcmalloc.Library);
         }
         await host.RunAsync();
         return 0;

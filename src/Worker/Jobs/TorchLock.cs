@@ -34,9 +34,14 @@ public static class TorchLock
 
         public bool IsCompleted => false; // always through the torch thread, even when the lock was free
 
+        // A wait that ended without the lock (cancelled) throws on the thread pool at once: queued behind the running
+        // job on the torch thread, a deleted job would hold its Hangfire slot until that job's next await.
         public void OnCompleted(Action continuation) =>
-            wait.ContinueWith((_, c) => TorchThread.Instance.Post(static a => ((Action)a!)(), c), continuation,
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            wait.ContinueWith(static (t, c) =>
+            {
+                if (t.IsCompletedSuccessfully) TorchThread.Instance.Post(static a => ((Action)a!)(), c);
+                else ThreadPool.UnsafeQueueUserWorkItem(static a => ((Action)a!)(), c);
+            }, continuation, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
         public IDisposable GetResult()
         {

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace RnnSweep.Worker.Jobs;
 
 /// <summary>
-/// The one thread of a process that calls into libtorch: a dedicated thread with its own
+/// The thread a Worker's jobs call libtorch on (see <see cref="TorchLock"/>): a dedicated thread with its own
 /// <see cref="SynchronizationContext"/>, so a job that awaits (database calls between epochs) comes back to it instead
 /// of going on on whichever thread-pool thread finished the awaited call.
 /// Why: libtorch's CPU kernels run on OpenMP, and OpenMP gives every thread that starts a parallel region its own team
@@ -25,7 +25,7 @@ public sealed class TorchThread : SynchronizationContext
 
     private TorchThread()
     {
-        // 8 MB, the main thread's stack: libtorch's kernels ran there before; a thread-pool thread's is smaller.
+        // 8 MB, as a main thread's stack on Linux: deep native call chains need no thread-pool-sized stack here.
         _thread = new Thread(Run, maxStackSize: 8 << 20) { IsBackground = true, Name = "torch" };
         _thread.Start();
     }
@@ -70,7 +70,19 @@ public sealed class TorchThread : SynchronizationContext
     private void Run()
     {
         SetSynchronizationContext(this);
-        foreach (var (callback, state) in _work.GetConsumingEnumerable()) callback(state);
+        foreach (var (callback, state) in _work.GetConsumingEnumerable())
+        {
+            try
+            {
+                callback(state);
+            }
+            catch (Exception e)
+            {
+                // An await's continuation never throws (its task carries the exception); anything else posted here that
+                // throws is a bug, and the thread every torch job needs is gone with it: end the process, saying why.
+                Environment.FailFast($"an exception escaped work posted to the torch thread: {e}", e);
+            }
+        }
     }
 
     /// <summary>The awaitable of <see cref="Enter"/>.</summary>

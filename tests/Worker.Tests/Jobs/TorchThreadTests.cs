@@ -1,7 +1,7 @@
 using RnnSweep.Worker.Jobs;
 using TorchSharp;
 
-namespace RnnSweep.Worker.Tests.Hosting;
+namespace RnnSweep.Worker.Tests.Jobs;
 
 /// <summary>Torch work of every job on one thread, across the job's awaits (TorchLock, TorchThread).</summary>
 public sealed class TorchThreadTests

@@ -1,0 +1,11 @@
+namespace RnnSweep.Shared.Diagnostics;
+
+/// <summary>
+/// tcmalloc, the C allocator a Worker runs with: the Orchestrator preloads it into the Workers it starts, the Worker
+/// images preload it, and a Worker reports whether it has it (docs/benchmarks.md, "Allocator").
+/// </summary>
+public static class Tcmalloc
+{
+    /// <summary>tcmalloc without its heap profiler, by soname (Debian's and Ubuntu's libtcmalloc-minimal4).</summary>
+    public const string Library = "libtcmalloc_minimal.so.4";
+}
