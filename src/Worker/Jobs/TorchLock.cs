@@ -18,7 +18,7 @@ public static class TorchLock
     /// <summary>
     /// <c>using var torch = await TorchLock.AcquireAsync(ct);</c> waits for the lock, then continues on
     /// <see cref="TorchThread"/>, and so does the rest of the awaiting method. Throws
-    /// <see cref="OperationCanceledException"/> (on the torch thread) when <paramref name="ct"/> ends the wait.
+    /// <see cref="OperationCanceledException"/> (on the thread pool) when <paramref name="ct"/> ends the wait.
     /// </summary>
     /// <remarks>
     /// An awaitable of its own because an async method returning a Task cannot hand its caller to the torch thread: the
