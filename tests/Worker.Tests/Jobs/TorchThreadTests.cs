@@ -30,6 +30,24 @@ public sealed class TorchThreadTests
     }
 
     [Fact]
+    public async Task ACancelledWait_EndsAtOnce_WhileAnotherJobHoldsTheTorchThread()
+    {
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var job = Task.Run(async () =>
+        {
+            using var held = await TorchLock.AcquireAsync(CancellationToken.None);
+            holding.SetResult();
+            Thread.Sleep(3000);                                    // an epoch: the torch thread is busy, no await
+        });
+        await holding.Task;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => { using var _ = await TorchLock.AcquireAsync(cancel.Token); });
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"the cancelled wait ended after {clock.Elapsed.TotalSeconds:0.0} s, behind the running job");
+        await job;
+    }
+
+    [Fact]
     public async Task Send_FromAnotherThread_RunsOnTheTorchThread_AndCarriesItsException()
     {
         await Task.Run(() =>
