@@ -16,7 +16,7 @@ public static class ServeCommand
         {
             var url = parse.GetValue(urls)!;
             // A service is asked for its address: a taken port is an error (one line), not a move to another port.
-            if (LocalServer.FirstInUse(url) is { } taken) throw InUse(taken);
+            LocalServer.CheckUrls(url);
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var app = OrchestratorApp.Build([], connection.ConnectionString, url);
             await app.MigrateAsync(ct);
@@ -26,7 +26,8 @@ public static class ServeCommand
             }
             catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
             {
-                throw InUse(url); // taken between the check and the start
+                // taken between the check and the start, or by an address the check does not probe
+                throw new ValidationException("--urls", $"{url}: {e.Message}");
             }
             Console.WriteLine($"Serving {LocalServer.Address(app)}; press Ctrl+C to stop.");
             try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
@@ -35,7 +36,4 @@ public static class ServeCommand
         }));
         return command;
     }
-
-    private static ValidationException InUse(string url) =>
-        new("--urls", $"{url} is in use (another RnnSweep?): stop that server or choose another address with --urls");
 }

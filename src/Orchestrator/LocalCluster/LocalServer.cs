@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using System.Net;
 using RnnSweep.Orchestrator.Hosting;
+using RnnSweep.Shared.Domain;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Schema;
 
@@ -14,6 +16,7 @@ public static class LocalServer
     {
         // Another RnnSweep (or anything) holds the default port: any free loopback port will do. Checked before
         // starting, because a failed start logs the bind error with its stack trace; the catch below covers a race.
+        CheckUrls(url, moveFromDefault: true);
         var moved = url == OrchestratorApp.DefaultUrl && !IsFree(new Uri(url).Port);
         var app = OrchestratorApp.Build(args ?? [], connectionString, moved ? AnyFreePort : url);
         await app.MigrateAsync(ct);
@@ -33,9 +36,9 @@ public static class LocalServer
 
     private const string AnyFreePort = "http://127.0.0.1:0";
 
-    private static bool IsFree(int port) => IsFree(System.Net.IPAddress.Loopback, port);
+    private static bool IsFree(int port) => IsFree(IPAddress.Loopback, port);
 
-    private static bool IsFree(System.Net.IPAddress address, int port)
+    private static bool IsFree(IPAddress address, int port)
     {
         try
         {
@@ -54,22 +57,30 @@ public static class LocalServer
     }
 
     /// <summary>
-    /// The first of <paramref name="urls"/> (Kestrel's list, ';'-separated) whose address and port another process
-    /// holds, or null. Checked before a server starts because a failed start logs the bind error with its stack trace.
-    /// Only literal addresses, <c>localhost</c> and wildcards (<c>*</c>, <c>+</c>, <c>0.0.0.0</c>) with a fixed port are
-    /// probed; Kestrel reports any other conflict itself.
+    /// Checks a <c>--urls</c> value (Kestrel's list, ';'-separated) before anything starts: each entry must be an
+    /// http(s) URL with a port from 0 to 65535 (a host of <c>*</c> or <c>+</c> means every address), and no literal
+    /// address, <c>localhost</c> or wildcard among them may be held by another process (checked here because a failed
+    /// start logs the bind error with its stack trace). <paramref name="moveFromDefault"/>: the default address may be
+    /// taken, the caller moves to a free port. Kestrel reports any other conflict itself.
     /// </summary>
-    public static string? FirstInUse(string urls)
+    /// <exception cref="ValidationException">Names the entry and what is wrong with it.</exception>
+    public static void CheckUrls(string urls, bool moveFromDefault = false)
     {
         foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var withHost = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
-            if (!Uri.TryCreate(withHost, UriKind.Absolute, out var uri) || uri.Port <= 0) continue;
-            var address = uri.IsLoopback && uri.HostNameType == UriHostNameType.Dns ? System.Net.IPAddress.Loopback
-                : System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) ? ip : null;
-            if (address is not null && !IsFree(address, uri.Port)) return url;
+            if (!Uri.TryCreate(withHost, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Port is < 0 or > 65535)
+            {
+                throw new ValidationException("--urls", $"'{url}' is not an http(s) URL with a port from 0 to 65535, such as http://127.0.0.1:5080");
+            }
+            if (moveFromDefault && url == OrchestratorApp.DefaultUrl) continue;
+            IPAddress[] addresses = uri.IsLoopback && uri.HostNameType == UriHostNameType.Dns ? [IPAddress.Loopback, IPAddress.IPv6Loopback]
+                : IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) ? [ip] : [];
+            if (uri.Port > 0 && addresses.Any(address => !IsFree(address, uri.Port)))
+            {
+                throw new ValidationException("--urls", $"{url} is in use (another RnnSweep?): stop that server or choose another address with --urls");
+            }
         }
-        return null;
     }
 
     /// <summary>Stops the web application (HTTP requests in flight get up to 5 s), before its database goes away.</summary>

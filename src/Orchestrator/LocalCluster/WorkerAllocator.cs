@@ -21,7 +21,8 @@ namespace RnnSweep.Orchestrator.LocalCluster;
 /// and 19 ms with huge pages.</item>
 /// </list>
 /// <see cref="ChoiceVariable"/> chooses the allocator: <c>tcmalloc</c> (the default, used when the library is
-/// installed) or <c>glibc</c>. A variable already set in the Worker's environment is kept, <c>LD_PRELOAD</c> included.
+/// installed) or <c>glibc</c>. A variable already set in the Worker's environment is kept, <c>LD_PRELOAD</c> included,
+/// except that <c>tcmalloc</c> chosen by name is added to a preload that lacks it.
 /// </summary>
 public static class WorkerAllocator
 {
@@ -81,8 +82,13 @@ public static class WorkerAllocator
     /// <exception cref="ValidationException">See <see cref="Settings"/>.</exception>
     public static void Apply(ProcessStartInfo psi)
     {
-        foreach (var (key, value) in Settings(Read(psi, ChoiceVariable), FindTcmalloc))
-            if (Read(psi, key) is not { Length: > 0 }) psi.Environment[key] = value;
+        var choice = Read(psi, ChoiceVariable);
+        foreach (var (key, value) in Settings(choice, FindTcmalloc))
+        {
+            if (Read(psi, key) is not { Length: > 0 } set) psi.Environment[key] = value;
+            // tcmalloc asked for by name joins a preload the environment already has, instead of giving way to it.
+            else if (key == "LD_PRELOAD" && choice == Tcmalloc && !set.Contains("libtcmalloc", StringComparison.Ordinal)) psi.Environment[key] = $"{value}:{set}";
+        }
     }
 
     /// <summary>What <see cref="Apply"/> gives a Worker started now, as <c>NAME=value</c> pairs (for reports).</summary>

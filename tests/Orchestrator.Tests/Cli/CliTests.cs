@@ -208,6 +208,17 @@ public sealed partial class CliTests(PostgresFixture postgres)
         Assert.DoesNotContain("Serving", stdout, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("serve", "http://127.0.0.1:99999")]
+    [InlineData("serve", "notaurl")]
+    [InlineData("sweep", "ftp://127.0.0.1:5080")]
+    public async Task Urls_ThatAreNoAddress_AreNamed_BeforeAnyDatabaseWork(string verb, string urls)
+    {
+        var (exit, _, stderr) = await CliRunner.RunAsync(null, verb, "--urls", urls);
+        Assert.Equal(2, exit);
+        Assert.Equal($"error: --urls: '{urls}' is not an http(s) URL with a port from 0 to 65535, such as http://127.0.0.1:5080", stderr.Trim());
+    }
+
     /// <summary>Runs <c>rnnsweep ARGS</c> in this process with RNNSWEEP_CONNECTION set, capturing standard output.</summary>
     private static async Task<(int Exit, string Stdout)> RunCliAsync(string? connection, params string[] args)
     {

@@ -64,6 +64,18 @@ public sealed class WorkerAllocatorTests(PostgresFixture postgres) : IClassFixtu
         Assert.Equal("1", psi.Environment["THP_MEM_ALLOC_ENABLE"]);
     }
 
+    [Fact]
+    public void TcmallocChosenByName_JoinsAPreloadTheEnvironmentHas()
+    {
+        var installed = WorkerAllocator.FindTcmalloc();
+        Assert.NotNull(installed); // scripts/prerequisites.sh installs it
+        var psi = new ProcessStartInfo("true");
+        psi.Environment["LD_PRELOAD"] = "/somewhere/libother.so";
+        psi.Environment[WorkerAllocator.ChoiceVariable] = WorkerAllocator.Tcmalloc;
+        WorkerAllocator.Apply(psi);
+        Assert.Equal($"{installed}:/somewhere/libother.so", psi.Environment["LD_PRELOAD"]);
+    }
+
     /// <summary>
     /// The Workers 'rnnsweep sweep' starts really run on tcmalloc (the test command installs it), and on glibc when
     /// RNNSWEEP_ALLOCATOR says so: read from each process's own memory map.
