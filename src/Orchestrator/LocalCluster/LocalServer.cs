@@ -1,9 +1,9 @@
+using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using System.Net;
 using RnnSweep.Orchestrator.Hosting;
-using RnnSweep.Shared.Domain;
 using RnnSweep.Orchestrator.Sweeps;
+using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.LocalCluster;
