@@ -26,10 +26,9 @@ namespace RnnSweep.Orchestrator.LocalCluster;
 /// </summary>
 public static class WorkerAllocator
 {
-    /// <summary>Environment variable choosing a local Worker's allocator: <c>tcmalloc</c> or <c>glibc</c>.</summary>
-    public const string ChoiceVariable = "RNNSWEEP_ALLOCATOR";
-    public const string Tcmalloc = "tcmalloc";
-    public const string Glibc = "glibc";
+    public const string ChoiceVariable = Shared.Diagnostics.Tcmalloc.ChoiceVariable;
+    public const string Tcmalloc = Shared.Diagnostics.Tcmalloc.Chosen;
+    public const string Glibc = Shared.Diagnostics.Tcmalloc.Glibc;
     public const string TcmallocLibrary = Shared.Diagnostics.Tcmalloc.Library;
 
     // Debian and Ubuntu multiarch directories, then Fedora's and Arch's.

@@ -42,7 +42,8 @@ public static class WorkerHost
         var device = host.Services.GetRequiredService<TorchDevice>();
         log.LogInformation("Worker {Name} on {Device} with {Allocator} listening on queues {Queues}", options.Name, device, NativeAllocator.Name, JobQueues.ListenedTo(options.Queues));
         // Not when glibc was chosen (RNNSWEEP_ALLOCATOR=glibc, which rnnsweep's Workers inherit).
-        if (!NativeAllocator.IsTcmalloc && device.Device.type == TorchSharp.DeviceType.CPU && Environment.GetEnvironmentVariable("RNNSWEEP_ALLOCATOR") != "glibc")
+        if (!NativeAllocator.IsTcmalloc && device.Device.type == TorchSharp.DeviceType.CPU
+            && Environment.GetEnvironmentVariable(Shared.Diagnostics.Tcmalloc.ChoiceVariable) != Shared.Diagnostics.Tcmalloc.Glibc)
         {
             log.LogWarning("This Worker allocates with glibc's malloc: CPU training ran up to 1.3x slower than with tcmalloc (docs/benchmarks.md, \"Allocator\"). " +
                            "Install libtcmalloc-minimal4 and start the Worker with LD_PRELOAD={Library}, as rnnsweep and the Worker images do (RNNSWEEP_ALLOCATOR=glibc says glibc is meant)", Shared.Diagnostics.Tcmalloc.Library);

@@ -39,7 +39,7 @@ public static class TorchLock
         public void OnCompleted(Action continuation) =>
             wait.ContinueWith(static (t, c) =>
             {
-                if (t.IsCompletedSuccessfully) TorchThread.Instance.Post(static a => ((Action)a!)(), c);
+                if (t.IsCompletedSuccessfully) TorchThread.Instance.Continue((Action)c!);
                 else ThreadPool.UnsafeQueueUserWorkItem(static a => ((Action)a!)(), c);
             }, continuation, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 

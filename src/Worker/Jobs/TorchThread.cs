@@ -41,6 +41,9 @@ public sealed class TorchThread : SynchronizationContext
 
     public override void Post(SendOrPostCallback d, object? state) => _work.Add((d, state));
 
+    /// <summary>Queues an await's continuation to run on the torch thread.</summary>
+    internal void Continue(Action continuation) => Post(static c => ((Action)c!)(), continuation);
+
     /// <summary>Runs <paramref name="d"/> on the torch thread and waits for it (at once when already there).</summary>
     public override void Send(SendOrPostCallback d, object? state)
     {
@@ -90,7 +93,7 @@ public sealed class TorchThread : SynchronizationContext
     {
         public Entry GetAwaiter() => this;
         public bool IsCompleted => thread.IsCurrent;
-        public void OnCompleted(Action continuation) => thread.Post(static c => ((Action)c!)(), continuation);
+        public void OnCompleted(Action continuation) => thread.Continue(continuation);
         public void GetResult() { }
     }
 }
