@@ -20,7 +20,7 @@ public static class Ceilings
     /// </summary>
     public static double MatmulFlops(int products = 3, int repeats = 2, int size = MatmulSize, ScalarType dtype = ScalarType.Float32)
     {
-        using var oneDnn = dtype == ScalarType.BFloat16 ? Training.LstmKernel.OneDnnForBFloat16() : null;
+        using var oneDnn = dtype == ScalarType.BFloat16 ? Training.LstmKernel.OneDnnOn() : null;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var a = randn(size, size).to(dtype);
@@ -34,6 +34,39 @@ public static class Ceilings
             best = Math.Min(best, clock.Elapsed.TotalSeconds / products);
         }
         return 2.0 * size * size * size / best;
+    }
+
+    /// <summary>
+    /// Achieved float32 FLOP/s of oneDNN's own products, which float32 <see cref="MatmulFlops"/> does not reach: libtorch's
+    /// float32 matmul is MKL's, which takes its AVX2 path on AMD processors, while oneDNN (which trains a float32 LSTM
+    /// where <see cref="Training.TrainingKernel"/> lets it) uses the widest vectors the processor has. Measured as a 1 x 1
+    /// convolution of N channels over N positions, the same N x N x N product, with oneDNN on; best of
+    /// <paramref name="repeats"/> after a warm-up.
+    /// </summary>
+    public static double OneDnnFlops(int products = 3, int repeats = 2, int size = MatmulSize)
+    {
+        using var oneDnn = Training.LstmKernel.OneDnnOn();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var input = randn(1, size, 32, size / 32);                                        // (1, C = N, 32, N / 32): N positions
+        var weight = randn(size, size, 1, 1);
+        nn.functional.conv2d(input, weight).Dispose();                                    // warm-up
+        var best = double.MaxValue;
+        for (var r = 0; r < repeats; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < products; i++) nn.functional.conv2d(input, weight).Dispose();
+            best = Math.Min(best, clock.Elapsed.TotalSeconds / products);
+        }
+        return 2.0 * size * size * size / best;
+    }
+
+    /// <summary>The float32 product ceiling: the faster of libtorch's two float32 products (MKL's matmul, oneDNN's).</summary>
+    public static (double Best, double Matmul, double OneDnn) Float32Flops(int products = 3, int repeats = 2)
+    {
+        var matmul = MatmulFlops(products, repeats);
+        var oneDnn = OneDnnFlops(products, repeats);
+        return (Math.Max(matmul, oneDnn), matmul, oneDnn);
     }
 
     /// <summary>Read bandwidth in bytes/s: sums over a float32 buffer of <paramref name="megabytes"/> (no cache holds it), best of <paramref name="repeats"/>.</summary>

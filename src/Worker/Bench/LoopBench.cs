@@ -64,8 +64,8 @@ public static class LoopBench
         var bareBatches = 0;
         if (!memoryOnly)
         {
-            BareLoop(bare, bareOptimizer, x, y, hp, 2, bareHalf);                                // warm-up
-            var probe = 2 * charsPerBatch / BareLoop(bare, bareOptimizer, x, y, hp, 2, bareHalf).Wall; // chars/s
+            BareLoop(bare, bareOptimizer, x, y, hp, 2, bareHalf, (cell, v));                                // warm-up
+            var probe = 2 * charsPerBatch / BareLoop(bare, bareOptimizer, x, y, hp, 2, bareHalf, (cell, v)).Wall; // chars/s
             if (batches == 0) batches = (int)Math.Clamp(Math.Round(epochSeconds * probe / charsPerBatch), 2, 2000);
             bareBatches = Math.Max(2, batches / 2);
         }
@@ -92,9 +92,10 @@ public static class LoopBench
         try
         {
             double trainSeconds = 0, validationSeconds = 0, checkpointSeconds = 0, waitSeconds = 0, fullSeconds = 0, fullCpuSeconds = 0, lastCommitSeconds = 0;
-            var matmul = new List<double>();
+            var matmul = new List<(double Best, double Matmul, double OneDnn)>(); // the float32 product ceiling, MKL's and oneDNN's
             var roundRates = new List<double>();         // full loop chars/s of each round
             var matmulHalf = new List<double>(); // bfloat16 products, for a loop with precision: bfloat16
+            string? kernelNote = null;
             manual_seed(hp.Seed);
             var trainer = new Trainer(cell, splits, CPU);
             try
@@ -104,12 +105,12 @@ public static class LoopBench
                 // and goes lowers them alike, and each round is compared with the bare loops on either side of it.
                 if (!memoryOnly)
                 {
-                    matmul.Add(Ceilings.MatmulFlops());
+                    matmul.Add(Ceilings.Float32Flops());
                     if (hp.IsBFloat16) matmulHalf.Add(Ceilings.MatmulFlops(dtype: ScalarType.BFloat16));
                 }
                 for (var round = 0; round < rounds; round++)
                 {
-                    if (!memoryOnly) bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches, bareHalf));
+                    if (!memoryOnly) bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches, bareHalf, (cell, v)));
                     // The full loop as TrainRunJob runs it: each epoch's commit in flight while the next epoch trains;
                     // a round ends as a run does, waiting for its last commit (not counted in the round's time).
                     var committer = store is null ? null : new EpochCommitter(store, runId, owner);
@@ -145,10 +146,11 @@ public static class LoopBench
                 }
                 if (!memoryOnly)
                 {
-                    bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches, bareHalf));   // after the last round
-                    matmul.Add(Ceilings.MatmulFlops());
+                    bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches, bareHalf, (cell, v)));   // after the last round
+                    matmul.Add(Ceilings.Float32Flops());
                     if (hp.IsBFloat16) matmulHalf.Add(Ceilings.MatmulFlops(dtype: ScalarType.BFloat16));
                 }
+                kernelNote = trainer.KernelNote;
                 if (a.Has("checkpoints") && store is not null) await CheckpointFiguresAsync(cell, splits, trainer, store, runId, owner, label);
             }
             finally
@@ -182,14 +184,15 @@ public static class LoopBench
                       $"by this process's CPU time instead of wall time{pooled}: {fullCpuRate / bareCpuRate:0.000}; full loop split{pooled}: train loop {trainSeconds / fullSeconds:P0}, " +
                       $"validation {validationSeconds / fullSeconds:P1}, SaveCheckpoint {checkpointSeconds / fullSeconds:P1}, waiting for the previous commit {waitSeconds / fullSeconds:P1}; " +
                       $"the last commit, waited for at the end of {(rounds > 1 ? "a round (the longest)" : "the run")}: {lastCommitSeconds:0.00} s" +
-                      (store is null ? " (no database)" : "");
+                      (store is null ? " (no database)" : "") + $"; training step on {kernelNote ?? "the bfloat16 copy, oneDNN on"}";
             new BenchFigure("1 loop overhead", $"{label} full/bare", ratio, "ratio", ">= 0.95", ratio >= 0.95, how).Print();
             new BenchFigure("1 loop overhead", $"{label} train loop only/bare", trainRate / bareRate, "ratio", "", null,
                 $"Trainer's batch loop alone (data, forward, backward, clipping with gradient norm, step, loss.item per batch) without validation and checkpoints{pooled}").Print();
             new BenchFigure("1 loop overhead", $"{label} full loop", fullRate, "chars/s", "", null, $"bare {bareRate:N0} chars/s{pooled}").Print();
 
             var processor = Processor.Read();
-            var ceiling = matmul.Average();
+            var ceiling = matmul.Average(m => m.Best);
+            var ceilings = string.Join(" / ", matmul.Select(m => $"{m.Best / 1e9:0.0} (MKL matmul {m.Matmul / 1e9:0.0}, oneDNN {m.OneDnn / 1e9:0.0})"));
             var fullFlops = fullRate * flopsPerChar;
             var big = layers == 3 && hidden == 512;
             // The goal is against the ceiling of the loop's own number format: bfloat16 products for precision: bfloat16.
@@ -197,13 +200,15 @@ public static class LoopBench
             var ownName = hp.IsBFloat16 ? "bfloat16 matmul ceiling" : "matmul ceiling";
             new BenchFigure("2 hardware use", $"{label} full loop / {ownName}", fullFlops / own, "ratio", big ? ">= 0.7" : "", big ? fullFlops / own >= 0.7 : null,
                 $"{fullFlops / 1e9:0.0} GFLOP/s = {fullRate:N0} chars/s x {flopsPerChar / 1e6:0.00} MFLOP/char (6 x forward MACs) over {own / 1e9:0.0} GFLOP/s, " +
-                $"the {(hp.IsBFloat16 ? "bfloat16 (oneDNN on)" : "float32")} {Ceilings.MatmulSize}x{Ceilings.MatmulSize} matrix product through the same libtorch at {threads} threads in this process, before and after the loop " +
-                $"({string.Join(" / ", (hp.IsBFloat16 ? matmulHalf : matmul).Select(m => (m / 1e9).ToString("0.0")))}); bare loop {bareRate * flopsPerChar / own:0.000}; {processor.Description}").Print();
+                (hp.IsBFloat16
+                    ? $"the bfloat16 (oneDNN on) {Ceilings.MatmulSize}x{Ceilings.MatmulSize} matrix product through the same libtorch at {threads} threads in this process, before and after the loop ({string.Join(" / ", matmulHalf.Select(m => (m / 1e9).ToString("0.0")))})"
+                    : $"the faster of libtorch's two float32 {Ceilings.MatmulSize}x{Ceilings.MatmulSize} products (MKL's matmul; oneDNN's, as a 1x1 convolution) at {threads} threads in this process, before and after the loop ({ceilings})") +
+                $"; bare loop {bareRate * flopsPerChar / own:0.000}; {processor.Description}").Print();
             if (hp.IsBFloat16)
             {
                 new BenchFigure("2 hardware use", $"{label} full loop / float32 matmul ceiling", fullFlops / ceiling, "ratio", "", null,
                     $"the same {fullFlops / 1e9:0.0} GFLOP/s over the float32 product's {ceiling / 1e9:0.0} GFLOP/s measured beside it " +
-                    $"({string.Join(" / ", matmul.Select(m => (m / 1e9).ToString("0.0")))}): how much faster than float32 could ever be").Print();
+                    $"({ceilings}): how much faster than float32 could ever be").Print();
             }
             if (processor.PeakFlops is { } peak)
             {
@@ -249,7 +254,10 @@ public static class LoopBench
     }
 
     /// <returns>Wall and process CPU seconds of <paramref name="batches"/> forward / backward / step iterations.</returns>
-    internal static (double Wall, double Cpu) BareLoop(CharRnn model, optim.Optimizer optimizer, Tensor x, Tensor y, Hyperparameters hp, int batches, BFloat16Step? half = null)
+    /// <param name="worker">The run's cell and vocabulary size: a float32 step then runs on the kernel the Trainer would
+    /// choose for it (<see cref="TrainingKernel"/>). Null: the caller has set libtorch's oneDNN switch itself.</param>
+    internal static (double Wall, double Cpu) BareLoop(CharRnn model, optim.Optimizer optimizer, Tensor x, Tensor y, Hyperparameters hp, int batches,
+        BFloat16Step? half = null, (CellSpec Cell, int VocabularySize)? worker = null)
     {
         model.train();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -265,6 +273,8 @@ public static class LoopBench
             else
             {
                 using var state = model.ZeroState(hp.BatchSize, CPU);
+                var oneDnn = worker is { } w && TrainingKernel.For(w.Cell, w.VocabularySize, model, x, y, state).OneDnn;
+                using var kernel = oneDnn ? LstmKernel.OneDnnOn() : null;
                 var (logits, _) = model.Forward(x, state);                             // (B, T, V)
                 var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1));
                 loss.backward();

@@ -12,10 +12,11 @@ public static class MachineBench
         var processor = Processor.Read();
         new BenchFigure("0 machine", "nominal float32 peak", (processor.PeakFlops ?? double.NaN) / 1e9, "GFLOP/s", "", null,
             $"{processor.Description}: {processor.PeakHow}").Print();
-        var flops = Ceilings.MatmulFlops(products: 4, repeats: 3);
+        var (flops, matmul, oneDnn) = Ceilings.Float32Flops(products: 4, repeats: 3);
+        var ofPeak = processor.PeakFlops is { } peak ? $"; {flops / peak:0.000} of the nominal peak" : "";
         new BenchFigure("0 machine", $"matmul ceiling ({threads} threads)", flops / 1e9, "GFLOP/s", "", null,
-            $"float32 {Ceilings.MatmulSize}x{Ceilings.MatmulSize} matrix products through the Worker's libtorch, best of 3 x 4 after a warm-up" +
-            (processor.PeakFlops is { } peak ? $"; {flops / peak:0.000} of the nominal peak" : "")).Print();
+            $"float32 {Ceilings.MatmulSize}x{Ceilings.MatmulSize} products through the Worker's libtorch, the faster of its two: MKL's matmul {matmul / 1e9:0.0} GFLOP/s, " +
+            $"oneDNN's (a 1x1 convolution, oneDNN on, as a float32 LSTM trains where TrainingKernel lets it) {oneDnn / 1e9:0.0} GFLOP/s; best of 3 x 4 after a warm-up each{ofPeak}").Print();
         // Without native bfloat16 one smaller product is enough to show the rate: four 2048^3 ones took minutes.
         var native = processor.NativeBFloat16;
         var halfSize = native ? Ceilings.MatmulSize : 512;

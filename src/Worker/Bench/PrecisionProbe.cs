@@ -65,10 +65,10 @@ public static class PrecisionProbe
         using var full2 = TrainingPair.Create(cell, v, bfloat16: false);
         var variants = new (string Name, Func<Tensor, Tensor, double> Step)[]
         {
-            ("float32, oneDNN off (the Worker today)", (x, y) => { LstmKernel.SetOneDnn(false); return LoopBench.BareLoop(full.Master, full.Optimizer, x, y, hp, 1).Wall; }),
+            ("float32, oneDNN off (ATen)", (x, y) => { LstmKernel.SetOneDnn(false); return LoopBench.BareLoop(full.Master, full.Optimizer, x, y, hp, 1).Wall; }),
             ("bfloat16 model (weights, activations, Adam state), oneDNN on", (x, y) => { LstmKernel.SetOneDnn(true); return Bf16Step(half.Master, half.Optimizer, x, y, hp); }),
             ("mixed (BFloat16Step): float32 master + Adam, bfloat16 copy for forward/backward, oneDNN on inside", (x, y) => { LstmKernel.SetOneDnn(false); return LoopBench.BareLoop(mixed.Master, mixed.Optimizer, x, y, hp, 1, mixed.Half).Wall; }),
-            ("float32, oneDNN on for the training step only", (x, y) => { LstmKernel.SetOneDnn(true); return LoopBench.BareLoop(full2.Master, full2.Optimizer, x, y, hp, 1).Wall; }),
+            ("float32, oneDNN on for the training step only (the Worker where TrainingKernel finds it agrees)", (x, y) => { LstmKernel.SetOneDnn(true); return LoopBench.BareLoop(full2.Master, full2.Optimizer, x, y, hp, 1).Wall; }),
         };
         var (x0, y0) = TextBatches.FromStreams(encoded, hp.BatchSize, 0, hp.SeqLength, CPU);
         foreach (var variant in variants) variant.Step(x0, y0);                   // warm-up

@@ -5,6 +5,7 @@ using RnnSweep.Shared.Jobs;
 using RnnSweep.Shared.Logging;
 using RnnSweep.Worker.Jobs;
 using RnnSweep.Worker.Stores;
+using RnnSweep.Worker.Training;
 using Serilog;
 
 namespace RnnSweep.Worker.Hosting;
@@ -27,6 +28,7 @@ public static class WorkerHost
             // Set here, not as the property's default: configuration binding appends to an array instead of replacing it.
             if (options.Queues.Length == 0) options.Queues = ["cpu"];
             if (options.Validate() is { Count: > 0 } problems) throw new ValidationException(problems);
+            _ = TrainingKernel.Choice();                    // RNNSWEEP_LSTM_KERNEL: a wrong value stops the Worker here, not its first run
             connectionString = DatabaseSettings.Resolve(builder.Configuration)
                 ?? throw new ValidationException("database", $"no database is configured: set {DatabaseSettings.EnvironmentVariable} or ConnectionStrings:{DatabaseSettings.ConnectionStringName}");
         }

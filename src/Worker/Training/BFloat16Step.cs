@@ -8,7 +8,7 @@ namespace RnnSweep.Worker.Training;
 /// <summary>
 /// Mixed-precision training by hand (TorchSharp 0.107 has no CPU autocast) for <c>precision: bfloat16</c>: a bfloat16
 /// working copy of the float32 master model. Each step copies the master weights into it, runs forward and backward on
-/// it with oneDNN on (<see cref="LstmKernel.OneDnnForBFloat16"/>), and widens its gradients onto the master
+/// it with oneDNN on (<see cref="LstmKernel.OneDnnOn"/>), and widens its gradients onto the master
 /// parameters, so clipping, the optimizer state and checkpoints stay float32 and resume works as for float32 runs.
 /// The loss is computed in float32 from the bfloat16 logits. docs/benchmarks.md has the speed and loss figures.
 /// </summary>
@@ -44,7 +44,7 @@ public sealed class BFloat16Step : IDisposable
         _work.zero_grad();
         Tensor loss;
         RecurrentState next;
-        using (LstmKernel.OneDnnForBFloat16())
+        using (LstmKernel.OneDnnOn())
         {
             var (logits, state) = _work.Forward(x, start);                           // (B, T, V) bfloat16
             loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]).to_type(ScalarType.Float32), y.reshape(-1));
@@ -71,7 +71,7 @@ public sealed class BFloat16Step : IDisposable
     public (double Loss, double Accuracy) Validate(EncodedText split, int batchSize, int seqLength, Device device)
     {
         CopyMaster();
-        using (LstmKernel.OneDnnForBFloat16()) return EvaluationPass.Run(_work, split, batchSize, seqLength, device);
+        using (LstmKernel.OneDnnOn()) return EvaluationPass.Run(_work, split, batchSize, seqLength, device);
     }
 
     private void CopyMaster()

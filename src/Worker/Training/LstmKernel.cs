@@ -36,19 +36,21 @@ public static class LstmKernel
     }
 
     /// <summary>
-    /// Switches oneDNN on until the returned scope is disposed, for bfloat16 work only (a training step or an epoch's
-    /// validation pass on the bfloat16 copy): with oneDNN off, libtorch's CPU bfloat16 products fall back to a reference
-    /// path (about 4x slower than float32 on a Zen 5 with AVX512-BF16), with it on they run on oneDNN's bfloat16
-    /// kernels. oneDNN's bfloat16 LSTM agrees with the LSTM equations in train and eval mode (BFloat16LstmTests); its
-    /// float32 LSTM does not in eval mode, so no float32 LSTM may run inside the scope.
-    /// The switch is process-global: a Worker runs one job at a time, and the scope covers only one batch's forward
-    /// and backward pass or one bfloat16 validation pass. Throws <see cref="InvalidOperationException"/> when it is
-    /// already on (nested or concurrent use).
+    /// Switches oneDNN on until the returned scope is disposed, for a training step's forward and backward pass (a
+    /// bfloat16 copy's, or a float32 LSTM's where <see cref="TrainingKernel"/> found oneDNN agreeing with ATen on its
+    /// shape) or an epoch's validation pass on the bfloat16 copy. Why: with oneDNN off, libtorch's CPU bfloat16 products
+    /// fall back to a reference path (about 4x slower than float32 on a Zen 5 with AVX512-BF16), and its float32 LSTM
+    /// training runs on MKL's products, which take their AVX2 path on AMD processors (oneDNN's LSTM trained 3x512 twice as
+    /// fast on a Zen 5). oneDNN's bfloat16 LSTM agrees with the LSTM equations in train and eval mode
+    /// (BFloat16LstmTests); its float32 LSTM does not in eval mode, so no float32 LSTM may run without autograd inside
+    /// the scope. The switch is process-global: a Worker runs one job at a time, and the scope covers only one batch's
+    /// forward and backward pass or one bfloat16 validation pass. Throws <see cref="InvalidOperationException"/> when it
+    /// is already on (nested or concurrent use).
     /// </summary>
-    public static IDisposable OneDnnForBFloat16()
+    public static IDisposable OneDnnOn()
     {
         UseAten();
-        if (OneDnnEnabled) throw new InvalidOperationException("oneDNN is already on: bfloat16 training steps and validation passes must not nest or run concurrently");
+        if (OneDnnEnabled) throw new InvalidOperationException("oneDNN is already on: training steps and bfloat16 validation passes must not nest or run concurrently");
         SetOneDnn(true);
         return new OffAgain();
     }
@@ -66,7 +68,7 @@ public static class LstmKernel
     }
 
     /// <summary>
-    /// Sets libtorch's process-wide oneDNN switch (the bench's measurements and <see cref="OneDnnForBFloat16"/>);
+    /// Sets libtorch's process-wide oneDNN switch (the bench's measurements and <see cref="OneDnnOn"/>);
     /// callers that turn it on must turn it off again before any float32 LSTM runs.
     /// </summary>
     internal static void SetOneDnn(bool enabled)

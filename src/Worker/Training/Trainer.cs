@@ -65,6 +65,9 @@ public sealed class Trainer : IDisposable
     private string MaxEpochsReason => StopReasons.MaxEpochs(_hp.MaxEpochs);
 
     public long ParameterCount => _model.ParameterCount;
+
+    /// <summary>The float32 training step's kernel and why (<see cref="TrainingKernel"/>), as of the last batch; null before the first.</summary>
+    public string? KernelNote { get; private set; }
     public TrainingStop Stop { get; private set; }
     public string? StopReason { get; private set; }
     /// <summary>Epochs completed.</summary>
@@ -235,6 +238,9 @@ public sealed class Trainer : IDisposable
                 }
                 else
                 {
+                    var kernel = TrainingKernel.For(_cell, _splits.VocabularySize, _model, x, y, start);
+                    KernelNote = kernel.Reason;
+                    using var oneDnn = kernel.OneDnn ? LstmKernel.OneDnnOn() : null;
                     Tensor logits;
                     (logits, next) = _model.Forward(x, start);                      // (B, T, V)
                     loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1));

@@ -66,6 +66,15 @@ public sealed class WorkerCliTests(PostgresFixture postgres, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Worker_WithAnUnknownLstmKernel_SaysSoInOneLine()
+    {
+        var (code, text) = await RunAsync([], new Dictionary<string, string> { ["RNNSWEEP_LSTM_KERNEL"] = "onednn" }, TimeSpan.FromMinutes(1));
+        Assert.Equal(2, code);
+        Assert.Contains("error: RNNSWEEP_LSTM_KERNEL=onednn is not a kernel choice: use auto", text);
+        Assert.DoesNotContain("   at ", text);
+    }
+
+    [Fact]
     [Trait("Category", "WorkerProcess")]
     public async Task Evaluate_LogsItsDatabaseRetries_ToTheConsole()
     {

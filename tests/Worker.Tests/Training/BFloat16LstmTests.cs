@@ -35,7 +35,7 @@ public class BFloat16LstmTests
 
         Tensor logits;
         RecurrentState state;
-        using (LstmKernel.OneDnnForBFloat16())
+        using (LstmKernel.OneDnnOn())
         {
             Assert.True(LstmKernel.OneDnnEnabled);
             using var grad = set_grad_enabled(training);

@@ -1,0 +1,136 @@
+using RnnSweep.Shared.Domain;
+using RnnSweep.Worker.Tests.Support;
+using RnnSweep.Worker.Training;
+using static TorchSharp.torch;
+
+namespace RnnSweep.Worker.Tests.Training;
+
+/// <summary>
+/// The float32 LSTM training step's kernel: oneDNN only where it agrees with ATen on the step's shape, and a step on
+/// the chosen kernel computes ATen's gradients.
+/// </summary>
+public class TrainingKernelTests
+{
+    [Theory]
+    [InlineData(1, 24, 30)]
+    [InlineData(2, 24, 30)]
+    [InlineData(3, 40, 17)]
+    public void StepOnTheChosenKernel_GivesAtensLossAndGradients(int layers, int hidden, int steps)
+    {
+        var (text, v) = TestCorpus.Generate(4000);
+        var cell = new CellSpec(ModelType.Lstm, layers, hidden, TestCorpus.SmallRun);
+        using var model = Trainer.CreateInitialModel(cell, v, CPU);
+        model.train();
+        using var scope = NewDisposeScope();
+        var (x, y) = TextBatches.FromStreams(text, 6, 0, steps, CPU);
+        manual_seed(3);
+        var start = new RecurrentState(randn(layers, 6, hidden) * 0.5, randn(layers, 6, hidden) * 0.5); // a carried state, not zeros
+
+        var verdict = TrainingKernel.For(cell, v, model, x, y, start);
+        var aten = Step(model, x, y, start, oneDnn: false);
+        var chosen = Step(model, x, y, start, verdict.OneDnn);
+
+        Assert.False(LstmKernel.OneDnnEnabled);
+        Assert.True(Math.Abs(aten.Loss - chosen.Loss) < 1e-5, $"{verdict.Reason}: loss {aten.Loss} against {chosen.Loss}");
+        foreach (var (a, c) in aten.Grads.Zip(chosen.Grads))
+        {
+            var relative = (a - c).norm().item<float>() / a.norm().item<float>();
+            Assert.True(relative < 1e-4, $"{verdict.Reason}: a gradient differs by {relative} of its norm");
+        }
+    }
+
+    [Fact]
+    public void AnyDifferenceBeyondTheTolerance_KeepsAten_AndSaysWhy()
+    {
+        var (text, v) = TestCorpus.Generate(4000);
+        var cell = new CellSpec(ModelType.Lstm, 2, 24, TestCorpus.SmallRun);
+        using var model = Trainer.CreateInitialModel(cell, v, CPU);
+        using var scope = NewDisposeScope();
+        var (x, y) = TextBatches.FromStreams(text, 6, 0, 30, CPU);
+        using var start = model.ZeroState(6, CPU);
+
+        var strict = TrainingKernel.For(cell, v, model, x, y, start, tolerance: 0);  // nothing but bitwise equality agrees
+        var usual = TrainingKernel.For(cell, v, model, x, y, start);
+
+        // Two kernels that sum in different orders differ somewhere; only bit-identical results pass a zero tolerance.
+        Assert.True(!strict.OneDnn || strict.Reason.Contains("differ by 0.0e0, final state by 0.0e0, gradients by 0.0e0", StringComparison.Ordinal), strict.Reason);
+        if (!strict.OneDnn) Assert.StartsWith("ATen: oneDNN disagrees with it on LSTM 2x24, batch 6 x 30 steps", strict.Reason);
+        Assert.Matches("^(oneDNN: it agrees|ATen: oneDNN disagrees) with", usual.Reason);
+    }
+
+    [Fact]
+    public void TheCheck_LeavesTheModelItsGradientsAndTheRandomGeneratorAsItFoundThem()
+    {
+        var (text, v) = TestCorpus.Generate(4000);
+        var cell = new CellSpec(ModelType.Lstm, 2, 20, TestCorpus.SmallRun with { Dropout = 0.3 });
+        using var model = Trainer.CreateInitialModel(cell, v, CPU);
+        using var scope = NewDisposeScope();
+        var (x, y) = TextBatches.FromStreams(text, 5, 0, 23, CPU); // a shape no other test uses: the check runs here
+        using var start = model.ZeroState(5, CPU);
+        var weights = model.parameters().Select(p => p.detach().clone()).ToArray();
+        manual_seed(11);
+        var expectedDraw = rand(4);
+        manual_seed(11);
+
+        var verdict = TrainingKernel.For(cell, v, model, x, y, start);
+
+        Assert.Contains("LSTM 2x20, batch 5 x 23 steps", verdict.Reason);
+        Assert.Equal(expectedDraw.data<float>().ToArray(), rand(4).data<float>().ToArray());
+        Assert.All(model.parameters().Zip(weights), p => Assert.Equal(0f, (p.First - p.Second).abs().max().item<float>()));
+        Assert.All(model.parameters(), p => Assert.True(p.grad is null || p.grad.abs().max().item<float>() == 0));
+        Assert.False(LstmKernel.OneDnnEnabled);
+    }
+
+    [Fact]
+    public void OtherCells_TrainOnAten_WithoutACheck()
+    {
+        var (text, v) = TestCorpus.Generate(4000);
+        var cell = new CellSpec(ModelType.Gru, 1, 16, TestCorpus.SmallRun);
+        using var model = Trainer.CreateInitialModel(cell, v, CPU);
+        using var scope = NewDisposeScope();
+        var (x, y) = TextBatches.FromStreams(text, 4, 0, 10, CPU);
+        using var start = model.ZeroState(4, CPU);
+
+        Assert.Equal(new TrainingKernel.Verdict(false, "ATen: not a float32 LSTM on the CPU"), TrainingKernel.For(cell, v, model, x, y, start));
+    }
+
+    [Theory]
+    [InlineData(null, TrainingKernel.Auto)]
+    [InlineData("", TrainingKernel.Auto)]
+    [InlineData("auto", TrainingKernel.Auto)]
+    [InlineData("aten", TrainingKernel.Aten)]
+    public void Parse_TakesTheKnownChoices(string? value, string expected) => Assert.Equal(expected, TrainingKernel.Parse(value));
+
+    [Theory]
+    [InlineData("onednn")]
+    [InlineData("ATEN")]
+    [InlineData(" aten")]
+    public void Parse_RefusesAnythingElse_NamingTheVariable(string value)
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => TrainingKernel.Parse(value));
+        Assert.Contains($"RNNSWEEP_LSTM_KERNEL={value} is not a kernel choice", e.Message);
+    }
+
+    [Fact]
+    public void Trainer_NamesItsKernel_AndLeavesOneDnnOffAfterAnEpoch()
+    {
+        var hp = TestCorpus.SmallRun with { MaxEpochs = 1 };
+        var cell = new CellSpec(ModelType.Lstm, 2, 16, hp);
+        using var trainer = new Trainer(cell, TestCorpus.Splits(hp), CPU);
+
+        trainer.RunEpoch(CancellationToken.None);
+
+        Assert.Matches("^(oneDNN: it agrees with ATen|ATen: oneDNN disagrees with it) on LSTM 2x16, batch 8 x", trainer.KernelNote);
+        Assert.False(LstmKernel.OneDnnEnabled);
+    }
+
+    private static (double Loss, Tensor[] Grads) Step(CharRnn model, Tensor x, Tensor y, RecurrentState start, bool oneDnn)
+    {
+        model.zero_grad();
+        using var kernel = oneDnn ? LstmKernel.OneDnnOn() : null;
+        var (logits, _) = model.Forward(x, start);
+        var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1));
+        loss.backward();
+        return (loss.item<float>(), model.parameters().Select(p => p.grad!.clone()).ToArray());
+    }
+}
