@@ -48,7 +48,9 @@ public static class Ceilings
         using var oneDnn = Training.LstmKernel.OneDnnOn();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var input = randn(1, size, 32, size / 32);                                        // (1, C = N, 32, N / 32): N positions
+        // (N / 64 images, C = N, 8, 8): N positions. Of the layouts tried on an AMD Zen 5 (1 x 32 x 64, 8 x 16 x 16,
+        // 1 x 64 x 64, 32 x 8 x 8, 1 x 128 x 64 images x positions) this one was the fastest: 337 against 282-328 GFLOP/s.
+        var input = randn(size / 64, size, 8, 8);
         var weight = randn(size, size, 1, 1);
         nn.functional.conv2d(input, weight).Dispose();                                    // warm-up
         var best = double.MaxValue;

@@ -16,9 +16,12 @@ internal static class EvaluationPass
     /// When given (split.Length long), receives at each target's position in <paramref name="split"/> the probability
     /// the model gave the symbol there (Section 4.2 of the paper); positions that are no target keep their value.
     /// </param>
+    /// <param name="worker">The run's cell and vocabulary size: each batch then runs on the kernel
+    /// <see cref="TrainingKernel.ForValidation"/> chooses (a training epoch's validation). Null: ATen's, as the run's
+    /// final losses and the analyses use.</param>
     /// <returns>Mean cross-entropy in nats per character, and the fraction of characters predicted by argmax.</returns>
     public static (double Loss, double Accuracy) Run(CharRnn model, EncodedText split, int batchSize, int seqLength, Device device,
-        float[]? correctProbabilities = null)
+        float[]? correctProbabilities = null, (CellSpec Cell, int VocabularySize)? worker = null)
     {
         var streams = (int)Math.Min(batchSize, split.Length - 1);
         var length = TextBatches.StreamLength(split, streams);
@@ -35,7 +38,10 @@ internal static class EvaluationPass
                 var steps = (int)Math.Min(seqLength, length - position);
                 using var scope = NewDisposeScope();
                 var (x, y) = TextBatches.FromStreams(split, streams, position, steps, device);
-                var (logits, next) = model.Forward(x, state);                       // (B, T, V)
+                var oneDnn = worker is { } w && TrainingKernel.ForValidation(w.Cell, w.VocabularySize, model, x, state).OneDnn;
+                Tensor logits;
+                RecurrentState next;
+                using (oneDnn ? LstmKernel.OneDnnOn() : null) (logits, next) = model.Forward(x, state); // (B, T, V)
                 // A bfloat16 model's logits are widened first: the loss is summed over the whole split.
                 var flat = logits.reshape(-1, logits.shape[2]).to_type(ScalarType.Float32); // (B T, V)
                 var targets = y.reshape(-1);                                          // (B T)

@@ -132,7 +132,7 @@ public sealed class Trainer : IDisposable
         // A bfloat16 run validates on its bfloat16 copy (the precision it trains at); the final losses are float32.
         var (valLoss, valAccuracy) = _bf16 is not null
             ? _bf16.Validate(_splits.Validation, _hp.BatchSize, _hp.SeqLength, _device)
-            : EvaluationPass.Run(_model, _splits.Validation, _hp.BatchSize, _hp.SeqLength, _device);
+            : EvaluationPass.Run(_model, _splits.Validation, _hp.BatchSize, _hp.SeqLength, _device, worker: (_cell, _splits.VocabularySize));
         _lastValLoss = valLoss;
         Epoch = epoch;
         _learningRate = OptimizerFactory.Decayed(_hp, epoch, learningRate);

@@ -12,6 +12,7 @@ namespace RnnSweep.Worker.Tests.Training;
 public class TrainingKernelTests
 {
     [Theory]
+    [InlineData(1, 12, 30)]
     [InlineData(1, 24, 30)]
     [InlineData(2, 24, 30)]
     [InlineData(3, 40, 17)]
@@ -39,6 +40,33 @@ public class TrainingKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 12, 5, 40)]   // where oneDNN's pass without autograd is wrong on AVX-512 processors (docs/lstm-kernel.md)
+    [InlineData(2, 64, 16, 40)]
+    [InlineData(3, 40, 7, 33)]
+    public void ValidationOnTheChosenKernel_GivesAtensLogitsAndState(int layers, int hidden, int batch, int steps)
+    {
+        var (text, v) = TestCorpus.Generate(40000);
+        var cell = new CellSpec(ModelType.Lstm, layers, hidden, TestCorpus.SmallRun);
+        using var model = Trainer.CreateInitialModel(cell, v, CPU);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        model.eval();
+        var (x, _) = TextBatches.FromStreams(text, batch, 0, steps, CPU);
+        var start = model.ZeroState(batch, CPU);
+
+        var verdict = TrainingKernel.ForValidation(cell, v, model, x, start);
+        var (atenLogits, aten) = model.Forward(x, start);
+        Tensor logits;
+        RecurrentState chosen;
+        using (verdict.OneDnn ? LstmKernel.OneDnnOn() : null) (logits, chosen) = model.Forward(x, start);
+
+        Assert.Contains($"LSTM {layers}x{hidden} validation pass, batch {batch} x {steps} steps", verdict.Reason);
+        Assert.True((atenLogits - logits).abs().max().item<float>() < 1e-5, $"{verdict.Reason}: logits differ by {(atenLogits - logits).abs().max().item<float>()}");
+        Assert.True((aten.C! - chosen.C!).abs().max().item<float>() < 1e-5, verdict.Reason);
+        Assert.False(LstmKernel.OneDnnEnabled);
+    }
+
     [Fact]
     public void AnyDifferenceBeyondTheTolerance_KeepsAten_AndSaysWhy()
     {
@@ -54,7 +82,7 @@ public class TrainingKernelTests
 
         // Two kernels that sum in different orders differ somewhere; only bit-identical results pass a zero tolerance.
         Assert.True(!strict.OneDnn || strict.Reason.Contains("differ by 0.0e0, final state by 0.0e0, gradients by 0.0e0", StringComparison.Ordinal), strict.Reason);
-        if (!strict.OneDnn) Assert.StartsWith("ATen: oneDNN disagrees with it on LSTM 2x24, batch 6 x 30 steps", strict.Reason);
+        if (!strict.OneDnn) Assert.StartsWith("ATen: oneDNN disagrees with it on LSTM 2x24 training step, batch 6 x 30 steps", strict.Reason);
         Assert.Matches("^(oneDNN: it agrees|ATen: oneDNN disagrees) with", usual.Reason);
     }
 
@@ -74,7 +102,7 @@ public class TrainingKernelTests
 
         var verdict = TrainingKernel.For(cell, v, model, x, y, start);
 
-        Assert.Contains("LSTM 2x20, batch 5 x 23 steps", verdict.Reason);
+        Assert.Contains("LSTM 2x20 training step, batch 5 x 23 steps", verdict.Reason);
         Assert.Equal(expectedDraw.data<float>().ToArray(), rand(4).data<float>().ToArray());
         Assert.All(model.parameters().Zip(weights), p => Assert.Equal(0f, (p.First - p.Second).abs().max().item<float>()));
         Assert.All(model.parameters(), p => Assert.True(p.grad is null || p.grad.abs().max().item<float>() == 0));
@@ -120,7 +148,7 @@ public class TrainingKernelTests
 
         trainer.RunEpoch(CancellationToken.None);
 
-        Assert.Matches("^(oneDNN: it agrees with ATen|ATen: oneDNN disagrees with it) on LSTM 2x16, batch 8 x", trainer.KernelNote);
+        Assert.Matches("^(oneDNN: it agrees with ATen|ATen: oneDNN disagrees with it) on LSTM 2x16 training step, batch 8 x", trainer.KernelNote);
         Assert.False(LstmKernel.OneDnnEnabled);
     }
 
