@@ -59,13 +59,14 @@ public static class LoopBench
         using var bare = Trainer.CreateModel(cell, v, CPU);
         using var bareOptimizer = OptimizerFactory.Create(hp, bare.parameters());
         using var bareHalf = hp.IsBFloat16 ? new BFloat16Step(bare, Trainer.CreateModel(cell, v, CPU)) : null; // the Trainer's own bfloat16 step
+        var bareKernel = new TrainingKernel(cell, v);                                   // the Trainer's kernel choice, made for the bare model
         var (x, y) = TextBatches.FromStreams(vocabulary.Encode(sample), hp.BatchSize, 0, hp.SeqLength, CPU);
         var batches = a.Int("batches", 0);
         var bareBatches = 0;
         if (!memoryOnly)
         {
-            BareLoop(bare, bareOptimizer, x, y, hp, 2, bareHalf, (cell, v));                                // warm-up
-            var probe = 2 * charsPerBatch / BareLoop(bare, bareOptimizer, x, y, hp, 2, bareHalf, (cell, v)).Wall; // chars/s
+            BareLoop(bare, bareOptimizer, x, y, hp, 2, bareHalf, bareKernel);                                // warm-up
+            var probe = 2 * charsPerBatch / BareLoop(bare, bareOptimizer, x, y, hp, 2, bareHalf, bareKernel).Wall; // chars/s
             if (batches == 0) batches = (int)Math.Clamp(Math.Round(epochSeconds * probe / charsPerBatch), 2, 2000);
             bareBatches = Math.Max(2, batches / 2);
         }
@@ -95,7 +96,7 @@ public static class LoopBench
             var matmul = new List<(double Best, double Matmul, double OneDnn)>(); // the float32 product ceiling, MKL's and oneDNN's
             var roundRates = new List<double>();         // full loop chars/s of each round
             var matmulHalf = new List<double>(); // bfloat16 products, for a loop with precision: bfloat16
-            string? kernelNote = null;
+            var kernelNotes = new List<string>();
             var warmUpSeconds = 0.0;
             manual_seed(hp.Seed);
             var trainer = new Trainer(cell, splits, CPU);
@@ -116,7 +117,7 @@ public static class LoopBench
                 }
                 for (var round = 0; round < rounds; round++)
                 {
-                    if (!memoryOnly) bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches, bareHalf, (cell, v)));
+                    if (!memoryOnly) bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches, bareHalf, bareKernel));
                     // The full loop as TrainRunJob runs it: each epoch's commit in flight while the next epoch trains;
                     // a round ends as a run does, waiting for its last commit (not counted in the round's time).
                     var committer = store is null ? null : new EpochCommitter(store, runId, owner);
@@ -152,11 +153,11 @@ public static class LoopBench
                 }
                 if (!memoryOnly)
                 {
-                    bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches, bareHalf, (cell, v)));   // after the last round
+                    bareRuns.Add(BareLoop(bare, bareOptimizer, x, y, hp, bareBatches, bareHalf, bareKernel));   // after the last round
                     matmul.Add(Ceilings.Float32Flops());
                     if (hp.IsBFloat16) matmulHalf.Add(Ceilings.MatmulFlops(dtype: ScalarType.BFloat16));
                 }
-                kernelNote = trainer.KernelNote;
+                kernelNotes.AddRange(trainer.TakeKernelNotes());
                 if (a.Has("checkpoints") && store is not null) await CheckpointFiguresAsync(cell, splits, trainer, store, runId, owner, label);
             }
             finally
@@ -190,7 +191,7 @@ public static class LoopBench
                       $"by this process's CPU time instead of wall time{pooled}: {fullCpuRate / bareCpuRate:0.000}; full loop split{pooled}: train loop {trainSeconds / fullSeconds:P0}, " +
                       $"validation {validationSeconds / fullSeconds:P1}, SaveCheckpoint {checkpointSeconds / fullSeconds:P1}, waiting for the previous commit {waitSeconds / fullSeconds:P1}; " +
                       $"the last commit, waited for at the end of {(rounds > 1 ? "a round (the longest)" : "the run")}: {lastCommitSeconds:0.00} s" +
-                      (store is null ? " (no database)" : "") + $"; training step on {kernelNote ?? "the bfloat16 copy, oneDNN on"}; " +
+                      (store is null ? " (no database)" : "") + $"; kernels: {(kernelNotes.Count > 0 ? string.Join(" | ", kernelNotes) : "the bfloat16 copy's steps on oneDNN")}; " +
                       $"the untimed first epoch, without a commit: {warmUpSeconds:0.0} s against {fullSeconds / (epochs * rounds):0.0} s for a timed one with its commit";
             new BenchFigure("1 loop overhead", $"{label} full/bare", ratio, "ratio", ">= 0.95", ratio >= 0.95, how).Print();
             new BenchFigure("1 loop overhead", $"{label} train loop only/bare", trainRate / bareRate, "ratio", "", null,
@@ -261,10 +262,10 @@ public static class LoopBench
     }
 
     /// <returns>Wall and process CPU seconds of <paramref name="batches"/> forward / backward / step iterations.</returns>
-    /// <param name="worker">The run's cell and vocabulary size: a float32 step then runs on the kernel the Trainer would
-    /// choose for it (<see cref="TrainingKernel"/>). Null: the caller has set libtorch's oneDNN switch itself.</param>
+    /// <param name="kernel">The kernel decisions of the model's run: a float32 step then runs on the kernel the Trainer
+    /// would choose for it (<see cref="TrainingKernel"/>). Null: the caller has set libtorch's oneDNN switch itself.</param>
     internal static (double Wall, double Cpu) BareLoop(CharRnn model, optim.Optimizer optimizer, Tensor x, Tensor y, Hyperparameters hp, int batches,
-        BFloat16Step? half = null, (CellSpec Cell, int VocabularySize)? worker = null)
+        BFloat16Step? half = null, TrainingKernel? kernel = null)
     {
         model.train();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -280,8 +281,7 @@ public static class LoopBench
             else
             {
                 using var state = model.ZeroState(hp.BatchSize, CPU);
-                var oneDnn = worker is { } w && TrainingKernel.For(w.Cell, w.VocabularySize, model, x, y, state).OneDnn;
-                using var kernel = oneDnn ? LstmKernel.OneDnnOn() : null;
+                using var oneDnn = kernel?.ForStep(model, x, y, state).Enter();
                 var (logits, _) = model.Forward(x, state);                             // (B, T, V)
                 var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1));
                 loss.backward();

@@ -50,16 +50,16 @@ public static class PrecisionBench
             var ceiling = new List<double> { Ceilings.Float32Flops().Best };
             var ceilingHalf = new List<double> { Ceilings.MatmulFlops(dtype: ScalarType.BFloat16) };
             var position = 0L;
-            Step(full, train, ref position, cell, v);                                        // warm-up
+            Step(full, train, ref position, hp);                                        // warm-up
             position = 0;
-            Step(half, train, ref position, cell, v);
+            Step(half, train, ref position, hp);
             // Alternating F B so contention hits both alike; both start from the same weights and see the same batches.
             var (f, h, done) = (0.0, 0.0, 0);
             var (pf, ph) = (position, position);
             for (var r = 0; r < rounds; r++)
             {
-                for (var i = 0; i < batches; i++) f += Step(full, train, ref pf, cell, v);
-                for (var i = 0; i < batches; i++) h += Step(half, train, ref ph, cell, v);
+                for (var i = 0; i < batches; i++) f += Step(full, train, ref pf, hp);
+                for (var i = 0; i < batches; i++) h += Step(half, train, ref ph, hp);
                 done += batches;
             }
             ceiling.Add(Ceilings.Float32Flops().Best);
@@ -91,8 +91,8 @@ public static class PrecisionBench
                 for (var i = done + 1; i < budget; i++)
                 {
                     if (pf != ph) throw new InvalidOperationException("the two loops read different batches");
-                    Step(full, train, ref pf, cell, v);
-                    Step(half, train, ref ph, cell, v);
+                    Step(full, train, ref pf, hp);
+                    Step(half, train, ref ph, hp);
                 }
                 var lossFull = PrecisionProbe.Validation(full.Master, held, hp);
                 var lossHalf = PrecisionProbe.Validation(half.Master, held, hp);
@@ -110,14 +110,13 @@ public static class PrecisionBench
     }
 
     /// <summary>One training step on the batch at <paramref name="position"/> of the 128 streams (then advanced); wall seconds.</summary>
-    private static double Step(TrainingPair pair, EncodedText text, ref long position, CellSpec cell, int v)
+    private static double Step(TrainingPair pair, EncodedText text, ref long position, Hyperparameters hp)
     {
-        var hp = cell.Hyperparameters;
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         var (x, y) = TextBatches.FromStreams(text, hp.BatchSize, position, hp.SeqLength, CPU);
         position += hp.SeqLength;
-        LoopBench.BareLoop(pair.Master, pair.Optimizer, x, y, hp, 1, pair.Half, (cell, v));
+        LoopBench.BareLoop(pair.Master, pair.Optimizer, x, y, hp, 1, pair.Half, pair.Kernel);
         return clock.Elapsed.TotalSeconds;
     }
 }

@@ -10,14 +10,15 @@ namespace RnnSweep.Worker.Bench;
 /// also the <see cref="BFloat16Step"/> working copy the Trainer would use. The precision bench and its probe compare
 /// float32 against bfloat16 from the same start with these.
 /// </summary>
-internal sealed record TrainingPair(CharRnn Master, optim.Optimizer Optimizer, BFloat16Step? Half) : IDisposable
+/// <param name="Kernel">The float32 step's kernel decisions, as the Trainer would take them for this model (<see cref="TrainingKernel"/>).</param>
+internal sealed record TrainingPair(CharRnn Master, optim.Optimizer Optimizer, BFloat16Step? Half, TrainingKernel Kernel) : IDisposable
 {
     /// <summary>A float32 model and its optimizer; with <paramref name="bfloat16"/>, the working copy too.</summary>
     public static TrainingPair Create(CellSpec cell, int v, bool bfloat16)
     {
         var master = Trainer.CreateInitialModel(cell, v, CPU);
         var optimizer = OptimizerFactory.Create(cell.Hyperparameters, master.parameters());
-        return new TrainingPair(master, optimizer, bfloat16 ? new BFloat16Step(master, Trainer.CreateModel(cell, v, CPU)) : null);
+        return new TrainingPair(master, optimizer, bfloat16 ? new BFloat16Step(master, Trainer.CreateModel(cell, v, CPU)) : null, new TrainingKernel(cell, v));
     }
 
     /// <summary>The same start converted whole to bfloat16 (weights, and so activations, gradients and optimizer state): the probe's naive variant.</summary>
@@ -25,7 +26,7 @@ internal sealed record TrainingPair(CharRnn Master, optim.Optimizer Optimizer, B
     {
         var model = Trainer.CreateInitialModel(cell, v, CPU);
         model.to(ScalarType.BFloat16);
-        return new TrainingPair(model, OptimizerFactory.Create(cell.Hyperparameters, model.parameters()), null);
+        return new TrainingPair(model, OptimizerFactory.Create(cell.Hyperparameters, model.parameters()), null, new TrainingKernel(cell, v));
     }
 
     public void Dispose()

@@ -107,7 +107,6 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
         // Each epoch is committed while the next one trains (EpochCommitter: at most one commit in flight).
         await using var committer = new EpochCommitter(store, run.Id, owner, log);
         using var training = CancellationTokenSource.CreateLinkedTokenSource(ct, committer.Lost);
-        string? kernelNote = null;                          // logged when the training step's kernel is first known, and when it changes
         while (true)
         {
             var cell = data.Cell with { Hyperparameters = hp };
@@ -138,7 +137,7 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
                     break; // a diverged epoch is not kept
                 }
                 var checkpoint = trainer.SaveCheckpoint();
-                if (trainer.KernelNote != kernelNote) log.LogInformation("Run {RunId} trains on {Kernel}", run.Id, kernelNote = trainer.KernelNote);
+                foreach (var note in trainer.TakeKernelNotes()) log.LogInformation("Run {RunId} runs on {Kernel}", run.Id, note);
                 log.LogInformation("Epoch {Epoch}: train {TrainLoss:0.0000} val {ValLoss:0.0000} lr {LearningRate:g3} {CharsPerSecond:0} chars/s{Best}",
                     report.Epoch, report.TrainLoss, report.ValLoss, report.LearningRate, report.CharsPerSecond, report.IsBest ? " (best)" : "");
                 if (committer.InFlightEpoch is not null)

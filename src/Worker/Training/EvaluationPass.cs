@@ -7,7 +7,7 @@ namespace RnnSweep.Worker.Training;
 /// A full pass over a split with dropout off and the hidden state carried through
 /// <c>batchSize</c> contiguous streams, as in training; the last chunk may be shorter than seqLength so every
 /// stream is read to its end. Shared by validation in <see cref="Trainer"/> and by <see cref="Evaluator"/>,
-/// so the two give the same number for a float32 run (a bfloat16 run validates each epoch on its bfloat16 copy, and
+/// so the two give the same number for a float32 run (to about 1e-6 where the epoch's validation ran on oneDNN) (a bfloat16 run validates each epoch on its bfloat16 copy, and
 /// its final losses are float32 passes over the best checkpoint).
 /// </summary>
 internal static class EvaluationPass
@@ -16,12 +16,12 @@ internal static class EvaluationPass
     /// When given (split.Length long), receives at each target's position in <paramref name="split"/> the probability
     /// the model gave the symbol there (Section 4.2 of the paper); positions that are no target keep their value.
     /// </param>
-    /// <param name="worker">The run's cell and vocabulary size: each batch then runs on the kernel
+    /// <param name="kernel">The run's kernel decisions: each batch then runs on the kernel
     /// <see cref="TrainingKernel.ForValidation"/> chooses (a training epoch's validation). Null: ATen's, as the run's
     /// final losses and the analyses use.</param>
     /// <returns>Mean cross-entropy in nats per character, and the fraction of characters predicted by argmax.</returns>
     public static (double Loss, double Accuracy) Run(CharRnn model, EncodedText split, int batchSize, int seqLength, Device device,
-        float[]? correctProbabilities = null, (CellSpec Cell, int VocabularySize)? worker = null)
+        float[]? correctProbabilities = null, TrainingKernel? kernel = null)
     {
         var streams = (int)Math.Min(batchSize, split.Length - 1);
         var length = TextBatches.StreamLength(split, streams);
@@ -38,10 +38,9 @@ internal static class EvaluationPass
                 var steps = (int)Math.Min(seqLength, length - position);
                 using var scope = NewDisposeScope();
                 var (x, y) = TextBatches.FromStreams(split, streams, position, steps, device);
-                var oneDnn = worker is { } w && TrainingKernel.ForValidation(w.Cell, w.VocabularySize, model, x, state).OneDnn;
                 Tensor logits;
                 RecurrentState next;
-                using (oneDnn ? LstmKernel.OneDnnOn() : null) (logits, next) = model.Forward(x, state); // (B, T, V)
+                using (kernel?.ForValidation(model, x, state).Enter()) (logits, next) = model.Forward(x, state); // (B, T, V)
                 // A bfloat16 model's logits are widened first: the loss is summed over the whole split.
                 var flat = logits.reshape(-1, logits.shape[2]).to_type(ScalarType.Float32); // (B T, V)
                 var targets = y.reshape(-1);                                          // (B T)

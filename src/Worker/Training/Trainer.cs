@@ -21,6 +21,8 @@ public sealed class Trainer : IDisposable
     private readonly OptimizerHelper _optimizer;
     /// <summary>The bfloat16 working copy of <c>precision: bfloat16</c> runs; null for float32.</summary>
     private readonly BFloat16Step? _bf16;
+    /// <summary>The run's kernel decisions (float32 LSTM on the CPU), carried in its checkpoints.</summary>
+    private TrainingKernel _kernels;
 
     private double _learningRate;
     private int _epochsWithoutImprovement;
@@ -43,6 +45,7 @@ public sealed class Trainer : IDisposable
         if (_hp.IsBFloat16) _bf16 = new BFloat16Step(_model, CreateModel(cell, splits.VocabularySize, device));
         _learningRate = _hp.LearningRate;
         BestValLoss = double.PositiveInfinity;
+        _kernels = new TrainingKernel(cell, splits.VocabularySize);
 
         if (resumeFrom is not null)
         {
@@ -66,8 +69,9 @@ public sealed class Trainer : IDisposable
 
     public long ParameterCount => _model.ParameterCount;
 
-    /// <summary>The float32 training step's kernel and why (<see cref="TrainingKernel"/>), as of the last batch; null before the first.</summary>
-    public string? KernelNote { get; private set; }
+    /// <summary>Why each shape's training steps and validation batches run on the kernel they do (<see cref="TrainingKernel"/>),
+    /// for the decisions taken since the last call: one line each, for the run's log.</summary>
+    public IReadOnlyList<string> TakeKernelNotes() => _kernels.TakeNotes();
     public TrainingStop Stop { get; private set; }
     public string? StopReason { get; private set; }
     /// <summary>Epochs completed.</summary>
@@ -132,7 +136,7 @@ public sealed class Trainer : IDisposable
         // A bfloat16 run validates on its bfloat16 copy (the precision it trains at); the final losses are float32.
         var (valLoss, valAccuracy) = _bf16 is not null
             ? _bf16.Validate(_splits.Validation, _hp.BatchSize, _hp.SeqLength, _device)
-            : EvaluationPass.Run(_model, _splits.Validation, _hp.BatchSize, _hp.SeqLength, _device, worker: (_cell, _splits.VocabularySize));
+            : EvaluationPass.Run(_model, _splits.Validation, _hp.BatchSize, _hp.SeqLength, _device, kernel: _kernels);
         _lastValLoss = valLoss;
         Epoch = epoch;
         _learningRate = OptimizerFactory.Decayed(_hp, epoch, learningRate);
@@ -238,9 +242,7 @@ public sealed class Trainer : IDisposable
                 }
                 else
                 {
-                    var kernel = TrainingKernel.For(_cell, _splits.VocabularySize, _model, x, y, start);
-                    KernelNote = kernel.Reason;
-                    using var oneDnn = kernel.OneDnn ? LstmKernel.OneDnnOn() : null;
+                    using var kernel = _kernels.ForStep(_model, x, y, start).Enter();
                     Tensor logits;
                     (logits, next) = _model.Forward(x, start);                      // (B, T, V)
                     loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1));
@@ -330,6 +332,7 @@ public sealed class Trainer : IDisposable
             FirstBatchLoss = _firstBatchLoss,
             StreamPosition = _streamPosition,
             RngState = Convert.ToBase64String(GetRngState()),
+            LstmKernels = _kernels.Decisions,
             Stop = Stop,
             StopReason = StopReason,
         };
@@ -359,6 +362,8 @@ public sealed class Trainer : IDisposable
         _epochsWithoutImprovement = state.EpochsWithoutImprovement;
         _firstBatchLoss = state.FirstBatchLoss;
         _streamPosition = state.StreamPosition;
+        // A checkpoint from before the kernel choice trained every shape on ATen.
+        _kernels = new TrainingKernel(_cell, _splits.VocabularySize, state.LstmKernels, atenUnlessSaved: state.LstmKernels is null);
         _lastValLoss = checkpoint.ValLoss;
         Stop = state.Stop;
         StopReason = state.StopReason;

@@ -35,6 +35,11 @@ public sealed record TrainerState
     public string HiddenStatePolicy { get; init; } = ResetAtEpochStart;
     /// <summary>torch's default CPU generator state (drives dropout), base64.</summary>
     public required string RngState { get; init; }
+    /// <summary>
+    /// The kernel each shape of the run's float32 LSTM trained and validated on, true for oneDNN (<see cref="TrainingKernel"/>),
+    /// by shape ("training step, batch 128 x 70 steps, 2 threads"); null in checkpoints from before the choice (all ATen).
+    /// </summary>
+    public IReadOnlyDictionary<string, bool>? LstmKernels { get; init; }
     public required TrainingStop Stop { get; init; }
     public string? StopReason { get; init; }
 

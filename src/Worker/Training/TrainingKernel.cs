@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using RnnSweep.Shared.Domain;
 using static TorchSharp.torch;
@@ -6,16 +5,21 @@ using static TorchSharp.torch;
 namespace RnnSweep.Worker.Training;
 
 /// <summary>
-/// Chooses the kernel of a float32 LSTM's training step on the CPU (forward and backward with autograd): oneDNN's
-/// where it agrees with ATen's on the step's own shape, ATen's otherwise.
+/// One run's choice of kernel for its float32 LSTM's training steps (forward and backward with autograd) and its
+/// epochs' validation batches on the CPU: oneDNN's where it agrees with ATen's on the shape, ATen's otherwise.
 /// Why: libtorch's float32 products go through MKL, which takes its AVX2 path on AMD processors, while oneDNN uses
 /// the processor's widest vectors; on an AMD Zen 5 (AVX-512) oneDNN's LSTM trained 3x512 at about twice ATen's speed
-/// (docs/benchmarks.md). But oneDNN's float32 LSTM has computed wrong values on AVX-512 processors (its pass without
-/// autograd; docs/lstm-kernel.md), so it is trusted per shape, not per machine: the first step of each shape in a
-/// process runs both ways on a dropout-free twin of the model and compares logits, final state and every gradient.
+/// (docs/lstm-kernel.md). But oneDNN's float32 LSTM computes wrong values at some shapes on AVX-512 processors (its
+/// pass without autograd at hidden 12 and 40 on that Zen 5), so it is trusted per shape: the first batch of each shape
+/// runs both ways (a training step on a dropout-free twin of the model, comparing logits, final state and every
+/// gradient; a validation batch on the model itself, comparing logits and final state).
+/// The decisions belong to the run and travel in its checkpoints (<see cref="TrainerState.LstmKernels"/>), so a
+/// resumed run takes the kernel it trained with and continues exactly; a shape it trained on oneDNN is checked again
+/// (the machine may be another), and falls back to ATen, said in the log, if oneDNN disagrees there.
 /// GRU and RNN cells, GPUs and bfloat16 copies never come here. <c>RNNSWEEP_LSTM_KERNEL=aten</c> keeps ATen.
+/// Not thread-safe beyond its lock: libtorch's oneDNN switch is process-wide, and a Worker trains one run at a time.
 /// </summary>
-public static class TrainingKernel
+public sealed class TrainingKernel
 {
     /// <summary>The environment variable that chooses: <see cref="Auto"/> (unset: the default) or <see cref="Aten"/>.</summary>
     public const string Variable = "RNNSWEEP_LSTM_KERNEL";
@@ -29,18 +33,39 @@ public static class TrainingKernel
     public const double GradientTolerance = 1e-3;
 
     /// <summary>A decision and what it rests on, for the run's log.</summary>
-    /// <param name="OneDnn">True: the step runs inside <see cref="LstmKernel.OneDnnOn"/>.</param>
-    public sealed record Verdict(bool OneDnn, string Reason);
+    /// <param name="OneDnn">True: the pass runs inside <see cref="LstmKernel.OneDnnOn"/>.</param>
+    public sealed record Verdict(bool OneDnn, string Reason)
+    {
+        /// <summary>Switches oneDNN on for the pass when this verdict says so (dispose to switch it off); null otherwise.</summary>
+        public IDisposable? Enter() => OneDnn ? LstmKernel.OneDnnOn() : null;
+    }
 
-    private readonly record struct Shape(bool Training, int Layers, int Hidden, long Input, bool OneHot, long Batch, long Steps, int Threads);
+    private static readonly Lazy<string> Chosen = new(() => Parse(Environment.GetEnvironmentVariable(Variable)));
 
-    private static readonly ConcurrentDictionary<Shape, Verdict> Verdicts = new();
+    private readonly CellSpec _cell;
+    private readonly int _vocabularySize;
+    private readonly IReadOnlyDictionary<string, bool> _saved;
+    private readonly bool _atenUnlessSaved;
+    private readonly double _tolerance;
+    private readonly Dictionary<string, Verdict> _decided = [];
+    private readonly List<string> _notes = [];
+    private readonly Lock _lock = new();
+
+    /// <param name="saved">The run's decisions from its checkpoint, by shape (true: oneDNN); null for a new run.</param>
+    /// <param name="atenUnlessSaved">A checkpoint from before the choice existed: every shape not in
+    /// <paramref name="saved"/> trained on ATen, and stays there so the run continues exactly.</param>
+    /// <param name="tolerance">Scale of both tolerances; tests pass 0 to see a disagreement refused.</param>
+    public TrainingKernel(CellSpec cell, int vocabularySize, IReadOnlyDictionary<string, bool>? saved = null, bool atenUnlessSaved = false, double tolerance = 1)
+    {
+        (_cell, _vocabularySize, _tolerance) = (cell, vocabularySize, tolerance);
+        (_saved, _atenUnlessSaved) = (saved ?? new Dictionary<string, bool>(), atenUnlessSaved);
+    }
 
     /// <summary>
     /// The choice in the environment; throws <see cref="InvalidOperationException"/> naming the variable for any value
-    /// other than <c>auto</c>, <c>aten</c> or unset (the Worker checks it at start).
+    /// other than <c>auto</c>, <c>aten</c> or unset (the Worker checks it at start). Read once per process.
     /// </summary>
-    public static string Choice() => Parse(Environment.GetEnvironmentVariable(Variable));
+    public static string Choice() => Chosen.Value;
 
     internal static string Parse(string? value) => value switch
     {
@@ -49,44 +74,69 @@ public static class TrainingKernel
         _ => throw new InvalidOperationException($"{Variable}={value} is not a kernel choice: use {Auto} (the default: oneDNN where it agrees with ATen) or {Aten}"),
     };
 
-    /// <summary>
-    /// The kernel for a training step of <paramref name="model"/> on <paramref name="x"/> (B, T) from
-    /// <paramref name="start"/>, decided on the first step of this shape in this process and remembered. The check
-    /// leaves the model, its gradients and torch's random generator as it found them.
-    /// </summary>
-    /// <param name="cell">The run's cell: builds the twin (its dropout set to 0, so both kernels see the same function).</param>
-    /// <param name="tolerance">Scale of both tolerances; tests pass 0 to see a disagreement refused.</param>
-    public static Verdict For(CellSpec cell, int vocabularySize, CharRnn model, Tensor x, Tensor y, RecurrentState start, double tolerance = 1) =>
-        Excluded(cell, x, start) ?? Remembered(new Shape(true, cell.Layers, cell.Hidden, vocabularySize, cell.Hyperparameters.IsOneHot, x.shape[0], x.shape[1], get_num_threads()),
-            tolerance, () => CheckStep(cell, vocabularySize, model, x, y, start, tolerance));
-
-    /// <summary>
-    /// The kernel for a validation batch (eval mode, no autograd) of <paramref name="model"/> on <paramref name="x"/>
-    /// (B, T) from <paramref name="start"/>: oneDNN where its logits and final state agree with ATen's on this shape.
-    /// This is the pass oneDNN computed wrong on AVX-512 processors (at hidden 12, on an AMD Zen 4 and a Zen 5), so only
-    /// the per-shape check lets it run here; the run's final losses are always ATen's (<see cref="Evaluator"/>).
-    /// </summary>
-    public static Verdict ForValidation(CellSpec cell, int vocabularySize, CharRnn model, Tensor x, RecurrentState start, double tolerance = 1) =>
-        Excluded(cell, x, start) ?? Remembered(new Shape(false, cell.Layers, cell.Hidden, vocabularySize, cell.Hyperparameters.IsOneHot, x.shape[0], x.shape[1], get_num_threads()),
-            tolerance, () => CheckValidation(cell, model, x, start, tolerance));
-
-    private static Verdict? Excluded(CellSpec cell, Tensor x, RecurrentState start)
+    /// <summary>Every shape decided so far (true: oneDNN), for the run's checkpoint.</summary>
+    public IReadOnlyDictionary<string, bool> Decisions
     {
-        if (cell.Model != ModelType.Lstm || x.device_type != TorchSharp.DeviceType.CPU || start.H.dtype != ScalarType.Float32)
-        {
-            return new Verdict(false, "ATen: not a float32 LSTM on the CPU");
-        }
-        return Choice() == Aten ? new Verdict(false, $"ATen: {Variable}={Aten}") : null;
+        get { lock (_lock) return _decided.ToDictionary(d => d.Key, d => d.Value.OneDnn); }
     }
 
-    private static Verdict Remembered(Shape shape, double tolerance, Func<Verdict> check) =>
-        tolerance != 1 ? check() : Verdicts.GetOrAdd(shape, _ => check());
+    /// <summary>The reasons of the decisions taken since the last call, for the run's log.</summary>
+    public IReadOnlyList<string> TakeNotes()
+    {
+        lock (_lock)
+        {
+            var notes = _notes.ToArray();
+            _notes.Clear();
+            return notes;
+        }
+    }
 
-    private static Verdict CheckStep(CellSpec cell, int vocabularySize, CharRnn model, Tensor x, Tensor y, RecurrentState start, double tolerance)
+    /// <summary>
+    /// The kernel for a training step of <paramref name="model"/> on <paramref name="x"/> (B, T) from
+    /// <paramref name="start"/>. The check leaves the model, its gradients and torch's random generator as it found them.
+    /// </summary>
+    public Verdict ForStep(CharRnn model, Tensor x, Tensor y, RecurrentState start) =>
+        Decide(x, start, "training step", () => CheckStep(model, x, y, start));
+
+    /// <summary>The kernel for a validation batch (eval mode, no autograd) of <paramref name="model"/> on <paramref name="x"/> (B, T).
+    /// The run's final losses are always ATen's (<see cref="Evaluator"/>).</summary>
+    public Verdict ForValidation(CharRnn model, Tensor x, RecurrentState start) =>
+        Decide(x, start, "validation pass", () => CheckValidation(model, x, start));
+
+    private Verdict Decide(Tensor x, RecurrentState start, string pass, Func<Verdict> check)
+    {
+        if (_cell.Model != ModelType.Lstm || x.device_type != TorchSharp.DeviceType.CPU || start.H.dtype != ScalarType.Float32)
+        {
+            return new Verdict(false, "libtorch's own: not a float32 LSTM on the CPU");
+        }
+        if (Choice() == Aten) return new Verdict(false, $"ATen: {Variable}={Aten}");
+        var key = string.Create(CultureInfo.InvariantCulture, $"{pass}, batch {x.shape[0]} x {x.shape[1]} steps, {get_num_threads()} threads");
+        lock (_lock)
+        {
+            if (_decided.TryGetValue(key, out var known)) return known;
+            var hasSaved = _saved.TryGetValue(key, out var savedOneDnn);
+            Verdict verdict;
+            if (hasSaved ? !savedOneDnn : _atenUnlessSaved)
+            {
+                verdict = new Verdict(false, $"ATen: the run trained its LSTM {_cell.Layers}x{_cell.Hidden} {key} on ATen before its checkpoint, and stays there to continue exactly");
+            }
+            else
+            {
+                if (LstmKernel.OneDnnEnabled) throw new InvalidOperationException("oneDNN is on outside a pass: the kernel check would compare oneDNN with itself");
+                verdict = check();
+                if (hasSaved && !verdict.OneDnn) verdict = verdict with { Reason = $"{verdict.Reason}; the run trained this shape on oneDNN before its checkpoint, so from here it does not continue exactly" };
+            }
+            _decided[key] = verdict;
+            _notes.Add(verdict.Reason);
+            return verdict;
+        }
+    }
+
+    private Verdict CheckStep(CharRnn model, Tensor x, Tensor y, RecurrentState start)
     {
         using var scope = NewDisposeScope();
         var rng = get_rng_state();                                            // building the twin draws weights
-        using var twin = Trainer.CreateModel(cell with { Hyperparameters = cell.Hyperparameters with { Dropout = 0 } }, vocabularySize, CPU);
+        using var twin = Trainer.CreateModel(_cell with { Hyperparameters = _cell.Hyperparameters with { Dropout = 0 } }, _vocabularySize, CPU);
         set_rng_state(rng);
         twin.load_state_dict(model.state_dict());
         twin.train();
@@ -94,7 +144,7 @@ public static class TrainingKernel
         (Tensor Logits, RecurrentState Next, Tensor[] Grads) Step(bool oneDnn)
         {
             twin.zero_grad();
-            using var kernel = oneDnn ? LstmKernel.OneDnnOn() : null;
+            using var kernel = new Verdict(oneDnn, "").Enter();
             var (logits, next) = twin.Forward(x, start);                       // (B, T, V)
             nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), y.reshape(-1)).backward();
             return (logits.detach(), next, twin.parameters().Select(p => p.grad!.clone()).ToArray());
@@ -104,10 +154,10 @@ public static class TrainingKernel
 
         var gradientDifference = aten.Grads.Zip(oneDnn.Grads)
             .Max(g => (g.First - g.Second).norm().item<float>() / Math.Max(g.First.norm().item<float>(), 1e-12f));
-        return Judge(cell, x, "training step", aten.Logits, aten.Next, oneDnn.Logits, oneDnn.Next, gradientDifference, tolerance);
+        return Judge(x, "training step", aten.Logits, aten.Next, oneDnn.Logits, oneDnn.Next, gradientDifference);
     }
 
-    private static Verdict CheckValidation(CellSpec cell, CharRnn model, Tensor x, RecurrentState start, double tolerance)
+    private Verdict CheckValidation(CharRnn model, Tensor x, RecurrentState start)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -116,13 +166,10 @@ public static class TrainingKernel
         try
         {
             var (atenLogits, atenNext) = model.Forward(x, start);
-            (Tensor, RecurrentState) OneDnn()
-            {
-                using var kernel = LstmKernel.OneDnnOn();
-                return model.Forward(x, start);
-            }
-            var (oneDnnLogits, oneDnnNext) = OneDnn();
-            return Judge(cell, x, "validation pass", atenLogits, atenNext, oneDnnLogits, oneDnnNext, null, tolerance);
+            Tensor oneDnnLogits;
+            RecurrentState oneDnnNext;
+            using (LstmKernel.OneDnnOn()) (oneDnnLogits, oneDnnNext) = model.Forward(x, start);
+            return Judge(x, "validation pass", atenLogits, atenNext, oneDnnLogits, oneDnnNext, null);
         }
         finally
         {
@@ -130,18 +177,17 @@ public static class TrainingKernel
         }
     }
 
-    private static Verdict Judge(CellSpec cell, Tensor x, string pass, Tensor atenLogits, RecurrentState aten, Tensor oneDnnLogits, RecurrentState oneDnn,
-        double? gradientDifference, double tolerance)
+    private Verdict Judge(Tensor x, string pass, Tensor atenLogits, RecurrentState aten, Tensor oneDnnLogits, RecurrentState oneDnn, double? gradientDifference)
     {
         var logitDifference = (atenLogits - oneDnnLogits).abs().max().item<float>();
         var stateDifference = Math.Max((aten.H - oneDnn.H).abs().max().item<float>(), (aten.C! - oneDnn.C!).abs().max().item<float>());
-        var agrees = logitDifference <= StateTolerance * tolerance && stateDifference <= StateTolerance * tolerance
-                     && (gradientDifference ?? 0) <= GradientTolerance * tolerance;
+        var agrees = logitDifference <= StateTolerance * _tolerance && stateDifference <= StateTolerance * _tolerance
+                     && (gradientDifference ?? 0) <= GradientTolerance * _tolerance;
         var gradients = gradientDifference is { } g
-            ? string.Create(CultureInfo.InvariantCulture, $", gradients by {g:0.0e0} of their norm (tolerances {StateTolerance * tolerance:0.0e0}, {GradientTolerance * tolerance:0.0e0})")
-            : string.Create(CultureInfo.InvariantCulture, $" (tolerance {StateTolerance * tolerance:0.0e0})");
+            ? string.Create(CultureInfo.InvariantCulture, $", gradients by {g:0.0e0} of their norm (tolerances {StateTolerance * _tolerance:0.0e0}, {GradientTolerance * _tolerance:0.0e0})")
+            : string.Create(CultureInfo.InvariantCulture, $" (tolerance {StateTolerance * _tolerance:0.0e0})");
         var figures = string.Create(CultureInfo.InvariantCulture, $"logits differ by {logitDifference:0.0e0}, final state by {stateDifference:0.0e0}{gradients}");
-        var shape = $"LSTM {cell.Layers}x{cell.Hidden} {pass}, batch {x.shape[0]} x {x.shape[1]} steps, {get_num_threads()} threads";
+        var shape = $"LSTM {_cell.Layers}x{_cell.Hidden} {pass}, batch {x.shape[0]} x {x.shape[1]} steps, {get_num_threads()} threads";
         return agrees
             ? new Verdict(true, $"oneDNN: it agrees with ATen on {shape}: {figures}")
             : new Verdict(false, $"ATen: oneDNN disagrees with it on {shape}: {figures}");

@@ -27,7 +27,7 @@ public class TrainingKernelTests
         manual_seed(3);
         var start = new RecurrentState(randn(layers, 6, hidden) * 0.5, randn(layers, 6, hidden) * 0.5); // a carried state, not zeros
 
-        var verdict = TrainingKernel.For(cell, v, model, x, y, start);
+        var verdict = new TrainingKernel(cell, v).ForStep(model, x, y, start);
         var aten = Step(model, x, y, start, oneDnn: false);
         var chosen = Step(model, x, y, start, verdict.OneDnn);
 
@@ -55,7 +55,7 @@ public class TrainingKernelTests
         var (x, _) = TextBatches.FromStreams(text, batch, 0, steps, CPU);
         var start = model.ZeroState(batch, CPU);
 
-        var verdict = TrainingKernel.ForValidation(cell, v, model, x, start);
+        var verdict = new TrainingKernel(cell, v).ForValidation(model, x, start);
         var (atenLogits, aten) = model.Forward(x, start);
         Tensor logits;
         RecurrentState chosen;
@@ -77,8 +77,8 @@ public class TrainingKernelTests
         var (x, y) = TextBatches.FromStreams(text, 6, 0, 30, CPU);
         using var start = model.ZeroState(6, CPU);
 
-        var strict = TrainingKernel.For(cell, v, model, x, y, start, tolerance: 0);  // nothing but bitwise equality agrees
-        var usual = TrainingKernel.For(cell, v, model, x, y, start);
+        var strict = new TrainingKernel(cell, v, tolerance: 0).ForStep(model, x, y, start); // nothing but bitwise equality agrees
+        var usual = new TrainingKernel(cell, v).ForStep(model, x, y, start);
 
         // Two kernels that sum in different orders differ somewhere; only bit-identical results pass a zero tolerance.
         Assert.True(!strict.OneDnn || strict.Reason.Contains("differ by 0.0e0, final state by 0.0e0, gradients by 0.0e0", StringComparison.Ordinal), strict.Reason);
@@ -93,14 +93,14 @@ public class TrainingKernelTests
         var cell = new CellSpec(ModelType.Lstm, 2, 20, TestCorpus.SmallRun with { Dropout = 0.3 });
         using var model = Trainer.CreateInitialModel(cell, v, CPU);
         using var scope = NewDisposeScope();
-        var (x, y) = TextBatches.FromStreams(text, 5, 0, 23, CPU); // a shape no other test uses: the check runs here
+        var (x, y) = TextBatches.FromStreams(text, 5, 0, 23, CPU);
         using var start = model.ZeroState(5, CPU);
         var weights = model.parameters().Select(p => p.detach().clone()).ToArray();
         manual_seed(11);
         var expectedDraw = rand(4);
         manual_seed(11);
 
-        var verdict = TrainingKernel.For(cell, v, model, x, y, start);
+        var verdict = new TrainingKernel(cell, v).ForStep(model, x, y, start);
 
         Assert.Contains("LSTM 2x20 training step, batch 5 x 23 steps", verdict.Reason);
         Assert.Equal(expectedDraw.data<float>().ToArray(), rand(4).data<float>().ToArray());
@@ -119,7 +119,7 @@ public class TrainingKernelTests
         var (x, y) = TextBatches.FromStreams(text, 4, 0, 10, CPU);
         using var start = model.ZeroState(4, CPU);
 
-        Assert.Equal(new TrainingKernel.Verdict(false, "ATen: not a float32 LSTM on the CPU"), TrainingKernel.For(cell, v, model, x, y, start));
+        Assert.Equal(new TrainingKernel.Verdict(false, "libtorch's own: not a float32 LSTM on the CPU"), new TrainingKernel(cell, v).ForStep(model, x, y, start));
     }
 
     [Theory]
@@ -140,7 +140,7 @@ public class TrainingKernelTests
     }
 
     [Fact]
-    public void Trainer_NamesItsKernel_AndLeavesOneDnnOffAfterAnEpoch()
+    public void Trainer_NamesEachShapesKernel_AndLeavesOneDnnOffAfterAnEpoch()
     {
         var hp = TestCorpus.SmallRun with { MaxEpochs = 1 };
         var cell = new CellSpec(ModelType.Lstm, 2, 16, hp);
@@ -148,7 +148,65 @@ public class TrainingKernelTests
 
         trainer.RunEpoch(CancellationToken.None);
 
-        Assert.Matches("^(oneDNN: it agrees with ATen|ATen: oneDNN disagrees with it) on LSTM 2x16 training step, batch 8 x", trainer.KernelNote);
+        var notes = trainer.TakeKernelNotes();
+        Assert.Contains(notes, n => System.Text.RegularExpressions.Regex.IsMatch(n, "^(oneDNN: it agrees with ATen|ATen: oneDNN disagrees with it) on LSTM 2x16 training step, batch 8 x 16 steps"));
+        Assert.Contains(notes, n => System.Text.RegularExpressions.Regex.IsMatch(n, "^(oneDNN: it agrees with ATen|ATen: oneDNN disagrees with it) on LSTM 2x16 validation pass, batch 8 x"));
+        Assert.Empty(trainer.TakeKernelNotes());                                   // each decision is said once
+        Assert.False(LstmKernel.OneDnnEnabled);
+    }
+
+    [Fact]
+    public void AResumedRun_KeepsTheKernelsItsCheckpointNames()
+    {
+        var hp = TestCorpus.SmallRun with { MaxEpochs = 3 };
+        var cell = new CellSpec(ModelType.Lstm, 2, 32, hp);
+        var splits = TestCorpus.Splits(hp);
+        CheckpointData checkpoint;
+        double straight;
+        using (var trainer = new Trainer(cell, splits, CPU))
+        {
+            trainer.RunEpoch(CancellationToken.None);
+            checkpoint = trainer.SaveCheckpoint();
+            straight = trainer.RunEpoch(CancellationToken.None).TrainLoss;
+        }
+        var state = TrainerState.FromJson(checkpoint.TrainerStateJson);
+        Assert.NotNull(state.LstmKernels);
+        Assert.Contains($"training step, batch 8 x 16 steps, {get_num_threads()} threads", state.LstmKernels!.Keys);
+
+        double Resumed(TrainerState s, out IReadOnlyList<string> notes)
+        {
+            using var trainer = new Trainer(cell, splits, CPU, checkpoint with { TrainerStateJson = s.ToJson() });
+            var loss = trainer.RunEpoch(CancellationToken.None).TrainLoss;
+            notes = trainer.TakeKernelNotes();
+            return loss;
+        }
+        var same = Resumed(state, out _);
+        var aten = Resumed(state with { LstmKernels = state.LstmKernels.ToDictionary(k => k.Key, _ => false) }, out var atenNotes);
+        var older = Resumed(state with { LstmKernels = null }, out var olderNotes);   // a checkpoint from before the choice
+
+        Assert.Equal(straight, same);                                                    // bit for bit: the same kernels
+        Assert.All(atenNotes.Concat(olderNotes), n => Assert.Contains("on ATen before its checkpoint, and stays there to continue exactly", n));
+        Assert.Equal(aten, older);
+        // Where this machine trained on oneDNN, ATen's arithmetic gives another loss: the decisions were followed.
+        if (state.LstmKernels.Values.Any(oneDnn => oneDnn)) Assert.NotEqual(same, aten);
+    }
+
+    [Fact]
+    public void AValidationPass_RunsOnTheKernelItsDecisionNames()
+    {
+        var (text, v) = TestCorpus.Generate(20000);
+        var cell = new CellSpec(ModelType.Lstm, 1, 64, TestCorpus.SmallRun);
+        using var model = Trainer.CreateInitialModel(cell, v, CPU);
+
+        var aten = EvaluationPass.Run(model, text, 8, 30, CPU).Loss;
+        var refused = EvaluationPass.Run(model, text, 8, 30, CPU, kernel: new TrainingKernel(cell, v, tolerance: 0)).Loss;
+        var anything = new TrainingKernel(cell, v, tolerance: 1e12);                    // agrees with whatever oneDNN computes
+        var oneDnn = EvaluationPass.Run(model, text, 8, 30, CPU, kernel: anything).Loss;
+
+        Assert.Equal(aten, refused);
+        Assert.True(anything.Decisions.Values.All(d => d));
+        Assert.NotEqual(aten, oneDnn);                                                   // another kernel's arithmetic: it ran
+        Assert.True(Math.Abs(aten - oneDnn) < 1e-4, $"{aten} against {oneDnn}");
         Assert.False(LstmKernel.OneDnnEnabled);
     }
 
