@@ -4,7 +4,8 @@ using TorchSharp;
 namespace RnnSweep.Worker.Training;
 
 /// <summary>
-/// Makes libtorch run the fused LSTM with ATen's own kernel (matmuls and pointwise ops) instead of oneDNN's.
+/// Makes libtorch run the fused LSTM with ATen's own kernel (matmuls and pointwise ops) instead of oneDNN's, except
+/// inside <see cref="OneDnnOn"/> scopes (passes <see cref="TrainingKernel"/> checked, and bfloat16 steps).
 /// Why: libtorch 2.10 sends every CPU float32 LSTM to oneDNN (GRU and RNN never go there), and oneDNN's AVX-512
 /// LSTM kernel gives wrong results on at least AMD Zen 4: h differs from a float64 evaluation of PyTorch's own
 /// equations by up to 0.14 and c by 0.2 after 40 steps (0.07 already at the first step), with 1 or 2 threads.
@@ -38,12 +39,12 @@ public static class LstmKernel
     /// <summary>
     /// Switches oneDNN on until the returned scope is disposed, for a training step's forward and backward pass (a
     /// bfloat16 copy's, or a float32 LSTM's where <see cref="TrainingKernel"/> found oneDNN agreeing with ATen on its
-    /// shape) or an epoch's validation pass on the bfloat16 copy. Why: with oneDNN off, libtorch's CPU bfloat16 products
+    /// shape), a float32 validation batch it checked likewise, or an epoch's validation pass on the bfloat16 copy. Why: with oneDNN off, libtorch's CPU bfloat16 products
     /// fall back to a reference path (about 4x slower than float32 on a Zen 5 with AVX512-BF16), and its float32 LSTM
     /// training runs on MKL's products, which take their AVX2 path on AMD processors (oneDNN's LSTM trained 3x512 twice as
     /// fast on a Zen 5). oneDNN's bfloat16 LSTM agrees with the LSTM equations in train and eval mode
-    /// (BFloat16LstmTests); its float32 LSTM does not in eval mode, so no float32 LSTM may run without autograd inside
-    /// the scope. The switch is process-global: a Worker runs one job at a time, and the scope covers only one batch's
+    /// (BFloat16LstmTests); its float32 LSTM does not in eval mode at some shapes, so no float32 LSTM pass may run inside
+    /// the scope unless TrainingKernel checked its shape. The switch is process-global: a Worker runs one job at a time, and the scope covers only one batch's
     /// forward and backward pass or one bfloat16 validation pass. Throws <see cref="InvalidOperationException"/> when it
     /// is already on (nested or concurrent use).
     /// </summary>
