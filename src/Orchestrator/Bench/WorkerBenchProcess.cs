@@ -19,6 +19,7 @@ public static class WorkerBenchProcess
         psi.ArgumentList.Add("bench");
         foreach (var a in args) psi.ArgumentList.Add(a);
         WorkerAllocator.Apply(psi);
+        Shared.Diagnostics.LstmKernelChoice.Check(psi.Environment); // a bad value is one line here, not a Worker that exits at start
         psi.Environment[WorkerProcesses.ParentPidVariable] = Environment.ProcessId.ToString(); // the part ends if this process is killed
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the Worker");
         var errors = process.StandardError.ReadToEndAsync(ct);

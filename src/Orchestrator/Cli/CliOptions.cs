@@ -122,7 +122,8 @@ public static class CliOptions
         Environment.SetEnvironmentVariable(CorpusOptions.DataDirVariable, Path.GetFullPath(dataDir));
     }
 
-    /// <summary>Runs a command body, turning bad input into a message naming the field and exit code 2.</summary>
+    /// <summary>Runs a command body, turning bad input into a message naming the field and exit code 2, and a
+    /// <see cref="CommandFailedException"/> into its message and exit code 1.</summary>
     public static async Task<int> Guard(Func<Task<int>> body)
     {
         try
@@ -133,6 +134,11 @@ public static class CliOptions
         {
             foreach (var error in e.Errors) Console.Error.WriteLine($"error: {error.Field}: {error.Message}");
             return 2;
+        }
+        catch (CommandFailedException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
         }
     }
 }

@@ -68,7 +68,7 @@ public static class ProgressWatcher
                 }
                 if (workersAlive?.Invoke() == false)
                 {
-                    throw new InvalidOperationException("every local Worker process has exited (see its output above); the sweep is not finished");
+                    throw new CommandFailedException("every local Worker process has exited (see its output above); the sweep is not finished, and running the same command again resumes it");
                 }
             }
             await Task.Delay(TimeSpan.FromSeconds(2), ct);

@@ -45,6 +45,7 @@ public static class SweepCommand
             var spec = recipe.Apply(parse, CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus, seeds, axes));
             SpecResolver.Resolve(spec); // bad input is reported before anything starts
             WorkerAllocator.Validate();
+            Shared.Diagnostics.LstmKernelChoice.FromEnvironment(); // the Workers it starts inherit it
             LocalServer.CheckUrls(parse.GetValue(urls)!, moveFromDefault: true);
 
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);

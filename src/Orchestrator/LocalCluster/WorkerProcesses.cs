@@ -50,6 +50,7 @@ public sealed class WorkerProcesses : IAsyncDisposable
             psi.Environment[ParentPidVariable] = Environment.ProcessId.ToString();
             foreach (var (key, value) in settings ?? new Dictionary<string, string>()) psi.Environment[key] = value;
             WorkerAllocator.Apply(psi);
+            Shared.Diagnostics.LstmKernelChoice.Check(psi.Environment); // a bad value is one line here, not a Worker that exits at start
             _processes.Add(Process.Start(psi) ?? throw new InvalidOperationException("could not start a worker"));
         }
     }

@@ -119,6 +119,12 @@ public static partial class SpecResolver
         return result;
     }
 
+    /// <summary>
+    /// Whether <paramref name="name"/> is a hyperparameter's JSON name. Why not the preset's serialized fields: a field
+    /// left out of the JSON when unset (<c>precision</c>) is a hyperparameter all the same.
+    /// </summary>
+    internal static bool IsHyperparameter(string name) => Json.GetTypeInfo(typeof(Hyperparameters)).Properties.Any(p => p.Name == name);
+
     /// <summary>Overlays the user's hyperparameter fields onto the preset's, rejecting unknown fields by name.</summary>
     private static Hyperparameters? MergeHyperparameters(Hyperparameters basis, JsonObject? overrides, List<FieldError> errors)
     {
@@ -136,7 +142,7 @@ public static partial class SpecResolver
         var merged = JsonSerializer.SerializeToNode(basis, Json)!.AsObject();
         foreach (var (key, value) in overrides)
         {
-            if (!merged.ContainsKey(key))
+            if (!merged.ContainsKey(key) && !IsHyperparameter(key))
             {
                 errors.Add(new($"hyperparameters.{key}", "is not a hyperparameter"));
                 continue;

@@ -89,7 +89,7 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
                 var vocabulary = ModelVocabulary(v.Hyperparameters);
                 var hidden = sweep.HiddenOf(c.Model, c.Layers, c.Size, vocabulary, v.Hyperparameters);
                 var cost = RunCost.Estimate(c.Model, c.Layers, hidden, vocabulary, v.Hyperparameters, bytes, characters);
-                return new NewRun(c.Model.Name(), c.Layers, c.Size, hidden, variantJson[i], v.Seed, v.AxesJson, cost);
+                return new NewRun(c.Model.Name(), c.Layers, c.Size, hidden, variantJson[i], v.Seed, v.AxesJson, cost, v.Hyperparameters.MaxEpochs); // a maxEpochs axis sets each run's cap
             }));
             var runs = await RunLife.CreateRunsAsync((NpgsqlConnection)db.Database.GetDbConnection(), created.Id, cells, hyperparameters,
                 sweep.Hyperparameters.Seed, sweep.Hyperparameters.MaxEpochs, now, ct);

@@ -95,7 +95,7 @@ public sealed class RunLife : IDisposable
             await writer.WriteAsync(cell.Hidden, NpgsqlDbType.Integer, ct);
             await writer.WriteAsync(cell.Hyperparameters ?? hyperparameters, NpgsqlDbType.Jsonb, ct);
             await writer.WriteAsync(cell.Seed ?? seed, NpgsqlDbType.Bigint, ct);
-            await writer.WriteAsync(maxEpochs, NpgsqlDbType.Integer, ct);
+            await writer.WriteAsync(cell.MaxEpochs ?? maxEpochs, NpgsqlDbType.Integer, ct);
             await writer.WriteAsync(RunStatus.Queued, NpgsqlDbType.Text, ct);
             await writer.WriteAsync(0, NpgsqlDbType.Integer, ct);
             await writer.WriteAsync(0, NpgsqlDbType.Integer, ct);

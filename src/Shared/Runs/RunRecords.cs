@@ -6,7 +6,7 @@ namespace RnnSweep.Shared.Runs;
 /// (parameters x characters per epoch x epochs). Null fields take the sweep's values.
 /// </summary>
 public sealed record NewRun(string Model, int Layers, int Size, int Hidden, string? Hyperparameters = null, long? Seed = null,
-    string Axes = "{}", double? EstimatedCost = null);
+    string Axes = "{}", double? EstimatedCost = null, int? MaxEpochs = null);
 
 /// <summary>A checkpoint as stored: epoch, validation loss (nats/char), torch state bytes and the trainer state as JSON.</summary>
 public sealed record StoredCheckpoint(int Epoch, double ValLoss, byte[] ModelState, byte[] OptimizerState, string TrainerStateJson);

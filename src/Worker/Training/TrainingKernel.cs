@@ -1,4 +1,5 @@
 using System.Globalization;
+using RnnSweep.Shared.Diagnostics;
 using RnnSweep.Shared.Domain;
 using static TorchSharp.torch;
 
@@ -16,16 +17,12 @@ namespace RnnSweep.Worker.Training;
 /// The decisions belong to the run and travel in its checkpoints (<see cref="TrainerState.LstmKernels"/>), so a
 /// resumed run takes the kernel it trained with and continues exactly; a shape it trained on oneDNN is checked again
 /// (the machine may be another), and falls back to ATen, said in the log, if oneDNN disagrees there.
-/// GRU and RNN cells, GPUs and bfloat16 copies never come here. <c>RNNSWEEP_LSTM_KERNEL=aten</c> keeps ATen.
+/// GRU and RNN cells, GPUs and bfloat16 copies never come here. <c>RNNSWEEP_LSTM_KERNEL=aten</c> keeps ATen
+/// (<see cref="LstmKernelChoice"/>).
 /// Not thread-safe beyond its lock: libtorch's oneDNN switch is process-wide, and a Worker trains one run at a time.
 /// </summary>
 public sealed class TrainingKernel
 {
-    /// <summary>The environment variable that chooses: <see cref="Auto"/> (unset: the default) or <see cref="Aten"/>.</summary>
-    public const string Variable = "RNNSWEEP_LSTM_KERNEL";
-    public const string Auto = "auto";
-    public const string Aten = "aten";
-
     /// <summary>Largest difference of a logit or of the final h and c (absolute; they are O(1)) that still agrees.</summary>
     public const double StateTolerance = 1e-3;
 
@@ -40,13 +37,14 @@ public sealed class TrainingKernel
         public IDisposable? Enter() => OneDnn ? LstmKernel.OneDnnOn() : null;
     }
 
-    private static readonly Lazy<string> Chosen = new(() => Parse(Environment.GetEnvironmentVariable(Variable)));
+    private static readonly Lazy<string> Chosen = new(LstmKernelChoice.FromEnvironment);
 
     private readonly CellSpec _cell;
     private readonly int _vocabularySize;
     private readonly IReadOnlyDictionary<string, bool> _saved;
     private readonly bool _atenUnlessSaved;
     private readonly double _tolerance;
+    private readonly string? _choice;
     private readonly Dictionary<string, Verdict> _decided = [];
     private readonly List<string> _notes = [];
     private readonly Lock _lock = new();
@@ -55,24 +53,19 @@ public sealed class TrainingKernel
     /// <param name="atenUnlessSaved">A checkpoint from before the choice existed: every shape not in
     /// <paramref name="saved"/> trained on ATen, and stays there so the run continues exactly.</param>
     /// <param name="tolerance">Scale of both tolerances; tests pass 0 to see a disagreement refused.</param>
-    public TrainingKernel(CellSpec cell, int vocabularySize, IReadOnlyDictionary<string, bool>? saved = null, bool atenUnlessSaved = false, double tolerance = 1)
+    /// <param name="choice">The <see cref="LstmKernelChoice"/>; null: this process's (<see cref="Choice"/>).</param>
+    public TrainingKernel(CellSpec cell, int vocabularySize, IReadOnlyDictionary<string, bool>? saved = null, bool atenUnlessSaved = false, double tolerance = 1,
+        string? choice = null)
     {
-        (_cell, _vocabularySize, _tolerance) = (cell, vocabularySize, tolerance);
+        (_cell, _vocabularySize, _tolerance, _choice) = (cell, vocabularySize, tolerance, choice);
         (_saved, _atenUnlessSaved) = (saved ?? new Dictionary<string, bool>(), atenUnlessSaved);
     }
 
     /// <summary>
-    /// The choice in the environment; throws <see cref="InvalidOperationException"/> naming the variable for any value
-    /// other than <c>auto</c>, <c>aten</c> or unset (the Worker checks it at start). Read once per process.
+    /// This process's <see cref="LstmKernelChoice"/>, read once; throws <see cref="ValidationException"/> for a value
+    /// other than <c>auto</c>, <c>aten</c> or unset (the Worker checks it at start).
     /// </summary>
     public static string Choice() => Chosen.Value;
-
-    internal static string Parse(string? value) => value switch
-    {
-        null or "" or Auto => Auto,
-        Aten => Aten,
-        _ => throw new InvalidOperationException($"{Variable}={value} is not a kernel choice: use {Auto} (the default: oneDNN where it agrees with ATen) or {Aten}"),
-    };
 
     /// <summary>Every shape decided so far (true: oneDNN), for the run's checkpoint.</summary>
     public IReadOnlyDictionary<string, bool> Decisions
@@ -109,14 +102,18 @@ public sealed class TrainingKernel
         {
             return new Verdict(false, "libtorch's own: not a float32 LSTM on the CPU");
         }
-        if (Choice() == Aten) return new Verdict(false, $"ATen: {Variable}={Aten}");
         var key = string.Create(CultureInfo.InvariantCulture, $"{pass}, batch {x.shape[0]} x {x.shape[1]} steps, {get_num_threads()} threads");
         lock (_lock)
         {
             if (_decided.TryGetValue(key, out var known)) return known;
             var hasSaved = _saved.TryGetValue(key, out var savedOneDnn);
             Verdict verdict;
-            if (hasSaved ? !savedOneDnn : _atenUnlessSaved)
+            if ((_choice ?? Choice()) == LstmKernelChoice.Aten)
+            {
+                // Recorded like any decision, so the run resumes on ATen under the default choice too.
+                verdict = new Verdict(false, $"ATen: {LstmKernelChoice.Variable}={LstmKernelChoice.Aten} (LSTM {_cell.Layers}x{_cell.Hidden} {key})");
+            }
+            else if (hasSaved ? !savedOneDnn : _atenUnlessSaved)
             {
                 verdict = new Verdict(false, $"ATen: the run trained its LSTM {_cell.Layers}x{_cell.Hidden} {key} on ATen before its checkpoint, and stays there to continue exactly");
             }

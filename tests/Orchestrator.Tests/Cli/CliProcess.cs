@@ -46,7 +46,10 @@ public sealed class CliProcess : IAsyncDisposable
     }
 
     /// <param name="inTerminal">Run it in a pseudo-terminal (Ctrl+C through the terminal); else with stdin redirected.</param>
-    public static CliProcess Start(string home, bool inTerminal, params string[] args)
+    public static CliProcess Start(string home, bool inTerminal, params string[] args) => Start(home, inTerminal, new Dictionary<string, string>(), args);
+
+    /// <param name="environment">Variables set for the command (and so for the Workers it starts).</param>
+    public static CliProcess Start(string home, bool inTerminal, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         // 'rnnsweep sweep' starts local Worker processes beside its dashboard (and trains).
         if (args.Length > 0 && args[0] == "sweep") TestCategories.RequireOutsideFastRun(TestCategories.WorkerProcess, "Worker processes (rnnsweep sweep)");
@@ -67,6 +70,7 @@ public sealed class CliProcess : IAsyncDisposable
         psi.Environment[Connection.HomeVariable] = home;
         psi.Environment[WorkerProcesses.WorkerDllVariable] = TestPaths.WorkerDll;
         psi.Environment["Worker__CacheDir"] = Path.Combine(TestPaths.Home, "test-cache");
+        foreach (var (key, value) in environment) psi.Environment[key] = value;
         return new CliProcess(Process.Start(psi)!, inTerminal);
     }
 

@@ -125,6 +125,18 @@ public sealed class SignalTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task AnUnknownLstmKernel_IsOneLine_BeforeAnythingIsStored()
+    {
+        var home = CliProcess.FreshHome("lstm-kernel");
+        await using var cli = CliProcess.Start(home, inTerminal: false, new Dictionary<string, string> { ["RNNSWEEP_LSTM_KERNEL"] = "bogus" }, SweepArgs(home, maxEpochs: 2));
+        var (code, _) = await cli.WaitForExitAsync(TimeSpan.FromSeconds(120), Stopwatch.StartNew());
+        Assert.Equal(2, code);
+        Assert.Contains("error: RNNSWEEP_LSTM_KERNEL: must be auto (the default: oneDNN where it agrees with ATen) or aten, not 'bogus'", cli.Output);
+        Assert.DoesNotContain("   at ", cli.Output);
+        Assert.DoesNotContain("created with", cli.Output);                            // no sweep was stored
+    }
+
     /// <summary>A one-cell grid on generated text that trains in seconds.</summary>
     private static string[] SweepArgs(string home, int maxEpochs)
     {

@@ -70,7 +70,7 @@ public sealed class WorkerCliTests(PostgresFixture postgres, ITestOutputHelper o
     {
         var (code, text) = await RunAsync([], new Dictionary<string, string> { ["RNNSWEEP_LSTM_KERNEL"] = "onednn" }, TimeSpan.FromMinutes(1));
         Assert.Equal(2, code);
-        Assert.Contains("error: RNNSWEEP_LSTM_KERNEL=onednn is not a kernel choice: use auto", text);
+        Assert.Contains("error: RNNSWEEP_LSTM_KERNEL: must be auto (the default: oneDNN where it agrees with ATen) or aten, not 'onednn'", text);
         Assert.DoesNotContain("   at ", text);
     }
 

@@ -176,6 +176,32 @@ public sealed class SweepAxesTests(PostgresFixture postgres) : IClassFixture<Pos
     }
 
     [Fact]
+    public async Task AMaxEpochsAxis_CapsEachRun_AndPrecisionIsAnAxisAndAHyperparameter()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
+        var spec = Spec("caps", """{"maxEpochs": [1, 3], "precision": ["float32", "bfloat16"]}""", [1]);
+        spec["hyperparameters"]!.AsObject().Remove("maxEpochs");
+
+        var response = await orchestrator.Http.PostAsJsonAsync("/api/sweeps", spec);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var sweepId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        await using (var db = orchestrator.Db())
+        {
+            var runs = await db.Runs.Where(r => r.SweepId == sweepId).ToListAsync();
+            Assert.Equal(8, runs.Count);                                                 // 2 cells x 2 caps x 2 precisions
+            Assert.All(runs, r => Assert.Equal(JsonSerializer.Deserialize<Hyperparameters>(r.Hyperparameters, SpecResolver.Json)!.MaxEpochs, r.MaxEpochs));
+            Assert.Equal([1, 1, 1, 1, 3, 3, 3, 3], runs.Select(r => r.MaxEpochs).Order());
+        }
+
+        var single = Spec("bfloat16", "{}", [1]);
+        single.Remove("axes");
+        single["hyperparameters"]!["precision"] = "bfloat16";
+        var created = await orchestrator.Http.PostAsJsonAsync("/api/sweeps", single);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+    }
+
+    [Fact]
     public async Task Resubmission_WithAxesSeedsAndValuesInAnotherOrder_ReturnsTheExistingSweep()
     {
         var connection = await postgres.CreateDatabaseAsync();

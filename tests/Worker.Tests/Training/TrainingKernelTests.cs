@@ -1,3 +1,4 @@
+using RnnSweep.Shared.Diagnostics;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Worker.Tests.Support;
 using RnnSweep.Worker.Training;
@@ -110,6 +111,27 @@ public class TrainingKernelTests
     }
 
     [Fact]
+    public void ChosenAten_IsSaidAndRecorded_SoTheRunResumesOnAten()
+    {
+        var (text, v) = TestCorpus.Generate(4000);
+        var cell = new CellSpec(ModelType.Lstm, 1, 16, TestCorpus.SmallRun);
+        using var model = Trainer.CreateInitialModel(cell, v, CPU);
+        using var scope = NewDisposeScope();
+        var (x, y) = TextBatches.FromStreams(text, 4, 0, 10, CPU);
+        using var start = model.ZeroState(4, CPU);
+        var forced = new TrainingKernel(cell, v, choice: LstmKernelChoice.Aten);
+
+        var verdict = forced.ForStep(model, x, y, start);
+        var resumed = new TrainingKernel(cell, v, forced.Decisions, choice: LstmKernelChoice.Auto).ForStep(model, x, y, start);
+
+        Assert.False(verdict.OneDnn);
+        Assert.Equal($"ATen: RNNSWEEP_LSTM_KERNEL=aten (LSTM 1x16 training step, batch 4 x 10 steps, {get_num_threads()} threads)", Assert.Single(forced.TakeNotes()));
+        Assert.Equal(new Dictionary<string, bool> { [$"training step, batch 4 x 10 steps, {get_num_threads()} threads"] = false }, forced.Decisions);
+        Assert.False(resumed.OneDnn);
+        Assert.Contains("stays there to continue exactly", resumed.Reason);
+    }
+
+    [Fact]
     public void OtherCells_TrainOnAten_WithoutACheck()
     {
         var (text, v) = TestCorpus.Generate(4000);
@@ -123,11 +145,11 @@ public class TrainingKernelTests
     }
 
     [Theory]
-    [InlineData(null, TrainingKernel.Auto)]
-    [InlineData("", TrainingKernel.Auto)]
-    [InlineData("auto", TrainingKernel.Auto)]
-    [InlineData("aten", TrainingKernel.Aten)]
-    public void Parse_TakesTheKnownChoices(string? value, string expected) => Assert.Equal(expected, TrainingKernel.Parse(value));
+    [InlineData(null, LstmKernelChoice.Auto)]
+    [InlineData("", LstmKernelChoice.Auto)]
+    [InlineData("auto", LstmKernelChoice.Auto)]
+    [InlineData("aten", LstmKernelChoice.Aten)]
+    public void Parse_TakesTheKnownChoices(string? value, string expected) => Assert.Equal(expected, LstmKernelChoice.Parse(value));
 
     [Theory]
     [InlineData("onednn")]
@@ -135,8 +157,8 @@ public class TrainingKernelTests
     [InlineData(" aten")]
     public void Parse_RefusesAnythingElse_NamingTheVariable(string value)
     {
-        var e = Assert.Throws<InvalidOperationException>(() => TrainingKernel.Parse(value));
-        Assert.Contains($"RNNSWEEP_LSTM_KERNEL={value} is not a kernel choice", e.Message);
+        var e = Assert.Throws<ValidationException>(() => LstmKernelChoice.Parse(value));
+        Assert.Equal($"RNNSWEEP_LSTM_KERNEL: must be auto (the default: oneDNN where it agrees with ATen) or aten, not '{value}'", e.Message);
     }
 
     [Fact]
