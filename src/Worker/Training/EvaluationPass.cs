@@ -7,8 +7,9 @@ namespace RnnSweep.Worker.Training;
 /// A full pass over a split with dropout off and the hidden state carried through
 /// <c>batchSize</c> contiguous streams, as in training; the last chunk may be shorter than seqLength so every
 /// stream is read to its end. Shared by validation in <see cref="Trainer"/> and by <see cref="Evaluator"/>,
-/// so the two give the same number for a float32 run (to about 1e-6 where the epoch's validation ran on oneDNN) (a bfloat16 run validates each epoch on its bfloat16 copy, and
-/// its final losses are float32 passes over the best checkpoint).
+/// so the two give the same number for a float32 run, to about 1e-6 where the epoch's validation ran on oneDNN (a
+/// bfloat16 run validates each epoch on its bfloat16 copy, and its final losses are float32 passes over the best
+/// checkpoint).
 /// </summary>
 internal static class EvaluationPass
 {
