@@ -142,7 +142,7 @@ public static partial class SpecResolver
         var merged = JsonSerializer.SerializeToNode(basis, Json)!.AsObject();
         foreach (var (key, value) in overrides)
         {
-            if (!merged.ContainsKey(key) && !IsHyperparameter(key))
+            if (!IsHyperparameter(key))
             {
                 errors.Add(new($"hyperparameters.{key}", "is not a hyperparameter"));
                 continue;

@@ -62,13 +62,12 @@ public static class SweepAxes
             errors.Add(new("axes", $"has {names.Count} axes; at most {MaxAxes}"));
             return null;
         }
-        var fields = Fields(basis);
         var result = new List<SweepAxis>();
         foreach (var name in names.Order(StringComparer.Ordinal))
         {
             var field = $"axes.{name}";
             if (name == "seed") { errors.Add(new(field, "is not an axis: give several seeds as seeds: [..]")); continue; }
-            if (!fields.ContainsKey(name) && !SpecResolver.IsHyperparameter(name)) { errors.Add(new(field, "is not a hyperparameter")); continue; }
+            if (!SpecResolver.IsHyperparameter(name)) { errors.Add(new(field, "is not a hyperparameter")); continue; }
             if (overrides?.ContainsKey(name) == true) { errors.Add(new(field, $"is also set in hyperparameters.{name}: give it in one place")); continue; }
             if (axes[name] is not JsonArray values || values.Count == 0)
             {

@@ -25,15 +25,7 @@ public static class Ceilings
         using var noGrad = no_grad();
         var a = randn(size, size).to(dtype);
         var b = randn(size, size).to(dtype);
-        mm(a, b).Dispose();                                                               // warm-up
-        var best = double.MaxValue;
-        for (var r = 0; r < repeats; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; i < products; i++) a.matmul(b).Dispose();
-            best = Math.Min(best, clock.Elapsed.TotalSeconds / products);
-        }
-        return 2.0 * size * size * size / best;
+        return 2.0 * size * size * size / BestSeconds(() => a.matmul(b).Dispose(), products, repeats);
     }
 
     /// <summary>
@@ -52,15 +44,21 @@ public static class Ceilings
         // 1 x 64 x 64, 32 x 8 x 8, 1 x 128 x 64 images x positions) this one was the fastest: 337 against 282-328 GFLOP/s.
         var input = randn(size / 64, size, 8, 8);
         var weight = randn(size, size, 1, 1);
-        nn.functional.conv2d(input, weight).Dispose();                                    // warm-up
+        return 2.0 * size * size * size / BestSeconds(() => nn.functional.conv2d(input, weight).Dispose(), products, repeats);
+    }
+
+    /// <summary>Seconds per call of <paramref name="product"/>: one warm-up call, then the best of <paramref name="repeats"/> runs of <paramref name="products"/> calls.</summary>
+    private static double BestSeconds(Action product, int products, int repeats)
+    {
+        product();
         var best = double.MaxValue;
         for (var r = 0; r < repeats; r++)
         {
             var clock = Stopwatch.StartNew();
-            for (var i = 0; i < products; i++) nn.functional.conv2d(input, weight).Dispose();
+            for (var i = 0; i < products; i++) product();
             best = Math.Min(best, clock.Elapsed.TotalSeconds / products);
         }
-        return 2.0 * size * size * size / best;
+        return best;
     }
 
     /// <summary>The float32 product ceiling: the faster of libtorch's two float32 products (MKL's matmul, oneDNN's).</summary>
@@ -77,14 +75,7 @@ public static class Ceilings
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var buffer = ones(megabytes * 1024L * 1024 / sizeof(float));
-        buffer.sum().item<float>();                                                        // warm-up, pages touched
-        var best = double.MaxValue;
-        for (var r = 0; r < repeats; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            buffer.sum().item<float>();
-            best = Math.Min(best, clock.Elapsed.TotalSeconds);
-        }
-        return buffer.numel() * (double)sizeof(float) / best;
+        // The warm-up call touches the pages.
+        return buffer.numel() * (double)sizeof(float) / BestSeconds(() => buffer.sum().item<float>(), products: 1, repeats);
     }
 }
