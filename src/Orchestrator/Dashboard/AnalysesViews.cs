@@ -28,7 +28,7 @@ public sealed record SweepAnalysesView(long SweepId, string Sweep, string Corpus
     internal static bool PaperApplies(string spec, string corpusSha256)
     {
         var resolved = JsonSerializer.Deserialize<ResolvedSweep>(spec, SpecResolver.Json)!;
-        return PaperTable1.AppliesTo(corpusSha256, resolved.Hyperparameters, resolved.MatchParameters);
+        return PaperTable1.AppliesTo(corpusSha256, resolved);
     }
 }
 

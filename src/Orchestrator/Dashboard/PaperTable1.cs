@@ -34,12 +34,13 @@ public static class PaperTable1
     /// Whether a sweep's numbers compare with the paper's: the paper's file byte for byte (other War and Peace files
     /// differ in line ends, so per-byte losses differ by about 2 %) read with the paper's protocol as the
     /// <c>paper</c> preset sets it: bytes, char-rnn's split (100 streams, 80/10/10 of each) and rows of
-    /// parameter-matched sizes. Training choices (optimizer, epochs, dropout) may differ: they are what "ours" is.
+    /// parameter budgets (every model type and number of layers of a row has about as many parameters as its one-layer
+    /// LSTM). Training choices (optimizer, epochs, dropout) may differ: they are what "ours" is.
     /// </summary>
-    public static bool AppliesTo(string corpusSha256, Shared.Domain.Hyperparameters hp, bool matchParameters) =>
+    public static bool AppliesTo(string corpusSha256, Sweeps.ResolvedSweep sweep) =>
         string.Equals(corpusSha256, CorpusSha256, StringComparison.OrdinalIgnoreCase)
-        && hp is { Vocabulary: "bytes", SplitLayout: "streams", BatchSize: 100, TrainFraction: 0.8, ValFraction: 0.1 }
-        && Math.Abs(hp.TestFraction - 0.1) < 1e-9 && matchParameters;
+        && sweep.Hyperparameters is { Vocabulary: "bytes", SplitLayout: "streams", BatchSize: 100, TrainFraction: 0.8, ValFraction: 0.1 }
+        && Math.Abs(sweep.Hyperparameters.TestFraction - 0.1) < 1e-9 && sweep is { MatchParameters: true, MatchLayers: true };
 
     public static double? Lookup(string model, int layers, int size)
     {

@@ -37,7 +37,7 @@ public sealed record SweepView(LossTable Table, SweepSummary Summary, IReadOnlyL
             .Select(r => new { r.Id, r.Error }).ToDictionaryAsync(r => r.Id, r => r.Error!, ct);
         var sweep = await db.Sweeps.AsNoTracking().Where(s => s.Id == id).Select(s => new { s.Spec, s.Corpus }).SingleAsync(ct);
         var resolved = JsonSerializer.Deserialize<ResolvedSweep>(sweep.Spec, SpecResolver.Json)!;
-        var paper = PaperTable1.AppliesTo(sweep.Corpus!.Sha256, resolved.Hyperparameters, resolved.MatchParameters);
+        var paper = PaperTable1.AppliesTo(sweep.Corpus!.Sha256, resolved);
 
         var cells = new List<(LossCell Cell, LossColumn Column)>();
         foreach (var row in table.Rows)

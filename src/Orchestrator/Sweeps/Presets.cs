@@ -13,7 +13,7 @@ public static class Presets
 
     /// <param name="Axes">Extra axes the preset sweeps unless the spec gives its own axes or sets <c>hyperparameters.dropout</c>.</param>
     public sealed record Preset(string Corpus, string[] Models, int[] Layers, int[] HiddenSizes, Hyperparameters Hyperparameters, bool MatchParameters = false,
-        IReadOnlyList<SweepAxis>? Axes = null);
+        IReadOnlyList<SweepAxis>? Axes = null, bool MatchLayers = false);
 
     /// <summary>
     /// The paper chose dropout per model on validation without listing the values tried (docs/paper-and-peers.md);
@@ -33,14 +33,15 @@ public static class Presets
         }),
         // The paper's grid and protocol: char-rnn's RMSProp 2e-3 with decay, carried state, 80/10/10 of each of the
         // 100 streams (char-rnn's loader, so validation and test come from the whole book, not its end), its
-        // clipping (at 5, by value, on the gradient summed over time steps) and its uniform(-0.08, 0.08) initialisation.
+        // clipping (at 5, by value, on the gradient summed over time steps) and its uniform(-0.08, 0.08) initialisation;
+        // each row is a parameter budget, the one-layer LSTM's, for every model type and number of layers (Table 1).
         Paper => new Preset("warandpeace-paper", ["lstm", "rnn", "gru"], [1, 2, 3], [64, 128, 256, 512], new Hyperparameters
         {
             Optimizer = Optimizers.RmsProp, LearningRate = 2e-3, RmspropAlpha = 0.95, LrDecay = 0.97, LrDecayStart = 10, LrDecayEvery = 1,
             GradClip = 5, GradClipMode = GradClipModes.Value, GradClipScale = GradClipScales.Sum, Init = WeightInits.Uniform, InitRange = 0.08,
             SeqLength = 100, BatchSize = 100, MaxEpochs = 50, Patience = 3,
             Input = InputEncodings.OneHot, Vocabulary = VocabularyKinds.Bytes, CarryState = true, SplitLayout = SplitLayouts.Streams, TrainFraction = 0.8, ValFraction = 0.1, TestFraction = 0.1,
-        }, MatchParameters: true, Axes: PaperDropout),
+        }, MatchParameters: true, Axes: PaperDropout, MatchLayers: true),
         // The PyTorch Lightning reproduction's settings (docs/paper-and-peers.md#the-seed-reproduction), stateless windows included.
         Seed => new Preset("warandpeace", ["lstm", "rnn", "gru"], [1, 2, 3], [64, 128, 256, 512], new Hyperparameters
         {

@@ -16,6 +16,10 @@ public sealed record ResolvedSweep(
     bool MatchParameters = false,
     Corpora.CorpusRecipe? CorpusRecipe = null)
 {
+    /// <summary>Every number of layers held to the row's one-layer LSTM's parameter count (<see cref="SweepSpec.MatchLayers"/>). Absent from the stored spec when false, so older sweeps keep their identity.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool MatchLayers { get; init; }
+
     /// <summary>Seeds, one run per seed and cell (null: one run with <c>Hyperparameters.Seed</c>). Absent from the stored spec when null, so older sweeps keep their identity.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<long>? Seeds { get; init; }
@@ -35,7 +39,7 @@ public sealed record ResolvedSweep(
     public IEnumerable<(ModelType Model, int Layers, int Size)> Cells() =>
         from model in Models from layers in Layers from size in HiddenSizes select (model, layers, size);
 
-    /// <summary>The hidden size a cell trains with: its row's size, or the size matching the LSTM's parameter count.</summary>
+    /// <summary>The hidden size a cell trains with: its row's size, or the size matching the row's parameter budget.</summary>
     public int HiddenOf(ModelType model, int layers, int size, int vocabularySize, Hyperparameters? hp = null) =>
-        MatchParameters ? ModelSize.MatchHidden(model, layers, size, vocabularySize, (hp ?? Hyperparameters).IsOneHot) : size;
+        MatchParameters ? ModelSize.MatchHidden(model, layers, size, vocabularySize, (hp ?? Hyperparameters).IsOneHot, MatchLayers) : size;
 }

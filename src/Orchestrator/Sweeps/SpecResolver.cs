@@ -82,6 +82,10 @@ public static partial class SpecResolver
         var name = spec.Name ?? $"{spec.Preset ?? "custom"}-{corpus}";
         if (!SweepName().IsMatch(name)) errors.Add(new("name", $"must be 1-{MaxNameLength} letters, digits, spaces and . _ + ( ) -, starting with a letter or digit"));
 
+        var matchParameters = spec.MatchParameters ?? preset?.MatchParameters ?? false;
+        var matchLayers = spec.MatchLayers ?? (matchParameters && (preset?.MatchLayers ?? false));
+        if (matchLayers && !matchParameters) errors.Add(new("matchLayers", "needs matchParameters: true (the row's budget is the parameter count of its one-layer LSTM)"));
+
         var cellCount = (long)models.Count * layers.Count * hidden.Count;
         var runCount = SweepAxes.RunCount(cellCount, axes, seeds);
         if (cellCount > MaxCells) errors.Add(new("models", $"the grid has {cellCount} cells; at most {MaxCells} are allowed"));
@@ -94,7 +98,7 @@ public static partial class SpecResolver
 
         if (errors.Count > 0) throw new ValidationException(errors);
         return new ResolvedSweep(name, corpus!.Trim(), spec.CorpusText, models, layers, hidden, hyperparameters!, queue,
-            spec.MatchParameters ?? preset?.MatchParameters ?? false, spec.CorpusRecipe) { Seeds = seeds, Axes = axes is { Count: > 0 } ? axes : null };
+            matchParameters, spec.CorpusRecipe) { MatchLayers = matchLayers, Seeds = seeds, Axes = axes is { Count: > 0 } ? axes : null };
     }
 
     private static List<int> CheckSizes(int[]? values, string field, int min, int max, int maxEntries, List<FieldError> errors)

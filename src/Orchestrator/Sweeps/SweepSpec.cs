@@ -37,6 +37,12 @@ public sealed record SweepSpec
     /// cell has about as many parameters as the LSTM of its row; rows stay labelled by the LSTM's hidden size.
     /// </summary>
     public bool? MatchParameters { get; init; }
+    /// <summary>
+    /// With <see cref="MatchParameters"/>, hold every number of layers to the row's budget too: each cell has about as
+    /// many parameters as the one-layer LSTM of its row, as in the paper's Table 1 (an LSTM 2x45 and 3x37 in the 64 row).
+    /// Without it, a row's cells with more layers have more parameters.
+    /// </summary>
+    public bool? MatchLayers { get; init; }
     /// <summary>Hangfire queue for the runs: <c>cpu</c> (default) or <c>gpu</c>, or any lowercase name workers listen on.</summary>
     public string? Queue { get; init; }
 }

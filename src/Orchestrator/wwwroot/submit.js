@@ -105,7 +105,9 @@
     if (models.length) spec.models = models;
     if (data.get('layers').trim()) spec.layers = numbers(data.get('layers'), 'layers', errors);
     if (data.get('hiddenSizes').trim()) spec.hiddenSizes = numbers(data.get('hiddenSizes'), 'hiddenSizes', errors);
-    if (data.get('matchParameters')) spec.matchParameters = true;
+    // Both sent as checked, so unticking a box overrides a preset that sets it.
+    spec.matchParameters = data.get('matchParameters') !== null;
+    spec.matchLayers = data.get('matchLayers') !== null;
     if ((data.get('seeds') || '').trim()) spec.seeds = numbers(data.get('seeds'), 'seeds', errors);
     // Extra axes as NAME=V1,V2; NAME2=...: numbers and booleans as JSON, other values as text (optimizer=adam,rmsprop).
     for (const part of (data.get('axes') || '').split(';').map(p => p.trim()).filter(p => p)) {

@@ -21,13 +21,16 @@ public static class ModelSize
     }
 
     /// <summary>
-    /// The hidden size at which <paramref name="model"/> has the parameter count closest to an LSTM of
-    /// <paramref name="lstmHidden"/> (the paper's rows compare models of nearly equal size).
+    /// The hidden size at which <paramref name="model"/> with <paramref name="layers"/> layers has the parameter count
+    /// closest to the row's budget (the paper's rows compare models of nearly equal size). The budget is an LSTM of
+    /// <paramref name="lstmHidden"/> units with as many layers (<paramref name="acrossLayers"/> false), or with one
+    /// layer (true: every depth of a row has the one-layer LSTM's count, as the paper's Table 1 does).
     /// </summary>
-    public static int MatchHidden(ModelType model, int layers, int lstmHidden, int vocabularySize, bool oneHot = true)
+    public static int MatchHidden(ModelType model, int layers, int lstmHidden, int vocabularySize, bool oneHot = true, bool acrossLayers = false)
     {
-        if (model == ModelType.Lstm) return lstmHidden;
-        var target = Parameters(ModelType.Lstm, layers, lstmHidden, vocabularySize, oneHot);
+        var budgetLayers = acrossLayers ? 1 : layers;
+        if (model == ModelType.Lstm && layers == budgetLayers) return lstmHidden;
+        var target = Parameters(ModelType.Lstm, budgetLayers, lstmHidden, vocabularySize, oneHot);
         int lo = 1, hi = lstmHidden * 4;
         while (lo < hi) // smallest hidden whose count reaches the target
         {

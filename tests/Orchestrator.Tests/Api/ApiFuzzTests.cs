@@ -134,7 +134,7 @@ public sealed record FuzzRequest(string Method, string Path, string? ContentType
             (1, Gen.Select(FieldName, inner).Array[0, 4].Select(members => "{" + string.Join(",", members.Select(m => JsonSerializer.Serialize(m.Item1) + ":" + m.Item2)) + "}")));
     }
 
-    private static readonly string[] SpecFields = ["name", "preset", "corpus", "corpusText", "models", "layers", "hiddenSizes", "hyperparameters", "matchParameters", "queue"];
+    private static readonly string[] SpecFields = ["name", "preset", "corpus", "corpusText", "models", "layers", "hiddenSizes", "hyperparameters", "matchParameters", "matchLayers", "queue"];
     private static readonly string[] HyperparameterFields =
     [
         "optimizer", "learningRate", "rmspropAlpha", "lrDecay", "lrDecayStart", "lrDecayEvery", "gradClip", "gradClipMode", "dropout", "seqLength",

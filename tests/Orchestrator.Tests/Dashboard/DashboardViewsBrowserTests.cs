@@ -120,8 +120,11 @@ public sealed partial class DashboardViewsBrowserTests(PostgresFixture postgres)
         Assert.Equal("adam", await page.InputValueAsync("select[name='hyperparameters.optimizer']"));
         Assert.Equal("1 2", await page.InputValueAsync("input[name=layers]"));
         Assert.True(await page.IsCheckedAsync("input[name=models][value=rnn]"));
+        Assert.False(await page.IsCheckedAsync("input[name=matchLayers]"));
         await page.SelectOptionAsync("select[name=preset]", "paper");
         Assert.Equal("rmsprop", await page.InputValueAsync("select[name='hyperparameters.optimizer']"));
+        Assert.True(await page.IsCheckedAsync("input[name=matchParameters]"));
+        Assert.True(await page.IsCheckedAsync("input[name=matchLayers]")); // the paper's rows are parameter budgets
         Assert.Equal("1 2 3", await page.InputValueAsync("input[name=layers]"));
         Assert.Equal("streams", await page.InputValueAsync("select[name='hyperparameters.splitLayout']"));
         await page.SelectOptionAsync("select[name=preset]", "");

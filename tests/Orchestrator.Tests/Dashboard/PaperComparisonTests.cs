@@ -11,13 +11,13 @@ namespace RnnSweep.Orchestrator.Tests.Dashboard;
 public sealed class PaperComparisonTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     /// <summary>Gives a synthetic sweep the paper preset's protocol and, when <paramref name="paperFile"/>, the paper file's checksum.</summary>
-    internal static async Task MakePaperLike(RnnSweepDbContext db, long sweepId, bool paperFile, bool paperProtocol)
+    internal static async Task MakePaperLike(RnnSweepDbContext db, long sweepId, bool paperFile, bool paperProtocol, bool paperRows = true)
     {
         var sweep = await db.Sweeps.Include(s => s.Corpus).SingleAsync(s => s.Id == sweepId);
         var resolved = JsonSerializer.Deserialize<ResolvedSweep>(sweep.Spec, SpecResolver.Json)!;
         var preset = Presets.Find(Presets.Paper)!;
         resolved = paperProtocol
-            ? resolved with { Hyperparameters = preset.Hyperparameters with { MaxEpochs = resolved.Hyperparameters.MaxEpochs }, MatchParameters = true }
+            ? resolved with { Hyperparameters = preset.Hyperparameters with { MaxEpochs = resolved.Hyperparameters.MaxEpochs }, MatchParameters = true, MatchLayers = paperRows }
             : resolved;
         sweep.Spec = JsonSerializer.Serialize(resolved, SpecResolver.Json);
         if (paperFile) sweep.Corpus!.Sha256 = PaperTable1.CorpusSha256;
@@ -33,13 +33,14 @@ public sealed class PaperComparisonTests(PostgresFixture postgres) : IClassFixtu
     [InlineData(true, true, true)]
     [InlineData(false, true, false)]   // the LF War and Peace: per-byte losses differ by about 2 %
     [InlineData(true, false, false)]   // the paper's file with the default protocol (contiguous split, code points)
-    public async Task SweepPage_ShowsPaperVsOurs_OnlyForThePapersFileAndProtocol(bool paperFile, bool paperProtocol, bool shown)
+    [InlineData(true, true, false, false)] // rows by hidden size: an LSTM 3x64 has 2.5 times the parameters of the paper's
+    public async Task SweepPage_ShowsPaperVsOurs_OnlyForThePapersFileAndProtocol(bool paperFile, bool paperProtocol, bool shown, bool paperRows = true)
     {
         var connection = await postgres.CreateDatabaseAsync();
         await using var orchestrator = await OrchestratorHost.StartAsync(connection);
         var sweepId = await SyntheticSweep.CreateAsync(connection, "paper-vs-ours", "warandpeace-paper", ["lstm", "gru"], [1, 2], [64, 128]);
         await using var db = orchestrator.Db();
-        await MakePaperLike(db, sweepId, paperFile, paperProtocol);
+        await MakePaperLike(db, sweepId, paperFile, paperProtocol, paperRows);
 
         var page = await orchestrator.Http.GetStringAsync($"/sweeps/{sweepId}");
 

@@ -36,6 +36,30 @@ public sealed class SpecResolverTests
         Assert.Equal(("uniform", 0.08), (sweep.Hyperparameters.Init, sweep.Hyperparameters.InitRange));
     }
 
+    /// <summary>
+    /// The paper's rows are parameter budgets: at the 64 row of its file (87 byte values) the 2- and 3-layer LSTMs get 45
+    /// and 37 units, not 64. Unticking matchParameters drops the budget across layers with it, and a sweep stored
+    /// before matchLayers existed reads back with rows by hidden size, keeping its identity (the field is not written).
+    /// </summary>
+    [Fact]
+    public void Resolve_PaperPreset_HoldsEveryNumberOfLayersToTheRowsBudget()
+    {
+        var paper = SpecResolver.Resolve(new SweepSpec { Preset = "paper" });
+        Assert.True(paper.MatchLayers);
+        Assert.Equal([64, 45, 37], new[] { 1, 2, 3 }.Select(l => paper.HiddenOf(ModelType.Lstm, l, 64, 87)));
+        Assert.Equal([77, 53, 44], new[] { 1, 2, 3 }.Select(l => paper.HiddenOf(ModelType.Gru, l, 64, 87)));
+
+        var bySize = SpecResolver.Resolve(new SweepSpec { Preset = "paper", MatchLayers = false });
+        Assert.Equal([64, 64, 64], new[] { 1, 2, 3 }.Select(l => bySize.HiddenOf(ModelType.Lstm, l, 64, 87)));
+        Assert.Equal(75, bySize.HiddenOf(ModelType.Gru, 3, 64, 87)); // matched across model types only
+        Assert.False(SpecResolver.Resolve(new SweepSpec { Preset = "paper", MatchParameters = false }).MatchLayers);
+
+        var stored = JsonSerializer.Serialize(bySize, SpecResolver.Json);
+        Assert.DoesNotContain("matchLayers", stored, StringComparison.OrdinalIgnoreCase);
+        Assert.False(JsonSerializer.Deserialize<ResolvedSweep>(stored, SpecResolver.Json)!.MatchLayers);
+        Assert.Contains("matchLayers", JsonSerializer.Serialize(paper, SpecResolver.Json), StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public void SpecDoc_DescribesEveryHyperparameterWithItsDefault_AndEveryPreset()
     {
@@ -69,6 +93,8 @@ public sealed class SpecResolverTests
     [InlineData("""{"models":["lstm"],"layers":[1],"hiddenSizes":[8],"queue":"GPU!"}""", "queue")]
     [InlineData("""{"models":[],"layers":[1],"hiddenSizes":[8]}""", "models")]
     [InlineData("""{"preset":"nonsense"}""", "preset")]
+    [InlineData("""{"models":["lstm"],"layers":[1],"hiddenSizes":[8],"matchLayers":true}""", "matchLayers")]
+    [InlineData("""{"preset":"paper","matchParameters":false,"matchLayers":true}""", "matchLayers")]
     public void Resolve_NamesTheField_WhenInputIsBad(string json, string field)
     {
         var spec = JsonSerializer.Deserialize<SweepSpec>(json, SpecResolver.Json)! with { Corpus = "c", CorpusText = "text" };

@@ -37,4 +37,31 @@ public sealed class ModelSizeTests
     {
         Assert.Equal(97, ModelSize.MatchHidden(ModelType.Lstm, 2, 97, 65));
     }
+
+    /// <summary>
+    /// Across layers, every depth of a row is held to the one-layer LSTM's count. The 64 row of the paper's file
+    /// (87 byte values): the sizes docs/results.md trained, each the closest count to the LSTM 1x64's 44,823.
+    /// </summary>
+    [Theory]
+    [InlineData(ModelType.Lstm, 1, 64)]
+    [InlineData(ModelType.Lstm, 2, 45)]
+    [InlineData(ModelType.Lstm, 3, 37)]
+    [InlineData(ModelType.Gru, 1, 77)]
+    [InlineData(ModelType.Gru, 2, 53)]
+    [InlineData(ModelType.Gru, 3, 44)]
+    [InlineData(ModelType.Rnn, 1, 141)]
+    [InlineData(ModelType.Rnn, 2, 96)]
+    [InlineData(ModelType.Rnn, 3, 78)]
+    public void MatchHidden_AcrossLayers_HoldsEveryDepthToTheOneLayerLstmsCount(ModelType model, int layers, int expected)
+    {
+        const int vocabulary = 87;
+        var hidden = ModelSize.MatchHidden(model, layers, 64, vocabulary, acrossLayers: true);
+
+        Assert.Equal(expected, hidden);
+        var target = ModelSize.Parameters(ModelType.Lstm, 1, 64, vocabulary);
+        var gap = Math.Abs(ModelSize.Parameters(model, layers, hidden, vocabulary) - target);
+        Assert.True(gap <= Math.Abs(ModelSize.Parameters(model, layers, hidden - 1, vocabulary) - target), "one unit fewer is closer");
+        Assert.True(gap <= Math.Abs(ModelSize.Parameters(model, layers, hidden + 1, vocabulary) - target), "one unit more is closer");
+        Assert.True(gap < target / 50.0, $"{model} {layers}x{hidden} is more than 2 % from the budget {target}");
+    }
 }
