@@ -47,4 +47,28 @@ public class CharRnnOptionsTests
         Assert.Equal(meanEpoch.TrainLoss, sumEpoch.TrainLoss, 6);                 // the reported loss is the mean in both
         Assert.Equal(hp.SeqLength, sumEpoch.GradNorm / meanEpoch.GradNorm, 3);
     }
+
+    /// <summary>
+    /// The recorded gradient norm is the norm before clipping, whichever way the Trainer clips: with a limit that cuts
+    /// every gradient (by norm or by value) one batch records what the unclipped batch records.
+    /// </summary>
+    [Fact]
+    public void RecordedGradientNorm_IsTheNormBeforeClipping_InEveryClipMode()
+    {
+        var hp = TestCorpus.SmallRun with { GradClip = 0, EpochChars = TestCorpus.SmallRun.BatchSize * TestCorpus.SmallRun.SeqLength };
+        var splits = TestCorpus.Splits(hp);
+        double NormOf(Hyperparameters h)
+        {
+            using var trainer = new Trainer(new CellSpec(ModelType.Lstm, 2, 16, h), splits, CPU);
+            return trainer.RunEpoch(CancellationToken.None).GradNorm;
+        }
+
+        var unclipped = NormOf(hp);
+        var byNorm = NormOf(hp with { GradClip = 1e-3, GradClipMode = "norm" });
+        var byValue = NormOf(hp with { GradClip = 1e-6, GradClipMode = "value" });
+
+        Assert.True(unclipped > 1e-2, $"the norm {unclipped} is too small for the limits to cut it");
+        Assert.Equal(1.0, byNorm / unclipped, 5);
+        Assert.Equal(1.0, byValue / unclipped, 5);
+    }
 }
