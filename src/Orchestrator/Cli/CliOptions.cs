@@ -102,7 +102,12 @@ public static class CliOptions
         {
             return spec with { Corpus = spec.Corpus ?? CorpusRecipeOptions.NameOf(corpus), CorpusRecipe = new CorpusRecipe { Source = Path.GetFullPath(corpus) } };
         }
-        if (!File.Exists(corpus)) return spec with { Corpus = corpus };
+        if (!File.Exists(corpus))
+        {
+            // A corpus name has no folder in it: a value with one was meant as a path, so say the path is missing.
+            if (corpus.Contains('/') || corpus.Contains(Path.DirectorySeparatorChar)) throw new ValidationException("--corpus", $"no such file or folder: {corpus}");
+            return spec with { Corpus = corpus };
+        }
         string text;
         try
         {

@@ -219,6 +219,18 @@ public sealed partial class CliTests(PostgresFixture postgres)
         Assert.Equal($"error: --urls: '{urls}' is not an http(s) URL with a port from 0 to 65535, such as http://127.0.0.1:5080", stderr.Trim());
     }
 
+    /// <summary>A --corpus path that does not exist is named as a missing path, not judged as a corpus name.</summary>
+    [Theory]
+    [InlineData("submit")]
+    [InlineData("sweep")]
+    public async Task Corpus_APathThatDoesNotExist_IsNamedAsMissing_BeforeAnyDatabaseWork(string verb)
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"no-such-{Guid.NewGuid():N}", "corpus.txt");
+        var (exit, _, stderr) = await CliRunner.RunAsync(null, verb, "--corpus", missing, "--models", "lstm", "--layers", "1", "--hidden-sizes", "8");
+        Assert.Equal(2, exit);
+        Assert.Equal($"error: --corpus: no such file or folder: {missing}", stderr.Trim());
+    }
+
     /// <summary>Runs <c>rnnsweep ARGS</c> in this process with RNNSWEEP_CONNECTION set, capturing standard output.</summary>
     private static async Task<(int Exit, string Stdout)> RunCliAsync(string? connection, params string[] args)
     {
