@@ -46,9 +46,19 @@ public static class CliRoot
         // No System.CommandLine signal handling (ShutdownSignals does it) and no default exception handler:
         // an interrupted or misconfigured command ends with one line, not a stack trace.
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false };
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // One line per mistake and where to look, not the whole help page (which hides the error above it).
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
+            var names = new List<string>();
+            for (var command = parse.CommandResult; command is not null; command = command.Parent as System.CommandLine.Parsing.CommandResult) names.Insert(0, command.Command.Name);
+            Console.Error.WriteLine($"Run '{string.Join(' ', names)} --help' for the options.");
+            return 2;
+        }
         try
         {
-            return await root.Parse(args).InvokeAsync(invocation, signals.Token);
+            return await parse.InvokeAsync(invocation, signals.Token);
         }
         catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
         {

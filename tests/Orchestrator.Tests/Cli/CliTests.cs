@@ -231,6 +231,21 @@ public sealed partial class CliTests(PostgresFixture postgres)
         Assert.Equal($"error: --corpus: no such file or folder: {missing}", stderr.Trim());
     }
 
+    /// <summary>A mistyped option or command is one line naming it and where the options are listed, exit 2, not the help page.</summary>
+    [Theory]
+    [InlineData("submit --max-epoch 3", "'--max-epoch'", "rnnsweep submit --help")]
+    [InlineData("db start --bogus", "'--bogus'", "rnnsweep db start --help")]
+    [InlineData("swep", "'swep'", "rnnsweep --help")]
+    public async Task AnUnknownOptionOrCommand_IsNamed_WithWhereToLook(string args, string named, string help)
+    {
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(null, args.Split(' '));
+        Assert.Equal(2, exit);
+        var lines = stderr.Trim().Split('\n');
+        Assert.Contains(lines, l => l.StartsWith("error: ", StringComparison.Ordinal) && l.Contains(named, StringComparison.Ordinal));
+        Assert.Equal($"Run '{help}' for the options.", lines[^1]);
+        Assert.DoesNotContain("Usage:", stdout + stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>Runs <c>rnnsweep ARGS</c> in this process with RNNSWEEP_CONNECTION set, capturing standard output.</summary>
     private static async Task<(int Exit, string Stdout)> RunCliAsync(string? connection, params string[] args)
     {
