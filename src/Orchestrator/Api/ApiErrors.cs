@@ -84,7 +84,7 @@ public sealed class ApiErrors : IEndpointFilter
         catch (JsonException e)
         {
             var path = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
-            throw new ValidationException(path, "malformed JSON: " + e.Message.Split(" Path:")[0]);
+            throw new ValidationException(path, Shared.Json.JsonContract.Describe(e));
         }
     }
 }

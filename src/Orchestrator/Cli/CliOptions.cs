@@ -76,7 +76,8 @@ public static class CliOptions
             }
             catch (JsonException e)
             {
-                throw new ValidationException("--spec", $"{file.Name} is not a valid spec: {e.Message}");
+                var at = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $" at {e.Path.TrimStart('$', '.')}";
+                throw new ValidationException("--spec", $"{file.Name} is not a valid spec{at}: {Shared.Json.JsonContract.Describe(e)}");
             }
         }
         spec = spec with

@@ -71,6 +71,22 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
                 return new SubmitResult(same, Created: false, await db.Runs.CountAsync(r => r.SweepId == same.Id, ct));
             }
 
+            // One row per grid cell and variant (seed, axis values), written with COPY inside the submission's transaction.
+            var variantJson = variants.Select(v => JsonSerializer.Serialize(v.Hyperparameters, SpecResolver.Json)).ToList();
+            var cells = sweep.Cells().SelectMany(c => variants.Select((v, i) =>
+            {
+                var vocabulary = ModelVocabulary(v.Hyperparameters);
+                var hidden = sweep.HiddenOf(c.Model, c.Layers, c.Size, vocabulary, v.Hyperparameters);
+                // A matched size can pass the limit a row's own size is held to (an RNN needs about twice an LSTM's
+                // units): refused here, where the vocabulary that decides it is known, before anything is stored.
+                if (hidden > SpecResolver.MaxHidden)
+                {
+                    throw new ValidationException("hiddenSizes", $"row {c.Size}: the {c.Model.Name()} with {c.Layers} layer{(c.Layers == 1 ? "" : "s")} needs {hidden} units to match the row's parameter count; at most {SpecResolver.MaxHidden}");
+                }
+                var cost = RunCost.Estimate(c.Model, c.Layers, hidden, vocabulary, v.Hyperparameters, bytes, characters);
+                return new NewRun(c.Model.Name(), c.Layers, c.Size, hidden, variantJson[i], v.Seed, v.AxesJson, cost, v.Hyperparameters.MaxEpochs); // a maxEpochs axis sets each run's cap
+            })).ToList();
+
             var (corpus, _) = content is not null ? await stored.AddAsync(sweep.Corpus, content, ct) : await stored.NameAsync(sweep.Corpus, existing!, ct);
 
             var now = DateTimeOffset.UtcNow;
@@ -82,15 +98,6 @@ public sealed class SweepSubmitter(RnnSweepDbContext db, CorpusSource corpora, C
             };
             db.Sweeps.Add(created);
             await db.SaveChangesAsync(ct);
-            // One row per grid cell and variant (seed, axis values), written with COPY inside the submission's transaction.
-            var variantJson = variants.Select(v => JsonSerializer.Serialize(v.Hyperparameters, SpecResolver.Json)).ToList();
-            var cells = sweep.Cells().SelectMany(c => variants.Select((v, i) =>
-            {
-                var vocabulary = ModelVocabulary(v.Hyperparameters);
-                var hidden = sweep.HiddenOf(c.Model, c.Layers, c.Size, vocabulary, v.Hyperparameters);
-                var cost = RunCost.Estimate(c.Model, c.Layers, hidden, vocabulary, v.Hyperparameters, bytes, characters);
-                return new NewRun(c.Model.Name(), c.Layers, c.Size, hidden, variantJson[i], v.Seed, v.AxesJson, cost, v.Hyperparameters.MaxEpochs); // a maxEpochs axis sets each run's cap
-            }));
             var runs = await RunLife.CreateRunsAsync((NpgsqlConnection)db.Database.GetDbConnection(), created.Id, cells, hyperparameters,
                 sweep.Hyperparameters.Seed, sweep.Hyperparameters.MaxEpochs, now, ct);
             await tx.CommitAsync(ct);

@@ -54,7 +54,16 @@
       else element.value = value ?? '';
     }
     followSource();
+    followMatch();
   });
+  // Matching across layers needs matching at all: the second box follows the first.
+  const matchParameters = form.elements.matchParameters, matchLayers = form.elements.matchLayers;
+  function followMatch() {
+    matchLayers.disabled = !matchParameters.checked;
+    if (!matchParameters.checked) matchLayers.checked = false;
+  }
+  matchParameters.addEventListener('change', followMatch);
+  followMatch();
   // The separator's escapes: \n, \t, \r, \\, \xHH, \uHHHH (a newline cannot be typed into one line).
   function unescapeSeparator(text) {
     return text.replace(/\\(u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|[\s\S]?)/g, (whole, e) => {
@@ -107,7 +116,7 @@
     if (data.get('hiddenSizes').trim()) spec.hiddenSizes = numbers(data.get('hiddenSizes'), 'hiddenSizes', errors);
     // Both sent as checked, so unticking a box overrides a preset that sets it.
     spec.matchParameters = data.get('matchParameters') !== null;
-    spec.matchLayers = data.get('matchLayers') !== null;
+    spec.matchLayers = spec.matchParameters && data.get('matchLayers') !== null;
     if ((data.get('seeds') || '').trim()) spec.seeds = numbers(data.get('seeds'), 'seeds', errors);
     // Extra axes as NAME=V1,V2; NAME2=...: numbers and booleans as JSON, other values as text (optimizer=adam,rmsprop).
     for (const part of (data.get('axes') || '').split(';').map(p => p.trim()).filter(p => p)) {

@@ -69,6 +69,42 @@ public static class JsonContract
         }
     }
 
+    /// <summary>
+    /// What a <see cref="JsonException"/> from <see cref="DeserializeInput{T}"/> says, for the person who wrote the
+    /// JSON: the value expected in words ("true or false", "a list of whole numbers") instead of the .NET type it was
+    /// read into, an unknown member without the type that has no such member, and any other error as malformed JSON.
+    /// The path is the exception's.
+    /// </summary>
+    public static string Describe(JsonException e)
+    {
+        var message = e.Message.Split(" Path:")[0];
+        var converted = System.Text.RegularExpressions.Regex.Match(message, @"could not be converted to (?<type>\S+?)\.?$");
+        if (converted.Success) return $"must be {Expected(converted.Groups["type"].Value)}";
+        var unmapped = System.Text.RegularExpressions.Regex.Match(message, @"^The JSON property '(?<name>[^']*)' could not be mapped to any \.NET member");
+        return unmapped.Success ? $"'{unmapped.Groups["name"].Value}' is not a field here" : "malformed JSON: " + message;
+    }
+
+    private static string Expected(string type)
+    {
+        var nullable = System.Text.RegularExpressions.Regex.Match(type, @"^System\.Nullable`1\[(?<inner>.+)\]$");
+        if (nullable.Success) return Expected(nullable.Groups["inner"].Value);
+        if (type.EndsWith("[]", StringComparison.Ordinal) || type.Contains("List`1", StringComparison.Ordinal))
+        {
+            var item = Expected(type.EndsWith("[]", StringComparison.Ordinal) ? type[..^2] : type[(type.IndexOf('[') + 1)..type.LastIndexOf(']')]);
+            return "a list of " + (item.StartsWith("a ", StringComparison.Ordinal) ? item[2..] + "s" : item);
+        }
+        return type switch
+        {
+            "System.Boolean" => "true or false",
+            "System.Int32" or "System.Int64" => "a whole number",
+            "System.Double" or "System.Single" => "a number",
+            "System.String" => "a string",
+            "System.Text.Json.Nodes.JsonObject" => "an object",
+            _ when type.StartsWith("RnnSweep.", StringComparison.Ordinal) => "an object",
+            _ => "another kind of value",
+        };
+    }
+
     // Names are compared ignoring case, as the contract reads them (PropertyNameCaseInsensitive).
     private static void RefuseDuplicates(JsonElement element, string path)
     {

@@ -71,6 +71,10 @@ public sealed class BadInputTests(BadInputTests.BadInputHost fixture) : IClassFi
         { "corpus name carrying a path", Json(Spec(s => { s["corpus"] = "../../etc/passwd"; s.Remove("corpusText"); })), 400 },
         { "unknown corpus", Json(Spec(s => { s["corpus"] = "no-such-corpus"; s.Remove("corpusText"); })), 400 },
         { "unknown split layout", Json(Spec(hp: h => h["splitLayout"] = "diagonal")), 400 },
+        // An RNN matched to an LSTM of 8192 units needs about 16,000: above the limit a row itself is held to.
+        { "matched size above the limit", Json(Spec(s => { s["models"] = new[] { "lstm", "rnn" }; s["hiddenSizes"] = new[] { 8192 }; s["matchParameters"] = true; })), 400 },
+        { "matchLayers without matchParameters", Json(Spec(s => s["matchLayers"] = true)), 400 },
+        { "matchLayers not a boolean", Json(Spec(s => s["matchLayers"] = "yes")), 400 },
     };
 
     private static readonly Dictionary<string, string> ExpectedField = new()
@@ -80,7 +84,8 @@ public sealed class BadInputTests(BadInputTests.BadInputHost fixture) : IClassFi
         ["hidden size 0"] = "hiddenSizes[0]", ["hidden size 10^6"] = "hiddenSizes[0]", ["negative learning rate"] = "hyperparameters.learningRate",
         ["malformed JSON"] = "models[1]", ["wrong JSON type"] = "layers", ["unknown field"] = "hiddenSize",
         ["name carrying SQL"] = "name", ["name carrying HTML"] = "name", ["corpus name carrying a path"] = "corpus", ["unknown corpus"] = "corpus",
-        ["unknown split layout"] = "hyperparameters.splitLayout",
+        ["unknown split layout"] = "hyperparameters.splitLayout", ["matched size above the limit"] = "hiddenSizes",
+        ["matchLayers without matchParameters"] = "matchLayers", ["matchLayers not a boolean"] = "matchLayers",
     };
 
     [Theory]

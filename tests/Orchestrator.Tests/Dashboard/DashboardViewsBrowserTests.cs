@@ -125,6 +125,11 @@ public sealed partial class DashboardViewsBrowserTests(PostgresFixture postgres)
         Assert.Equal("rmsprop", await page.InputValueAsync("select[name='hyperparameters.optimizer']"));
         Assert.True(await page.IsCheckedAsync("input[name=matchParameters]"));
         Assert.True(await page.IsCheckedAsync("input[name=matchLayers]")); // the paper's rows are parameter budgets
+        await page.UncheckAsync("input[name=matchParameters]");             // no budget across layers without one at all
+        Assert.False(await page.IsCheckedAsync("input[name=matchLayers]"));
+        Assert.True(await page.IsDisabledAsync("input[name=matchLayers]"));
+        await page.CheckAsync("input[name=matchParameters]");
+        Assert.False(await page.IsDisabledAsync("input[name=matchLayers]"));
         Assert.Equal("1 2 3", await page.InputValueAsync("input[name=layers]"));
         Assert.Equal("streams", await page.InputValueAsync("select[name='hyperparameters.splitLayout']"));
         await page.SelectOptionAsync("select[name=preset]", "");

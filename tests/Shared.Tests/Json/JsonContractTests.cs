@@ -10,6 +10,38 @@ public sealed class JsonContractTests
 {
     private static T? Read<T>(string json) => JsonContract.DeserializeInput<T>(Encoding.UTF8.GetBytes(json));
 
+    // Shaped as the specs and requests are: init properties.
+    private sealed record Probe
+    {
+        public bool? Flag { get; init; }
+        public int[]? Sizes { get; init; }
+        public string? Name { get; init; }
+        public double? Rate { get; init; }
+        public List<long>? Seeds { get; init; }
+    }
+
+    /// <summary>A value of the wrong kind is described as what was expected, never as the .NET type it was read into.</summary>
+    [Theory]
+    [InlineData("""{"flag": "yes"}""", "$.flag", "must be true or false")]
+    [InlineData("""{"flag": 1}""", "$.flag", "must be true or false")]
+    [InlineData("""{"sizes": "two"}""", "$.sizes", "must be a list of whole numbers")]
+    [InlineData("""{"sizes": [1, true]}""", "$.sizes[1]", "must be a whole number")]
+    [InlineData("""{"name": 5}""", "$.name", "must be a string")]
+    [InlineData("""{"rate": []}""", "$.rate", "must be a number")]
+    [InlineData("""{"seeds": {}}""", "$.seeds", "must be a list of whole numbers")]
+    [InlineData("""{"sizez": [1]}""", null, "'sizez' is not a field here")]
+    [InlineData("""{"sizes": [1""", null, "malformed JSON: ")]
+    public void Describe_SaysWhatWasExpected_WithoutDotNetTypeNames(string json, string? path, string described)
+    {
+        var e = Assert.Throws<JsonException>(() => Read<Probe>(json));
+        var text = JsonContract.Describe(e);
+        if (described.EndsWith(": ", StringComparison.Ordinal)) Assert.StartsWith(described, text, StringComparison.Ordinal);
+        else Assert.Equal(described, text);
+        if (path is not null) Assert.Equal(path, e.Path);
+        Assert.DoesNotContain("System.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("RnnSweep.", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AMemberGivenTwice_IsRefused_NamingItsPath()
     {
