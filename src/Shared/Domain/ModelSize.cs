@@ -31,6 +31,8 @@ public static class ModelSize
         var budgetLayers = acrossLayers ? 1 : layers;
         if (model == ModelType.Lstm && layers == budgetLayers) return lstmHidden;
         var target = Parameters(ModelType.Lstm, budgetLayers, lstmHidden, vocabularySize, oneHot);
+        // Enough: an RNN (one gate against the LSTM's four) needs at most 3x the LSTM's units for its count, at any
+        // vocabulary and depth; a GRU fewer, and a deeper model fewer still.
         int lo = 1, hi = lstmHidden * 4;
         while (lo < hi) // smallest hidden whose count reaches the target
         {

@@ -100,10 +100,17 @@ public static class JsonContract
             "System.Double" or "System.Single" => "a number",
             "System.String" => "a string",
             "System.Text.Json.Nodes.JsonObject" => "an object",
-            _ when type.StartsWith("RnnSweep.", StringComparison.Ordinal) => "an object",
-            _ => "another kind of value",
+            _ => Resolve(type) switch
+            {
+                { IsEnum: true } e => "one of " + string.Join(", ", Enum.GetNames(e).Select(JsonNamingPolicy.CamelCase.ConvertName)),
+                { IsClass: true } => "an object",
+                _ => "another kind of value",
+            },
         };
     }
+
+    private static Type? Resolve(string name) =>
+        AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(name, throwOnError: false)).FirstOrDefault(t => t is not null);
 
     // Names are compared ignoring case, as the contract reads them (PropertyNameCaseInsensitive).
     private static void RefuseDuplicates(JsonElement element, string path)

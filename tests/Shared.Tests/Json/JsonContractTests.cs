@@ -18,6 +18,8 @@ public sealed class JsonContractTests
         public string? Name { get; init; }
         public double? Rate { get; init; }
         public List<long>? Seeds { get; init; }
+        public ModelType? Model { get; init; }
+        public SampleSettings? Settings { get; init; }
     }
 
     /// <summary>A value of the wrong kind is described as what was expected, never as the .NET type it was read into.</summary>
@@ -29,6 +31,8 @@ public sealed class JsonContractTests
     [InlineData("""{"name": 5}""", "$.name", "must be a string")]
     [InlineData("""{"rate": []}""", "$.rate", "must be a number")]
     [InlineData("""{"seeds": {}}""", "$.seeds", "must be a list of whole numbers")]
+    [InlineData("""{"model": "cnn"}""", "$.model", "must be one of lstm, gru, rnn")]
+    [InlineData("""{"settings": 3}""", "$.settings", "must be an object")]
     [InlineData("""{"sizez": [1]}""", null, "'sizez' is not a field here")]
     [InlineData("""{"sizes": [1""", null, "malformed JSON: ")]
     public void Describe_SaysWhatWasExpected_WithoutDotNetTypeNames(string json, string? path, string described)
