@@ -3,7 +3,8 @@ namespace RnnSweep.Orchestrator.Dashboard;
 /// <summary>
 /// Test cross-entropy (nats per byte of the CRLF file) on War and Peace from Table 1 of Karpathy, Johnson, Fei-Fei,
 /// "Visualizing and Understanding Recurrent Networks" (arXiv:1506.02078). Transcribed by hand from the paper;
-/// rows are the LSTM hidden sizes 64, 128, 256, 512 (the paper matches parameter counts across models in a row).
+/// rows are labelled by the one-layer LSTM's hidden size 64, 128, 256, 512, and each is a parameter budget: every model
+/// type and number of layers of a row has about that LSTM's parameter count.
 /// </summary>
 public static class PaperTable1
 {
