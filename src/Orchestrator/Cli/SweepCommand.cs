@@ -74,8 +74,10 @@ public static class SweepCommand
                 TableView.Print(table);
                 var url = LocalServer.Address(app);
                 Console.WriteLine();
-                Console.WriteLine($"Dashboard: {url}/sweeps/{sweepId}");
-                Console.WriteLine($"Jobs:      {url}/hangfire");
+                // With --exit nothing serves these addresses once this command ends: say what serves them.
+                var later = serving ? "" : " (after this command: 'rnnsweep serve')";
+                Console.WriteLine($"Dashboard: {url}/sweeps/{sweepId}{later}");
+                Console.WriteLine($"Jobs:      {url}/hangfire{later}");
                 // A cancel is the operator's word: submitting the same sweep again does not undo it, 'resume' does.
                 if (table.Rows.SelectMany(r => r.Cells).Count(c => c?.Status == Shared.Domain.RunStatus.Cancelled) is > 0 and var cancelled)
                 {

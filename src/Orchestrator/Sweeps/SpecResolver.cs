@@ -41,7 +41,8 @@ public static partial class SpecResolver
         if (spec.Preset is not null)
         {
             preset = Presets.Find(spec.Preset);
-            if (preset is null) errors.Add(new("preset", $"unknown preset '{spec.Preset}' (expected one of {string.Join(", ", Presets.Names)})"));
+            // Alone: every field the preset would have given is missing too, and saying so buries the one mistake.
+            if (preset is null) throw new ValidationException("preset", $"unknown preset '{spec.Preset}' (expected one of {string.Join(", ", Presets.Names)})");
         }
 
         var corpus = spec.Corpus ?? preset?.Corpus;

@@ -236,6 +236,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
     [InlineData("submit --max-epoch 3", "'--max-epoch'", "rnnsweep submit --help")]
     [InlineData("db start --bogus", "'--bogus'", "rnnsweep db start --help")]
     [InlineData("swep", "'swep'", "rnnsweep --help")]
+    [InlineData("submit --hidden-sizes abc", "'abc' for option '--hidden-sizes' as a whole number", "rnnsweep submit --help")]
     public async Task AnUnknownOptionOrCommand_IsNamed_WithWhereToLook(string args, string named, string help)
     {
         var (exit, stdout, stderr) = await CliRunner.RunAsync(null, args.Split(' '));
@@ -244,6 +245,17 @@ public sealed partial class CliTests(PostgresFixture postgres)
         Assert.Contains(lines, l => l.StartsWith("error: ", StringComparison.Ordinal) && l.Contains(named, StringComparison.Ordinal));
         Assert.Equal($"Run '{help}' for the options.", lines[^1]);
         Assert.DoesNotContain("Usage:", stdout + stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Required command", stderr, StringComparison.Ordinal); // a command was given, if mistyped
+        Assert.DoesNotContain("System.", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>An unknown preset is the one error: not also every field the preset would have given.</summary>
+    [Fact]
+    public async Task AnUnknownPreset_IsTheOnlyError()
+    {
+        var (exit, _, stderr) = await CliRunner.RunAsync(null, "submit", "--preset", "qiuck");
+        Assert.Equal(2, exit);
+        Assert.Equal("error: preset: unknown preset 'qiuck' (expected one of quick, paper, seed)", stderr.Trim());
     }
 
     /// <summary>Runs <c>rnnsweep ARGS</c> in this process with RNNSWEEP_CONNECTION set, capturing standard output.</summary>
