@@ -27,6 +27,12 @@ public static class TableView
             view.AddRow([row.Size.ToString(CultureInfo.InvariantCulture), .. row.Cells.Select(c => Format(c, pick, c == best) + Detail(c, loss))]);
         }
         console.Write(view);
+        // Rows that are parameter budgets train other sizes than their label: say which, or the table hides them.
+        foreach (var row in table.Rows.Where(r => r.Cells.Any(c => c is not null && c.Hidden != r.Size)))
+        {
+            var sizes = table.Columns.Zip(row.Cells).Where(p => p.Second is not null).Select(p => $"{p.First.Label} x {p.Second!.Hidden}");
+            console.WriteLine($"row {row.Size.ToString(CultureInfo.InvariantCulture)} trains: {string.Join(", ", sizes)}");
+        }
         if (best is not null) console.MarkupLine($"best: [bold]{pick(best):0.000}[/] {(loss == "val" ? "validation" : loss)} loss (run {best.RunId})");
     }
 

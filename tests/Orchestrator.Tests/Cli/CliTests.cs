@@ -22,6 +22,11 @@ public sealed partial class CliTests(PostgresFixture postgres)
         var connection = await postgres.CreateDatabaseAsync();
         await using var orchestrator = await OrchestratorHost.StartAsync(connection);
         var sweepId = await SyntheticSweep.CreateAsync(connection, "cli-table", "generated", ["lstm", "gru", "rnn"], [1, 2], [64, 128, 256]);
+        // Row 64 as a parameter budget: its LSTM 2 trains 45 units, which the table's labels alone would hide.
+        await using (var db = orchestrator.Db())
+        {
+            await db.Runs.Where(r => r.SweepId == sweepId && r.Model == "lstm" && r.Layers == 2 && r.Size == 64).ExecuteUpdateAsync(u => u.SetProperty(r => r.Hidden, 45));
+        }
 
         var (exit, stdout) = await RunCliAsync(connection, "table", sweepId.ToString(CultureInfo.InvariantCulture));
         Assert.Equal(0, exit);
@@ -41,6 +46,8 @@ public sealed partial class CliTests(PostgresFixture postgres)
             Assert.Equal(expected, printed);
         }
         Assert.Contains("best:", stdout, StringComparison.Ordinal);
+        var trains = stdout.Split('\n').Where(l => l.Contains(" trains: ", StringComparison.Ordinal)).ToList();
+        Assert.StartsWith("row 64 trains: lstm 1 x 64, lstm 2 x 45, ", trains.Single().Trim(), StringComparison.Ordinal);
     }
 
     [Theory]
