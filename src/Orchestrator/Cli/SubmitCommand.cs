@@ -1,5 +1,6 @@
 using System.CommandLine;
 using RnnSweep.Orchestrator.LocalCluster;
+using RnnSweep.Orchestrator.Sweeps;
 
 namespace RnnSweep.Orchestrator.Cli;
 
@@ -29,6 +30,7 @@ public static class SubmitCommand
         {
             CliOptions.ApplyDataDir(parse.GetValue(dataDir));
             var spec = recipe.Apply(parse, CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus, seeds, axes));
+            SpecResolver.Resolve(spec); // bad input is reported before a database is started or reached
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var app = Hosting.OrchestratorApp.Build([], connection.ConnectionString);
             await Hosting.OrchestratorApp.MigrateAsync(app, ct);
