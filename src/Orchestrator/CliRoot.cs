@@ -51,11 +51,11 @@ public static class CliRoot
         {
             // One line per mistake and where to look, not the whole help page (which hides the error above it).
             // An unknown command also reports that no command was given; the first says it better. Parse errors name
-            // .NET types ('System.Int32'): the kind of value is said in words.
+            // .NET types ('System.Int32'): the kind of value is said in words, as the JSON errors say it.
             var unknown = parse.Errors.Any(e => e.Message.StartsWith("Unrecognized command", StringComparison.Ordinal));
             foreach (var error in parse.Errors.Where(e => !(unknown && e.Message.StartsWith("Required command", StringComparison.Ordinal))))
             {
-                Console.Error.WriteLine($"error: {System.Text.RegularExpressions.Regex.Replace(error.Message, @"as expected type '(System\.Int32|System\.Int64)'", "as a whole number").Replace("as expected type 'System.Double'", "as a number")}");
+                Console.Error.WriteLine($"error: {System.Text.RegularExpressions.Regex.Replace(error.Message, @"as expected type '(?<type>[^']+)'", m => "as " + Shared.Json.JsonContract.ExpectedValue(m.Groups["type"].Value))}");
             }
             var names = new List<string>();
             for (var command = parse.CommandResult; command is not null; command = command.Parent as System.CommandLine.Parsing.CommandResult) names.Insert(0, command.Command.Name);

@@ -83,8 +83,7 @@ public sealed class ApiErrors : IEndpointFilter
         }
         catch (JsonException e)
         {
-            var path = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
-            throw new ValidationException(path, Shared.Json.JsonContract.Describe(e));
+            throw new ValidationException(Shared.Json.JsonContract.FieldOf(e) ?? "body", Shared.Json.JsonContract.Describe(e));
         }
     }
 }

@@ -76,7 +76,7 @@ public static class CliOptions
             }
             catch (JsonException e)
             {
-                var at = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $" at {e.Path.TrimStart('$', '.')}";
+                var at = Shared.Json.JsonContract.FieldOf(e) is { } field ? $" at {field}" : "";
                 throw new ValidationException("--spec", $"{file.Name} is not a valid spec{at}: {Shared.Json.JsonContract.Describe(e)}");
             }
         }

@@ -79,18 +79,25 @@ public static class JsonContract
     {
         var message = e.Message.Split(" Path:")[0];
         var converted = System.Text.RegularExpressions.Regex.Match(message, @"could not be converted to (?<type>\S+?)\.?$");
-        if (converted.Success) return $"must be {Expected(converted.Groups["type"].Value)}";
+        if (converted.Success) return $"must be {ExpectedValue(converted.Groups["type"].Value)}";
         var unmapped = System.Text.RegularExpressions.Regex.Match(message, @"^The JSON property '(?<name>[^']*)' could not be mapped to any \.NET member");
         return unmapped.Success ? $"'{unmapped.Groups["name"].Value}' is not a field here" : "malformed JSON: " + message;
     }
 
-    private static string Expected(string type)
+    /// <summary>The path of the member a <see cref="JsonException"/> is about (<c>models[1]</c>); null for the whole document.</summary>
+    public static string? FieldOf(JsonException e) => string.IsNullOrEmpty(e.Path) || e.Path == "$" ? null : e.Path.TrimStart('$', '.');
+
+    /// <summary>
+    /// A value of .NET type <paramref name="type"/> (its full name, as serializer and command-line errors give it) in
+    /// the words of the person who wrote it: "a whole number" for System.Int32, "true or false", "a list of numbers".
+    /// </summary>
+    public static string ExpectedValue(string type)
     {
         var nullable = System.Text.RegularExpressions.Regex.Match(type, @"^System\.Nullable`1\[(?<inner>.+)\]$");
-        if (nullable.Success) return Expected(nullable.Groups["inner"].Value);
+        if (nullable.Success) return ExpectedValue(nullable.Groups["inner"].Value);
         if (type.EndsWith("[]", StringComparison.Ordinal) || type.Contains("List`1", StringComparison.Ordinal))
         {
-            var item = Expected(type.EndsWith("[]", StringComparison.Ordinal) ? type[..^2] : type[(type.IndexOf('[') + 1)..type.LastIndexOf(']')]);
+            var item = ExpectedValue(type.EndsWith("[]", StringComparison.Ordinal) ? type[..^2] : type[(type.IndexOf('[') + 1)..type.LastIndexOf(']')]);
             return "a list of " + (item.StartsWith("a ", StringComparison.Ordinal) ? item[2..] + "s" : item);
         }
         return type switch

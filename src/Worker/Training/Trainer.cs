@@ -301,7 +301,7 @@ public sealed class Trainer : IDisposable
     {
         var parameters = _model.parameters().ToArray();
         // libtorch's norm clipping computes the same total norm and returns it; one pass less over the gradients.
-        if (_hp.GradClip > 0 && _hp.GradClipMode != "value") return nn.utils.clip_grad_norm_(parameters, _hp.GradClip);
+        if (_hp.GradClip > 0 && _hp.GradClipMode != GradClipModes.Value) return nn.utils.clip_grad_norm_(parameters, _hp.GradClip);
         double norm;
         using (var scope = NewDisposeScope())
         {
