@@ -135,28 +135,38 @@ public static class Sampler
 
     internal static int Choose(ReadOnlySpan<double> row, SamplingOptions options, Random random)
     {
-        var logits = row.ToArray();
         if (options.Method == SamplingMethod.Greedy)
         {
             var best = 0;
-            for (var i = 1; i < logits.Length; i++) if (logits[i] > logits[best]) best = i;
+            for (var i = 1; i < row.Length; i++) if (row[i] > row[best]) best = i;
             return best;
         }
+        if (options.Method == SamplingMethod.TopK && options.TopK < row.Length)
+        {
+            var logits = row.ToArray();
+            var allowed = Enumerable.Range(0, logits.Length).OrderByDescending(i => logits[i]).ThenBy(i => i).Take(options.TopK).ToArray();
+            return allowed[Draw(allowed.Select(i => logits[i]).ToArray(), options.Temperature, random)];
+        }
+        return Draw(row, options.Temperature, random);
+    }
 
-        // softmax(logits / T), over the k most probable only for top-k; shifted by the max for stability.
-        var allowed = Enumerable.Range(0, logits.Length).ToArray();
-        if (options.Method == SamplingMethod.TopK && options.TopK < logits.Length)
+    /// <summary>
+    /// An index drawn from softmax(<paramref name="logits"/> / T), shifted by the max for stability. Without
+    /// allocations: a batch-1 sample draws once per character, beside a step that allocates nothing (SingleSampleStep).
+    /// </summary>
+    private static int Draw(ReadOnlySpan<double> logits, double temperature, Random random)
+    {
+        var max = double.NegativeInfinity;
+        foreach (var logit in logits) max = Math.Max(max, logit);
+        Span<double> weights = logits.Length <= 1024 ? stackalloc double[logits.Length] : new double[logits.Length];
+        var sum = 0.0;
+        for (var i = 0; i < logits.Length; i++) sum += weights[i] = Math.Exp((logits[i] - max) / temperature);
+        var draw = random.NextDouble() * sum;
+        for (var i = 0; i < logits.Length; i++)
         {
-            allowed = allowed.OrderByDescending(i => logits[i]).ThenBy(i => i).Take(options.TopK).ToArray();
+            draw -= weights[i];
+            if (draw < 0) return i;
         }
-        var max = allowed.Max(i => logits[i]);
-        var weights = allowed.Select(i => Math.Exp((logits[i] - max) / options.Temperature)).ToArray();
-        var draw = random.NextDouble() * weights.Sum();
-        for (var j = 0; j < allowed.Length; j++)
-        {
-            draw -= weights[j];
-            if (draw < 0) return allowed[j];
-        }
-        return allowed[^1];
+        return logits.Length - 1;
     }
 }

@@ -66,19 +66,22 @@ internal sealed class SamplingStep : IDisposable
     /// The same step at batch 1 in managed memory (see <see cref="SingleSampleStep"/>), with copies of these weights.
     /// Throws <see cref="InvalidOperationException"/> for bfloat16 weights, which it does not hold.
     /// </summary>
-    public SingleSampleStep ForOneSample()
+    /// <param name="panelWidth">Rows per panel of the step's matrices (<see cref="PanelMatrix"/>); the processor's fastest
+    /// when null. Tests give the other one, so both products are checked on a machine that has both.</param>
+    public SingleSampleStep ForOneSample(int? panelWidth = null)
     {
         if (_weights != ScalarType.Float32) throw new InvalidOperationException($"the batch-1 step holds float32 weights, not {_weights}");
         using var scope = NewDisposeScope();
         // why bytes: a typed accessor copies element by element (about 0.2 s for a 3x512 model); the bytes are one copy.
         static float[] Floats(Tensor t) => MemoryMarshal.Cast<byte, float>(t.cpu().contiguous().bytes).ToArray();
-        // (rows, cols) -> PanelLayout: zero rows up to whole panels, then (panels, P, cols) -> (panels, cols, P).
-        static float[] Panels(Tensor t)
+        // (rows, cols) -> PanelMatrix: zero rows up to whole panels, then (panels, P, cols) -> (panels, cols, P).
+        var width = panelWidth ?? PanelMatrix.PreferredWidth;
+        PanelMatrix Panels(Tensor t)
         {
-            var (rows, cols, width) = (t.shape[0], t.shape[1], (long)System.Numerics.Vector<float>.Count);
-            var padded = PanelLayout.Panels((int)rows) * width;
+            var (rows, cols) = (t.shape[0], t.shape[1]);
+            var padded = (rows + width - 1) / width * width;
             var whole = padded == rows ? t : cat([t, zeros(padded - rows, cols, dtype: t.dtype, device: t.device)]);
-            return Floats(whole.reshape(padded / width, width, cols).permute(0, 2, 1));
+            return new PanelMatrix(MemoryMarshal.Cast<byte, float>(whole.reshape(padded / width, width, cols).permute(0, 2, 1).cpu().contiguous().bytes), (int)rows, (int)cols, width);
         }
         return new SingleSampleStep(_model, _upperWeights.Length + 1, (int)_firstHh.shape[1], Floats(_inputTable), Panels(_firstHh),
             _firstHhBias is null ? null : Floats(_firstHhBias), _upperWeights.Select(Panels).ToArray(), _upperBiases.Select(Floats).ToArray(),

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Worker.Analysis;
@@ -12,9 +13,9 @@ namespace RnnSweep.Worker.Analysis;
 /// of matrix-vector products bound by the bandwidth of reading the weights once (21 MB at 3x512), and everything else
 /// in it is a few thousand floats; through libtorch, each of its ~40 small operations costs an interop call and a
 /// tensor (even inside one TorchScript call), which held the step to 0.68 of the rate its weights can be read at
-/// (docs/benchmarks.md). Here each product reads its matrix once in panels of outputs summed in registers
-/// (see <see cref="Product"/>), and the gate work is done in place on
-/// preallocated vectors, so a step allocates nothing.
+/// (docs/benchmarks.md). Here each product reads its matrix once in aligned panels of outputs summed in registers
+/// (<see cref="PanelMatrix"/>; 512-bit vectors where the processor has AVX-512, see <see cref="Product"/>), and the gate
+/// work is done in place on preallocated vectors, so a step allocates nothing.
 /// The equations and weights are <see cref="SamplingStep"/>'s (PyTorch's gate order and bias placement); the sampler
 /// tests check both against the fused module.
 /// </summary>
@@ -25,14 +26,13 @@ internal sealed class SingleSampleStep
     private readonly int _vocabularySize;
     private readonly int _gateRows;                     // G H
     private readonly float[] _inputTable;               // (V, G H)
-    // Matrices are held in panels (see PanelLayout and Product).
-    private readonly float[] _firstHh;                  // W_hh (G H, H)
+    private readonly PanelMatrix _firstHh;              // W_hh (G H, H)
     private readonly float[]? _firstHhBias;             // GRU: (G H)
-    private readonly float[][] _upperWeights;           // per upper layer: [W_ih W_hh] (G H, 2 H), or W_ih for a GRU (G H, H)
+    private readonly PanelMatrix[] _upperWeights;       // per upper layer: [W_ih W_hh] (G H, 2 H), or W_ih for a GRU (G H, H)
     private readonly float[][] _upperBiases;            // (G H)
-    private readonly float[][] _upperHh;                // GRU: W_hh per upper layer (G H, H)
+    private readonly PanelMatrix[] _upperHh;            // GRU: W_hh per upper layer (G H, H)
     private readonly float[][] _upperHhBiases;          // GRU: (G H)
-    private readonly float[] _head;                     // head weight (V, H)
+    private readonly PanelMatrix _head;                 // head weight (V, H)
     private readonly float[] _headBias;                 // (V)
 
     private readonly float[][] _h;                      // per layer (H)
@@ -43,17 +43,17 @@ internal sealed class SingleSampleStep
     private readonly float[] _logits;                   // (V)
 
     /// <param name="inputTable">(V, G H) row-major: layer 0's input projection per symbol, biases folded as SamplingStep does.</param>
-    /// <param name="firstHh">Layer 0's W_hh (G H, H) in panels (<see cref="PanelLayout"/>); the other matrices likewise.</param>
-    /// <param name="head">The head's weight (V, H) in panels.</param>
-    public SingleSampleStep(ModelType model, int layers, int hidden, float[] inputTable, float[] firstHh, float[]? firstHhBias,
-        float[][] upperWeights, float[][] upperBiases, float[][] upperHh, float[][] upperHhBiases, float[] head, float[] headBias)
+    /// <param name="firstHh">Layer 0's W_hh (G H, H); the other matrices likewise.</param>
+    /// <param name="head">The head's weight (V, H).</param>
+    public SingleSampleStep(ModelType model, int layers, int hidden, float[] inputTable, PanelMatrix firstHh, float[]? firstHhBias,
+        PanelMatrix[] upperWeights, float[][] upperBiases, PanelMatrix[] upperHh, float[][] upperHhBiases, PanelMatrix head, float[] headBias)
     {
         (_model, _hidden, _vocabularySize) = (model, hidden, headBias.Length);
         _gateRows = (model switch { ModelType.Lstm => 4, ModelType.Gru => 3, _ => 1 }) * hidden;
         (_inputTable, _firstHh, _firstHhBias) = (inputTable, firstHh, firstHhBias);
         (_upperWeights, _upperBiases, _upperHh, _upperHhBiases) = (upperWeights, upperBiases, upperHh, upperHhBiases);
         (_head, _headBias) = (head, headBias);
-        if (inputTable.Length != _vocabularySize * _gateRows || head.Length != PanelLayout.Length(_vocabularySize, hidden) || upperWeights.Length != layers - 1)
+        if (inputTable.Length != _vocabularySize * _gateRows || (head.Rows, head.Cols) != (_vocabularySize, hidden) || upperWeights.Length != layers - 1)
             throw new ArgumentException($"weights do not fit {model} {layers}x{hidden} over {_vocabularySize} symbols");
         _h = Enumerable.Range(0, layers).Select(_ => new float[hidden]).ToArray();
         _c = model == ModelType.Lstm ? Enumerable.Range(0, layers).Select(_ => new float[hidden]).ToArray() : [];
@@ -67,7 +67,7 @@ internal sealed class SingleSampleStep
     public int VocabularySize => _vocabularySize;
 
     /// <summary>The matrices one step reads whole (first layer's W_hh, each upper layer's, the head), for a bandwidth ceiling that reads exactly these bytes.</summary>
-    public IEnumerable<float[]> Weights => new[] { _firstHh }.Concat(_upperWeights).Concat(_upperHh).Append(_head);
+    public IEnumerable<PanelMatrix> Weights => new[] { _firstHh }.Concat(_upperWeights).Concat(_upperHh).Append(_head);
 
     /// <summary>Feeds one symbol (0 &lt;= symbol &lt; V) from the held state; returns the logits (V), valid until the next step.</summary>
     public ReadOnlySpan<float> Step(int symbol)
@@ -143,22 +143,30 @@ internal sealed class SingleSampleStep
         static float Sigmoid(float z) => 1f / (1f + MathF.Exp(-z));
     }
 
+    /// <summary>y = W v (+ b) for W (y.Length, v.Length), in vectors of the matrix's panel width.</summary>
+    private static void Product(PanelMatrix w, ReadOnlySpan<float> v, float[]? bias, Span<float> y)
+    {
+        if (w.Rows != y.Length || w.Cols != v.Length) throw new ArgumentException($"a {w.Rows} x {w.Cols} matrix does not map {v.Length} inputs to {y.Length} outputs", nameof(w));
+        if (Vector512.IsHardwareAccelerated && w.Width == Vector512<float>.Count) Product<Lanes512, Vector512<float>>(ref w.Start, v, y);
+        else Product<LanesOfVector, Vector<float>>(ref w.Start, v, y);            // PanelMatrix allows no other width
+        if (bias is not null) TensorPrimitives.Add(y, bias, y);
+    }
+
     /// <summary>
-    /// y = W v (+ b), W (y.Length, v.Length) in panels (<see cref="PanelLayout"/>). Each panel's outputs are summed in
-    /// a register over all of v, eight panels at a time, one from each eighth of the matrix. Why:
-    /// the weights are read once, each as a long forward stream, eight streams at a time (one stream reads at about
-    /// half the rate of four or eight here), and y is written once. Reading the transposed matrix eight rows at a
-    /// time instead (eight streams of 8 KB each, y loaded and stored once per eight rows) drew 0.74 of the bandwidth
+    /// y = W v in panels of <typeparamref name="TLanes"/>' width. Each panel's outputs are summed in a register over all
+    /// of v, eight panels at a time, one from each eighth of the matrix; the last panel of each longer eighth is summed
+    /// alone. Why: the weights are read once, each as a long forward stream, eight streams at a time (one stream reads
+    /// at about half the rate of four or eight here), and y is written once. Reading the transposed matrix eight rows at
+    /// a time instead (eight streams of 8 KB each, y loaded and stored once per eight rows) drew 0.74 of the bandwidth
     /// ceiling at 3x512 on an AMD Zen 3; docs/benchmarks.md has the measurements.
     /// </summary>
-    private static void Product(float[] panels, ReadOnlySpan<float> v, float[]? bias, Span<float> y)
+    private static void Product<TLanes, TVector>(ref float p, ReadOnlySpan<float> v, Span<float> y)
+        where TLanes : ILanes<TVector> where TVector : struct
     {
-        var width = Vector<float>.Count;
-        var count = PanelLayout.Panels(y.Length);
+        var width = TLanes.Count;
+        var count = (y.Length + width - 1) / width;
         var length = (nuint)(v.Length * width);                                             // floats per panel
-        ref var p = ref MemoryMarshal.GetArrayDataReference(panels);
         ref var x = ref MemoryMarshal.GetReference(v);
-        if (panels.Length != count * v.Length * width) throw new ArgumentException($"{panels.Length} floats are not {y.Length} x {v.Length} in panels of {width}", nameof(panels));
         // Eight contiguous runs of panels (lengths differ by at most one); pass t takes panel t of each run.
         var (run, longer) = (count / 8, count % 8);
         int Start(int r) => r * run + Math.Min(r, longer);
@@ -166,21 +174,23 @@ internal sealed class SingleSampleStep
         var (o4, o5, o6, o7) = ((nuint)Start(4) * length, (nuint)Start(5) * length, (nuint)Start(6) * length, (nuint)Start(7) * length);
         for (var t = 0; t < run; t++, (o0, o1, o2, o3, o4, o5, o6, o7) = (o0 + length, o1 + length, o2 + length, o3 + length, o4 + length, o5 + length, o6 + length, o7 + length))
         {
-            Vector<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+            TVector c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
             for (nuint k = 0, at = 0; k < (nuint)v.Length; k++, at += (nuint)width)
             {
-                var a = new Vector<float>(Unsafe.Add(ref x, k));
-                c0 = Vector.MultiplyAddEstimate(a, Vector.LoadUnsafe(ref p, o0 + at), c0);
-                c1 = Vector.MultiplyAddEstimate(a, Vector.LoadUnsafe(ref p, o1 + at), c1);
-                c2 = Vector.MultiplyAddEstimate(a, Vector.LoadUnsafe(ref p, o2 + at), c2);
-                c3 = Vector.MultiplyAddEstimate(a, Vector.LoadUnsafe(ref p, o3 + at), c3);
-                c4 = Vector.MultiplyAddEstimate(a, Vector.LoadUnsafe(ref p, o4 + at), c4);
-                c5 = Vector.MultiplyAddEstimate(a, Vector.LoadUnsafe(ref p, o5 + at), c5);
-                c6 = Vector.MultiplyAddEstimate(a, Vector.LoadUnsafe(ref p, o6 + at), c6);
-                c7 = Vector.MultiplyAddEstimate(a, Vector.LoadUnsafe(ref p, o7 + at), c7);
+                var a = TLanes.Broadcast(Unsafe.Add(ref x, k));
+                c0 = TLanes.MultiplyAdd(a, TLanes.Load(ref p, o0 + at), c0);
+                c1 = TLanes.MultiplyAdd(a, TLanes.Load(ref p, o1 + at), c1);
+                c2 = TLanes.MultiplyAdd(a, TLanes.Load(ref p, o2 + at), c2);
+                c3 = TLanes.MultiplyAdd(a, TLanes.Load(ref p, o3 + at), c3);
+                c4 = TLanes.MultiplyAdd(a, TLanes.Load(ref p, o4 + at), c4);
+                c5 = TLanes.MultiplyAdd(a, TLanes.Load(ref p, o5 + at), c5);
+                c6 = TLanes.MultiplyAdd(a, TLanes.Load(ref p, o6 + at), c6);
+                c7 = TLanes.MultiplyAdd(a, TLanes.Load(ref p, o7 + at), c7);
             }
-            Store(c0, Start(0) + t, y); Store(c1, Start(1) + t, y); Store(c2, Start(2) + t, y); Store(c3, Start(3) + t, y);
-            Store(c4, Start(4) + t, y); Store(c5, Start(5) + t, y); Store(c6, Start(6) + t, y); Store(c7, Start(7) + t, y);
+            Store<TLanes, TVector>(c0, Start(0) + t, y); Store<TLanes, TVector>(c1, Start(1) + t, y);
+            Store<TLanes, TVector>(c2, Start(2) + t, y); Store<TLanes, TVector>(c3, Start(3) + t, y);
+            Store<TLanes, TVector>(c4, Start(4) + t, y); Store<TLanes, TVector>(c5, Start(5) + t, y);
+            Store<TLanes, TVector>(c6, Start(6) + t, y); Store<TLanes, TVector>(c7, Start(7) + t, y);
         }
         // The last panel of each longer run (all panels of a matrix with fewer than eight): one at a time.
         for (var r = 0; r < longer; r++)
@@ -188,42 +198,25 @@ internal sealed class SingleSampleStep
             var panel = Start(r) + run;
             ref var p0 = ref Unsafe.Add(ref p, (nuint)panel * length);
             // Four chains of multiply-adds, so the additions do not wait on each other.
-            Vector<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            TVector c0 = default, c1 = default, c2 = default, c3 = default;
             nuint k = 0, w = (nuint)width;
             for (; k + 3 < (nuint)v.Length; k += 4)
             {
-                c0 = Vector.MultiplyAddEstimate(new Vector<float>(Unsafe.Add(ref x, k)), Vector.LoadUnsafe(ref p0, k * w), c0);
-                c1 = Vector.MultiplyAddEstimate(new Vector<float>(Unsafe.Add(ref x, k + 1)), Vector.LoadUnsafe(ref p0, (k + 1) * w), c1);
-                c2 = Vector.MultiplyAddEstimate(new Vector<float>(Unsafe.Add(ref x, k + 2)), Vector.LoadUnsafe(ref p0, (k + 2) * w), c2);
-                c3 = Vector.MultiplyAddEstimate(new Vector<float>(Unsafe.Add(ref x, k + 3)), Vector.LoadUnsafe(ref p0, (k + 3) * w), c3);
+                c0 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref x, k)), TLanes.Load(ref p0, k * w), c0);
+                c1 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref x, k + 1)), TLanes.Load(ref p0, (k + 1) * w), c1);
+                c2 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref x, k + 2)), TLanes.Load(ref p0, (k + 2) * w), c2);
+                c3 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref x, k + 3)), TLanes.Load(ref p0, (k + 3) * w), c3);
             }
-            for (; k < (nuint)v.Length; k++) c0 = Vector.MultiplyAddEstimate(new Vector<float>(Unsafe.Add(ref x, k)), Vector.LoadUnsafe(ref p0, k * w), c0);
-            Store(c0 + c1 + (c2 + c3), panel, y);
+            for (; k < (nuint)v.Length; k++) c0 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref x, k)), TLanes.Load(ref p0, k * w), c0);
+            Store<TLanes, TVector>(TLanes.Add(TLanes.Add(c0, c1), TLanes.Add(c2, c3)), panel, y);
         }
-        if (bias is not null) TensorPrimitives.Add(y, bias, y);
     }
 
     /// <summary>Writes panel <paramref name="panel"/>'s outputs into y: the lanes past y's end are padding.</summary>
-    private static void Store(Vector<float> sums, int panel, Span<float> y)
+    private static void Store<TLanes, TVector>(TVector sums, int panel, Span<float> y) where TLanes : ILanes<TVector> where TVector : struct
     {
-        var start = panel * Vector<float>.Count;
-        if (start + Vector<float>.Count <= y.Length) sums.CopyTo(y[start..]);
-        else for (var i = 0; start + i < y.Length; i++) y[start + i] = sums[i];
+        var start = panel * TLanes.Count;
+        if (start + TLanes.Count <= y.Length) TLanes.Store(sums, y[start..]);
+        else for (var i = 0; start + i < y.Length; i++) y[start + i] = TLanes.Element(sums, i);
     }
-}
-
-/// <summary>
-/// How <see cref="SingleSampleStep"/> holds a matrix W (rows, cols): in panels of P = <see cref="Vector{T}"/>.Count
-/// rows (8 with AVX2, and with AVX-512 unless DOTNET_PreferredVectorBitWidth=512 makes it 16; 4 on ARM), the last
-/// padded with zero rows. Panel b holds, for each column k
-/// in order, W[b P .. b P + P - 1, k]: P consecutive floats, so one vector load gives one column's entries for P
-/// outputs, and a panel is read front to back once per product.
-/// </summary>
-internal static class PanelLayout
-{
-    /// <summary>Panels for <paramref name="rows"/> outputs.</summary>
-    public static int Panels(int rows) => (rows + Vector<float>.Count - 1) / Vector<float>.Count;
-
-    /// <summary>Floats a (rows, cols) matrix takes in panels, padding included.</summary>
-    public static int Length(int rows, int cols) => Panels(rows) * cols * Vector<float>.Count;
 }

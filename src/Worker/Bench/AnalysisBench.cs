@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives; // a using of the namespace would make Tensor ambiguous
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Worker.Analysis;
 using RnnSweep.Worker.Training;
@@ -100,7 +101,7 @@ public static class AnalysisBench
     /// <see cref="SingleSampleStep"/>), each right after as many plain reads of the step's weights, three ways (a
     /// vectorised sum over each array, and the same sum over four and over eight streams of it at once, the product's
     /// own pattern: <see cref="StreamSum"/>), the figure the fastest:
-    /// six pairs after a warm-up, so a read and the sample it is compared with are timed over equally long, adjacent
+    /// ten pairs after a warm-up, so a read and the sample it is compared with are timed over equally long, adjacent
     /// blocks. Why: timed apart (the reads best of 3 blocks of 300, the sampling best of 3 whole samples), the ratio was
     /// 0.852 with 2,000-character samples and 1.000 with 300-character ones, and three idle runs of an alternating
     /// best-of-3 gave 0.885, 0.833 and 0.996, the ceiling moving by a quarter between them. Why on a built step: the
@@ -110,12 +111,12 @@ public static class AnalysisBench
     /// <returns>Per pair: the faster read's rate (steps/s) and sampled characters per second.</returns>
     private static (double ReadsPerSecond, double CharsPerSecond)[] ReadAndSample(SingleSampleStep one, Vocabulary vocabulary, SamplingOptions options)
     {
-        const int pairs = 6;
+        const int pairs = 10;
         var prime = Sampler.PrimeOf(vocabulary, options);
         var weights = one.Weights.ToArray();
         var sink = 0f;
         var steps = prime.Length + options.Length - 1;                                       // the steps one sample takes
-        double Reads(Func<float[], float> read)
+        double Reads(Func<PanelMatrix, float> read)
         {
             var clock = Stopwatch.StartNew();
             for (var i = 0; i < steps; i++)
@@ -125,7 +126,7 @@ public static class AnalysisBench
         var timed = new List<(double, double)>();
         for (var r = 0; r <= pairs; r++)                                                     // the first is the warm-up
         {
-            var reads = new[] { Reads(w => TensorPrimitives.Sum<float>(w)), Reads(w => StreamSum(w, 4)), Reads(w => StreamSum(w, 8)) }.Max();
+            var reads = new[] { Reads(w => TensorPrimitives.Sum<float>(w.Floats)), Reads(w => StreamSum(w, 4)), Reads(w => StreamSum(w, 8)) }.Max();
             var clock = Stopwatch.StartNew();
             var drawn = Sampler.SampleOne(one, prime, options, new Random(r), new List<int>(options.Length)).Count;
             var chars = drawn / clock.Elapsed.TotalSeconds;
@@ -136,27 +137,35 @@ public static class AnalysisBench
     }
 
     /// <summary>
-    /// The sum of an array read as four or eight equal parts at once, with the machine's vectors
-    /// (<see cref="Vector{T}"/>), the parts' loads summed pairwise before one add to the running sum, so the adds
-    /// never limit the read. Why several streams: the sampler's product reads eight panels at a time, and one stream
-    /// reads at about half the rate of four or eight on the machines measured (Zen 3 and Zen 5), so a one-stream read
-    /// alone is no ceiling for it.
+    /// The sum of a matrix's floats read as four or eight equal parts at once, in the vectors its product uses
+    /// (512-bit where accelerated, else <see cref="Vector{T}"/>), the parts' loads summed pairwise before one add to the
+    /// running sum, so the adds never limit the read. Why several streams: the sampler's product reads eight panels at a
+    /// time, and one stream reads at about half the rate of four or eight on the machines measured (Zen 3 and Zen 5), so
+    /// a one-stream read alone is no ceiling for it. Why the product's vectors: on an AMD Zen 5 the 512-bit read of the
+    /// aligned panels was 1.10 times the 256-bit one, and a ceiling must be the fastest read there is.
     /// </summary>
-    private static float StreamSum(float[] values, int streams)
+    private static float StreamSum(PanelMatrix matrix, int streams) => Vector512.IsHardwareAccelerated
+        ? StreamSum<Lanes512, Vector512<float>>(matrix.Floats, streams)
+        : StreamSum<LanesOfVector, Vector<float>>(matrix.Floats, streams);
+
+    private static float StreamSum<TLanes, TVector>(ReadOnlySpan<float> values, int streams) where TLanes : ILanes<TVector> where TVector : struct
     {
         if (streams is not (4 or 8)) throw new ArgumentOutOfRangeException(nameof(streams), streams, "4 or 8 streams");
-        var width = Vector<float>.Count;
+        var width = TLanes.Count;
         var part = values.Length / streams / width * width;
-        ref var p = ref MemoryMarshal.GetArrayDataReference(values);
+        ref var p = ref MemoryMarshal.GetReference(values);
         var (n, s) = ((nuint)part, (nuint)part);
-        var (left, right) = (Vector<float>.Zero, Vector<float>.Zero);
+        TVector left = default, right = default;
         for (nuint i = 0; i < n; i += (nuint)width)
         {
-            left += (Vector.LoadUnsafe(ref p, i) + Vector.LoadUnsafe(ref p, i + s)) + (Vector.LoadUnsafe(ref p, i + 2 * s) + Vector.LoadUnsafe(ref p, i + 3 * s));
+            left = TLanes.Add(left, TLanes.Add(TLanes.Add(TLanes.Load(ref p, i), TLanes.Load(ref p, i + s)), TLanes.Add(TLanes.Load(ref p, i + 2 * s), TLanes.Load(ref p, i + 3 * s))));
             if (streams == 8)
-                right += (Vector.LoadUnsafe(ref p, i + 4 * s) + Vector.LoadUnsafe(ref p, i + 5 * s)) + (Vector.LoadUnsafe(ref p, i + 6 * s) + Vector.LoadUnsafe(ref p, i + 7 * s));
+                right = TLanes.Add(right, TLanes.Add(TLanes.Add(TLanes.Load(ref p, i + 4 * s), TLanes.Load(ref p, i + 5 * s)), TLanes.Add(TLanes.Load(ref p, i + 6 * s), TLanes.Load(ref p, i + 7 * s))));
         }
-        return Vector.Sum(left + right) + TensorPrimitives.Sum<float>(values.AsSpan(streams * part));
+        var sum = TLanes.Add(left, right);
+        var total = 0f;
+        for (var i = 0; i < width; i++) total += TLanes.Element(sum, i);
+        return total + TensorPrimitives.Sum<float>(values[(streams * part)..]);
     }
 
     private static string SampleAt(CharRnn model, Vocabulary vocabulary, SamplingOptions options, ScalarType format, int threads) =>
