@@ -26,8 +26,11 @@ internal sealed class PanelMatrix
     /// </summary>
     public static int PreferredWidth => Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector<float>.Count;
 
+    /// <summary>Panels of <paramref name="width"/> rows that <paramref name="rows"/> outputs take, the last padded.</summary>
+    public static int Panels(int rows, int width) => (rows + width - 1) / width;
+
     /// <summary>Floats a (rows, cols) matrix takes in panels of <paramref name="width"/>, padding included.</summary>
-    public static int Length(int rows, int cols, int width) => (rows + width - 1) / width * cols * width;
+    public static int Length(int rows, int cols, int width) => Panels(rows, width) * cols * width;
 
     /// <param name="panels">The matrix already in panels: <see cref="Length"/>(rows, cols, width) floats.</param>
     /// <param name="width">Rows per panel: <see cref="PreferredWidth"/>, or <see cref="Vector{T}"/>'s count.</param>
@@ -38,12 +41,9 @@ internal sealed class PanelMatrix
         (Rows, Cols, Width) = (rows, cols, width);
         _array = GC.AllocateUninitializedArray<float>(panels.Length + Alignment / sizeof(float), pinned: true);
         // The array is on the pinned heap and never moves: its address, read once, stays true.
-        var handle = GCHandle.Alloc(_array, GCHandleType.Pinned);
-        long address;
-        try { address = handle.AddrOfPinnedObject(); }
-        finally { handle.Free(); }
+        var address = (long)Marshal.UnsafeAddrOfPinnedArrayElement(_array, 0);
         _offset = (int)((Alignment - address % Alignment) % Alignment) / sizeof(float);
-        panels.CopyTo(Floats);
+        panels.CopyTo(_array.AsSpan(_offset, panels.Length));
     }
 
     public int Rows { get; }
@@ -51,7 +51,7 @@ internal sealed class PanelMatrix
     public int Width { get; }
 
     /// <summary>The panels, 64-byte aligned.</summary>
-    public Span<float> Floats => _array.AsSpan(_offset, Length(Rows, Cols, Width));
+    public ReadOnlySpan<float> Floats => _array.AsSpan(_offset, Length(Rows, Cols, Width));
 
     /// <summary>The first float, 64-byte aligned.</summary>
     public ref float Start => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_array), _offset);

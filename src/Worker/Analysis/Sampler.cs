@@ -135,6 +135,7 @@ public static class Sampler
 
     internal static int Choose(ReadOnlySpan<double> row, SamplingOptions options, Random random)
     {
+        if (row.IsEmpty) throw new ArgumentException("no logits to choose from", nameof(row));
         if (options.Method == SamplingMethod.Greedy)
         {
             var best = 0;
@@ -152,7 +153,8 @@ public static class Sampler
 
     /// <summary>
     /// An index drawn from softmax(<paramref name="logits"/> / T), shifted by the max for stability. Without
-    /// allocations: a batch-1 sample draws once per character, beside a step that allocates nothing (SingleSampleStep).
+    /// allocations: a batch-1 sample draws once per character, beside a step that allocates nothing (SingleSampleStep);
+    /// only top-k sampling allocates, to sort.
     /// </summary>
     private static int Draw(ReadOnlySpan<double> logits, double temperature, Random random)
     {

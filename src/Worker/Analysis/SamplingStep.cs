@@ -79,7 +79,7 @@ internal sealed class SamplingStep : IDisposable
         PanelMatrix Panels(Tensor t)
         {
             var (rows, cols) = (t.shape[0], t.shape[1]);
-            var padded = (rows + width - 1) / width * width;
+            var padded = (long)PanelMatrix.Panels((int)rows, width) * width;
             var whole = padded == rows ? t : cat([t, zeros(padded - rows, cols, dtype: t.dtype, device: t.device)]);
             return new PanelMatrix(MemoryMarshal.Cast<byte, float>(whole.reshape(padded / width, width, cols).permute(0, 2, 1).cpu().contiguous().bytes), (int)rows, (int)cols, width);
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -14,7 +15,8 @@ namespace RnnSweep.Worker.Analysis;
 /// in it is a few thousand floats; through libtorch, each of its ~40 small operations costs an interop call and a
 /// tensor (even inside one TorchScript call), which held the step to 0.68 of the rate its weights can be read at
 /// (docs/benchmarks.md). Here each product reads its matrix once in aligned panels of outputs summed in registers
-/// (<see cref="PanelMatrix"/>; 512-bit vectors where the processor has AVX-512, see <see cref="Product"/>), and the gate
+/// (<see cref="PanelMatrix"/>; 512-bit vectors where the processor has AVX-512, see
+/// <see cref="Product{TLanes, TVector}"/>), and the gate
 /// work is done in place on preallocated vectors, so a step allocates nothing.
 /// The equations and weights are <see cref="SamplingStep"/>'s (PyTorch's gate order and bias placement); the sampler
 /// tests check both against the fused module.
@@ -148,7 +150,8 @@ internal sealed class SingleSampleStep
     {
         if (w.Rows != y.Length || w.Cols != v.Length) throw new ArgumentException($"a {w.Rows} x {w.Cols} matrix does not map {v.Length} inputs to {y.Length} outputs", nameof(w));
         if (Vector512.IsHardwareAccelerated && w.Width == Vector512<float>.Count) Product<Lanes512, Vector512<float>>(ref w.Start, v, y);
-        else Product<LanesOfVector, Vector<float>>(ref w.Start, v, y);            // PanelMatrix allows no other width
+        else if (w.Width == Vector<float>.Count) Product<LanesOfVector, Vector<float>>(ref w.Start, v, y);
+        else throw new UnreachableException($"panels of {w.Width} rows, which PanelMatrix does not make here");
         if (bias is not null) TensorPrimitives.Add(y, bias, y);
     }
 
@@ -164,7 +167,7 @@ internal sealed class SingleSampleStep
         where TLanes : ILanes<TVector> where TVector : struct
     {
         var width = TLanes.Count;
-        var count = (y.Length + width - 1) / width;
+        var count = PanelMatrix.Panels(y.Length, width);
         var length = (nuint)(v.Length * width);                                             // floats per panel
         ref var x = ref MemoryMarshal.GetReference(v);
         // Eight contiguous runs of panels (lengths differ by at most one); pass t takes panel t of each run.

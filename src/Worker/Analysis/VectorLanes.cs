@@ -16,6 +16,7 @@ internal interface ILanes<TVector> where TVector : struct
     static abstract TVector Add(TVector a, TVector b);
     static abstract void Store(TVector value, Span<float> destination);
     static abstract float Element(TVector value, int index);
+    static abstract float Sum(TVector value);
 }
 
 /// <summary>512-bit vectors (AVX-512).</summary>
@@ -28,6 +29,7 @@ internal readonly struct Lanes512 : ILanes<Vector512<float>>
     public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
     public static void Store(Vector512<float> value, Span<float> destination) => value.CopyTo(destination);
     public static float Element(Vector512<float> value, int index) => value[index];
+    public static float Sum(Vector512<float> value) => Vector512.Sum(value);
 }
 
 /// <summary>The machine's <see cref="Vector{T}"/> (256-bit with AVX2, 128-bit on ARM).</summary>
@@ -40,4 +42,5 @@ internal readonly struct LanesOfVector : ILanes<Vector<float>>
     public static Vector<float> Add(Vector<float> a, Vector<float> b) => a + b;
     public static void Store(Vector<float> value, Span<float> destination) => value.CopyTo(destination);
     public static float Element(Vector<float> value, int index) => value[index];
+    public static float Sum(Vector<float> value) => Vector.Sum(value);
 }

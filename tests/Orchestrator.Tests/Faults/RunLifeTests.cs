@@ -132,7 +132,7 @@ public sealed class RunLifeTests(PostgresFixture postgres) : IClassFixture<Postg
             from checkpoints where run_id = {0} order by kind
             """, run.Id).ToListAsync();
         Assert.Equal(
-            new[] { new StoredSize("best", 300_000, 300_000, 0, 1), new StoredSize("latest", 300_000, 300_000, 600_000, 600_000) },
+            new[] { new StoredSize(CheckpointKind.Best, 300_000, 300_000, 0, 1), new StoredSize(CheckpointKind.Latest, 300_000, 300_000, 600_000, 600_000) },
             stored);
     }
 
