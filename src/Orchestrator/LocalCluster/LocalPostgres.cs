@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
@@ -7,7 +8,8 @@ using RnnSweep.Shared.Database;
 namespace RnnSweep.Orchestrator.LocalCluster;
 
 /// <summary>
-/// A private PostgreSQL server in a folder of its own, on a free loopback port, for when no connection
+/// A private PostgreSQL server in a folder of its own, on a free loopback port (the one it had last time while that is
+/// free), for when no connection
 /// string is configured (the README's two commands and the tests). PostgreSQL refuses to run as root,
 /// so as root every server command runs as the <c>postgres</c> user.
 /// </summary>
@@ -83,7 +85,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         }
 
         var running = RunningPort(dataDir);
-        var pg = new LocalPostgres(dataDir, binDir, running ?? FreePort(), ownsServer: running is null, fsync, maxConnections);
+        var pg = new LocalPostgres(dataDir, binDir, running ?? LastPortIfFree(dataDir) ?? FreePort(), ownsServer: running is null, fsync, maxConnections);
         if (TrustsConnections(dataDir))
         {
             if (running is not null) await pg.StopServerAsync(ct);
@@ -94,6 +96,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         {
             await pg.StartServerAsync(ct);
             pg._ownsServer = true;
+            await File.WriteAllTextAsync(PortFileOf(dataDir), pg.Port.ToString(CultureInfo.InvariantCulture), ct);
         }
         // why: a running server was started by an earlier command, which made the roles and database with these
         // passwords; checking again costs two password logins, a large share of a short command like 'status'.
@@ -359,6 +362,29 @@ public sealed class LocalPostgres : IAsyncDisposable
         catch (ArgumentException)
         {
             return null; // stale pid file from a killed server: pg_ctl start cleans it up
+        }
+    }
+
+    /// <summary>
+    /// Where the port of the server's last start is kept. Why: the psql address a command prints (and a user saves)
+    /// stays right across 'db stop' and the next start, where a new free port each time made it refuse connections.
+    /// </summary>
+    private static string PortFileOf(string dataDir) => dataDir.TrimEnd('/') + ".port";
+
+    /// <summary>The port of the server's last start, if nothing listens on it now; null otherwise or when unknown.</summary>
+    private static int? LastPortIfFree(string dataDir)
+    {
+        if (!File.Exists(PortFileOf(dataDir)) || !int.TryParse(File.ReadAllText(PortFileOf(dataDir)).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            || port is < 1024 or > 65535) return null;
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return port;
+        }
+        catch (SocketException)
+        {
+            return null;                                                                    // taken: a new free port
         }
     }
 

@@ -129,6 +129,34 @@ public sealed class PrivateDatabaseTests(PostgresFixture postgres)
         Cleanup(dir);
     }
 
+    /// <summary>
+    /// The psql address a command printed stays right after the server is stopped and started again: it comes back on
+    /// the same port while that is free, and on another one when something else holds it.
+    /// </summary>
+    [Fact]
+    public async Task RestartedServer_KeepsItsPort_UnlessItIsTaken()
+    {
+        var dir = Path.Combine(TestPaths.Home, $"test-pg-port-{Guid.NewGuid():N}"[..40]);
+        int first;
+        await using (var server = await LocalPostgres.StartAsync(dir)) first = server.Port;
+        Assert.Null(LocalPostgres.RunningPort(dir));                                        // stopped by its owner
+        await using (var again = await LocalPostgres.StartAsync(dir))
+        {
+            Assert.Equal(first, again.Port);
+            await using var conn = new NpgsqlConnection(again.ConnectionString);
+            await conn.OpenAsync();
+        }
+        using (var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, first))
+        {
+            squatter.Start();
+            await using var moved = await LocalPostgres.StartAsync(dir);
+            Assert.NotEqual(first, moved.Port);
+            await using var conn = new NpgsqlConnection(moved.ConnectionString);
+            await conn.OpenAsync();
+        }
+        Cleanup(dir);
+    }
+
     /// <summary>A cluster made by an older RnnSweep (trust, application role = bootstrap superuser) is converted, its data kept.</summary>
     [Fact]
     public async Task OldTrustCluster_IsConverted_AndKeepsItsData()
@@ -168,6 +196,7 @@ public sealed class PrivateDatabaseTests(PostgresFixture postgres)
         {
             Directory.Delete(dir, recursive: true);
             File.Delete(dir + ".pgpass");
+            File.Delete(dir + ".port");
         }
         catch (IOException) { }
     }
