@@ -32,6 +32,11 @@ public static class CliOptions
     public static Option<int[]> Layers() => new("--layers") { Description = "Layer counts, e.g. --layers 1 2", AllowMultipleArgumentsPerToken = true };
     public static Option<int[]> HiddenSizes() => new("--hidden-sizes") { Description = "Hidden sizes (grid rows), e.g. --hidden-sizes 64 128", AllowMultipleArgumentsPerToken = true };
     public static Option<long[]> Seeds() => new("--seeds") { Description = "Train every cell once per seed, e.g. --seeds 42 43 44", AllowMultipleArgumentsPerToken = true };
+    public static Option<int?> MaxEpochs() => new("--max-epochs")
+    {
+        Description = "Train each run for at most this many epochs (the hyperparameter maxEpochs; early stopping may end a run sooner)",
+    };
+
     public static Option<string[]> Axes() => new("--axis")
     {
         Description = "An extra grid axis: a hyperparameter and its values, e.g. --axis dropout=0,0.25,0.5 (repeat for more; one run per combination)",
@@ -64,7 +69,8 @@ public static class CliOptions
 
     /// <summary>The spec a command describes: its --spec file, then --preset, --name and the grid options on top.</summary>
     public static SweepSpec ReadSpec(ParseResult parse, Option<FileInfo?> specFile, Option<string?> preset, Option<string?> name,
-        Option<string[]> models, Option<int[]> layers, Option<int[]> hiddenSizes, Option<string?> corpus, Option<long[]>? seeds = null, Option<string[]>? axes = null)
+        Option<string[]> models, Option<int[]> layers, Option<int[]> hiddenSizes, Option<string?> corpus, Option<long[]>? seeds = null, Option<string[]>? axes = null,
+        Option<int?>? maxEpochs = null)
     {
         var spec = new SweepSpec();
         if (parse.GetValue(specFile) is { } file)
@@ -89,6 +95,9 @@ public static class CliOptions
             HiddenSizes = parse.GetValue(hiddenSizes) is { Length: > 0 } h ? h : spec.HiddenSizes,
             Seeds = seeds is not null && parse.GetValue(seeds) is { Length: > 0 } s ? s : spec.Seeds,
             Axes = axes is null ? spec.Axes : ParseAxes(parse.GetValue(axes), spec.Axes),
+            Hyperparameters = maxEpochs is not null && parse.GetValue(maxEpochs) is { } cap
+                ? new JsonObject((spec.Hyperparameters ?? []).Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))) { ["maxEpochs"] = cap }
+                : spec.Hyperparameters,
         };
         return WithCorpus(spec, parse.GetValue(corpus));
     }

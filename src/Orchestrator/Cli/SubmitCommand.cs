@@ -19,17 +19,18 @@ public static class SubmitCommand
         var hiddenSizes = CliOptions.HiddenSizes();
         var seeds = CliOptions.Seeds();
         var axes = CliOptions.Axes();
+        var maxEpochs = CliOptions.MaxEpochs();
         var key = new Option<string?>("--idempotency-key") { Description = "Submitting again with the same key returns the same sweep" };
         var command = new Command("submit", "Submit a sweep (a spec file, a preset, or both); Workers connected to the database train it")
         {
-            specFile, preset, name, corpus, dataDir, models, layers, hiddenSizes, seeds, axes, key,
+            specFile, preset, name, corpus, dataDir, models, layers, hiddenSizes, seeds, axes, maxEpochs, key,
         };
         var recipe = new CorpusRecipeOptions();
         recipe.AddTo(command);
         command.SetAction((parse, ct) => CliOptions.Guard(async () =>
         {
             CliOptions.ApplyDataDir(parse.GetValue(dataDir));
-            var spec = recipe.Apply(parse, CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus, seeds, axes));
+            var spec = recipe.Apply(parse, CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus, seeds, axes, maxEpochs));
             SpecResolver.Resolve(spec); // bad input is reported before a database is started or reached
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var app = Hosting.OrchestratorApp.Build([], connection.ConnectionString);

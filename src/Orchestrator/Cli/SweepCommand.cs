@@ -24,6 +24,7 @@ public static class SweepCommand
         var hiddenSizes = CliOptions.HiddenSizes();
         var seeds = CliOptions.Seeds();
         var axes = CliOptions.Axes();
+        var maxEpochs = CliOptions.MaxEpochs();
         var workers = new Option<int>("--workers") { Description = "Worker processes to start on this machine", DefaultValueFactory = _ => 2 };
         var threads = new Option<int?>("--threads") { Description = "Torch threads per worker (default: cores / workers)" };
         var urls = new Option<string>("--urls") { Description = "Where the dashboard listens", DefaultValueFactory = _ => OrchestratorApp.DefaultUrl };
@@ -31,7 +32,7 @@ public static class SweepCommand
 
         var command = new Command("sweep", "Run a grid sweep end to end on this machine and print its loss table")
         {
-            preset, corpus, dataDir, name, specFile, models, layers, hiddenSizes, seeds, axes, workers, threads, urls, exit,
+            preset, corpus, dataDir, name, specFile, models, layers, hiddenSizes, seeds, axes, maxEpochs, workers, threads, urls, exit,
         };
         var recipe = new CorpusRecipeOptions();
         recipe.AddTo(command);
@@ -42,7 +43,7 @@ public static class SweepCommand
             var threadCount = parse.GetValue(threads) ?? Math.Max(1, Environment.ProcessorCount / workerCount);
             if (threadCount is < 1 or > 256) throw new Shared.Domain.ValidationException("--threads", $"must be between 1 and 256, not {threadCount}");
             CliOptions.ApplyDataDir(parse.GetValue(dataDir));
-            var spec = recipe.Apply(parse, CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus, seeds, axes));
+            var spec = recipe.Apply(parse, CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus, seeds, axes, maxEpochs));
             SpecResolver.Resolve(spec); // bad input is reported before anything starts
             WorkerAllocator.Validate();
             Shared.Diagnostics.LstmKernelChoice.FromEnvironment(); // the Workers it starts inherit it

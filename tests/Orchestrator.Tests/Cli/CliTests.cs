@@ -135,6 +135,33 @@ public sealed partial class CliTests(PostgresFixture postgres)
         Assert.Equal(0, await db.Corpora.CountAsync());
     }
 
+    /// <summary>
+    /// <c>--max-epochs</c> caps every run of a sweep without a spec file (a new user found no flag for it); a cap out of
+    /// range is refused naming the field, before anything is stored.
+    /// </summary>
+    [Fact]
+    public async Task Submit_MaxEpochs_CapsEveryRun_AndAnOutOfRangeCapIsRefused()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        var dir = Path.Combine(TestPaths.Artifacts("cli"), "max-epochs");
+        Directory.CreateDirectory(dir);
+        var file = Path.Combine(dir, "small.txt");
+        await File.WriteAllTextAsync(file, GeneratedText.Sentences(12_000));
+        string[] grid = ["--preset", "quick", "--corpus", file, "--models", "lstm", "gru", "--layers", "1", "--hidden-sizes", "8"];
+
+        var (refused, _, stderr) = await CliRunner.RunAsync(connection, ["submit", .. grid, "--max-epochs", "0"]);
+        Assert.True(refused == 2, $"exit {refused}: {stderr}");
+        Assert.Contains("maxEpochs: must be between 1 and", stderr, StringComparison.Ordinal);
+        await using (var db = DatabaseSettings.CreateContext(connection)) Assert.Equal(0, await db.Sweeps.CountAsync());
+
+        var (exit, _) = await RunCliAsync(connection, ["submit", .. grid, "--max-epochs", "3"]);
+        Assert.Equal(0, exit);
+        await using (var db = DatabaseSettings.CreateContext(connection))
+        {
+            Assert.Equal(new[] { 3, 3 }, await db.Runs.Select(r => r.MaxEpochs).ToArrayAsync());
+        }
+    }
+
     [Fact]
     public async Task Export_WritesOneCsvRowPerRun_WithTheStoredTestLoss()
     {
