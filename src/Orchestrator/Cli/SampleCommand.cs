@@ -37,7 +37,7 @@ public static class SampleCommand
         var runId = new Argument<long>("run-id") { Description = "The run (grid cell) to sample from; see the dashboard or 'rnnsweep export'" };
         var method = new Option<string>("--method") { Description = "greedy (argmax), multinomial (temperature) or topk", DefaultValueFactory = _ => SampleSettings.Default.Method };
         var temperature = new Option<double>("--temperature") { Description = "Lower is more conservative", DefaultValueFactory = _ => SampleSettings.Default.Temperature };
-        var topK = new Option<int>("--top-k") { Description = "With --method topk: sample among the k likeliest characters", DefaultValueFactory = _ => SampleSettings.Default.TopK };
+        var topK = new Option<int>("--top-k") { Description = "Sample among the k likeliest characters (--method topk, which --top-k alone implies)", DefaultValueFactory = _ => SampleSettings.Default.TopK };
         var prime = new Option<string>("--prime") { Description = "Priming text the model continues", DefaultValueFactory = _ => SampleSettings.Default.PrimeText };
         var seed = new Option<long>("--seed") { Description = "Random seed (same seed, same text)", DefaultValueFactory = _ => SampleSettings.Default.Seed };
         var length = new Option<int>("--length") { Description = "Characters to generate", DefaultValueFactory = _ => SampleSettings.Default.Length };
@@ -51,12 +51,16 @@ public static class SampleCommand
             """) { runId, method, temperature, topK, prime, seed, length, wait };
         command.SetAction((parse, ct) => CliOptions.Guard(async () =>
         {
+            // --top-k alone means top-k sampling; with another --method it would be ignored, so it is refused.
+            var topKGiven = parse.GetResult(topK) is { Implicit: false };
+            var methodName = topKGiven && parse.GetResult(method) is null or { Implicit: true } ? SamplingMethods.TopK : parse.GetValue(method)!;
             var request = new SampleSettings
             {
-                Method = parse.GetValue(method)!, Temperature = parse.GetValue(temperature), TopK = parse.GetValue(topK),
+                Method = methodName, Temperature = parse.GetValue(temperature), TopK = parse.GetValue(topK),
                 PrimeText = parse.GetValue(prime)!, Seed = parse.GetValue(seed), Length = parse.GetValue(length),
             };
             var errors = request.Validate().Select(AsFlag).ToList();
+            if (topKGiven && methodName != SamplingMethods.TopK) errors.Add(new("--top-k", $"applies to --method {SamplingMethods.TopK} only, not {methodName}"));
             if (parse.GetValue(wait) is < 0 or > MaxWaitSeconds) errors.Add(new("--wait", $"must be 0 to {MaxWaitSeconds} seconds, not {parse.GetValue(wait)}"));
             if (errors.Count > 0) throw new ValidationException(errors);
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);

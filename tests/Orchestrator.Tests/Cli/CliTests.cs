@@ -209,6 +209,9 @@ public sealed partial class CliTests(PostgresFixture postgres)
         {
             var (exit, _) = await RunCliAsync(null, "sample", "1", "--top-k", "0", "--wait", "-1");
             Assert.Equal(2, exit);
+            // --top-k with another method would be ignored: refused (alone, it means --method topk).
+            (exit, _) = await RunCliAsync(null, "sample", "1", "--method", "greedy", "--top-k", "3");
+            Assert.Equal(2, exit);
         }
         finally
         {
@@ -217,6 +220,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
         var text = errors.ToString();
         Assert.Contains("error: --top-k: must be between 1 and", text, StringComparison.Ordinal);
         Assert.Contains("error: --wait: must be 0 to 86400 seconds, not -1", text, StringComparison.Ordinal);
+        Assert.Contains("error: --top-k: applies to --method topk only, not greedy", text, StringComparison.Ordinal);
         Assert.DoesNotContain("topK", text, StringComparison.Ordinal);
     }
 
