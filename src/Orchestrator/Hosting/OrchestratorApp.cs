@@ -39,6 +39,7 @@ public static class OrchestratorApp
         var app = builder.Build();
         app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
             ex is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error : Serilog.Events.LogEventLevel.Debug);
+        app.UseExceptionHandler();                                                          // DatabaseUnavailable: 503, not 500
         app.UseForwardedHeaders();
         app.MapHealthEndpoints(); // before access control: probes come from the cluster, not from loopback
         app.UseMiddleware<SameOriginWrites>();
@@ -89,6 +90,7 @@ public static class OrchestratorApp
         services.AddOptions<ReaperOptions>().BindConfiguration(ReaperOptions.Section);
         services.AddHostedService<StaleRunReaper>();
         services.AddProblemDetails();
+        services.AddExceptionHandler<DatabaseUnavailable>();
         // Antiforgery tokens for the dashboard's scripts (SameOriginWrites) and for the Hangfire dashboard, which
         // validates them itself whenever IAntiforgery is registered.
         services.AddAntiforgery(o => o.HeaderName = SameOriginWrites.AntiforgeryHeader);
