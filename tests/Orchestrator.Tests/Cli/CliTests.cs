@@ -102,11 +102,8 @@ public sealed partial class CliTests(PostgresFixture postgres)
     public async Task Submit_AFileNamedAfterANamedCorpus_HoldingOtherText_IsRefused_SayingToRenameIt()
     {
         var connection = await postgres.CreateDatabaseAsync();
-        var dir = Path.Combine(TestPaths.Artifacts("cli"), "named-corpus");
-        Directory.CreateDirectory(dir);
-        var file = Path.Combine(dir, "tinyshakespeare.txt");
-        await File.WriteAllTextAsync(file, GeneratedText.Sentences(12_000));
-        var spec = Path.Combine(dir, "spec.json");
+        var file = await GeneratedCorpusFileAsync("named-corpus", "tinyshakespeare.txt");
+        var spec = Path.Combine(Path.GetDirectoryName(file)!, "spec.json");
         await File.WriteAllTextAsync(spec, JsonSerializer.Serialize(new
         {
             name = "cli named corpus", models = new[] { "lstm" }, layers = new[] { 1 }, hiddenSizes = new[] { 8 },
@@ -143,10 +140,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
     public async Task Submit_MaxEpochs_CapsEveryRun_AndAnOutOfRangeCapIsRefused()
     {
         var connection = await postgres.CreateDatabaseAsync();
-        var dir = Path.Combine(TestPaths.Artifacts("cli"), "max-epochs");
-        Directory.CreateDirectory(dir);
-        var file = Path.Combine(dir, "small.txt");
-        await File.WriteAllTextAsync(file, GeneratedText.Sentences(12_000));
+        var file = await GeneratedCorpusFileAsync("max-epochs", "small.txt");
         string[] grid = ["--preset", "quick", "--corpus", file, "--models", "lstm", "gru", "--layers", "1", "--hidden-sizes", "8"];
 
         var (refused, _, stderr) = await CliRunner.RunAsync(connection, ["submit", .. grid, "--max-epochs", "0"]);
@@ -297,6 +291,16 @@ public sealed partial class CliTests(PostgresFixture postgres)
     }
 
     /// <summary>Runs <c>rnnsweep ARGS</c> in this process with RNNSWEEP_CONNECTION set, capturing standard output.</summary>
+    /// <summary>A file of generated sentences (12,000 characters) in a folder of its own under the test artifacts.</summary>
+    private static async Task<string> GeneratedCorpusFileAsync(string folder, string name)
+    {
+        var dir = Path.Combine(TestPaths.Artifacts("cli"), folder);
+        Directory.CreateDirectory(dir);
+        var file = Path.Combine(dir, name);
+        await File.WriteAllTextAsync(file, GeneratedText.Sentences(12_000));
+        return file;
+    }
+
     private static async Task<(int Exit, string Stdout)> RunCliAsync(string? connection, params string[] args)
     {
         var previousOut = Console.Out;
