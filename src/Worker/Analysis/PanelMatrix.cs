@@ -6,13 +6,13 @@ using System.Runtime.Intrinsics;
 namespace RnnSweep.Worker.Analysis;
 
 /// <summary>
-/// A matrix W (rows, cols) in the layout <see cref="SingleSampleStep"/>'s products read: panels of
-/// P = <see cref="Width"/> rows (the width of the vectors the product uses), the last padded with zero rows. Panel b holds, for each column k in order,
-/// W[b P .. b P + P - 1, k]: P consecutive floats, so one vector load gives one column's entries for P outputs, and a
-/// panel is read front to back once per product.
+/// A matrix W (rows, cols) in the layout <see cref="SingleSampleStep"/>'s products read: panels of P = <see cref="Width"/>
+/// rows (the width of the vectors the product uses), the last padded with zero rows. Panel b holds, for each column k
+/// in order, W[b P .. b P + P - 1, k]: P consecutive floats, so one vector load gives one column's entries for P
+/// outputs, and a panel is read front to back once per product.
 /// The floats start on a 64-byte boundary of a pinned array, so no vector load ever spans two cache lines. Why: with
 /// 512-bit vectors on an AMD Zen 5, the product over unaligned panels ran at 0.87 of the same product over aligned ones
-/// (docs/benchmarks.md, "Sampling").
+/// (docs/benchmarks.md, the section of 2026-12-01 16:16).
 /// </summary>
 internal sealed class PanelMatrix
 {
