@@ -42,6 +42,17 @@ public static class CliOptions
         Description = "An extra grid axis: a hyperparameter and its values, e.g. --axis dropout=0,0.25,0.5 (repeat for more; one run per combination)",
     };
 
+    /// <summary>A copy of a spec's JSON object (or a new one) that the options can change without touching the original.</summary>
+    private static JsonObject CopyOf(JsonObject? basis) => basis?.DeepClone().AsObject() ?? [];
+
+    /// <summary><paramref name="basis"/> with one more field set, for an option that is a shorthand for it.</summary>
+    private static JsonObject WithField(JsonObject? basis, string field, JsonNode value)
+    {
+        var copy = CopyOf(basis);
+        copy[field] = value;
+        return copy;
+    }
+
     /// <summary>
     /// <c>--axis NAME=V1,V2,...</c> options as the spec's <c>axes</c> object, on top of <paramref name="basis"/>'s.
     /// Each value is read as JSON (numbers, true, false) or else taken as a string (<c>optimizer=adam,rmsprop</c>).
@@ -49,7 +60,7 @@ public static class CliOptions
     public static JsonObject? ParseAxes(string[]? options, JsonObject? basis)
     {
         if (options is not { Length: > 0 }) return basis;
-        var axes = basis?.DeepClone().AsObject() ?? [];
+        var axes = CopyOf(basis);
         foreach (var option in options)
         {
             var eq = option.IndexOf('=');
@@ -96,7 +107,7 @@ public static class CliOptions
             Seeds = seeds is not null && parse.GetValue(seeds) is { Length: > 0 } s ? s : spec.Seeds,
             Axes = axes is null ? spec.Axes : ParseAxes(parse.GetValue(axes), spec.Axes),
             Hyperparameters = maxEpochs is not null && parse.GetValue(maxEpochs) is { } cap
-                ? new JsonObject((spec.Hyperparameters ?? []).Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))) { ["maxEpochs"] = cap }
+                ? WithField(spec.Hyperparameters, "maxEpochs", cap)
                 : spec.Hyperparameters,
         };
         return WithCorpus(spec, parse.GetValue(corpus));

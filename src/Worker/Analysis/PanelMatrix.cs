@@ -50,6 +50,9 @@ internal sealed class PanelMatrix
     public int Cols { get; }
     public int Width { get; }
 
+    /// <summary>Whether the panels are read with 512-bit vectors (<see cref="Lanes512"/>); otherwise with <see cref="Vector{T}"/>.</summary>
+    public bool IsWide => Width == Vector512<float>.Count && Vector512.IsHardwareAccelerated;
+
     /// <summary>The panels, 64-byte aligned.</summary>
     public ReadOnlySpan<float> Floats => _array.AsSpan(_offset, Length(Rows, Cols, Width));
 

@@ -149,7 +149,7 @@ internal sealed class SingleSampleStep
     private static void Product(PanelMatrix w, ReadOnlySpan<float> v, float[]? bias, Span<float> y)
     {
         if (w.Rows != y.Length || w.Cols != v.Length) throw new ArgumentException($"a {w.Rows} x {w.Cols} matrix does not map {v.Length} inputs to {y.Length} outputs", nameof(w));
-        if (Vector512.IsHardwareAccelerated && w.Width == Vector512<float>.Count) Product<Lanes512, Vector512<float>>(ref w.Start, v, y);
+        if (w.IsWide) Product<Lanes512, Vector512<float>>(ref w.Start, v, y);
         else if (w.Width == Vector<float>.Count) Product<LanesOfVector, Vector<float>>(ref w.Start, v, y);
         else throw new UnreachableException($"panels of {w.Width} rows, which PanelMatrix does not make here");
         if (bias is not null) TensorPrimitives.Add(y, bias, y);

@@ -144,7 +144,7 @@ public static class AnalysisBench
     /// a one-stream read alone is no ceiling for it. Why the product's vectors: on an AMD Zen 5 the 512-bit read of the
     /// aligned panels was 1.10 times the 256-bit one, and a ceiling must be the fastest read there is.
     /// </summary>
-    private static float StreamSum(PanelMatrix matrix, int streams) => matrix.Width == Vector512<float>.Count && Vector512.IsHardwareAccelerated
+    private static float StreamSum(PanelMatrix matrix, int streams) => matrix.IsWide
         ? StreamSum<Lanes512, Vector512<float>>(matrix.Floats, streams)
         : StreamSum<LanesOfVector, Vector<float>>(matrix.Floats, streams);
 
