@@ -15,11 +15,12 @@ public static class BenchPlan
     public static IEnumerable<WorkerPart> TrainingParts(bool quick, string threads, string benchConnection, IReadOnlyDictionary<(int Layers, int Hidden), long> runs)
     {
         var minutes = TimeSpan.FromMinutes(quick ? 2 : 6);
-        // Short epochs for the small cells, in three rounds between four bare loops, the figure their median round (one
-        // round with --quick): a few seconds of contention moved a single measurement of theirs by 10 % or more. The
-        // 3x512 cells, whose figures varied by about 3 %, get one round of longer epochs.
-        string[] loop = ["loop", "--connection", benchConnection, "--epochs", "2", "--rounds", quick ? "1" : "3", "--epoch-seconds", quick ? "4" : "6"];
-        string[] bigLoop = ["loop", "--connection", benchConnection, "--epochs", "2", "--rounds", "1", "--epoch-seconds", quick ? "6" : "30"];
+        // Every cell's figure is the median of several rounds, each between two bare loops (one round with --quick): on
+        // this kind of shared 2-core machine a bare loop's speed moved by up to 50 % within one cell, and a single
+        // round by 10 % or more. Short epochs for the small cells, five rounds; three rounds of longer epochs for 3x512.
+        string[] loop = ["loop", "--connection", benchConnection, "--epochs", "2", "--rounds", quick ? "1" : "5", "--epoch-seconds", quick ? "4" : "6"];
+        string[] bigLoop = ["loop", "--connection", benchConnection, "--epochs", "2", "--rounds", quick ? "1" : "3", "--epoch-seconds", quick ? "6" : "30"];
+        var bigMinutes = TimeSpan.FromMinutes(quick ? 2 : 12);
         string Run(int layers, int hidden) => runs[(layers, hidden)].ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         yield return new("0. The machine: processor, nominal peak, matmul and memory ceilings (Worker subprocess)", ["machine", "--threads", threads], minutes);
@@ -33,10 +34,10 @@ public static class BenchPlan
             yield return new(null, [.. loop, "--layers", "2", "--hidden", "128", "--threads", "1", "--run", Run(2, 128), "--label", "LSTM 2x128 (1 thread)"], minutes);
         }
         yield return new(null, [.. bigLoop, "--layers", "3", "--hidden", "512", "--threads", threads, "--run", Run(3, 512), "--checkpoints",
-            "--label", $"LSTM 3x512 ({threads} threads)"], minutes);
+            "--label", $"LSTM 3x512 ({threads} threads)"], bigMinutes);
         // The same loop with hyperparameters.precision bfloat16, right after the float32 one.
         yield return new(null, [.. bigLoop, "--layers", "3", "--hidden", "512", "--threads", threads, "--run", Run(3, 512), "--precision", "bfloat16",
-            "--label", $"LSTM 3x512 bfloat16 ({threads} threads)"], minutes);
+            "--label", $"LSTM 3x512 bfloat16 ({threads} threads)"], bigMinutes);
         yield return new("2. bfloat16 training against float32, LSTM 3x512 (Worker subprocess)",
             ["precision", "--layers", "3", "--hidden", "512", "--threads", threads, "--batches", "1", "--budget", quick ? "0" : "20"], TimeSpan.FromMinutes(12));
         yield return new("7. Memory training 3x512 (Worker subprocess that only trains)",

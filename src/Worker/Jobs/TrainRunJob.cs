@@ -136,7 +136,7 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
                     if (await committer.FlushAsync(ct) is { } cap) ApplyCap(cap, trainer);
                     break; // a diverged epoch is not kept
                 }
-                var checkpoint = trainer.SaveCheckpoint();
+                var checkpoint = trainer.SaveCheckpoint(reuse: committer.TakeCommitted());
                 foreach (var note in trainer.TakeKernelNotes()) log.LogInformation("Run {RunId} runs on {Kernel}", run.Id, note);
                 log.LogInformation("Epoch {Epoch}: train {TrainLoss:0.0000} val {ValLoss:0.0000} lr {LearningRate:g3} {CharsPerSecond:0} chars/s{Best}",
                     report.Epoch, report.TrainLoss, report.ValLoss, report.LearningRate, report.CharsPerSecond, report.IsBest ? " (best)" : "");

@@ -20,6 +20,8 @@ public sealed class EpochCommitter(RunStore store, long runId, string owner, ILo
     private readonly CancellationTokenSource _lost = new();
     private readonly CancellationTokenSource _abandon = new();
     private Task<int?>? _inFlight;
+    private CheckpointData? _inFlightCheckpoint;
+    private readonly Stack<CheckpointData> _committed = new(); // finished commits' checkpoints, for SaveCheckpoint to overwrite
 
     /// <summary>Fires when a commit found the run no longer this owner's (cancelled, taken over): training must stop.</summary>
     public CancellationToken Lost => _lost.Token;
@@ -37,6 +39,7 @@ public sealed class EpochCommitter(RunStore store, long runId, string owner, ILo
         var cap = await FlushAsync(ct);
         var abandon = _abandon.Token;
         InFlightEpoch = report.Epoch;
+        _inFlightCheckpoint = latest;
         // Not cancelled by the job's token: a shutdown lets the finished epoch land (DisposeAsync bounds the wait).
         _inFlight = Task.Run(async () =>
         {
@@ -54,9 +57,17 @@ public sealed class EpochCommitter(RunStore store, long runId, string owner, ILo
     {
         if (_inFlight is not { } task) return null;
         var stored = await task.WaitAsync(ct);
-        (_inFlight, InFlightEpoch) = (null, null);
+        // Two are enough: the one in flight and one being overwritten by the next SaveCheckpoint.
+        if (_committed.Count < 2) _committed.Push(_inFlightCheckpoint!);
+        (_inFlight, InFlightEpoch, _inFlightCheckpoint) = (null, null, null);
         return stored ?? throw new LeaseLostException(runId);
     }
+
+    /// <summary>
+    /// A checkpoint whose commit has finished, for <see cref="Trainer.SaveCheckpoint"/> to overwrite; null when none is
+    /// left. Never the one in flight, and each is given out once.
+    /// </summary>
+    public CheckpointData? TakeCommitted() => _committed.TryPop(out var committed) ? committed : null;
 
     public async ValueTask DisposeAsync()
     {

@@ -2,18 +2,23 @@ namespace RnnSweep.Worker.Training;
 
 /// <summary>
 /// Serializes a model's or optimizer's state into an array of exactly its size. A first pass only counts the bytes,
-/// so a 25 MB state (LSTM 3x512) is copied once into one fresh array, where a growing MemoryStream would allocate and
-/// copy about twice that and then copy it again into the array it returns.
+/// so a 25 MB state (LSTM 3x512) is copied once into one array, where a growing MemoryStream would allocate and
+/// copy about twice that and then copy it again into the array it returns. That array can be one the caller has
+/// finished with: writing 64 MB into fresh memory took 180 ms on a 2-core virtual machine (its page faults), into
+/// memory already written 10 ms.
 /// </summary>
 internal static class StateBytes
 {
     /// <param name="write">Writes the state; called twice, and must write the same bytes both times.</param>
+    /// <param name="reuse">An array to overwrite, when it has exactly the state's size (the same state an epoch
+    /// earlier); otherwise a new one is allocated.</param>
     /// <exception cref="InvalidOperationException">The second pass wrote another number of bytes than the first.</exception>
-    public static byte[] Of(Action<BinaryWriter> write)
+    public static byte[] Of(Action<BinaryWriter> write, byte[]? reuse = null)
     {
         var counter = new CountingStream();
         using (var writer = new BinaryWriter(counter)) write(writer);
-        var bytes = GC.AllocateUninitializedArray<byte>(checked((int)counter.Length));
+        var length = checked((int)counter.Length);
+        var bytes = reuse?.Length == length ? reuse : GC.AllocateUninitializedArray<byte>(length);
         var stream = new MemoryStream(bytes, writable: true);
         try
         {

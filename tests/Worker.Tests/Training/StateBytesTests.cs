@@ -30,6 +30,36 @@ public sealed class StateBytesTests
     }
 
     [Fact]
+    public void ACheckpointSavedIntoAnEarlierOnesArrays_HoldsWhatAFreshSaveHolds()
+    {
+        var hp = TestCorpus.SmallRun with { Optimizer = "adam" };
+        var cell = new CellSpec(ModelType.Lstm, 2, 16, hp);
+        using var trainer = new Trainer(cell, TestCorpus.Splits(hp), CPU);
+        trainer.RunEpoch(CancellationToken.None);
+        var earlier = trainer.SaveCheckpoint();
+        var (earlierModel, earlierOptimizer) = (earlier.ModelState.ToArray(), earlier.OptimizerState.ToArray());
+        trainer.RunEpoch(CancellationToken.None);
+
+        var fresh = trainer.SaveCheckpoint();
+        var reused = trainer.SaveCheckpoint(reuse: earlier);
+
+        Assert.Same(earlier.ModelState, reused.ModelState);
+        Assert.Same(earlier.OptimizerState, reused.OptimizerState);
+        Assert.NotEqual(earlierModel, reused.ModelState);                  // overwritten: another epoch's weights
+        Assert.NotEqual(earlierOptimizer, reused.OptimizerState);
+        Assert.Equal(fresh.ModelState, reused.ModelState);
+        Assert.Equal(fresh.OptimizerState, reused.OptimizerState);
+        Assert.Equal(fresh.TrainerStateJson, reused.TrainerStateJson);
+
+        // Arrays of another size (another model's) are left alone.
+        var other = new CheckpointData(1, 2, new byte[7], new byte[9], "{}");
+        var sized = trainer.SaveCheckpoint(reuse: other);
+        Assert.NotSame(other.ModelState, sized.ModelState);
+        Assert.Equal(new byte[7], other.ModelState);
+        Assert.Equal(fresh.ModelState, sized.ModelState);
+    }
+
+    [Fact]
     public void AStateThatChangesBetweenItsTwoPasses_IsAnError_NotATruncatedArray()
     {
         var calls = 0;
