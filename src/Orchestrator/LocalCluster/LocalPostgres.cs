@@ -111,7 +111,7 @@ public sealed class LocalPostgres : IAsyncDisposable
     private Task StartServerAsync(bool listen, CancellationToken ct) =>
         RunAsync(_binDir, "pg_ctl", ["-D", DataDir, "-l", LogFile, "-w", "-t", "60",
             "-o", $"-p {Port} -k {DataDir} -c listen_addresses={(listen ? "127.0.0.1" : "''")} -c max_connections={_maxConnections} -c fsync={(_fsync ? "on" : "off")}" +
-                  " -c password_encryption=scram-sha-256", "start"], ct);
+                  " -c password_encryption=scram-sha-256", "start"], ct, server: true);
 
     /// <summary>
     /// Starts the server again (after <see cref="StopServerAsync"/>) inside the network namespace
@@ -122,7 +122,7 @@ public sealed class LocalPostgres : IAsyncDisposable
     public Task StartServerInNamespaceAsync(string networkNamespace, string listenAddress, CancellationToken ct = default) =>
         RunAsync(_binDir, "pg_ctl", ["-D", DataDir, "-l", LogFile, "-w", "-t", "60",
             "-o", $"-p {Port} -k {DataDir} -c listen_addresses={listenAddress} -c max_connections={_maxConnections} -c fsync={(_fsync ? "on" : "off")}" +
-                  " -c password_encryption=scram-sha-256", "start"], ct, ["ip", "netns", "exec", networkNamespace]);
+                  " -c password_encryption=scram-sha-256", "start"], ct, ["ip", "netns", "exec", networkNamespace], server: true);
 
     /// <summary>Stops the server (fast shutdown: open connections are cut, as in a database restart).</summary>
     public Task StopServerAsync(CancellationToken ct = default) =>
@@ -430,13 +430,15 @@ public sealed class LocalPostgres : IAsyncDisposable
     }
 
     /// <param name="prefix">A command the tool runs under (e.g. <c>ip netns exec NAME</c>).</param>
-    private static async Task RunAsync(string binDir, string tool, string[] args, CancellationToken ct, string[]? prefix = null)
+    /// <param name="server">The command starts the server: it gets the server's allocator (<see cref="WorkerAllocator.ServerSettings"/>).</param>
+    private static async Task RunAsync(string binDir, string tool, string[] args, CancellationToken ct, string[]? prefix = null, bool server = false)
     {
         var exe = Path.Combine(binDir, tool);
         var (file, argv) = IsRoot ? ("runuser", (string[])["-u", "postgres", "--", exe, .. args]) : (exe, args);
         if (prefix is { Length: > 0 }) (file, argv) = (prefix[0], [.. prefix[1..], file, .. argv]);
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/" };
         foreach (var a in argv) psi.ArgumentList.Add(a);
+        if (server) WorkerAllocator.Apply(psi, server: true);
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {tool}");
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);

@@ -76,6 +76,26 @@ public sealed class WorkerAllocatorTests(PostgresFixture postgres) : IClassFixtu
         Assert.Equal($"{installed}:/somewhere/libother.so", psi.Environment["LD_PRELOAD"]);
     }
 
+    [Fact]
+    public void TheServer_GetsTcmallocAlone_OrGlibcsHugePages()
+    {
+        var tcmalloc = WorkerAllocator.ServerSettings(null, () => Installed).ToDictionary(s => s.Key, s => s.Value);
+        Assert.Equal(Installed, tcmalloc["LD_PRELOAD"]);
+        Assert.Equal(["LD_PRELOAD", "TCMALLOC_LARGE_ALLOC_REPORT_THRESHOLD"], tcmalloc.Keys.Order());   // libtorch's settings are the Worker's
+        Assert.Equal([new("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1")], WorkerAllocator.ServerSettings("glibc", () => Installed));
+        Assert.Equal([new("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1")], WorkerAllocator.ServerSettings(null, () => null));
+        Assert.Throws<ValidationException>(() => WorkerAllocator.ServerSettings("jemalloc", () => Installed));
+    }
+
+    /// <summary>The private server the tests run on was started by LocalPostgres: its postmaster maps tcmalloc.</summary>
+    [Fact]
+    public void ThePrivateServer_RunsOnTcmalloc()
+    {
+        Assert.NotNull(WorkerAllocator.FindTcmalloc()); // scripts/prerequisites.sh installs it
+        var postmaster = File.ReadLines(Path.Combine(postgres.Server.DataDir, "postmaster.pid")).First();
+        Assert.Contains(WorkerAllocator.TcmallocLibrary, File.ReadAllText($"/proc/{postmaster}/maps"));
+    }
+
     /// <summary>
     /// The Workers 'rnnsweep sweep' starts really run on tcmalloc (the test command installs it), and on glibc when
     /// RNNSWEEP_ALLOCATOR says so: read from each process's own memory map.
