@@ -37,6 +37,7 @@ public static class DbCommand
     private static async Task<int> StartAsync(CancellationToken ct)
     {
         if (NotManaged()) return 1;
+        WorkerAllocator.Validate(); // the server's allocator follows it; a wrong value is an error even when it runs already
         await using var connection = await Connection.OpenAsync(keepLocalServerRunning: true, ct);
         await using (var context = DatabaseSettings.CreateContext(connection.ConnectionString))
         {
@@ -45,7 +46,10 @@ public static class DbCommand
         var local = connection.Local!;
         Console.WriteLine(local.StartedHere
             ? $"Started the private PostgreSQL in {local.DataDir} on port {local.Port}; it keeps running until 'rnnsweep db stop'."
-            : $"The private PostgreSQL in {local.DataDir} was already running on port {local.Port}.");
+            : $"The private PostgreSQL in {local.DataDir} was already running on port {local.Port}" +
+              (Environment.GetEnvironmentVariable(WorkerAllocator.ChoiceVariable) is { Length: > 0 }
+                  ? $", with the allocator it started with ('rnnsweep db stop' first for {WorkerAllocator.ChoiceVariable} to apply)."
+                  : "."));
         Console.WriteLine($"psql {connection.PsqlTarget}");
         return 0;
     }

@@ -32,7 +32,7 @@ public static class ProgressWatcher
         return $"{done}/{runs.Count} runs done" + (failed > 0 ? $" ({failed} failed or diverged)" : "") +
                (running.Count > 0 ? "; training " + string.Join(", ", running) : "") +
                (waiting.Count > 0 ? $"; {LeaseState.WaitingForTakeover} " + string.Join(", ", waiting) : "") +
-               (analysing > 0 ? $"; analysing {analysing} runs" : "");
+               (analysing > 0 ? $"; analysing {analysing} run{(analysing == 1 ? "" : "s")}" : "");
     }
 
     /// <param name="workersAlive">When given and false, no local Worker is left to finish the sweep: stop waiting.</param>

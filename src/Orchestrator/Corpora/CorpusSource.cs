@@ -70,7 +70,7 @@ public sealed class CorpusSource(IOptions<CorpusOptions> options, IHttpClientFac
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             throw new ValidationException("corpus", $"'{name}' could not be downloaded from {known.Url} ({e.Message}); " +
-                $"put {known.FileName} in a folder and set {CorpusOptions.DataDirVariable} to it");
+                $"put {known.FileName} in a folder and set {CorpusOptions.DataDirVariable} to it (or give the folder to 'rnnsweep sweep --data-dir')");
         }
         if (Sha256(downloaded) != known.Sha256)
         {

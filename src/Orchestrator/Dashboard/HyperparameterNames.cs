@@ -48,11 +48,18 @@ public static class HyperparameterNames
     /// Every stored hyperparameter as (JSON name, label, value with its unit), in the order listed here (optimizer
     /// first, seed last; PostgreSQL's jsonb keeps keys in its own order), names not listed after them.
     /// </summary>
+    /// <remarks>A setting the run's other settings make moot is left out: RMSProp's decay for another optimizer, the
+    /// uniform bound for another initialisation.</remarks>
     public static IReadOnlyList<(string Name, string Label, string Value)> Describe(string hyperparametersJson)
     {
         using var doc = JsonDocument.Parse(hyperparametersJson);
         var order = Known.Keys.ToList();
+        string? TextOf(string name) => doc.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var moot = new HashSet<string>(StringComparer.Ordinal);
+        if (TextOf("optimizer") is { } optimizer && optimizer != Shared.Domain.Optimizers.RmsProp) moot.Add("rmspropAlpha");
+        if (TextOf("init") is { } init && init != Shared.Domain.WeightInits.Uniform) moot.Add("initRange");
         return doc.RootElement.EnumerateObject()
+            .Where(p => !moot.Contains(p.Name))
             .OrderBy(p => order.IndexOf(p.Name) is var i and >= 0 ? i : order.Count).ThenBy(p => p.Name, StringComparer.Ordinal)
             .Select(p => (p.Name, LabelOf(p.Name), ValueOf(p.Name, p.Value))).ToList();
     }

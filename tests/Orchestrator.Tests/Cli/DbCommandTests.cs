@@ -36,6 +36,14 @@ public sealed class DbCommandTests
         Assert.Matches(@"psql postgresql://rnnsweep@127\.0\.0\.1:\d+/rnnsweep", text);
         Assert.True(File.Exists(postmasterPid));
 
+        // The allocator variable is checked even when the server runs already, and a valid one says it does not apply.
+        (exit, text) = await RunAsync(home, new Dictionary<string, string> { ["RNNSWEEP_ALLOCATOR"] = "jemalloc" }, "db", "start");
+        Assert.Equal(2, exit);
+        Assert.Contains("RNNSWEEP_ALLOCATOR: must be tcmalloc or glibc, not 'jemalloc'", text, StringComparison.Ordinal);
+        (exit, text) = await RunAsync(home, new Dictionary<string, string> { ["RNNSWEEP_ALLOCATOR"] = "glibc" }, "db", "start");
+        Assert.True(exit == 0, text);
+        Assert.Contains("'rnnsweep db stop' first for RNNSWEEP_ALLOCATOR to apply", text, StringComparison.Ordinal);
+
         (exit, text) = await RunAsync(home, "status");
         Assert.True(exit == 0, text);
         Assert.True(File.Exists(postmasterPid), "status stopped a server it did not start");
@@ -51,9 +59,11 @@ public sealed class DbCommandTests
         Assert.Contains("is not running", text, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Exit, string Output)> RunAsync(string home, params string[] args)
+    private static Task<(int Exit, string Output)> RunAsync(string home, params string[] args) => RunAsync(home, new Dictionary<string, string>(), args);
+
+    private static async Task<(int Exit, string Output)> RunAsync(string home, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        await using var cli = CliProcess.Start(home, inTerminal: false, args);
+        await using var cli = CliProcess.Start(home, inTerminal: false, environment, args);
         var (exit, _) = await cli.WaitForExitAsync(TimeSpan.FromMinutes(2), Stopwatch.StartNew());
         return (exit, cli.Output);
     }

@@ -27,6 +27,6 @@ public sealed class ProgressLineTests
             new("lstm", 1, 64, RunStatus.Succeeded, 3, Unanalysed: true, Leased: false),
             new("rnn", 2, 64, RunStatus.Diverged, 1, Unanalysed: false, Leased: false),
         ]);
-        Assert.Equal("2/2 runs done (1 failed or diverged); analysing 1 runs", line);
+        Assert.Equal("2/2 runs done (1 failed or diverged); analysing 1 run", line);
     }
 }
