@@ -323,7 +323,8 @@ public sealed class Trainer : IDisposable
         if (gradients.Length == 0) return 0;
         var total = TotalNorm(gradients);
         var coefficient = max / (total + 1e-6);
-        if (coefficient.item<float>() < 1)
+        // Not "< 1": a NaN norm rescales every gradient to NaN, as libtorch's clamped multiply does.
+        if (!(coefficient.item<float>() >= 1))
         {
             using (no_grad())
             {

@@ -48,6 +48,24 @@ public class GradientClipTests
     }
 
     [Fact]
+    public void ANonFiniteGradient_GivesLibtorchsGradientsAndNorm()
+    {
+        foreach (var bad in new[] { float.NaN, float.PositiveInfinity })
+        {
+            var ours = Parameters();
+            var theirs = Parameters();
+            foreach (var p in new[] { ours[1], theirs[1] }) p.grad![3] = bad;
+
+            var norm = Trainer.ClipByNorm(ours, 5);
+            var expected = nn.utils.clip_grad_norm_(theirs, 5);
+
+            Assert.Equal(expected, norm);
+            Assert.False(double.IsFinite(norm));
+            Assert.Equal(Gradients(theirs), Gradients(ours));
+        }
+    }
+
+    [Fact]
     public void ClipByNorm_WithoutGradients_IsZeroAndChangesNothing()
     {
         Parameter[] parameters = [new(zeros(3))];
