@@ -181,8 +181,8 @@ public sealed class EncodedText
         }
     }
 
-    /// <summary>Whether some symbol may not fit a byte (16-bit, or escaped): a copy must then be 16-bit.</summary>
-    private bool HasWideSymbols => _isWide || _escapes is not null || (_segments?.Any(s => s.HasWideSymbols) ?? false);
+    /// <summary>Whether some symbol may not fit a byte (16-bit, or escaped): a copy must then be wider than a byte.</summary>
+    public bool HasWideSymbols => _isWide || _escapes is not null || (_segments?.Any(s => s.HasWideSymbols) ?? false);
 
     public EncodedText Slice(long start, long length)
     {

@@ -29,6 +29,8 @@ public sealed class Trainer : IDisposable
     private double? _firstBatchLoss;
     private long _streamPosition;
     private double _lastValLoss = double.NaN;
+    /// <summary>The train split as streams (carried-state runs), made at the first epoch.</summary>
+    private TextStreams? _trainStreams;
 
     /// <param name="resumeFrom">The run's latest checkpoint, to continue exactly where it stopped. A checkpoint
     /// without optimizer state (a best checkpoint) restores the model and schedule with fresh optimizer moments, so
@@ -200,6 +202,7 @@ public sealed class Trainer : IDisposable
         // why: char-rnn and the paper carry the hidden state across batches (truncated BPTT); it is reset at
         // each epoch start so a checkpoint at the epoch boundary needs no hidden state to resume exactly.
         var carried = _hp.CarryState ? ZeroState(streams) : null;
+        if (carried is not null) _trainStreams ??= new TextStreams(text, streams);
         try
         {
             for (long batch = 1; batch <= batches; batch++)
@@ -219,7 +222,7 @@ public sealed class Trainer : IDisposable
                         carried = ZeroState(streams);
                     }
                     var length = (int)Math.Min(steps, streamLength - position);
-                    (x, y) = TextBatches.FromStreams(text, streams, position, length, _device);
+                    (x, y) = _trainStreams!.At(position, length, _device);
                     position += length;
                     start = carried;
                 }
@@ -424,5 +427,6 @@ public sealed class Trainer : IDisposable
         _optimizer.Dispose();
         _bf16?.Dispose();
         _model.Dispose();
+        _trainStreams?.Dispose();
     }
 }
