@@ -28,10 +28,39 @@ public static class CliOptions
     };
 
     public static Option<FileInfo?> SpecFile() => new("--spec") { Description = "A JSON sweep spec (the body of POST /api/sweeps); other options override its fields" };
-    public static Option<string[]> Models() => new("--models") { Description = "Model types, e.g. --models lstm gru", AllowMultipleArgumentsPerToken = true };
-    public static Option<int[]> Layers() => new("--layers") { Description = "Layer counts, e.g. --layers 1 2", AllowMultipleArgumentsPerToken = true };
-    public static Option<int[]> HiddenSizes() => new("--hidden-sizes") { Description = "Hidden sizes (grid rows), e.g. --hidden-sizes 64 128", AllowMultipleArgumentsPerToken = true };
-    public static Option<long[]> Seeds() => new("--seeds") { Description = "Train every cell once per seed, e.g. --seeds 42 43 44", AllowMultipleArgumentsPerToken = true };
+    public static Option<string[]> Models() => List<string>("--models", "Model types, e.g. --models lstm gru", "a model type", (string text, out string value) => (value = text) is not null);
+    public static Option<int[]> Layers() => List<int>("--layers", "Layer counts, e.g. --layers 1 2", "a whole number", Whole<int>);
+    public static Option<int[]> HiddenSizes() => List<int>("--hidden-sizes", "Hidden sizes (grid rows), e.g. --hidden-sizes 64 128", "a whole number", Whole<int>);
+    public static Option<long[]> Seeds() => List<long>("--seeds", "Train every cell once per seed, e.g. --seeds 42 43 44", "a whole number", Whole<long>);
+
+    /// <summary>
+    /// A list option whose values are separated by spaces, commas or both (<c>--layers 1 2</c>, <c>--layers 1,2</c>):
+    /// sweep tools differ on which, and neither spelling should be an error. A value that does not parse is named.
+    /// </summary>
+    private static Option<T[]> List<T>(string name, string description, string kind, TryParse<T> parse) => new(name)
+    {
+        Description = $"{description} (or comma-separated)",
+        AllowMultipleArgumentsPerToken = true,
+        CustomParser = result =>
+        {
+            var values = new List<T>();
+            foreach (var value in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+            {
+                if (!parse(value, out var parsed))
+                {
+                    result.AddError($"Cannot parse argument '{value}' for option '{name}' as {kind}.");
+                    return [];
+                }
+                values.Add(parsed);
+            }
+            return [.. values];
+        },
+    };
+
+    private delegate bool TryParse<T>(string text, out T value);
+
+    private static bool Whole<T>(string text, out T value) where T : System.Numerics.IBinaryInteger<T> =>
+        T.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out value!);
     public static Option<int?> MaxEpochs() => new("--max-epochs")
     {
         Description = "Train each run for at most this many epochs (the hyperparameter maxEpochs; early stopping may end a run sooner)",

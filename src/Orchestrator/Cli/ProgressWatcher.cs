@@ -28,8 +28,11 @@ public static class ProgressWatcher
         var running = runs.Where(r => r.Status == RunStatus.Running && r.Leased).Select(Describe).ToList();
         var waiting = runs.Where(r => r.Status == RunStatus.Running && !r.Leased).Select(Describe).ToList();
         var failed = runs.Count(r => r.Status is RunStatus.Failed or RunStatus.Diverged);
+        var cancelled = runs.Count(r => r.Status == RunStatus.Cancelled);
         var analysing = done == runs.Count ? runs.Count(r => r.Unanalysed) : 0;
-        return $"{done}/{runs.Count} runs done" + (failed > 0 ? $" ({failed} failed or diverged)" : "") +
+        // "done" counts every final run; the ones that did not train to the end are said, so "9/9" is not read as nine results.
+        var unfinished = string.Join(", ", new[] { failed > 0 ? $"{failed} failed or diverged" : null, cancelled > 0 ? $"{cancelled} cancelled" : null }.OfType<string>());
+        return $"{done}/{runs.Count} runs done" + (unfinished.Length > 0 ? $" ({unfinished})" : "") +
                (running.Count > 0 ? "; training " + string.Join(", ", running) : "") +
                (waiting.Count > 0 ? $"; {LeaseState.WaitingForTakeover} " + string.Join(", ", waiting) : "") +
                (analysing > 0 ? $"; analysing {analysing} run{(analysing == 1 ? "" : "s")}" : "");

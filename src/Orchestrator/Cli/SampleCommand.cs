@@ -76,7 +76,7 @@ public static class SampleCommand
             {
                 throw new ValidationException(e.Errors.Select(AsFlag).ToList());
             }
-            Console.Error.WriteLine($"sample {sampleId} enqueued; waiting for a Worker…");
+            Console.Error.WriteLine($"sample {sampleId} enqueued; waiting for a Worker...");
             var sample = await SampleRequests.WaitAsync(db, sampleId, TimeSpan.FromSeconds(parse.GetValue(wait)), ct);
             if (sample is null)
             {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using RnnSweep.Orchestrator.Hosting;
 using RnnSweep.Orchestrator.LocalCluster;
+using RnnSweep.Shared.Database;
 using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Cli;
@@ -30,6 +31,9 @@ public static class ServeCommand
                 throw new ValidationException("--urls", $"{url}: {e.Message}");
             }
             Console.WriteLine($"Serving {LocalServer.Address(app)}; press Ctrl+C to stop.");
+            // serve trains nothing itself: without this line a sweep submitted here waits "queued" with no hint why.
+            Console.WriteLine($"serve starts no Worker: submitted sweeps wait until Workers connect ('rnnsweep sweep' starts local ones; " +
+                $"elsewhere run RnnSweep.Worker with {DatabaseSettings.EnvironmentVariable} set, see the README on running it as a service).");
             try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
             await LocalServer.StopAsync(app);
             return 0; // Ctrl+C and SIGTERM are how a service ends

@@ -30,8 +30,8 @@ public sealed class ShutdownSignals : IDisposable
         if (Interlocked.Increment(ref _received) > 1) return; // not cancelled: the runtime ends the process
         context.Cancel = true;
         Console.Error.WriteLine(context.Signal == PosixSignal.SIGINT
-            ? "Stopping (Ctrl+C again ends at once, leaving the database and Workers running)…"
-            : "Stopping (SIGTERM)…");
+            ? "Stopping (Ctrl+C again ends at once, leaving the database and Workers running)..."
+            : "Stopping (SIGTERM)...");
         // why not Cancel() here: the command's clean-up would run on the signal thread, holding up a second signal.
         _ = Task.Run(_cts.Cancel);
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using RnnSweep.Orchestrator.LocalCluster;
 using RnnSweep.Orchestrator.Sweeps;
+using RnnSweep.Shared.Domain;
 
 namespace RnnSweep.Orchestrator.Cli;
 
@@ -31,7 +32,15 @@ public static class SubmitCommand
         {
             CliOptions.ApplyDataDir(parse.GetValue(dataDir));
             var spec = recipe.Apply(parse, CliOptions.ReadSpec(parse, specFile, preset, name, models, layers, hiddenSizes, corpus, seeds, axes, maxEpochs));
-            SpecResolver.Resolve(spec); // bad input is reported before a database is started or reached
+            try
+            {
+                SpecResolver.Resolve(spec); // bad input is reported before a database is started or reached
+            }
+            catch (ValidationException e) when (spec.Preset is null && parse.GetValue(specFile) is null)
+            {
+                // Without a preset every field is the user's to give: say where the usual values come from.
+                throw new ValidationException([.. e.Errors, new FieldError("--preset", $"none given: a preset fills in every field above ({string.Join(", ", Presets.Names)}), e.g. 'rnnsweep submit --preset quick'")]);
+            }
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var app = Hosting.OrchestratorApp.Build([], connection.ConnectionString);
             await Hosting.OrchestratorApp.MigrateAsync(app, ct);

@@ -57,6 +57,8 @@ public static class SweepCommand
                 processes.Start(workerCount, connection.ConnectionString, SpecResolver.Resolve(spec).Queue, threadCount);
 
                 var sweepId = await LocalServer.SubmitAsync(app, spec, ct);
+                // Where to watch it while it trains, not only once it has finished.
+                Console.WriteLine($"Watch it at {LocalServer.Address(app)}/sweeps/{sweepId} (jobs: /hangfire; SQL: psql {connection.PsqlTarget})");
                 try
                 {
                     await ProgressWatcher.WaitAsync(app, sweepId, ct, () => processes.AnyAlive);
@@ -71,8 +73,8 @@ public static class SweepCommand
                 // Serving: one Worker stays for samples (the run page's form, 'rnnsweep sample'); the rest free their cores.
                 await processes.StopAsync(keep: serving ? 1 : 0);
 
-                var table = await LocalServer.LossTableAsync(app, sweepId, ct);
-                TableView.Print(table);
+                var (table, ngram) = await LocalServer.LossTableAsync(app, sweepId, ct);
+                TableView.Print(table, ngram: ngram);
                 var url = LocalServer.Address(app);
                 Console.WriteLine();
                 // With --exit nothing serves these addresses once this command ends: say what serves them.

@@ -36,7 +36,7 @@ public static class TableCommand
             var id = parse.GetValue(sweepId);
             var table = await LossTable.LoadAsync(db, id, parse.GetValue(view)!, parse.GetValue(slice), ct)
                         ?? throw new Shared.Domain.ValidationException("sweep-id", $"no sweep {id}");
-            TableView.Print(table, parse.GetValue(loss)!);
+            TableView.Print(table, parse.GetValue(loss)!, ngram: await Dashboard.NGramRow.LoadAsync(db, id, ct));
             return 0;
         }));
         return command;

@@ -8,7 +8,9 @@ namespace RnnSweep.Orchestrator.Cli;
 /// <summary>The loss table in the terminal, laid out as the paper's Table 1.</summary>
 public static class TableView
 {
-    public static void Print(LossTable table, string loss = "test", IAnsiConsole? console = null)
+    /// <param name="ngram">The sweep's n-gram baselines (test losses): with the test loss, a line gives the best and
+    /// says when it is below every network's, which a table of networks alone would hide.</param>
+    public static void Print(LossTable table, string loss = "test", IAnsiConsole? console = null, IReadOnlyList<Dashboard.NGramRow>? ngram = null)
     {
         console ??= Terminal.Create();
         Func<LossCell, double?> pick = loss switch
@@ -34,6 +36,11 @@ public static class TableView
             console.WriteLine($"row {row.Size.ToString(CultureInfo.InvariantCulture)} trains: {string.Join(", ", sizes)}");
         }
         if (best is not null) console.MarkupLine($"best: [bold]{pick(best):0.000}[/] {(loss == "val" ? "validation" : loss)} loss (run {best.RunId})");
+        if (loss == "test" && ngram is { Count: > 0 } && ngram.MinBy(n => n.TestLoss) is { } gram)
+        {
+            var below = best is not null && gram.TestLoss < pick(best) ? ": below every network of this sweep" : "";
+            console.MarkupLine(Markup.Escape($"n-gram baseline: {gram.TestLoss.ToString("0.000", CultureInfo.InvariantCulture)} test loss (order {gram.Order}, {gram.Smoothing}){below}"));
+        }
     }
 
     /// <summary>", best of 3 runs per cell by validation loss" and the like; empty for a plain grid.</summary>

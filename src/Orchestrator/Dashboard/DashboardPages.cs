@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.WebEncoders;
 using RnnSweep.Orchestrator.Corpora;
+using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Schema;
 
@@ -34,12 +35,14 @@ public static class DashboardPages
             Page<SweepListPage>(new { Rows = await SweepList.LoadAsync(db, ct), Now = DateTimeOffset.UtcNow })).ExcludeFromDescription();
         app.MapGet("/fragments/sweeps", async (RnnSweepDbContext db, CancellationToken ct) =>
             Page<SweepRows>(new { Rows = await SweepList.LoadAsync(db, ct), Now = DateTimeOffset.UtcNow })).ExcludeFromDescription();
-        app.MapGet("/sweeps/new", async (RnnSweepDbContext db, IOptions<CorpusOptions> options, CancellationToken ct) =>
+        app.MapGet("/sweeps/new", async (string? preset, RnnSweepDbContext db, IOptions<CorpusOptions> options, CancellationToken ct) =>
         {
+            // A link may open the form on another preset; an unknown one is said, not silently replaced by the default.
+            if (preset is not null && Presets.Find(preset) is null) return Results.BadRequest($"preset: {Presets.Unknown(preset)}");
             var stored = await db.CorpusNames.AsNoTracking().Select(n => n.Name).Union(db.Corpora.Select(c => c.Name)).ToListAsync(ct);
             IReadOnlyList<string> corpora = [.. KnownCorpora.All.Select(c => c.Name).Concat(stored).Distinct().Order()];
             IReadOnlyList<string> urls = options.Value.SourceUrls is { Length: > 0 } configured ? configured : SourceRoots.DefaultUrls;
-            return Page<SubmitPage>(new { Corpora = corpora, Roots = SourceRoots.Of(options.Value), Urls = urls });
+            return Page<SubmitPage>(new { Corpora = corpora, Roots = SourceRoots.Of(options.Value), Urls = urls, Preset = preset ?? Presets.Quick });
         }).ExcludeFromDescription();
         app.MapGet("/sweeps/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await SweepView.LoadAsync(db, id, ct) is { } view

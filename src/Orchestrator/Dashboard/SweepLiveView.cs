@@ -51,8 +51,7 @@ public sealed record SweepLiveView(long SweepId, DateTimeOffset Now, IReadOnlyDi
             ["val"] = Format.Scale([range?.ValLo, range?.ValHi]),
             ["train"] = Format.Scale([range?.TrainLo, range?.TrainHi]),
         };
-        var ngram = await db.NGramBaselines.AsNoTracking().Where(n => n.SweepId == id).OrderBy(n => n.Order)
-            .Select(n => new NGramRow(n.Order, n.Smoothing, n.TestLoss)).ToListAsync(ct);
+        var ngram = await NGramRow.LoadAsync(db, id, ct);
         var fullCounts = RunStatus.All.ToDictionary(s => s, s => counts.GetValueOrDefault(s));
         var busy = fullCounts.Any(kv => kv.Value > 0 && !RunStatus.IsFinal(kv.Key)) || ngram.Count == 0;
         return new SweepLiveView(id, now, fullCounts, cells, errors, ngram, cells.FirstOrDefault(c => c.RunId == bestId), scales, busy);

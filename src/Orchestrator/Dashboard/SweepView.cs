@@ -8,7 +8,13 @@ using RnnSweep.Shared.Schema;
 namespace RnnSweep.Orchestrator.Dashboard;
 
 /// <summary>The sweep's n-gram baseline at one order: test loss in nats per character, and the smoothing used.</summary>
-public sealed record NGramRow(int Order, string Smoothing, double TestLoss);
+public sealed record NGramRow(int Order, string Smoothing, double TestLoss)
+{
+    /// <summary>A sweep's n-gram baselines by order; empty until its n-gram job has stored them.</summary>
+    public static Task<List<NGramRow>> LoadAsync(RnnSweepDbContext db, long sweepId, CancellationToken ct) =>
+        db.NGramBaselines.AsNoTracking().Where(n => n.SweepId == sweepId).OrderBy(n => n.Order)
+            .Select(n => new NGramRow(n.Order, n.Smoothing, n.TestLoss)).ToListAsync(ct);
+}
 
 /// <summary>A run the sweep page's learning-curve chart can show: its cell and whether it is drawn at first.</summary>
 public sealed record CurveChoice(long RunId, string Label, double? TestLoss, bool Selected);
@@ -30,8 +36,7 @@ public sealed record SweepView(LossTable Table, SweepSummary Summary, IReadOnlyL
         var table = await LossTable.LoadAsync(db, id, ct);
         if (table is null) return null;
         var summary = (await SweepApi.Summaries(db, id, ct)).Single();
-        var ngram = await db.NGramBaselines.AsNoTracking().Where(n => n.SweepId == id).OrderBy(n => n.Order)
-            .Select(n => new NGramRow(n.Order, n.Smoothing, n.TestLoss)).ToListAsync(ct);
+        var ngram = await NGramRow.LoadAsync(db, id, ct);
         // The loss table carries the stop reason; a failed cell's tooltip shows its error.
         var errors = await db.Runs.AsNoTracking().Where(r => r.SweepId == id && r.Error != null)
             .Select(r => new { r.Id, r.Error }).ToDictionaryAsync(r => r.Id, r => r.Error!, ct);

@@ -56,9 +56,10 @@ public sealed class Connection : IAsyncDisposable
 
         var dataDir = LocalDataDir;
         var created = !File.Exists(Path.Combine(dataDir, "PG_VERSION"));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         if (created)
         {
-            Console.Error.WriteLine($"Creating the private PostgreSQL database in {dataDir} (first run; {DatabaseSettings.EnvironmentVariable} names another)…");
+            Console.Error.WriteLine($"Creating the private PostgreSQL database in {dataDir} (first run; {DatabaseSettings.EnvironmentVariable} names another)...");
         }
         // Not cancelled half-way (a few seconds at most): Ctrl+C during pg_ctl start would leave a server no one stops.
         var local = await LocalPostgres.StartAsync(dataDir, CancellationToken.None);
@@ -68,6 +69,7 @@ public sealed class Connection : IAsyncDisposable
             // A new private database gets its tables at once, so 'rnnsweep status' on a first run says "no sweeps yet".
             await using var db = DatabaseSettings.CreateContext(local.ConnectionString);
             await db.Database.MigrateSchemaAsync(CancellationToken.None);
+            Console.Error.WriteLine($"Created the private PostgreSQL database ({clock.Elapsed.TotalSeconds:0} s).");
         }
         if (ct.IsCancellationRequested)
         {

@@ -103,9 +103,11 @@ public static class LocalServer
         return result.Sweep.Id;
     }
 
-    public static async Task<LossTable> LossTableAsync(WebApplication app, long sweepId, CancellationToken ct)
+    /// <returns>The sweep's loss table and its n-gram baselines.</returns>
+    public static async Task<(LossTable Table, IReadOnlyList<Dashboard.NGramRow> NGram)> LossTableAsync(WebApplication app, long sweepId, CancellationToken ct)
     {
         await using var scope = app.Services.CreateAsyncScope();
-        return (await LossTable.LoadAsync(scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>(), sweepId, ct))!;
+        var db = scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>();
+        return ((await LossTable.LoadAsync(db, sweepId, ct))!, await Dashboard.NGramRow.LoadAsync(db, sweepId, ct));
     }
 }

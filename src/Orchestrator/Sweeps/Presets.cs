@@ -22,6 +22,9 @@ public static class Presets
     /// </summary>
     public static readonly IReadOnlyList<SweepAxis> PaperDropout = [new SweepAxis("dropout", [0.0, 0.25, 0.5])];
 
+    /// <summary>What an unknown preset name is answered, wherever it was given.</summary>
+    public static string Unknown(string name) => $"unknown preset '{name}' (expected one of {string.Join(", ", Names)})";
+
     public static Preset? Find(string name) => name switch
     {
         // A 6-cell grid that finishes in minutes on two CPU cores and still shows the paper's ordering.

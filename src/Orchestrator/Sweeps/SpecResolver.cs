@@ -42,7 +42,7 @@ public static partial class SpecResolver
         {
             preset = Presets.Find(spec.Preset);
             // Alone: every field the preset would have given is missing too, and saying so buries the one mistake.
-            if (preset is null) throw new ValidationException("preset", $"unknown preset '{spec.Preset}' (expected one of {string.Join(", ", Presets.Names)})");
+            if (preset is null) throw new ValidationException("preset", Presets.Unknown(spec.Preset));
         }
 
         var corpus = spec.Corpus ?? preset?.Corpus;

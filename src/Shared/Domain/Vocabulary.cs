@@ -207,6 +207,27 @@ public sealed class EncodedText
     }
 
     /// <summary>Copies symbols [start, start + destination.Length) as 64-bit indices (what torch wants).</summary>
+    /// <summary>Symbols [start, start + destination.Length) as bytes, for a text whose indices fit one.</summary>
+    /// <exception cref="InvalidOperationException">The text has wide symbols (<see cref="HasWideSymbols"/>).</exception>
+    public void CopyTo(long start, Span<byte> destination)
+    {
+        if (HasWideSymbols) throw new InvalidOperationException("this text has symbols past a byte: copy it to 64-bit indices");
+        if (_segments is not null)
+        {
+            while (!destination.IsEmpty)
+            {
+                var segment = _segments[start / _segmentLength];
+                var offset = start % _segmentLength;
+                var take = (int)Math.Min(destination.Length, _segmentLength - offset);
+                segment.CopyTo(offset, destination[..take]);
+                destination = destination[take..];
+                start += take;
+            }
+            return;
+        }
+        _narrow.Span.Slice(checked((int)start), destination.Length).CopyTo(destination);
+    }
+
     public void CopyTo(long start, Span<long> destination)
     {
         if (_segments is not null)

@@ -77,6 +77,11 @@ public static class JsonContract
     /// </summary>
     public static string Describe(JsonException e)
     {
+        // A lone surrogate (\ud800 without its pair) is valid JSON but no text: "must be a string" would mislead.
+        if (e.InnerException is InvalidOperationException inner && inner.Message.Contains("UTF-16", StringComparison.Ordinal))
+        {
+            return "is not valid text: it holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair)";
+        }
         var message = e.Message.Split(" Path:")[0];
         var converted = System.Text.RegularExpressions.Regex.Match(message, @"could not be converted to (?<type>\S+?)\.?$");
         if (converted.Success) return $"must be {ExpectedValue(converted.Groups["type"].Value)}";

@@ -89,7 +89,9 @@ public sealed class AnalyzeRunJob(RunStore runs, AnalysisStore analyses, WorkerO
             log.LogInformation("Run {RunId} was resumed or cancelled meanwhile: its analyses were not stored", runId);
             return;
         }
-        log.LogInformation("Run {RunId} analysed: {Points} saturation points, {Steps} x {Layers} cell activations, {Units} interpretable units over {Characters} characters, {Samples} samples",
-            runId, saturation.Count, cells.Steps, cells.Layers, interpretable.Units.Count, interpretable.Characters, samples.Count);
+        // A vanilla RNN has no gates: "0 saturation points" would read as an analysis that found nothing.
+        var gates = data.Cell.Model == ModelType.Rnn ? "no gates (vanilla RNN)" : $"{saturation.Count} saturation points";
+        log.LogInformation("Run {RunId} analysed: {Saturation}, {Steps} x {Layers} cell activations, {Units} interpretable units over {Characters} characters, {Samples} samples",
+            runId, gates, cells.Steps, cells.Layers, interpretable.Units.Count, interpretable.Characters, samples.Count);
     }
 }

@@ -20,7 +20,7 @@ public sealed class NGramBaselineJob(RunStore runs, AnalysisStore analyses, Host
         // Every run of a sweep shares its corpus and splits: any one of them describes the data.
         var run = await DbRetry.RunAsync(() => runs.FindAnyOfSweepAsync(sweepId, cancellationToken), log, cancellationToken);
         if (run is null) return;
-        var data = await RunData.LoadAsync(runs, run, options.CacheDir, log, cancellationToken);
+        var data = await RunData.LoadAsync(runs, run, options.CacheDir, log, cancellationToken, $"the n-gram baseline of sweep {sweepId}");
         var smoothing = NGramSmoothingNames.Parse(options.NGramSmoothing);
         var test = data.Splits.Test;
         // Section 4.2 of the paper compares the models with the n-gram character by character.

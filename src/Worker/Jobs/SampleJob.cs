@@ -19,7 +19,7 @@ public sealed class SampleJob(RunStore runs, AnalysisStore analyses, WorkerOptio
                       ?? throw new InvalidOperationException($"run {request.RunId} is gone");
             var best = await DbRetry.RunAsync(() => runs.LoadCheckpointAsync(run.Id, CheckpointKind.Best, cancellationToken), log, cancellationToken)
                        ?? throw new InvalidOperationException($"run {run.Id} has no best checkpoint yet");
-            var data = await RunData.LoadAsync(runs, run, options.CacheDir, log, cancellationToken);
+            var data = await RunData.LoadAsync(runs, run, options.CacheDir, log, cancellationToken, $"sample {sampleId} of run {run.Id}");
             var unknown = data.Vocabulary.SymbolsOf(request.PrimeText).Where(s => !data.Vocabulary.Contains(s)).Distinct().ToList();
             if (unknown.Count > 0)
             {

@@ -14,7 +14,9 @@ public sealed record RunData(RunStore.RunInfo Run, Hyperparameters Hyperparamete
 
     public CellSpec Cell => new(ModelTypeNames.Parse(Run.Model), Run.Layers, Run.Hidden, Hyperparameters);
 
-    public static async Task<RunData> LoadAsync(RunStore store, RunStore.RunInfo run, string cacheDir, ILogger log, CancellationToken ct)
+    /// <param name="purpose">What the data is for, in the log line ("the n-gram baseline of sweep 2", "sample 7 of run 3");
+    /// null: "run N", a training or analysis of that run.</param>
+    public static async Task<RunData> LoadAsync(RunStore store, RunStore.RunInfo run, string cacheDir, ILogger log, CancellationToken ct, string? purpose = null)
     {
         // What the run trains with now: the submitted record with the run's epoch cap and divergence restarts applied.
         var hp = RunHyperparameters.Effective(JsonSerializer.Deserialize<Hyperparameters>(run.Hyperparameters, JsonContract.Options)!, run.MaxEpochs, run.DivergenceRetries);
@@ -24,8 +26,8 @@ public sealed record RunData(RunStore.RunInfo Run, Hyperparameters Hyperparamete
         var file = await new CorpusCache(cacheDir).GetAsync(run.CorpusSha256, temp => store.WriteCorpusToAsync(run.CorpusSha256, temp, ct), ct);
         var fetched = clock.Elapsed.TotalSeconds;
         var (vocabulary, text) = await LoadedCorpus.GetAsync(run.CorpusSha256, file, hp.Vocabulary, ct);
-        log.LogInformation("Corpus {Sha256} ready for run {RunId}: {Symbols} symbols in {SymbolMiB} MiB, {Vocabulary} in the vocabulary; on disk after {Fetched:0.0} s, encoded after {Total:0.0} s",
-            run.CorpusSha256, run.Id, text.Length, text.SymbolBytes >> 20, vocabulary.Size, fetched, clock.Elapsed.TotalSeconds);
+        log.LogInformation("Corpus {Sha256} ready for {Purpose}: {Symbols} symbols in {SymbolMiB} MiB, {Vocabulary} in the vocabulary; on disk after {Fetched:0.0} s, encoded after {Total:0.0} s",
+            run.CorpusSha256, purpose ?? $"run {run.Id}", text.Length, text.SymbolBytes >> 20, vocabulary.Size, fetched, clock.Elapsed.TotalSeconds);
         return new RunData(run, hp, vocabulary, CorpusSplits.From(text, vocabulary.Size, hp));
     }
 }

@@ -4,19 +4,22 @@ using static TorchSharp.torch;
 namespace RnnSweep.Worker.Training;
 
 /// <summary>
-/// A split read as <see cref="TextBatches"/>' parallel streams, its symbols copied once into a native tensor (uint8
-/// while every index fits a byte, int32 otherwise): each batch's x and y are then strided views of that tensor, turned
-/// into (B, T) int64 by one libtorch op each. Same values as <see cref="TextBatches.FromStreams"/>.
+/// A split read as <see cref="TextBatches"/>' parallel streams. While every symbol index fits a byte, the symbols are
+/// copied once into a native uint8 tensor and each batch's x and y are strided views of it, turned into (B, T) int64
+/// by one libtorch op each; a text with wider symbols (a vocabulary past 255, escaped or 16-bit) is read through
+/// <see cref="TextBatches.FromStreams"/>, as a second copy at two or four bytes a symbol would cost more memory than
+/// it saves time. Same values either way.
 /// Why: a batch built through a managed buffer cost about 0.2 ms beside the training step (1 % of an LSTM 1x64 step
 /// of 128 x 70 on two threads, measured with the variants shuffled batch by batch); this way about 0.03 ms.
-/// Memory: one byte (four with wide symbols) per symbol of the split, beside the corpus's own copy.
+/// Memory: one byte per symbol of the split, beside the corpus's own copy, for byte-wide texts; nothing otherwise.
 /// </summary>
 internal sealed class TextStreams : IDisposable
 {
     // Symbols copied per managed chunk while filling the native tensor: bounds the temporary managed memory.
     private const int Chunk = 1 << 20;
 
-    private readonly Tensor _symbols;                                       // (text length), uint8 or int32
+    private readonly EncodedText _text;
+    private readonly Tensor? _symbols;                                      // (text length) uint8; null: wide symbols
     private readonly long _stride;                                          // symbols from one stream's start to the next's
 
     /// <param name="text">The split; read once here.</param>
@@ -27,17 +30,19 @@ internal sealed class TextStreams : IDisposable
         Streams = streams;
         StreamLength = TextBatches.StreamLength(text, streams);
         _stride = streams > 1 ? TextBatches.StreamStart(text, streams, 1) : 1;
+        _text = text;
+        if (text.HasWideSymbols) return;
         // Not the caller's dispose scope's: the tensor lives as long as this object.
-        _symbols = empty(text.Length, text.HasWideSymbols ? ScalarType.Int32 : ScalarType.Byte).DetachFromDisposeScope();
-        var buffer = new long[(int)Math.Min(Chunk, text.Length)];
-        for (long start = 0; start < text.Length; start += buffer.Length)
+        _symbols = empty(text.Length, ScalarType.Byte).DetachFromDisposeScope();
+        // Through a managed chunk into the tensor's memory: a tensor made from a managed array per chunk kept about
+        // 4 bytes a symbol resident (1.1 GB for 200 MB of text) where this keeps the one byte.
+        var chunk = new byte[(int)Math.Min(Chunk, text.Length)];
+        using var symbols = _symbols.data<byte>();
+        for (long start = 0; start < text.Length; start += chunk.Length)
         {
-            var span = buffer.AsSpan(0, (int)Math.Min(buffer.Length, text.Length - start));
+            var span = chunk.AsSpan(0, (int)Math.Min(chunk.Length, text.Length - start));
             text.CopyTo(start, span);
-            using var chunk = tensor(buffer, [buffer.Length]);
-            using var read = chunk.narrow(0, 0, span.Length);
-            using var part = _symbols.narrow(0, start, span.Length);
-            part.copy_(read);                                               // narrowing to uint8 / int32: indices fit
+            symbols.CopyFrom(span, 0, start);
         }
     }
 
@@ -55,10 +60,14 @@ internal sealed class TextStreams : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(steps), $"steps [{position}, {position + steps}) are not within the streams' {StreamLength}");
         }
+        if (_symbols is null) return TextBatches.FromStreams(_text, Streams, position, steps, device);
         using var inputs = _symbols.as_strided([Streams, steps], [_stride, 1], position);
         using var targets = _symbols.as_strided([Streams, steps], [_stride, 1], position + 1);
         return (inputs.to(ScalarType.Int64, device), targets.to(ScalarType.Int64, device));
     }
 
-    public void Dispose() => _symbols.Dispose();
+    /// <summary>Whether the batches are cut from a native copy (a byte-wide text), not read through a managed buffer.</summary>
+    public bool IsNative => _symbols is not null;
+
+    public void Dispose() => _symbols?.Dispose();
 }

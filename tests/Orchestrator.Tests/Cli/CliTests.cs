@@ -64,9 +64,19 @@ public sealed partial class CliTests(PostgresFixture postgres)
         Func<Shared.Schema.Run, double?> pick = loss switch { "val" => r => r.ValLoss, "train" => r => r.TrainLoss, _ => r => r.TestLoss };
         var best = runs.Where(r => pick(r) is not null).MinBy(r => pick(r))!;
 
+        // An n-gram baseline below every network's test loss is said under the test table (it is a test loss).
+        var gram = best.TestLoss!.Value - 0.25;
+        db.NGramBaselines.AddRange(
+            new Shared.Schema.NGramBaseline { SweepId = sweepId, Order = 3, Smoothing = "kneser-ney", TestLoss = gram, CreatedAt = DateTimeOffset.UtcNow },
+            new Shared.Schema.NGramBaseline { SweepId = sweepId, Order = 2, Smoothing = "kneser-ney", TestLoss = gram + 0.5, CreatedAt = DateTimeOffset.UtcNow });
+        await db.SaveChangesAsync();
+
         var (exit, stdout) = await RunCliAsync(connection, "table", sweepId.ToString(CultureInfo.InvariantCulture), "--loss", loss);
         Assert.Equal(0, exit);
         Assert.Contains($"best: {pick(best)!.Value.ToString("0.000", CultureInfo.InvariantCulture)} {word} loss (run {best.Id})", stdout, StringComparison.Ordinal);
+        var line = $"n-gram baseline: {gram.ToString("0.000", CultureInfo.InvariantCulture)} test loss (order 3, kneser-ney): below every network of this sweep";
+        if (loss == "test") Assert.Contains(line, stdout, StringComparison.Ordinal);
+        else Assert.DoesNotContain("n-gram", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -92,6 +102,10 @@ public sealed partial class CliTests(PostgresFixture postgres)
         Assert.All(runs, r => Assert.Equal((Shared.Domain.RunStatus.Succeeded, true), (r.Status, r.AnalyzedAt is not null)));
         foreach (var run in runs) Assert.Contains(run.TestLoss!.Value.ToString("0.000", CultureInfo.InvariantCulture), stdout, StringComparison.Ordinal);
         Assert.Matches(@"Dashboard: http://127\.0\.0\.1:\d+/sweeps/\d+", stdout);
+        // Where to watch it is said before the table, while it trains.
+        var watch = Regex.Match(stdout, @"Watch it at http://127\.0\.0\.1:\d+/sweeps/\d+ \(jobs: /hangfire; SQL: psql postgresql://\S+\)");
+        Assert.True(watch.Success, stdout);
+        Assert.True(watch.Index < stdout.IndexOf("Dashboard: ", StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -290,7 +304,18 @@ public sealed partial class CliTests(PostgresFixture postgres)
         Assert.Equal("error: preset: unknown preset 'qiuck' (expected one of quick, paper, seed)", stderr.Trim());
     }
 
-    /// <summary>Runs <c>rnnsweep ARGS</c> in this process with RNNSWEEP_CONNECTION set, capturing standard output.</summary>
+    /// <summary>submit without a preset or spec: every missing field, then where the usual values come from.</summary>
+    [Fact]
+    public async Task SubmitWithoutAPreset_NamesTheMissingFields_ThenThePresets()
+    {
+        var (exit, _, stderr) = await CliRunner.RunAsync(null, "submit");
+        Assert.Equal(2, exit);
+        var lines = stderr.Trim().Split('\n');
+        Assert.Equal("error: models: is required: one or more of lstm, gru, rnn", lines[1]);
+        Assert.Equal("error: --preset: none given: a preset fills in every field above (quick, paper, seed), e.g. 'rnnsweep submit --preset quick'", lines[^1]);
+        Assert.Equal(5, lines.Length);
+    }
+
     /// <summary>A file of generated sentences (12,000 characters) in a folder of its own under the test artifacts.</summary>
     private static async Task<string> GeneratedCorpusFileAsync(string folder, string name)
     {
@@ -301,6 +326,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
         return file;
     }
 
+    /// <summary>Runs <c>rnnsweep ARGS</c> in this process with RNNSWEEP_CONNECTION set, capturing standard output.</summary>
     private static async Task<(int Exit, string Stdout)> RunCliAsync(string? connection, params string[] args)
     {
         var previousOut = Console.Out;

@@ -20,6 +20,7 @@ public sealed class DbCommandTests
         var (exit, text) = await RunAsync(home, "status");
         Assert.True(exit == 0, text);
         Assert.Contains("Creating the private PostgreSQL", text, StringComparison.Ordinal);
+        Assert.Matches(@"Created the private PostgreSQL database \(\d+ s\)\.", text);
         Assert.Contains("No sweeps yet", text, StringComparison.Ordinal);
         Assert.False(File.Exists(postmasterPid), "status left the server it started running");
 

@@ -29,4 +29,15 @@ public sealed class ProgressLineTests
         ]);
         Assert.Equal("2/2 runs done (1 failed or diverged); analysing 1 run", line);
     }
+
+    [Fact]
+    public void CancelledRuns_AreNotCountedAsResults()
+    {
+        var line = ProgressWatcher.Line([
+            new("lstm", 1, 64, RunStatus.Cancelled, 2, Unanalysed: false, Leased: false),
+            new("gru", 1, 64, RunStatus.Cancelled, 0, Unanalysed: false, Leased: false),
+            new("rnn", 1, 64, RunStatus.Failed, 0, Unanalysed: false, Leased: false),
+        ]);
+        Assert.Equal("3/3 runs done (1 failed or diverged, 2 cancelled)", line);
+    }
 }

@@ -28,6 +28,12 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
         Assert.Contains("CUDA out of memory (synthetic)", sweepPage, StringComparison.Ordinal); // a failed cell's error is its title
         Assert.Contains("endpoints", await orchestrator.Http.GetStringAsync("/"), StringComparison.Ordinal);
         Assert.Contains("hyperparameters.maxEpochs", await orchestrator.Http.GetStringAsync("/sweeps/new"), StringComparison.Ordinal);
+        // A link may open the form on a preset; an unknown one is refused by name.
+        Assert.Contains("<option value=\"paper\" selected", await orchestrator.Http.GetStringAsync("/sweeps/new?preset=paper"), StringComparison.Ordinal);
+        Assert.Contains("<option value=\"quick\" selected", await orchestrator.Http.GetStringAsync("/sweeps/new"), StringComparison.Ordinal);
+        var unknown = await orchestrator.Http.GetAsync("/sweeps/new?preset=papr");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("unknown preset 'papr' (expected one of quick, paper, seed)", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Contains($"Run {run.Id}", await orchestrator.Http.GetStringAsync($"/runs/{run.Id}"), StringComparison.Ordinal);
 
         // Charts: ScottPlot SVG with its text, and the saturation plot as a PNG file.

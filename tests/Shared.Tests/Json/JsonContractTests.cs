@@ -29,6 +29,8 @@ public sealed class JsonContractTests
     [InlineData("""{"sizes": "two"}""", "$.sizes", "must be a list of whole numbers")]
     [InlineData("""{"sizes": [1, true]}""", "$.sizes[1]", "must be a whole number")]
     [InlineData("""{"name": 5}""", "$.name", "must be a string")]
+    [InlineData("""{"name": "a\ud800b"}""", "$.name", "is not valid text: it holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair)")]
+    [InlineData("""{"name": "\udc00"}""", "$.name", "is not valid text: it holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair)")]
     [InlineData("""{"rate": []}""", "$.rate", "must be a number")]
     [InlineData("""{"seeds": {}}""", "$.seeds", "must be a list of whole numbers")]
     [InlineData("""{"model": "cnn"}""", "$.model", "must be one of lstm, gru, rnn")]

@@ -17,6 +17,9 @@ public class TextStreamsTests
         var (text, streams) = Make(kind);
         using var reader = new TextStreams(text, streams);
         Assert.Equal(TextBatches.StreamLength(text, streams), reader.StreamLength);
+        // A second copy of a wide text would take two or four bytes a symbol: such texts are read in place.
+        Assert.Equal(!text.HasWideSymbols, reader.IsNative);
+        Assert.Equal(kind is "bytes" or "streams layout" or "one stream", reader.IsNative);
         var checkedBatches = 0;
         foreach (var steps in new[] { 7, 1 })
         {
