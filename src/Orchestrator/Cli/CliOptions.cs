@@ -28,7 +28,7 @@ public static class CliOptions
     };
 
     public static Option<FileInfo?> SpecFile() => new("--spec") { Description = "A JSON sweep spec (the body of POST /api/sweeps); other options override its fields" };
-    public static Option<string[]> Models() => List<string>("--models", "Model types, e.g. --models lstm gru", "a model type", (string text, out string value) => (value = text) is not null);
+    public static Option<string[]> Models() => List<string>("--models", "Model types, e.g. --models lstm gru", "a model type", AnyText);
     public static Option<int[]> Layers() => List<int>("--layers", "Layer counts, e.g. --layers 1 2", "a whole number", Whole<int>);
     public static Option<int[]> HiddenSizes() => List<int>("--hidden-sizes", "Hidden sizes (grid rows), e.g. --hidden-sizes 64 128", "a whole number", Whole<int>);
     public static Option<long[]> Seeds() => List<long>("--seeds", "Train every cell once per seed, e.g. --seeds 42 43 44", "a whole number", Whole<long>);
@@ -53,14 +53,24 @@ public static class CliOptions
                 }
                 values.Add(parsed);
             }
+            // "--layers ," holds no value: not the same as leaving the option out (which takes the preset's).
+            if (values.Count == 0 && result.Tokens.Count > 0) result.AddError($"{name} needs at least one value");
             return [.. values];
         },
     };
 
     private delegate bool TryParse<T>(string text, out T value);
 
+    /// <summary>Model names are checked with the rest of the spec (SpecResolver), which names the valid ones.</summary>
+    private static bool AnyText(string text, out string value)
+    {
+        value = text;
+        return true;
+    }
+
     private static bool Whole<T>(string text, out T value) where T : System.Numerics.IBinaryInteger<T> =>
         T.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out value!);
+
     public static Option<int?> MaxEpochs() => new("--max-epochs")
     {
         Description = "Train each run for at most this many epochs (the hyperparameter maxEpochs; early stopping may end a run sooner)",

@@ -32,8 +32,8 @@ public static class ServeCommand
             }
             Console.WriteLine($"Serving {LocalServer.Address(app)}; press Ctrl+C to stop.");
             // serve trains nothing itself: without this line a sweep submitted here waits "queued" with no hint why.
-            Console.WriteLine($"serve starts no Worker: submitted sweeps wait until Workers connect ('rnnsweep sweep' starts local ones; " +
-                $"elsewhere run RnnSweep.Worker with {DatabaseSettings.EnvironmentVariable} set, see the README on running it as a service).");
+            Console.WriteLine($"serve starts no Worker: submitted sweeps wait until Workers connect (RnnSweep.Worker with {DatabaseSettings.EnvironmentVariable} " +
+                "set to this database, on this machine or others: see the README on running it as a service).");
             try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
             await LocalServer.StopAsync(app);
             return 0; // Ctrl+C and SIGTERM are how a service ends

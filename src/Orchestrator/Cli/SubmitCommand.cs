@@ -36,10 +36,10 @@ public static class SubmitCommand
             {
                 SpecResolver.Resolve(spec); // bad input is reported before a database is started or reached
             }
-            catch (ValidationException e) when (spec.Preset is null && parse.GetValue(specFile) is null)
+            catch (ValidationException e) when (spec.Preset is null && parse.GetValue(specFile) is null && e.Errors.Any(f => f.Message.StartsWith("is required", StringComparison.Ordinal)))
             {
                 // Without a preset every field is the user's to give: say where the usual values come from.
-                throw new ValidationException([.. e.Errors, new FieldError("--preset", $"none given: a preset fills in every field above ({string.Join(", ", Presets.Names)}), e.g. 'rnnsweep submit --preset quick'")]);
+                throw new ValidationException([.. e.Errors, new FieldError("--preset", $"none given: a preset fills in the missing fields ({string.Join(", ", Presets.Names)}), e.g. 'rnnsweep submit --preset quick'")]);
             }
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var app = Hosting.OrchestratorApp.Build([], connection.ConnectionString);

@@ -57,8 +57,9 @@ public static class SweepCommand
                 processes.Start(workerCount, connection.ConnectionString, SpecResolver.Resolve(spec).Queue, threadCount);
 
                 var sweepId = await LocalServer.SubmitAsync(app, spec, ct);
+                var url = LocalServer.Address(app);
                 // Where to watch it while it trains, not only once it has finished.
-                Console.WriteLine($"Watch it at {LocalServer.Address(app)}/sweeps/{sweepId} (jobs: /hangfire; SQL: psql {connection.PsqlTarget})");
+                Console.WriteLine($"Watch it at {url}/sweeps/{sweepId} (jobs: {url}/hangfire; SQL: psql {connection.PsqlTarget})");
                 try
                 {
                     await ProgressWatcher.WaitAsync(app, sweepId, ct, () => processes.AnyAlive);
@@ -75,7 +76,6 @@ public static class SweepCommand
 
                 var (table, ngram) = await LocalServer.LossTableAsync(app, sweepId, ct);
                 TableView.Print(table, ngram: ngram);
-                var url = LocalServer.Address(app);
                 Console.WriteLine();
                 // With --exit nothing serves these addresses once this command ends: say what serves them.
                 var later = serving ? "" : " (after this command: 'rnnsweep serve')";

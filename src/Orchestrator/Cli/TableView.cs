@@ -9,7 +9,7 @@ namespace RnnSweep.Orchestrator.Cli;
 public static class TableView
 {
     /// <param name="ngram">The sweep's n-gram baselines (test losses): with the test loss, a line gives the best and
-    /// says when it is below every network's, which a table of networks alone would hide.</param>
+    /// says when it is below the table's best network, which a table of networks alone would hide.</param>
     public static void Print(LossTable table, string loss = "test", IAnsiConsole? console = null, IReadOnlyList<Dashboard.NGramRow>? ngram = null)
     {
         console ??= Terminal.Create();
@@ -38,7 +38,7 @@ public static class TableView
         if (best is not null) console.MarkupLine($"best: [bold]{pick(best):0.000}[/] {(loss == "val" ? "validation" : loss)} loss (run {best.RunId})");
         if (loss == "test" && ngram is { Count: > 0 } && ngram.MinBy(n => n.TestLoss) is { } gram)
         {
-            var below = best is not null && gram.TestLoss < pick(best) ? ": below every network of this sweep" : "";
+            var below = best is not null && gram.TestLoss < pick(best) ? ": below the best network in this table" : "";
             console.MarkupLine(Markup.Escape($"n-gram baseline: {gram.TestLoss.ToString("0.000", CultureInfo.InvariantCulture)} test loss (order {gram.Order}, {gram.Smoothing}){below}"));
         }
     }

@@ -38,11 +38,12 @@ public static class DashboardPages
         app.MapGet("/sweeps/new", async (string? preset, RnnSweepDbContext db, IOptions<CorpusOptions> options, CancellationToken ct) =>
         {
             // A link may open the form on another preset; an unknown one is said, not silently replaced by the default.
-            if (preset is not null && Presets.Find(preset) is null) return Results.BadRequest($"preset: {Presets.Unknown(preset)}");
+            // Empty (the form's own "none" value) opens on the default like no value.
+            if (!string.IsNullOrEmpty(preset) && Presets.Find(preset) is null) return Results.BadRequest($"preset: {Presets.Unknown(preset)}");
             var stored = await db.CorpusNames.AsNoTracking().Select(n => n.Name).Union(db.Corpora.Select(c => c.Name)).ToListAsync(ct);
             IReadOnlyList<string> corpora = [.. KnownCorpora.All.Select(c => c.Name).Concat(stored).Distinct().Order()];
             IReadOnlyList<string> urls = options.Value.SourceUrls is { Length: > 0 } configured ? configured : SourceRoots.DefaultUrls;
-            return Page<SubmitPage>(new { Corpora = corpora, Roots = SourceRoots.Of(options.Value), Urls = urls, Preset = preset ?? Presets.Quick });
+            return Page<SubmitPage>(new { Corpora = corpora, Roots = SourceRoots.Of(options.Value), Urls = urls, Preset = string.IsNullOrEmpty(preset) ? Presets.Quick : preset });
         }).ExcludeFromDescription();
         app.MapGet("/sweeps/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await SweepView.LoadAsync(db, id, ct) is { } view

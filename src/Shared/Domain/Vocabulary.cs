@@ -207,40 +207,11 @@ public sealed class EncodedText
     }
 
     /// <summary>Copies symbols [start, start + destination.Length) as 64-bit indices (what torch wants).</summary>
-    /// <summary>Symbols [start, start + destination.Length) as bytes, for a text whose indices fit one.</summary>
-    /// <exception cref="InvalidOperationException">The text has wide symbols (<see cref="HasWideSymbols"/>).</exception>
-    public void CopyTo(long start, Span<byte> destination)
-    {
-        if (HasWideSymbols) throw new InvalidOperationException("this text has symbols past a byte: copy it to 64-bit indices");
-        if (_segments is not null)
-        {
-            while (!destination.IsEmpty)
-            {
-                var segment = _segments[start / _segmentLength];
-                var offset = start % _segmentLength;
-                var take = (int)Math.Min(destination.Length, _segmentLength - offset);
-                segment.CopyTo(offset, destination[..take]);
-                destination = destination[take..];
-                start += take;
-            }
-            return;
-        }
-        _narrow.Span.Slice(checked((int)start), destination.Length).CopyTo(destination);
-    }
-
     public void CopyTo(long start, Span<long> destination)
     {
         if (_segments is not null)
         {
-            while (!destination.IsEmpty)
-            {
-                var segment = _segments[start / _segmentLength];
-                var offset = start % _segmentLength;
-                var take = (int)Math.Min(destination.Length, _segmentLength - offset);
-                segment.CopyTo(offset, destination[..take]);
-                destination = destination[take..];
-                start += take;
-            }
+            AcrossSegments(start, destination, static (segment, offset, part) => segment.CopyTo(offset, part));
             return;
         }
         var s = checked((int)start);
@@ -254,6 +225,30 @@ public sealed class EncodedText
             var src = _narrow.Span.Slice(s, destination.Length);
             for (var i = 0; i < src.Length; i++) destination[i] = src[i];
             _escapes?.Patch(_origin + start, destination);
+        }
+    }
+
+    /// <summary>Copies symbols [start, start + destination.Length) as bytes, for a text whose indices fit one.</summary>
+    /// <exception cref="InvalidOperationException">The text has wide symbols (<see cref="HasWideSymbols"/>).</exception>
+    public void CopyTo(long start, Span<byte> destination)
+    {
+        if (HasWideSymbols) throw new InvalidOperationException("this text has symbols past a byte: copy it to 64-bit indices");
+        if (_segments is not null) AcrossSegments(start, destination, static (segment, offset, part) => segment.CopyTo(offset, part));
+        else _narrow.Span.Slice(checked((int)start), destination.Length).CopyTo(destination);
+    }
+
+    private delegate void SegmentCopy<T>(EncodedText segment, long offset, Span<T> destination);
+
+    /// <summary>A joined text's copy, segment by segment.</summary>
+    private void AcrossSegments<T>(long start, Span<T> destination, SegmentCopy<T> copy)
+    {
+        while (!destination.IsEmpty)
+        {
+            var offset = start % _segmentLength;
+            var take = (int)Math.Min(destination.Length, _segmentLength - offset);
+            copy(_segments![start / _segmentLength], offset, destination[..take]);
+            destination = destination[take..];
+            start += take;
         }
     }
 

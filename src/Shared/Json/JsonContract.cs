@@ -78,7 +78,7 @@ public static class JsonContract
     public static string Describe(JsonException e)
     {
         // A lone surrogate (\ud800 without its pair) is valid JSON but no text: "must be a string" would mislead.
-        if (e.InnerException is InvalidOperationException inner && inner.Message.Contains("UTF-16", StringComparison.Ordinal))
+        if (e.InnerException is InvalidOperationException inner && inner.Message.Contains("surrogate", StringComparison.OrdinalIgnoreCase))
         {
             return "is not valid text: it holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair)";
         }

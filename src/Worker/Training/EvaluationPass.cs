@@ -13,6 +13,9 @@ namespace RnnSweep.Worker.Training;
 /// </summary>
 internal static class EvaluationPass
 {
+    /// <summary>How many parallel streams a pass reads <paramref name="split"/> in: the batch size, or fewer for a tiny split.</summary>
+    public static int StreamsOf(EncodedText split, int batchSize) => (int)Math.Min(batchSize, split.Length - 1);
+
     /// <param name="correctProbabilities">
     /// When given (split.Length long), receives at each target's position in <paramref name="split"/> the probability
     /// the model gave the symbol there (Section 4.2 of the paper); positions that are no target keep their value.
@@ -21,17 +24,21 @@ internal static class EvaluationPass
     /// <see cref="TrainingKernel.ForValidation"/> chooses (a training epoch's validation). Null: ATen's, as the run's
     /// final losses and the analyses use.</param>
     /// <returns>Mean cross-entropy in nats per character, and the fraction of characters predicted by argmax.</returns>
+    /// <param name="batches">The split as <see cref="StreamsOf"/> streams, made by the caller to be used again (a
+    /// Trainer's validation split every epoch); null: made here for this pass.</param>
     public static (double Loss, double Accuracy) Run(CharRnn model, EncodedText split, int batchSize, int seqLength, Device device,
-        float[]? correctProbabilities = null, TrainingKernel? kernel = null)
+        float[]? correctProbabilities = null, TrainingKernel? kernel = null, TextStreams? batches = null)
     {
-        var streams = (int)Math.Min(batchSize, split.Length - 1);
+        var streams = StreamsOf(split, batchSize);
         var length = TextBatches.StreamLength(split, streams);
         double lossSum = 0;
         long correct = 0, count = 0;
 
         model.eval();
         using var noGrad = no_grad();
-        using var batches = new TextStreams(split, streams);
+        if (batches is not null && (batches.Streams != streams || batches.StreamLength != length)) throw new ArgumentException("streams of another split or batch size", nameof(batches));
+        using var owned = batches is null ? new TextStreams(split, streams) : null;
+        batches ??= owned!;
         var state = model.ZeroState(streams, device);
         try
         {

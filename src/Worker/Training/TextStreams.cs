@@ -15,8 +15,8 @@ namespace RnnSweep.Worker.Training;
 /// </summary>
 internal sealed class TextStreams : IDisposable
 {
-    // Symbols copied per managed chunk while filling the native tensor: bounds the temporary managed memory.
-    private const int Chunk = 1 << 20;
+    /// <summary>Symbols written into the native tensor per step (a span is at most 2^31 long).</summary>
+    internal const int DefaultChunk = 1 << 24;
 
     private readonly EncodedText _text;
     private readonly Tensor? _symbols;                                      // (text length) uint8; null: wide symbols
@@ -24,7 +24,8 @@ internal sealed class TextStreams : IDisposable
 
     /// <param name="text">The split; read once here.</param>
     /// <param name="streams">B, the number of parallel streams (the batch size); at least 1.</param>
-    public TextStreams(EncodedText text, int streams)
+    /// <param name="chunk">Symbols written per step; tests make it small to cross chunk boundaries.</param>
+    public TextStreams(EncodedText text, int streams, int chunk = DefaultChunk)
     {
         if (streams < 1) throw new ArgumentOutOfRangeException(nameof(streams), streams, "at least one stream");
         Streams = streams;
@@ -34,15 +35,11 @@ internal sealed class TextStreams : IDisposable
         if (text.HasWideSymbols) return;
         // Not the caller's dispose scope's: the tensor lives as long as this object.
         _symbols = empty(text.Length, ScalarType.Byte).DetachFromDisposeScope();
-        // Through a managed chunk into the tensor's memory: a tensor made from a managed array per chunk kept about
-        // 4 bytes a symbol resident (1.1 GB for 200 MB of text) where this keeps the one byte.
-        var chunk = new byte[(int)Math.Min(Chunk, text.Length)];
-        using var symbols = _symbols.data<byte>();
-        for (long start = 0; start < text.Length; start += chunk.Length)
+        // Straight into the tensor's memory (a CPU tensor's bytes are a span over it), a piece at a time.
+        for (long start = 0; start < text.Length; start += chunk)
         {
-            var span = chunk.AsSpan(0, (int)Math.Min(chunk.Length, text.Length - start));
-            text.CopyTo(start, span);
-            symbols.CopyFrom(span, 0, start);
+            using var piece = _symbols.narrow(0, start, Math.Min(chunk, text.Length - start));
+            text.CopyTo(start, piece.bytes);
         }
     }
 

@@ -29,8 +29,9 @@ public sealed class Trainer : IDisposable
     private double? _firstBatchLoss;
     private long _streamPosition;
     private double _lastValLoss = double.NaN;
-    /// <summary>The train split as streams (carried-state runs), made at the first epoch.</summary>
-    private TextStreams? _trainStreams;
+    /// <summary>The train split as streams (carried-state runs) and the validation split, made at the first epoch
+    /// and let go when training stops (the final evaluation makes its own).</summary>
+    private TextStreams? _trainStreams, _validationStreams;
 
     /// <param name="resumeFrom">The run's latest checkpoint, to continue exactly where it stopped. A checkpoint
     /// without optimizer state (a best checkpoint) restores the model and schedule with fresh optimizer moments, so
@@ -131,6 +132,7 @@ public sealed class Trainer : IDisposable
         var trainSeconds = clock.Elapsed.TotalSeconds;
         if (Stop == TrainingStop.Diverged)
         {
+            ReleaseStreams();
             return new EpochReport(epoch, train.Loss, double.NaN, double.NaN, learningRate, train.GradNorm,
                 train.Chars / trainSeconds, clock.Elapsed.TotalSeconds, IsBest: false);
         }
@@ -138,7 +140,8 @@ public sealed class Trainer : IDisposable
         // A bfloat16 run validates on its bfloat16 copy (the precision it trains at); the final losses are float32.
         var (valLoss, valAccuracy) = _bf16 is not null
             ? _bf16.Validate(_splits.Validation, _hp.BatchSize, _hp.SeqLength, _device)
-            : EvaluationPass.Run(_model, _splits.Validation, _hp.BatchSize, _hp.SeqLength, _device, kernel: _kernels);
+            : EvaluationPass.Run(_model, _splits.Validation, _hp.BatchSize, _hp.SeqLength, _device, kernel: _kernels,
+                batches: _validationStreams ??= new TextStreams(_splits.Validation, EvaluationPass.StreamsOf(_splits.Validation, _hp.BatchSize)));
         _lastValLoss = valLoss;
         Epoch = epoch;
         _learningRate = OptimizerFactory.Decayed(_hp, epoch, learningRate);
@@ -165,8 +168,17 @@ public sealed class Trainer : IDisposable
             StopReason = MaxEpochsReason;
         }
 
+        if (Stop != TrainingStop.None) ReleaseStreams();
         return new EpochReport(epoch, train.Loss, valLoss, valAccuracy, learningRate, train.GradNorm,
             train.Chars / trainSeconds, clock.Elapsed.TotalSeconds, isBest);
+    }
+
+    /// <summary>Frees the splits' native copies (made again if training goes on, e.g. after a raised epoch cap).</summary>
+    private void ReleaseStreams()
+    {
+        _trainStreams?.Dispose();
+        _validationStreams?.Dispose();
+        (_trainStreams, _validationStreams) = (null, null);
     }
 
     /// <summary>
@@ -201,8 +213,8 @@ public sealed class Trainer : IDisposable
         long chars = 0;
         // why: char-rnn and the paper carry the hidden state across batches (truncated BPTT); it is reset at
         // each epoch start so a checkpoint at the epoch boundary needs no hidden state to resume exactly.
+        if (_hp.CarryState) _trainStreams ??= new TextStreams(text, streams);
         var carried = _hp.CarryState ? ZeroState(streams) : null;
-        if (carried is not null) _trainStreams ??= new TextStreams(text, streams);
         try
         {
             for (long batch = 1; batch <= batches; batch++)
@@ -427,6 +439,6 @@ public sealed class Trainer : IDisposable
         _optimizer.Dispose();
         _bf16?.Dispose();
         _model.Dispose();
-        _trainStreams?.Dispose();
+        ReleaseStreams();
     }
 }

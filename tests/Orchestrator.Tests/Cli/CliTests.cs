@@ -74,9 +74,17 @@ public sealed partial class CliTests(PostgresFixture postgres)
         var (exit, stdout) = await RunCliAsync(connection, "table", sweepId.ToString(CultureInfo.InvariantCulture), "--loss", loss);
         Assert.Equal(0, exit);
         Assert.Contains($"best: {pick(best)!.Value.ToString("0.000", CultureInfo.InvariantCulture)} {word} loss (run {best.Id})", stdout, StringComparison.Ordinal);
-        var line = $"n-gram baseline: {gram.ToString("0.000", CultureInfo.InvariantCulture)} test loss (order 3, kneser-ney): below every network of this sweep";
+        var line = $"n-gram baseline: {gram.ToString("0.000", CultureInfo.InvariantCulture)} test loss (order 3, kneser-ney): below the best network in this table";
         if (loss == "test") Assert.Contains(line, stdout, StringComparison.Ordinal);
         else Assert.DoesNotContain("n-gram", stdout, StringComparison.Ordinal);
+        if (loss != "test") return;
+
+        // Above the best network: the line gives it, and says nothing more.
+        await db.NGramBaselines.Where(n => n.SweepId == sweepId).ExecuteUpdateAsync(u => u.SetProperty(n => n.TestLoss, n => n.TestLoss + 1));
+        (exit, stdout) = await RunCliAsync(connection, "table", sweepId.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(0, exit);
+        var above = stdout.Split('\n').Single(l => l.StartsWith("n-gram baseline: ", StringComparison.Ordinal)).Trim();
+        Assert.Equal($"n-gram baseline: {(gram + 1).ToString("0.000", CultureInfo.InvariantCulture)} test loss (order 3, kneser-ney)", above);
     }
 
     [Fact]
@@ -103,7 +111,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
         foreach (var run in runs) Assert.Contains(run.TestLoss!.Value.ToString("0.000", CultureInfo.InvariantCulture), stdout, StringComparison.Ordinal);
         Assert.Matches(@"Dashboard: http://127\.0\.0\.1:\d+/sweeps/\d+", stdout);
         // Where to watch it is said before the table, while it trains.
-        var watch = Regex.Match(stdout, @"Watch it at http://127\.0\.0\.1:\d+/sweeps/\d+ \(jobs: /hangfire; SQL: psql postgresql://\S+\)");
+        var watch = Regex.Match(stdout, @"Watch it at http://127\.0\.0\.1:\d+/sweeps/\d+ \(jobs: http://127\.0\.0\.1:\d+/hangfire; SQL: psql postgresql://\S+\)");
         Assert.True(watch.Success, stdout);
         Assert.True(watch.Index < stdout.IndexOf("Dashboard: ", StringComparison.Ordinal));
     }
@@ -312,8 +320,14 @@ public sealed partial class CliTests(PostgresFixture postgres)
         Assert.Equal(2, exit);
         var lines = stderr.Trim().Split('\n');
         Assert.Equal("error: models: is required: one or more of lstm, gru, rnn", lines[1]);
-        Assert.Equal("error: --preset: none given: a preset fills in every field above (quick, paper, seed), e.g. 'rnnsweep submit --preset quick'", lines[^1]);
+        Assert.Equal("error: --preset: none given: a preset fills in the missing fields (quick, paper, seed), e.g. 'rnnsweep submit --preset quick'", lines[^1]);
         Assert.Equal(5, lines.Length);
+
+        // A bad value is not missing: no preset would mend it, so no hint.
+        (exit, _, stderr) = await CliRunner.RunAsync(null, "submit", "--corpus", "tinyshakespeare", "--models", "lstm", "--layers", "0", "--hidden-sizes", "8");
+        Assert.Equal(2, exit);
+        Assert.StartsWith("error: layers", stderr.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("--preset", stderr, StringComparison.Ordinal);
     }
 
     /// <summary>A file of generated sentences (12,000 characters) in a folder of its own under the test artifacts.</summary>

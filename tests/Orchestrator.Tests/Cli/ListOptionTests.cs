@@ -27,5 +27,7 @@ public sealed class ListOptionTests
         var layers = CliOptions.Layers();
         var parse = new RootCommand { layers }.Parse(["--layers", "1,x"]);
         Assert.Equal("Cannot parse argument 'x' for option '--layers' as a whole number.", Assert.Single(parse.Errors).Message);
+        // Separators alone are no list: the preset's layers must not be taken silently.
+        Assert.Equal("--layers needs at least one value", Assert.Single(new RootCommand { layers }.Parse(["--layers", ","]).Errors).Message);
     }
 }

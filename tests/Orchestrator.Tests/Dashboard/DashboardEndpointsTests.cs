@@ -31,6 +31,7 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
         // A link may open the form on a preset; an unknown one is refused by name.
         Assert.Contains("<option value=\"paper\" selected", await orchestrator.Http.GetStringAsync("/sweeps/new?preset=paper"), StringComparison.Ordinal);
         Assert.Contains("<option value=\"quick\" selected", await orchestrator.Http.GetStringAsync("/sweeps/new"), StringComparison.Ordinal);
+        Assert.Contains("<option value=\"quick\" selected", await orchestrator.Http.GetStringAsync("/sweeps/new?preset="), StringComparison.Ordinal);
         var unknown = await orchestrator.Http.GetAsync("/sweeps/new?preset=papr");
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, unknown.StatusCode);
         Assert.Contains("unknown preset 'papr' (expected one of quick, paper, seed)", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);

@@ -15,7 +15,8 @@ public class TextStreamsTests
     public void At_GivesFromStreams_Batches(string kind)
     {
         var (text, streams) = Make(kind);
-        using var reader = new TextStreams(text, streams);
+        // Written in pieces of 100 symbols, so the copy crosses piece (and segment) boundaries.
+        using var reader = new TextStreams(text, streams, chunk: 100);
         Assert.Equal(TextBatches.StreamLength(text, streams), reader.StreamLength);
         // A second copy of a wide text would take two or four bytes a symbol: such texts are read in place.
         Assert.Equal(!text.HasWideSymbols, reader.IsNative);
