@@ -78,6 +78,11 @@ public static class JsonContract
     public static string Describe(JsonException e)
     {
         // A lone surrogate (\ud800 without its pair) is valid JSON but no text: "must be a string" would mislead.
+        if (e.Message.StartsWith("a member name", StringComparison.Ordinal)) return e.Message;
+        if (e.InnerException is InvalidOperationException bytes && bytes.Message.Contains("UTF-8", StringComparison.Ordinal))
+        {
+            return "is not valid text: its bytes are not UTF-8";
+        }
         if (e.InnerException is InvalidOperationException inner && inner.Message.Contains("surrogate", StringComparison.OrdinalIgnoreCase))
         {
             return "is not valid text: it holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair)";
@@ -124,17 +129,38 @@ public static class JsonContract
     private static Type? Resolve(string name) =>
         AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(name, throwOnError: false)).FirstOrDefault(t => t is not null);
 
-    // Names are compared ignoring case, as the contract reads them (PropertyNameCaseInsensitive).
+    // Names are compared ignoring case, as the contract reads them (PropertyNameCaseInsensitive). Every name and
+    // string is read here once: one that is no text (a lone UTF-16 surrogate escape) is refused naming where it is,
+    // before members kept as raw JSON (hyperparameters, axes) would fail later, far from the request.
     private static void RefuseDuplicates(JsonElement element, string path)
     {
         switch (element.ValueKind)
         {
+            case JsonValueKind.String:
+                try
+                {
+                    element.GetString();
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw new JsonException("The JSON value could not be converted to System.String.", path, null, null, e);
+                }
+                break;
             case JsonValueKind.Object:
                 var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
                 foreach (var member in element.EnumerateObject())
                 {
-                    var memberPath = $"{path}.{member.Name}";
-                    if (!seen.Add(member.Name)) throw new JsonException($"'{member.Name}' is given more than once", memberPath, null, null);
+                    string name;
+                    try
+                    {
+                        name = member.Name;
+                    }
+                    catch (InvalidOperationException e)
+                    {
+                        throw new JsonException("a member name here is not valid text: it holds a lone UTF-16 surrogate", path, null, null, e);
+                    }
+                    var memberPath = $"{path}.{name}";
+                    if (!seen.Add(name)) throw new JsonException($"'{name}' is given more than once", memberPath, null, null);
                     RefuseDuplicates(member.Value, memberPath);
                 }
                 break;

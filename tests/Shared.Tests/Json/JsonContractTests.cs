@@ -20,6 +20,7 @@ public sealed class JsonContractTests
         public List<long>? Seeds { get; init; }
         public ModelType? Model { get; init; }
         public SampleSettings? Settings { get; init; }
+        public System.Text.Json.Nodes.JsonObject? Extra { get; init; } // kept as raw JSON, as hyperparameters are
     }
 
     /// <summary>A value of the wrong kind is described as what was expected, never as the .NET type it was read into.</summary>
@@ -31,6 +32,8 @@ public sealed class JsonContractTests
     [InlineData("""{"name": 5}""", "$.name", "must be a string")]
     [InlineData("""{"name": "a\ud800b"}""", "$.name", "is not valid text: it holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair)")]
     [InlineData("""{"name": "\udc00"}""", "$.name", "is not valid text: it holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair)")]
+    [InlineData("""{"extra": {"optimizer": ["adam\ud800"]}}""", "$.extra.optimizer[0]", "is not valid text: it holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair)")]
+    [InlineData("""{"extra": {"opti\ud800mizer": 1}}""", "$.extra", "a member name here is not valid text: it holds a lone UTF-16 surrogate")]
     [InlineData("""{"rate": []}""", "$.rate", "must be a number")]
     [InlineData("""{"seeds": {}}""", "$.seeds", "must be a list of whole numbers")]
     [InlineData("""{"model": "cnn"}""", "$.model", "must be one of lstm, gru, rnn")]
@@ -46,6 +49,16 @@ public sealed class JsonContractTests
         if (path is not null) Assert.Equal(path, e.Path);
         Assert.DoesNotContain("System.", text, StringComparison.Ordinal);
         Assert.DoesNotContain("RnnSweep.", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>A string whose bytes are not UTF-8 is said to be so, not "must be a string".</summary>
+    [Fact]
+    public void AStringOfInvalidUtf8_IsNamed()
+    {
+        byte[] json = [.. "{\"name\": \"a"u8, 0xff, .. "\"}"u8];
+        var e = Assert.Throws<JsonException>(() => JsonContract.DeserializeInput<Probe>(json));
+        Assert.Equal("is not valid text: its bytes are not UTF-8", JsonContract.Describe(e));
+        Assert.Equal("$.name", e.Path);
     }
 
     [Fact]
