@@ -31,7 +31,7 @@ public static class ServeCommand
                 throw new ValidationException("--urls", $"{url}: {e.Message}");
             }
             Console.WriteLine($"Serving {LocalServer.Address(app)}; press Ctrl+C to stop.");
-            // serve trains nothing itself: without this line a sweep submitted here waits "queued" with no hint why.
+            // serve trains nothing itself: without this line a sweep submitted here would wait with no hint why.
             Console.WriteLine($"serve starts no Worker: submitted sweeps wait until Workers connect (RnnSweep.Worker with {DatabaseSettings.EnvironmentVariable} " +
                 "set to this database, on this machine or others: see the README on running it as a service).");
             try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }

@@ -59,7 +59,7 @@ public static class SweepCommand
                 var sweepId = await LocalServer.SubmitAsync(app, spec, ct);
                 var url = LocalServer.Address(app);
                 // Where to watch it while it trains, not only once it has finished.
-                Console.WriteLine($"Watch it at {url}/sweeps/{sweepId} (jobs: {url}/hangfire; SQL: psql {connection.PsqlTarget})");
+                Console.WriteLine($"Watch it at {url}/sweeps/{sweepId}, its jobs at {url}/hangfire, its tables with psql {connection.PsqlTarget}");
                 try
                 {
                     await ProgressWatcher.WaitAsync(app, sweepId, ct, () => processes.AnyAlive);

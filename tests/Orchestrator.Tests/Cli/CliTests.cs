@@ -111,7 +111,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
         foreach (var run in runs) Assert.Contains(run.TestLoss!.Value.ToString("0.000", CultureInfo.InvariantCulture), stdout, StringComparison.Ordinal);
         Assert.Matches(@"Dashboard: http://127\.0\.0\.1:\d+/sweeps/\d+", stdout);
         // Where to watch it is said before the table, while it trains.
-        var watch = Regex.Match(stdout, @"Watch it at http://127\.0\.0\.1:\d+/sweeps/\d+ \(jobs: http://127\.0\.0\.1:\d+/hangfire; SQL: psql postgresql://\S+\)");
+        var watch = Regex.Match(stdout, @"Watch it at http://127\.0\.0\.1:\d+/sweeps/\d+, its jobs at http://127\.0\.0\.1:\d+/hangfire, its tables with psql postgresql://\S+\r?$", RegexOptions.Multiline);
         Assert.True(watch.Success, stdout);
         Assert.True(watch.Index < stdout.IndexOf("Dashboard: ", StringComparison.Ordinal));
     }
