@@ -68,10 +68,11 @@ public sealed class BFloat16Step : IDisposable
     /// choice of the best checkpoint; the run's reported train, validation and test losses stay float32
     /// (<see cref="Evaluator"/> on the best checkpoint's float32 weights).
     /// </summary>
-    public (double Loss, double Accuracy) Validate(EncodedText split, int batchSize, int seqLength, Device device)
+    /// <param name="batches">The split's <see cref="EvaluationPass.Batches"/>, kept by the caller across epochs.</param>
+    internal (double Loss, double Accuracy) Validate(EncodedText split, int batchSize, int seqLength, Device device, TextStreams? batches = null)
     {
         CopyMaster();
-        using (LstmKernel.OneDnnOn()) return EvaluationPass.Run(_work, split, batchSize, seqLength, device);
+        using (LstmKernel.OneDnnOn()) return EvaluationPass.Run(_work, split, batchSize, seqLength, device, batches: batches);
     }
 
     private void CopyMaster()

@@ -14,7 +14,10 @@ namespace RnnSweep.Worker.Training;
 internal static class EvaluationPass
 {
     /// <summary>How many parallel streams a pass reads <paramref name="split"/> in: the batch size, or fewer for a tiny split.</summary>
-    public static int StreamsOf(EncodedText split, int batchSize) => (int)Math.Min(batchSize, split.Length - 1);
+    private static int StreamsOf(EncodedText split, int batchSize) => (int)Math.Min(batchSize, split.Length - 1);
+
+    /// <summary><paramref name="split"/> as the streams a pass reads, for a caller that runs several passes over it.</summary>
+    public static TextStreams Batches(EncodedText split, int batchSize) => new(split, StreamsOf(split, batchSize));
 
     /// <param name="correctProbabilities">
     /// When given (split.Length long), receives at each target's position in <paramref name="split"/> the probability
@@ -24,8 +27,8 @@ internal static class EvaluationPass
     /// <see cref="TrainingKernel.ForValidation"/> chooses (a training epoch's validation). Null: ATen's, as the run's
     /// final losses and the analyses use.</param>
     /// <returns>Mean cross-entropy in nats per character, and the fraction of characters predicted by argmax.</returns>
-    /// <param name="batches">The split as <see cref="StreamsOf"/> streams, made by the caller to be used again (a
-    /// Trainer's validation split every epoch); null: made here for this pass.</param>
+    /// <param name="batches">The split's <see cref="Batches"/>, made by the caller to be used again (a Trainer's
+    /// validation split every epoch); null: made here for this pass.</param>
     public static (double Loss, double Accuracy) Run(CharRnn model, EncodedText split, int batchSize, int seqLength, Device device,
         float[]? correctProbabilities = null, TrainingKernel? kernel = null, TextStreams? batches = null)
     {
@@ -37,7 +40,7 @@ internal static class EvaluationPass
         model.eval();
         using var noGrad = no_grad();
         if (batches is not null && (batches.Streams != streams || batches.StreamLength != length)) throw new ArgumentException("streams of another split or batch size", nameof(batches));
-        using var owned = batches is null ? new TextStreams(split, streams) : null;
+        using var owned = batches is null ? Batches(split, batchSize) : null;
         batches ??= owned!;
         var state = model.ZeroState(streams, device);
         try

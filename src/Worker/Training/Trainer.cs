@@ -138,10 +138,10 @@ public sealed class Trainer : IDisposable
         }
 
         // A bfloat16 run validates on its bfloat16 copy (the precision it trains at); the final losses are float32.
+        _validationStreams ??= EvaluationPass.Batches(_splits.Validation, _hp.BatchSize);
         var (valLoss, valAccuracy) = _bf16 is not null
-            ? _bf16.Validate(_splits.Validation, _hp.BatchSize, _hp.SeqLength, _device)
-            : EvaluationPass.Run(_model, _splits.Validation, _hp.BatchSize, _hp.SeqLength, _device, kernel: _kernels,
-                batches: _validationStreams ??= new TextStreams(_splits.Validation, EvaluationPass.StreamsOf(_splits.Validation, _hp.BatchSize)));
+            ? _bf16.Validate(_splits.Validation, _hp.BatchSize, _hp.SeqLength, _device, _validationStreams)
+            : EvaluationPass.Run(_model, _splits.Validation, _hp.BatchSize, _hp.SeqLength, _device, kernel: _kernels, batches: _validationStreams);
         _lastValLoss = valLoss;
         Epoch = epoch;
         _learningRate = OptimizerFactory.Decayed(_hp, epoch, learningRate);
