@@ -157,11 +157,12 @@ internal sealed class SingleSampleStep
 
     /// <summary>
     /// y = W v in panels of <typeparamref name="TLanes"/>' width. Each panel's outputs are summed in a register over all
-    /// of v, eight panels at a time, one from each eighth of the matrix; the last panel of each longer eighth is summed
-    /// alone. Why: the weights are read once, each as a long forward stream, eight streams at a time (one stream reads
-    /// at about half the rate of four or eight here), and y is written once. Reading the transposed matrix eight rows at
-    /// a time instead (eight streams of 8 KB each, y loaded and stored once per eight rows) drew 0.74 of the bandwidth
-    /// ceiling at 3x512 on an AMD Zen 3; docs/benchmarks.md has the measurements.
+    /// of v, four panels at a time, one from each quarter of the matrix; the last panel of each longer quarter is summed
+    /// alone. Why: the weights are read once, each as a long forward stream, four streams at a time, and y is written
+    /// once. Why four: on an AMD Zen 5 (docs/benchmarks.md, the section of 2026-12-02), four streams read the 21 MB of
+    /// a 3x512 step at 0.99 of the fastest plain read when the machine's memory was fast and when it was slow, where
+    /// eight streams drew 0.82-0.90 (the bench's sampling figure fell to 0.81 in slow phases), two 0.92-0.94 and one
+    /// 0.85. Reading the transposed matrix eight rows at a time instead drew 0.74 on an AMD Zen 3.
     /// </summary>
     private static void Product<TLanes, TVector>(ref float p, ReadOnlySpan<float> v, Span<float> y)
         where TLanes : ILanes<TVector> where TVector : struct
@@ -170,14 +171,13 @@ internal sealed class SingleSampleStep
         var count = PanelMatrix.Panels(y.Length, width);
         var length = (nuint)(v.Length * width);                                             // floats per panel
         ref var x = ref MemoryMarshal.GetReference(v);
-        // Eight contiguous runs of panels (lengths differ by at most one); pass t takes panel t of each run.
-        var (run, longer) = (count / 8, count % 8);
+        // Four contiguous runs of panels (lengths differ by at most one); pass t takes panel t of each run.
+        var (run, longer) = (count / 4, count % 4);
         int Start(int r) => r * run + Math.Min(r, longer);
         var (o0, o1, o2, o3) = ((nuint)Start(0) * length, (nuint)Start(1) * length, (nuint)Start(2) * length, (nuint)Start(3) * length);
-        var (o4, o5, o6, o7) = ((nuint)Start(4) * length, (nuint)Start(5) * length, (nuint)Start(6) * length, (nuint)Start(7) * length);
-        for (var t = 0; t < run; t++, (o0, o1, o2, o3, o4, o5, o6, o7) = (o0 + length, o1 + length, o2 + length, o3 + length, o4 + length, o5 + length, o6 + length, o7 + length))
+        for (var t = 0; t < run; t++, (o0, o1, o2, o3) = (o0 + length, o1 + length, o2 + length, o3 + length))
         {
-            TVector c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+            TVector c0 = default, c1 = default, c2 = default, c3 = default;
             for (nuint k = 0, at = 0; k < (nuint)v.Length; k++, at += (nuint)width)
             {
                 var a = TLanes.Broadcast(Unsafe.Add(ref x, k));
@@ -185,17 +185,11 @@ internal sealed class SingleSampleStep
                 c1 = TLanes.MultiplyAdd(a, TLanes.Load(ref p, o1 + at), c1);
                 c2 = TLanes.MultiplyAdd(a, TLanes.Load(ref p, o2 + at), c2);
                 c3 = TLanes.MultiplyAdd(a, TLanes.Load(ref p, o3 + at), c3);
-                c4 = TLanes.MultiplyAdd(a, TLanes.Load(ref p, o4 + at), c4);
-                c5 = TLanes.MultiplyAdd(a, TLanes.Load(ref p, o5 + at), c5);
-                c6 = TLanes.MultiplyAdd(a, TLanes.Load(ref p, o6 + at), c6);
-                c7 = TLanes.MultiplyAdd(a, TLanes.Load(ref p, o7 + at), c7);
             }
             Store<TLanes, TVector>(c0, Start(0) + t, y); Store<TLanes, TVector>(c1, Start(1) + t, y);
             Store<TLanes, TVector>(c2, Start(2) + t, y); Store<TLanes, TVector>(c3, Start(3) + t, y);
-            Store<TLanes, TVector>(c4, Start(4) + t, y); Store<TLanes, TVector>(c5, Start(5) + t, y);
-            Store<TLanes, TVector>(c6, Start(6) + t, y); Store<TLanes, TVector>(c7, Start(7) + t, y);
         }
-        // The last panel of each longer run (all panels of a matrix with fewer than eight): one at a time.
+        // The last panel of each longer run (all panels of a matrix with fewer than four): one at a time.
         for (var r = 0; r < longer; r++)
         {
             var panel = Start(r) + run;

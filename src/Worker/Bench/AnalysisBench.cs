@@ -38,8 +38,8 @@ public static class AnalysisBench
 
         // Batch 1, float32 (the product's format): the sampler's managed step (SingleSampleStep, one thread) against the
         // fastest of three reads of the same bytes in this process: libtorch's matrix-vector products at one thread, and
-        // managed one-, four- and eight-stream sums over the same arrays timed right before each sample (contention
-        // lowers them alike).
+        // managed one-, four- and eight-stream sums over the same arrays timed right before and right after each sample
+        // (contention lowers them alike).
         {
             torch.set_num_threads(1);
             var (torchCeiling, bytes) = SamplingCeiling(model, ScalarType.Float32);
@@ -55,12 +55,12 @@ public static class AnalysisBench
             var rate = BenchStatistics.Median(pairs.Select(p => p.CharsPerSecond));
             var managedCeiling = BenchStatistics.Median(pairs.Select(p => p.ReadsPerSecond));
             new BenchFigure("3 analysis", "LSTM 3x512 sampling, float32 weights, batch 1 / bandwidth ceiling", ratio, "ratio", ">= 0.9", ratio >= 0.9,
-                $"the median of {pairs.Length} samples, each over the faster of libtorch's products (timed once, best of 3 x 300) and the faster managed read of the same weights just before it ({string.Join(" / ", ratios.Select(r => r.ToString("0.000")))}): " +
+                $"the median of {pairs.Length} samples, each over the faster of libtorch's products (timed once, best of 3 x 300) and the fastest managed read of the same weights around it ({string.Join(" / ", ratios.Select(r => r.ToString("0.000")))}): " +
                 $"{rate:N0} chars/s (median; multinomial T=1, {sampleLength} chars, state carried, SingleSampleStep, one thread, after a warm-up; " +
                 $"the copy of the weights each request makes first, {setup * 1000:0} ms, timed apart) against the fastest of three reads of the step's " +
                 $"{bytes / 1e6:0.0} MB of float32 weights (W_hh of 3 layers, [W_ih W_hh] of the upper 2, the head) at one thread: " +
                 $"libtorch's matrix-vector products alone {torchCeiling:N0} steps/s ({bytes * torchCeiling / 1e9:0.0} GB/s), " +
-                $"the fastest of managed one-, four- and eight-stream sums over the same arrays, as many steps as each sample, {managedCeiling:N0} steps/s (median; {bytes * managedCeiling / 1e9:0.0} GB/s)").Print();
+                $"the fastest of managed one-, four- and eight-stream sums over the same arrays, each as many steps as a sample, timed right before and right after it (their mean time), {managedCeiling:N0} steps/s (median; {bytes * managedCeiling / 1e9:0.0} GB/s)").Print();
         }
 
         // Batch 1, bfloat16 weight copies (an option of SamplingStep; the product samples in float32), per thread count.
@@ -98,20 +98,21 @@ public static class AnalysisBench
 
     /// <summary>
     /// One float32 sample at batch 1 as the sampler draws it (<see cref="Sampler.SampleOne"/> on a built
-    /// <see cref="SingleSampleStep"/>), each right after as many plain reads of the step's weights, three ways (a
-    /// vectorised sum over each array, and the same sum over four and over eight streams of it at once, the product's
-    /// own pattern: <see cref="StreamSum"/>), the figure the fastest:
-    /// ten pairs after a warm-up, so a read and the sample it is compared with are timed over equally long, adjacent
-    /// blocks. Why: timed apart (the reads best of 3 blocks of 300, the sampling best of 3 whole samples), the ratio was
-    /// 0.852 with 2,000-character samples and 1.000 with 300-character ones, and three idle runs of an alternating
-    /// best-of-3 gave 0.885, 0.833 and 0.996, the ceiling moving by a quarter between them. Why on a built step: the
-    /// weight copy (0.1-0.4 s at 3x512 on this machine, mostly first touches of fresh memory) is per request, not per
-    /// step; the caller times it apart.
+    /// <see cref="SingleSampleStep"/>), bracketed by plain reads of the step's weights, three ways (a vectorised sum
+    /// over each array, and the same sum over four and over eight streams of it at once: <see cref="StreamSum"/>), each
+    /// as many steps as the sample takes: ten samples after a warm-up, reads before the first and after each, so every
+    /// sample has a block of each read right before it and right after it. A sample's ceiling is the fastest read's
+    /// mean over its two blocks (their mean time).
+    /// Why bracketed: this machine's memory rate moves by a quarter within seconds. Timed apart (the reads best of 3
+    /// blocks of 300, the sampling best of 3 whole samples), the ratio was 0.852 with 2,000-character samples and 1.000
+    /// with 300-character ones; with reads only before each sample, its ten pairs still spread over 0.83-1.14 in one
+    /// run. Why on a built step: the weight copy (0.1-0.4 s at 3x512 on this machine, mostly first touches of fresh
+    /// memory) is per request, not per step; the caller times it apart.
     /// </summary>
-    /// <returns>Per pair: the faster read's rate (steps/s) and sampled characters per second.</returns>
+    /// <returns>Per sample: the ceiling read's rate (steps/s) and sampled characters per second.</returns>
     private static (double ReadsPerSecond, double CharsPerSecond)[] ReadAndSample(SingleSampleStep one, Vocabulary vocabulary, SamplingOptions options)
     {
-        const int pairs = 10;
+        const int samples = 10;
         var prime = Sampler.PrimeOf(vocabulary, options);
         var weights = one.Weights.ToArray();
         var sink = 0f;
@@ -123,14 +124,24 @@ public static class AnalysisBench
                 foreach (var w in weights) sink += read(w);
             return steps / clock.Elapsed.TotalSeconds;
         }
-        var timed = new List<(double, double)>();
-        for (var r = 0; r <= pairs; r++)                                                     // the first is the warm-up
+        double[] AllReads() => [Reads(w => TensorPrimitives.Sum<float>(w.Floats)), Reads(w => StreamSum(w, 4)), Reads(w => StreamSum(w, 8))];
+        double Sample(int seed)
         {
-            var reads = new[] { Reads(w => TensorPrimitives.Sum<float>(w.Floats)), Reads(w => StreamSum(w, 4)), Reads(w => StreamSum(w, 8)) }.Max();
             var clock = Stopwatch.StartNew();
-            var drawn = Sampler.SampleOne(one, prime, options, new Random(r), new List<int>(options.Length)).Count;
-            var chars = drawn / clock.Elapsed.TotalSeconds;
-            if (r > 0) timed.Add((reads, chars));
+            var drawn = Sampler.SampleOne(one, prime, options, new Random(seed), new List<int>(options.Length)).Count;
+            return drawn / clock.Elapsed.TotalSeconds;
+        }
+        Sample(0);                                                                           // the warm-up
+        var before = AllReads();
+        var timed = new List<(double, double)>();
+        for (var r = 1; r <= samples; r++)
+        {
+            var chars = Sample(r);
+            var after = AllReads();
+            // The mean time of a read's two blocks: its rate over both, as if read back to back.
+            var ceiling = before.Zip(after, (b, a) => 2 / (1 / b + 1 / a)).Max();
+            timed.Add((ceiling, chars));
+            before = after;
         }
         GC.KeepAlive(sink);
         return [.. timed];
@@ -139,7 +150,7 @@ public static class AnalysisBench
     /// <summary>
     /// The sum of a matrix's floats read as four or eight equal parts at once, in the vectors its product uses
     /// (512-bit where accelerated, else <see cref="Vector{T}"/>), the parts' loads summed pairwise before one add to the
-    /// running sum, so the adds never limit the read. Why several streams: the sampler's product reads eight panels at a
+    /// running sum, so the adds never limit the read. Why several streams: the sampler's product reads four panels at a
     /// time, and one stream reads at about half the rate of four or eight on the machines measured (Zen 3 and Zen 5), so
     /// a one-stream read alone is no ceiling for it. Why the product's vectors: on an AMD Zen 5 the 512-bit read of the
     /// aligned panels was 1.10 times the 256-bit one, and a ceiling must be the fastest read there is.

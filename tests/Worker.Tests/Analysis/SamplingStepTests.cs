@@ -42,7 +42,7 @@ public class SamplingStepTests(TrainedSamplerFixture trained)
     [InlineData(ModelType.Gru, 2, true)]
     [InlineData(ModelType.Gru, 3, false)]
     [InlineData(ModelType.Rnn, 2, true)]
-    // Larger sizes: products whose eight runs of panels are all equal (LSTM 4 x 64 rows) or not (75, 141), and an LSTM
+    // Larger sizes: products whose four runs of panels are all equal (LSTM 4 x 64 rows) or not (75, 141), and an LSTM
     // cell with a remainder after its vectors at every vector width (75).
     [InlineData(ModelType.Lstm, 2, true, 64)]
     [InlineData(ModelType.Lstm, 1, false, 75)]
