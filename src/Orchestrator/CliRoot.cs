@@ -57,6 +57,7 @@ public static class CliRoot
             {
                 Console.Error.WriteLine($"error: {System.Text.RegularExpressions.Regex.Replace(error.Message, @"as expected type '(?<type>[^']+)'", m => "as " + Shared.Json.JsonContract.ExpectedValue(m.Groups["type"].Value))}");
             }
+            foreach (var line in Suggestions(parse)) Console.Error.WriteLine(line);
             var names = new List<string>();
             for (var command = parse.CommandResult; command is not null; command = command.Parent as System.CommandLine.Parsing.CommandResult) names.Insert(0, command.Command.Name);
             Console.Error.WriteLine($"Run '{string.Join(' ', names)} --help' for the options.");
@@ -73,7 +74,7 @@ public static class CliRoot
         }
         catch (Shared.Domain.ValidationException e)
         {
-            foreach (var error in e.Errors) Console.Error.WriteLine($"error: {error.Field}: {error.Message}");
+            CliOptions.WriteErrors(e.Errors);
             return 2;
         }
         catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
@@ -81,6 +82,31 @@ public static class CliRoot
             Console.Error.WriteLine("error: the database has no RnnSweep tables yet: 'rnnsweep migrate' creates them (as do 'sweep', 'serve' and 'submit')");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// System.CommandLine's "did you mean" for each mistyped option ("'--hiden-sizes' was not matched. Did you mean one
+    /// of the following?" and the nearest options), without its error lines (written above, in our words) or help.
+    /// Only tokens that look like options or commands get suggestions: for a stray value ("64") the library offers
+    /// whatever short alias is two edits away ("-h").
+    /// </summary>
+    private static IEnumerable<string> Suggestions(ParseResult parse)
+    {
+        if (parse.Action is not System.CommandLine.Invocation.ParseErrorAction action) return [];
+        (action.ShowHelp, action.ShowTypoCorrections) = (false, true);
+        var written = new StringWriter();
+        parse.Invoke(new InvocationConfiguration { Output = written, Error = TextWriter.Null, EnableDefaultExceptionHandler = false });
+        var lines = new List<string>();
+        var keep = false;
+        foreach (var line in written.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            // Each token's block starts with its quoted name; the suggestions follow one per line.
+            if (line.StartsWith('\'') && line.IndexOf('\'', 1) is var end and > 1)
+                keep = line[1] == '-' || line[1..end].All(char.IsAsciiLetter);
+
+            if (keep) lines.Add(line);
+        }
+        return lines;
     }
 
     /// <summary>The exit code of a command stopped by Ctrl+C or SIGTERM before it finished (128 + SIGINT, as shells report it).</summary>

@@ -34,8 +34,10 @@ public static class CliOptions
     public static Option<long[]> Seeds() => List<long>("--seeds", "Train every cell once per seed, e.g. --seeds 42 43 44", "a whole number", Whole<long>);
 
     /// <summary>
-    /// A list option whose values are separated by spaces, commas or both (<c>--layers 1 2</c>, <c>--layers 1,2</c>):
-    /// sweep tools differ on which, and neither spelling should be an error. A value that does not parse is named.
+    /// A list option whose values are separated by spaces, commas or both (<c>--layers 1 2</c>, <c>--layers 1,2</c>,
+    /// <c>--layers "1 2"</c>, <c>--layers 1, 2</c>): sweep tools differ on which, and neither spelling should be an
+    /// error. A value that does not parse is named, as is an empty value between two commas (<c>1,,2</c>: a value was
+    /// probably left out, and silently reading <c>1,2</c> would train another grid than meant).
     /// </summary>
     private static Option<T[]> List<T>(string name, string description, string kind, TryParse<T> parse) => new(name)
     {
@@ -44,14 +46,27 @@ public static class CliOptions
         CustomParser = result =>
         {
             var values = new List<T>();
-            foreach (var value in result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+            foreach (var token in result.Tokens)
             {
-                if (!parse(value, out var parsed))
+                var parts = token.Value.Split(',', StringSplitOptions.TrimEntries);
+                // A comma at either end of a token is a separator ("1, 2" is the tokens "1," and "2"); between two
+                // values it must separate something.
+                if (parts.Length > 2 && Array.FindIndex(parts, 1, parts.Length - 2, p => p.Length == 0) > 0)
                 {
-                    result.AddError($"Cannot parse argument '{value}' for option '{name}' as {kind}.");
+                    result.AddError($"{name}: '{token.Value}' has an empty value between two commas");
                     return [];
                 }
-                values.Add(parsed);
+                foreach (var value in parts.SelectMany(p => p.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)))
+                {
+                    if (!parse(value, out var parsed))
+                    {
+                        var range = System.Numerics.BigInteger.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _)
+                            ? " (it is out of range)" : "";
+                        result.AddError($"Cannot parse argument '{value}' for option '{name}' as {kind}{range}.");
+                        return [];
+                    }
+                    values.Add(parsed);
+                }
             }
             // "--layers ," holds no value: not the same as leaving the option out (which takes the preset's).
             if (values.Count == 0 && result.Tokens.Count > 0) result.AddError($"{name} needs at least one value");
@@ -197,7 +212,7 @@ public static class CliOptions
         }
         catch (ValidationException e)
         {
-            foreach (var error in e.Errors) Console.Error.WriteLine($"error: {error.Field}: {error.Message}");
+            WriteErrors(e.Errors);
             return 2;
         }
         catch (CommandFailedException e)
@@ -205,5 +220,32 @@ public static class CliOptions
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// The spec fields that options of <c>sweep</c> and <c>submit</c> set, most specific first: an error in one names
+    /// the option as well as the field (<c>--hidden-sizes (hiddenSizes[1])</c>), since the person at the command line
+    /// typed the option, and the field is what a <c>--spec</c> file or the API calls it.
+    /// </summary>
+    private static readonly (string Field, string Option)[] OptionsOfFields =
+    [
+        ("corpusRecipe.include", "--include"), ("corpusRecipe.exclude", "--exclude"), ("corpusRecipe.separator", "--separator"),
+        ("corpusRecipe.maxBytes", "--corpus-max-bytes"), ("corpusRecipe.seed", "--corpus-seed"), ("corpusRecipe", "--corpus"),
+        ("corpusText", "--corpus"), ("corpus", "--corpus"), ("models", "--models"), ("layers", "--layers"),
+        ("hiddenSizes", "--hidden-sizes"), ("seeds", "--seeds"), ("axes", "--axis"), ("hyperparameters.maxEpochs", "--max-epochs"),
+        ("maxEpochs", "--max-epochs"), ("preset", "--preset"), ("name", "--name"),
+    ];
+
+    /// <summary>What an error line calls <paramref name="field"/>: the option that sets it and the field, or the field alone.</summary>
+    public static string Named(string field) =>
+        field.StartsWith("--", StringComparison.Ordinal) ? field
+        : OptionsOfFields.FirstOrDefault(f => field == f.Field || field.StartsWith(f.Field + ".", StringComparison.Ordinal) || field.StartsWith(f.Field + "[", StringComparison.Ordinal)) is { Option: { } option }
+            ? $"{option} ({field})"
+            : field;
+
+    /// <summary>One line on stderr per error: "error: FIELD: MESSAGE", the field named as <see cref="Named"/> does.</summary>
+    public static void WriteErrors(IEnumerable<FieldError> errors)
+    {
+        foreach (var error in errors) Console.Error.WriteLine($"error: {Named(error.Field)}: {error.Message}");
     }
 }

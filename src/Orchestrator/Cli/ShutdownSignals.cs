@@ -30,7 +30,7 @@ public sealed class ShutdownSignals : IDisposable
         if (Interlocked.Increment(ref _received) > 1) return; // not cancelled: the runtime ends the process
         context.Cancel = true;
         Console.Error.WriteLine(context.Signal == PosixSignal.SIGINT
-            ? "Stopping (Ctrl+C again ends at once, leaving the database and Workers running)..."
+            ? "Stopping (Ctrl+C again ends at once, leaving running what this command started: its database, its Workers)..."
             : "Stopping (SIGTERM)...");
         // why not Cancel() here: the command's clean-up would run on the signal thread, holding up a second signal.
         _ = Task.Run(_cts.Cancel);

@@ -44,7 +44,7 @@ public static class SubmitCommand
             await using var connection = await Connection.OpenAsync(keepLocalServerRunning: false, ct);
             await using var app = Hosting.OrchestratorApp.Build([], connection.ConnectionString);
             await Hosting.OrchestratorApp.MigrateAsync(app, ct);
-            await LocalServer.SubmitAsync(app, spec, ct, parse.GetValue(key));
+            await LocalServer.SubmitAsync(app, spec, ct, parse.GetValue(key), warnWithoutWorkers: true);
             return 0;
         }));
         return command;

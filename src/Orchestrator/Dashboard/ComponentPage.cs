@@ -15,7 +15,8 @@ namespace RnnSweep.Orchestrator.Dashboard;
 /// (a sampled profile), and the page took about twice as long (docs/benchmarks.md, "The 10,000-cell sweep page").
 /// </summary>
 /// <param name="parameters">The component's parameters as an object's properties (<c>new { View = view }</c>).</param>
-public sealed class ComponentPage<TComponent>(object parameters) : IResult where TComponent : IComponent
+/// <param name="statusCode">The response's HTTP status: 200, or 400 and 404 for <see cref="ErrorPage"/>.</param>
+public sealed class ComponentPage<TComponent>(object parameters, int statusCode = StatusCodes.Status200OK) : IResult where TComponent : IComponent
 {
     public async Task ExecuteAsync(HttpContext http)
     {
@@ -38,6 +39,7 @@ public sealed class ComponentPage<TComponent>(object parameters) : IResult where
             }));
             return page.ToHtmlString();
         });
+        http.Response.StatusCode = statusCode;
         http.Response.ContentType = "text/html; charset=utf-8";
         await http.Response.WriteAsync(html, http.RequestAborted);
     }

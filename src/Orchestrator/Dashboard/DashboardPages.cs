@@ -39,7 +39,7 @@ public static class DashboardPages
         {
             // A link may open the form on another preset; an unknown one is said, not silently replaced by the default.
             // Empty (the form's own "none" value) opens on the default like no value.
-            if (!string.IsNullOrEmpty(preset) && Presets.Find(preset) is null) return Results.BadRequest($"preset: {Presets.Unknown(preset)}");
+            if (!string.IsNullOrEmpty(preset) && Presets.Find(preset) is null) return BadRequestPage($"preset: {Presets.Unknown(preset)}");
             var stored = await db.CorpusNames.AsNoTracking().Select(n => n.Name).Union(db.Corpora.Select(c => c.Name)).ToListAsync(ct);
             IReadOnlyList<string> corpora = [.. KnownCorpora.All.Select(c => c.Name).Concat(stored).Distinct().Order()];
             IReadOnlyList<string> urls = options.Value.SourceUrls is { Length: > 0 } configured ? configured : SourceRoots.DefaultUrls;
@@ -48,32 +48,40 @@ public static class DashboardPages
         app.MapGet("/sweeps/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await SweepView.LoadAsync(db, id, ct) is { } view
                 ? Page<SweepPage>(new { View = view, Estimate = await Sweeps.SweepEstimate.LoadAsync(db, id, ct) })
-                : Results.NotFound()).ExcludeFromDescription();
+                : NotFoundPage($"There is no sweep {id}.")).ExcludeFromDescription();
         app.MapGet("/fragments/sweeps/{id:long}/live", async (long id, DateTimeOffset? since, long? best, RnnSweepDbContext db, CancellationToken ct) =>
             await SweepLiveView.LoadAsync(db, id, since, best, ct) is { } view ? Page<SweepLive>(new { View = view }) : Results.NotFound()).ExcludeFromDescription();
         app.MapGet("/sweeps/{id:long}/tables", async (long id, string? view, string? slice, RnnSweepDbContext db, CancellationToken ct) =>
         {
             try
             {
-                return await SweepTablesView.LoadAsync(db, id, view, slice, ct) is { } tables ? Page<SweepTablesPage>(new { View = tables }) : Results.NotFound();
+                return await SweepTablesView.LoadAsync(db, id, view, slice, ct) is { } tables ? Page<SweepTablesPage>(new { View = tables }) : NotFoundPage($"There is no sweep {id}.");
             }
             catch (ValidationException e)
             {
-                return Results.BadRequest(string.Join("; ", e.Errors.Select(f => $"{f.Field}: {f.Message}")));
+                return BadRequestPage(string.Join("; ", e.Errors.Select(f => $"{f.Field}: {f.Message}")));
             }
         }).ExcludeFromDescription();
         app.MapGet("/runs/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
-            await RunView.LoadAsync(db, id, ct) is { } view ? Page<RunPage>(new { View = view }) : Results.NotFound()).ExcludeFromDescription();
+            await RunView.LoadAsync(db, id, ct) is { } view ? Page<RunPage>(new { View = view }) : NotFoundPage($"There is no run {id}.")).ExcludeFromDescription();
         app.MapGet("/fragments/runs/{id:long}/status", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct) is { } run ? Page<RunStatusLine>(new { Run = run }) : Results.NotFound()).ExcludeFromDescription();
         app.MapGet("/fragments/samples/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await db.Samples.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct) is { } sample ? Page<SampleView>(new { Sample = sample }) : Results.NotFound()).ExcludeFromDescription();
         app.MapPaperAnalysesCharts();
         app.MapGet("/sweeps/{id:long}/analyses", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
-            await SweepAnalysesView.LoadAsync(db, id, ct) is { } view ? Page<SweepAnalysesPage>(new { View = view }) : Results.NotFound()).ExcludeFromDescription();
+            await SweepAnalysesView.LoadAsync(db, id, ct) is { } view ? Page<SweepAnalysesPage>(new { View = view }) : NotFoundPage($"There is no sweep {id}.")).ExcludeFromDescription();
     }
 
     /// <summary>A component rendered whole before it is sent (<see cref="ComponentPage{TComponent}"/>); pages carry an antiforgery token, so are not cached.</summary>
     private static IResult Page<TComponent>(object parameters) where TComponent : Microsoft.AspNetCore.Components.IComponent =>
         new ComponentPage<TComponent>(parameters);
+
+    /// <summary>A 404 page in the dashboard's frame (fragments, fetched by scripts, answer a bare 404 instead).</summary>
+    private static IResult NotFoundPage(string message) =>
+        new ComponentPage<ErrorPage>(new { Title = "Not found", Message = message }, StatusCodes.Status404NotFound);
+
+    /// <summary>A 400 page in the dashboard's frame, saying what in the address is wrong.</summary>
+    private static IResult BadRequestPage(string message) =>
+        new ComponentPage<ErrorPage>(new { Title = "Cannot show this page", Message = message }, StatusCodes.Status400BadRequest);
 }

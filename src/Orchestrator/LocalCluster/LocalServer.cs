@@ -93,14 +93,33 @@ public static class LocalServer
     public static string Address(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
-    public static async Task<long> SubmitAsync(WebApplication app, SweepSpec spec, CancellationToken ct, string? idempotencyKey = null)
+    /// <param name="warnWithoutWorkers">Whether to warn on stderr when no Worker listens on the sweep's queue
+    /// (<c>submit</c>, which starts none; <c>sweep</c> starts its own).</param>
+    public static async Task<long> SubmitAsync(WebApplication app, SweepSpec spec, CancellationToken ct, string? idempotencyKey = null, bool warnWithoutWorkers = false)
     {
         await using var scope = app.Services.CreateAsyncScope();
         var result = await scope.ServiceProvider.GetRequiredService<SweepSubmitter>().SubmitAsync(spec, idempotencyKey, ct, Corpora.SourceAccess.LocalUser);
         Console.WriteLine(result.Created
             ? $"Sweep {result.Sweep.Id} '{result.Sweep.Name}': {result.Runs} runs enqueued"
             : $"Sweep {result.Sweep.Id} '{result.Sweep.Name}' was already submitted: resuming it");
+        if (warnWithoutWorkers && WorkersListening(app, result.Sweep.Queue) == 0)
+        {
+            Console.Error.WriteLine($"warning: no Worker is listening on queue '{result.Sweep.Queue}' (none has reported to Hangfire in the last " +
+                $"{WorkerSilence.TotalMinutes:0} minutes): the runs wait until one starts. 'rnnsweep sweep' starts Workers on this machine; " +
+                "README.md, section HTTP API, says how to start them elsewhere.");
+        }
         return result.Sweep.Id;
+    }
+
+    /// <summary>How long a Hangfire server may go without a heartbeat and still count as a Worker (Hangfire's own beat is every 30 s).</summary>
+    private static readonly TimeSpan WorkerSilence = TimeSpan.FromMinutes(2);
+
+    /// <summary>Hangfire servers (the Workers) that listen on <paramref name="queue"/> and reported within <see cref="WorkerSilence"/>.</summary>
+    public static int WorkersListening(WebApplication app, string queue)
+    {
+        var since = DateTime.UtcNow - WorkerSilence;
+        return app.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi().Servers()
+            .Count(s => s.Heartbeat is { } beat && beat >= since && s.Queues.Contains(queue));
     }
 
     /// <returns>The sweep's loss table and its n-gram baselines.</returns>

@@ -147,7 +147,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
 
         var message = errors.ToString();
         Assert.True(exit == 2, $"exit {exit}: {message}");
-        Assert.Contains("error: corpus: 'tinyshakespeare' is the name of RnnSweep's corpus tinyshakespeare", message, StringComparison.Ordinal);
+        Assert.Contains("error: --corpus (corpus): 'tinyshakespeare' is the name of RnnSweep's corpus tinyshakespeare", message, StringComparison.Ordinal);
         Assert.Contains("rename it", message, StringComparison.Ordinal);
         await using var db = DatabaseSettings.CreateContext(connection);
         Assert.Equal(0, await db.Sweeps.CountAsync());
@@ -167,14 +167,42 @@ public sealed partial class CliTests(PostgresFixture postgres)
 
         var (refused, _, stderr) = await CliRunner.RunAsync(connection, ["submit", .. grid, "--max-epochs", "0"]);
         Assert.True(refused == 2, $"exit {refused}: {stderr}");
-        Assert.Contains("maxEpochs: must be between 1 and", stderr, StringComparison.Ordinal);
+        Assert.Contains("error: --max-epochs (hyperparameters.maxEpochs): must be between 1 and", stderr, StringComparison.Ordinal);
         await using (var db = DatabaseSettings.CreateContext(connection)) Assert.Equal(0, await db.Sweeps.CountAsync());
 
-        var (exit, _) = await RunCliAsync(connection, ["submit", .. grid, "--max-epochs", "3"]);
-        Assert.Equal(0, exit);
+        (var exit, _, stderr) = await CliRunner.RunAsync(connection, ["submit", .. grid, "--max-epochs", "3"]);
+        Assert.True(exit == 0, $"exit {exit}: {stderr}");
         await using (var db = DatabaseSettings.CreateContext(connection))
         {
             Assert.Equal(new[] { 3, 3 }, await db.Runs.Select(r => r.MaxEpochs).ToArrayAsync());
+        }
+        // No Worker has ever reported to this database: submit says the runs will wait.
+        Assert.Contains("warning: no Worker is listening on queue 'cpu'", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// submit warns only when no Worker listens on the sweep's queue: a Hangfire server that reports on another queue
+    /// does not count, one on the sweep's queue does (announced through Hangfire's storage, as a Worker announces itself).
+    /// </summary>
+    [Fact]
+    public async Task Submit_WarnsWhenNoWorkerListensOnTheSweepsQueue()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
+        var file = await GeneratedCorpusFileAsync("no-worker", "small.txt");
+        var storage = orchestrator.Service<Hangfire.JobStorage>();
+        async Task<string> SubmitAsync(string name)
+        {
+            var (exit, _, stderr) = await CliRunner.RunAsync(connection, "submit", "--preset", "quick", "--corpus", file, "--name", name, "--models", "lstm", "--layers", "1", "--hidden-sizes", "8");
+            Assert.True(exit == 0, $"exit {exit}: {stderr}");
+            return stderr;
+        }
+        using (var hangfire = storage.GetConnection())
+        {
+            hangfire.AnnounceServer("gpu-worker", new Hangfire.Server.ServerContext { Queues = ["0-gpu", "gpu"], WorkerCount = 1 });
+            Assert.Contains("warning: no Worker is listening on queue 'cpu'", await SubmitAsync("first"), StringComparison.Ordinal);
+            hangfire.AnnounceServer("cpu-worker", new Hangfire.Server.ServerContext { Queues = ["0-cpu", "cpu"], WorkerCount = 1 });
+            Assert.DoesNotContain("warning", await SubmitAsync("second"), StringComparison.Ordinal);
         }
     }
 
@@ -287,17 +315,22 @@ public sealed partial class CliTests(PostgresFixture postgres)
 
     /// <summary>A mistyped option or command is one line naming it and where the options are listed, exit 2, not the help page.</summary>
     [Theory]
-    [InlineData("submit --max-epoch 3", "'--max-epoch'", "rnnsweep submit --help")]
-    [InlineData("db start --bogus", "'--bogus'", "rnnsweep db start --help")]
-    [InlineData("swep", "'swep'", "rnnsweep --help")]
-    [InlineData("submit --hidden-sizes abc", "'abc' for option '--hidden-sizes' as a whole number", "rnnsweep submit --help")]
-    public async Task AnUnknownOptionOrCommand_IsNamed_WithWhereToLook(string args, string named, string help)
+    [InlineData("submit --max-epoch 3", "'--max-epoch'", "rnnsweep submit --help", "--max-epochs")]
+    [InlineData("db start --bogus", "'--bogus'", "rnnsweep db start --help", null)]
+    [InlineData("swep", "'swep'", "rnnsweep --help", "sweep")]
+    [InlineData("submit --hidden-sizes abc", "'abc' for option '--hidden-sizes' as a whole number", "rnnsweep submit --help", null)]
+    [InlineData("sweep --hiden-sizes 64", "'--hiden-sizes'", "rnnsweep sweep --help", "--hidden-sizes")]
+    public async Task AnUnknownOptionOrCommand_IsNamed_WithWhereToLook(string args, string named, string help, string? suggested)
     {
         var (exit, stdout, stderr) = await CliRunner.RunAsync(null, args.Split(' '));
         Assert.Equal(2, exit);
         var lines = stderr.Trim().Split('\n');
         Assert.Contains(lines, l => l.StartsWith("error: ", StringComparison.Ordinal) && l.Contains(named, StringComparison.Ordinal));
         Assert.Equal($"Run '{help}' for the options.", lines[^1]);
+        // The nearest spelling, after the library's "Did you mean"; none for a stray value ("64" is no option).
+        var suggestions = lines.SkipWhile(l => !l.Contains("Did you mean", StringComparison.Ordinal)).Skip(1).SkipLast(1).ToArray();
+        if (suggested is null) Assert.Empty(suggestions);
+        else Assert.Equal([suggested], suggestions);
         Assert.DoesNotContain("Usage:", stdout + stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("Required command", stderr, StringComparison.Ordinal); // a command was given, if mistyped
         Assert.DoesNotContain("System.", stderr, StringComparison.Ordinal);
@@ -309,7 +342,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
     {
         var (exit, _, stderr) = await CliRunner.RunAsync(null, "submit", "--preset", "qiuck");
         Assert.Equal(2, exit);
-        Assert.Equal("error: preset: unknown preset 'qiuck' (expected one of quick, paper, seed)", stderr.Trim());
+        Assert.Equal("error: --preset (preset): unknown preset 'qiuck' (expected one of quick, paper, seed)", stderr.Trim());
     }
 
     /// <summary>submit without a preset or spec: every missing field, then where the usual values come from.</summary>
@@ -319,14 +352,14 @@ public sealed partial class CliTests(PostgresFixture postgres)
         var (exit, _, stderr) = await CliRunner.RunAsync(null, "submit");
         Assert.Equal(2, exit);
         var lines = stderr.Trim().Split('\n');
-        Assert.Equal("error: models: is required: one or more of lstm, gru, rnn", lines[1]);
+        Assert.Equal("error: --models (models): is required: one or more of lstm, gru, rnn", lines[1]);
         Assert.Equal("error: --preset: none given: a preset fills in the missing fields (quick, paper, seed), e.g. 'rnnsweep submit --preset quick'", lines[^1]);
         Assert.Equal(5, lines.Length);
 
         // A bad value is not missing: no preset would mend it, so no hint.
         (exit, _, stderr) = await CliRunner.RunAsync(null, "submit", "--corpus", "tinyshakespeare", "--models", "lstm", "--layers", "0", "--hidden-sizes", "8");
         Assert.Equal(2, exit);
-        Assert.StartsWith("error: layers", stderr.Trim(), StringComparison.Ordinal);
+        Assert.StartsWith("error: --layers (layers[0]): must be between 1 and ", stderr.Trim(), StringComparison.Ordinal);
         Assert.DoesNotContain("--preset", stderr, StringComparison.Ordinal);
     }
 

@@ -10,10 +10,11 @@ public sealed class ListOptionTests
     [InlineData("--layers 1,2 --hidden-sizes 64,128 --models lstm,gru --seeds 1,2")]
     [InlineData("--layers 1 2 --hidden-sizes 64 128 --models lstm gru --seeds 1 2")]
     [InlineData("--layers 1, 2 --hidden-sizes 64 ,128 --models lstm, gru --seeds 1 2")]
+    [InlineData("--layers|1 2|--hidden-sizes|64, 128|--models|lstm gru|--seeds|1,2,")]            // quoted: "1 2" is one token
     public void GridOptions_TakeSpacesOrCommas(string args)
     {
         var (models, layers, hiddenSizes, seeds) = (CliOptions.Models(), CliOptions.Layers(), CliOptions.HiddenSizes(), CliOptions.Seeds());
-        var parse = new RootCommand { models, layers, hiddenSizes, seeds }.Parse(args.Split(' '));
+        var parse = new RootCommand { models, layers, hiddenSizes, seeds }.Parse(args.Split(args.Contains('|') ? '|' : ' '));
         Assert.Empty(parse.Errors);
         Assert.Equal(["lstm", "gru"], parse.GetValue(models)!);
         Assert.Equal([1, 2], parse.GetValue(layers)!);
@@ -30,4 +31,37 @@ public sealed class ListOptionTests
         // Separators alone are no list: the preset's layers must not be taken silently.
         Assert.Equal("--layers needs at least one value", Assert.Single(new RootCommand { layers }.Parse(["--layers", ","]).Errors).Message);
     }
+
+    /// <summary>"1,,2" lost a value between its commas: reading it as 1,2 would train another grid than meant.</summary>
+    [Theory]
+    [InlineData("1,,2")]
+    [InlineData(",,2")]
+    [InlineData("1, ,2")]
+    public void AnEmptyValueBetweenCommas_IsAnError(string value)
+    {
+        var layers = CliOptions.Layers();
+        var parse = new RootCommand { layers }.Parse(["--layers", value]);
+        Assert.Equal($"--layers: '{value}' has an empty value between two commas", Assert.Single(parse.Errors).Message);
+    }
+
+    [Fact]
+    public void AWholeNumberTooLarge_IsSaidToBeOutOfRange()
+    {
+        var seeds = CliOptions.Seeds();
+        var parse = new RootCommand { seeds }.Parse(["--seeds", "99999999999999999999"]);
+        Assert.Equal("Cannot parse argument '99999999999999999999' for option '--seeds' as a whole number (it is out of range).", Assert.Single(parse.Errors).Message);
+    }
+
+    /// <summary>An error in a spec field set by an option names the option too; other fields stay as they are.</summary>
+    [Theory]
+    [InlineData("hiddenSizes[1]", "--hidden-sizes (hiddenSizes[1])")]
+    [InlineData("corpusText", "--corpus (corpusText)")]
+    [InlineData("corpusRecipe.include[0]", "--include (corpusRecipe.include[0])")]
+    [InlineData("corpusRecipe.source", "--corpus (corpusRecipe.source)")]
+    [InlineData("hyperparameters.maxEpochs", "--max-epochs (hyperparameters.maxEpochs)")]
+    [InlineData("axes.dropout[0]", "--axis (axes.dropout[0])")]
+    [InlineData("hyperparameters.dropout", "hyperparameters.dropout")]
+    [InlineData("matchLayers", "matchLayers")]
+    [InlineData("--spec", "--spec")]
+    public void AFieldSetByAnOption_IsNamedWithIt(string field, string named) => Assert.Equal(named, CliOptions.Named(field));
 }

@@ -34,7 +34,10 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
         Assert.Contains("<option value=\"quick\" selected", await orchestrator.Http.GetStringAsync("/sweeps/new?preset="), StringComparison.Ordinal);
         var unknown = await orchestrator.Http.GetAsync("/sweeps/new?preset=papr");
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, unknown.StatusCode);
-        Assert.Contains("unknown preset 'papr' (expected one of quick, paper, seed)", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var unknownPage = await unknown.Content.ReadAsStringAsync();
+        Assert.Contains("unknown preset &#x27;papr&#x27; (expected one of quick, paper, seed)", unknownPage, StringComparison.Ordinal);
+        Assert.Equal("text/html", unknown.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<nav>", unknownPage, StringComparison.Ordinal);                    // in the dashboard's frame, not a bare JSON string
         Assert.Contains($"Run {run.Id}", await orchestrator.Http.GetStringAsync($"/runs/{run.Id}"), StringComparison.Ordinal);
 
         // Charts: ScottPlot SVG with its text, and the saturation plot as a PNG file.
@@ -64,7 +67,12 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
 
         // Hangfire links back to the results dashboard.
         Assert.Contains("Results dashboard", await orchestrator.Http.GetStringAsync("/hangfire"), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.NotFound, (await orchestrator.Http.GetAsync("/runs/999999")).StatusCode);
+        var missing = await orchestrator.Http.GetAsync("/runs/999999");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("There is no run 999999.", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var noSweep = await orchestrator.Http.GetAsync("/sweeps/999999/analyses");
+        Assert.Equal(HttpStatusCode.NotFound, noSweep.StatusCode);
+        Assert.Contains("There is no sweep 999999.", await noSweep.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
