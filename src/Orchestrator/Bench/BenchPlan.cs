@@ -18,9 +18,14 @@ public static class BenchPlan
         // Every cell's figure is the median of several rounds, each between two bare loops (one round with --quick): on
         // this kind of shared 2-core machine a bare loop's speed moved by up to 50 % within one cell, and a single
         // round by 10 % or more (the bfloat16 3x512 bare loops of one run: 15,532 / 13,992 / 14,713 / 17,146 chars/s).
-        // Five rounds in every cell; 3x512's epochs are longer (18 s), its bare loops half an epoch as everywhere.
+        // Five rounds in every cell; 3x512's epochs are longer (30 s), its bare loops half an epoch as everywhere. Why 30 s:
+        // each 3x512 epoch commits a 65 MB checkpoint (and a 22 MB best copy when it improves), and the PostgreSQL
+        // server's share of that work (1.0-1.7 s of processor time an epoch, all its processes, measured around one
+        // cell) takes a core the two training threads need. With 18-second epochs the 3x512 float32 cell read 0.918 in
+        // two bench runs; one cell with 30-second epochs read 0.966 (docs/benchmarks.md). A 3x512 epoch of
+        // tinyshakespeare takes about two minutes on this kind of machine, so its commit's share is smaller still.
         string[] loop = ["loop", "--connection", benchConnection, "--epochs", "2", "--rounds", quick ? "1" : "5", "--epoch-seconds", quick ? "4" : "6"];
-        string[] bigLoop = ["loop", "--connection", benchConnection, "--epochs", "2", "--rounds", quick ? "1" : "5", "--epoch-seconds", quick ? "6" : "18"];
+        string[] bigLoop = ["loop", "--connection", benchConnection, "--epochs", "2", "--rounds", quick ? "1" : "5", "--epoch-seconds", quick ? "6" : "30"];
         var bigMinutes = TimeSpan.FromMinutes(quick ? 2 : 12);
         string Run(int layers, int hidden) => runs[(layers, hidden)].ToString(System.Globalization.CultureInfo.InvariantCulture);
 
