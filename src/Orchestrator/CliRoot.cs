@@ -53,7 +53,11 @@ public static class CliRoot
             // An unknown command also reports that no command was given; the first says it better. Parse errors name
             // .NET types ('System.Int32'): the kind of value is said in words, as the JSON errors say it.
             var unknown = parse.Errors.Any(e => e.Message.StartsWith("Unrecognized command", StringComparison.Ordinal));
-            foreach (var error in parse.Errors.Where(e => !(unknown && e.Message.StartsWith("Required command", StringComparison.Ordinal))))
+            // The value after a mistyped option ("--hiden-sizes 64") is unrecognized too; the option's error says it all.
+            var unmatched = parse.UnmatchedTokens;
+            var valuesOfUnknownOptions = unmatched.Where((t, i) => i > 0 && unmatched[i - 1].StartsWith("--", StringComparison.Ordinal) && !t.StartsWith('-'))
+                .Select(t => $"Unrecognized command or argument '{t}'.").ToHashSet();
+            foreach (var error in parse.Errors.Where(e => !(unknown && e.Message.StartsWith("Required command", StringComparison.Ordinal)) && !valuesOfUnknownOptions.Contains(e.Message)))
             {
                 Console.Error.WriteLine($"error: {System.Text.RegularExpressions.Regex.Replace(error.Message, @"as expected type '(?<type>[^']+)'", m => "as " + Shared.Json.JsonContract.ExpectedValue(m.Groups["type"].Value))}");
             }
@@ -74,7 +78,9 @@ public static class CliRoot
         }
         catch (Shared.Domain.ValidationException e)
         {
-            CliOptions.WriteErrors(e.Errors);
+            // The options given on the command line (not filled in by a default), by name: "--hidden-sizes".
+            var typed = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Where(o => !o.Implicit).Select(o => o.Option.Name).ToHashSet();
+            CliOptions.WriteErrors(e.Errors, typed);
             return 2;
         }
         catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
@@ -98,13 +104,22 @@ public static class CliRoot
         parse.Invoke(new InvocationConfiguration { Output = written, Error = TextWriter.Null, EnableDefaultExceptionHandler = false });
         var lines = new List<string>();
         var keep = false;
-        foreach (var line in written.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var token = "";
+        var block = new List<string>();
+        foreach (var line in written.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Append("'"))
         {
-            // Each token's block starts with its quoted name; the suggestions follow one per line.
-            if (line.StartsWith('\'') && line.IndexOf('\'', 1) is var end and > 1)
-                keep = line[1] == '-' || line[1..end].All(char.IsAsciiLetter);
-
-            if (keep) lines.Add(line);
+            // Each token's block starts with its quoted name; the suggestions follow one per line. A suggestion equal to
+            // the token itself (a value after "--", which ends the options) is no correction.
+            if (line.StartsWith('\''))
+            {
+                if (block.Count > 1) lines.AddRange(block);
+                block.Clear();
+                var end = line.IndexOf('\'', 1);
+                token = end > 1 ? line[1..end] : "";
+                keep = token.Length > 0 && (token[0] == '-' || token.All(char.IsAsciiLetter));
+            }
+            else if (line == token) continue;
+            if (keep) block.Add(line);
         }
         return lines;
     }

@@ -175,7 +175,7 @@ public static class CliOptions
         if (corpus is null) return spec;
         if (CorpusRecipeOptions.IsSource(corpus))
         {
-            return spec with { Corpus = spec.Corpus ?? CorpusRecipeOptions.NameOf(corpus), CorpusRecipe = new CorpusRecipe { Source = Path.GetFullPath(corpus) } };
+            return spec with { Corpus = spec.Corpus ?? NamedAfter(corpus, CorpusRecipeOptions.NameOf(corpus)), CorpusRecipe = new CorpusRecipe { Source = Path.GetFullPath(corpus) } };
         }
         if (!File.Exists(corpus))
         {
@@ -192,8 +192,17 @@ public static class CliOptions
         {
             throw new ValidationException("--corpus", $"{corpus} is not UTF-8 text");
         }
-        return spec with { Corpus = Path.GetFileNameWithoutExtension(corpus), CorpusText = text };
+        return spec with { Corpus = NamedAfter(corpus, Path.GetFileNameWithoutExtension(corpus)), CorpusText = text };
     }
+
+    /// <summary>
+    /// <paramref name="name"/>, the corpus name taken from the file or folder <paramref name="path"/>; refused here when
+    /// it is no corpus name, so the error names the file the user gave rather than the spec's corpus field (and the
+    /// default sweep name made from it).
+    /// </summary>
+    private static string NamedAfter(string path, string name) => SpecResolver.CorpusName().IsMatch(name) ? name
+        : throw new ValidationException("--corpus", $"{path}: a corpus is named after its file or folder, here '{name}', and a corpus name is " +
+            "1-100 letters, digits, '.', '_' or '-', starting with a letter or digit: rename it");
 
     public static void ApplyDataDir(string? dataDir)
     {
@@ -202,18 +211,13 @@ public static class CliOptions
         Environment.SetEnvironmentVariable(CorpusOptions.DataDirVariable, Path.GetFullPath(dataDir));
     }
 
-    /// <summary>Runs a command body, turning bad input into a message naming the field and exit code 2, and a
-    /// <see cref="CommandFailedException"/> into its message and exit code 1.</summary>
+    /// <summary>Runs a command body, turning a <see cref="CommandFailedException"/> into its message and exit code 1 (bad
+    /// input, a <see cref="ValidationException"/>, goes on to CliRoot, which names the options the user typed).</summary>
     public static async Task<int> Guard(Func<Task<int>> body)
     {
         try
         {
             return await body();
-        }
-        catch (ValidationException e)
-        {
-            WriteErrors(e.Errors);
-            return 2;
         }
         catch (CommandFailedException e)
         {
@@ -223,29 +227,34 @@ public static class CliOptions
     }
 
     /// <summary>
-    /// The spec fields that options of <c>sweep</c> and <c>submit</c> set, most specific first: an error in one names
-    /// the option as well as the field (<c>--hidden-sizes (hiddenSizes[1])</c>), since the person at the command line
-    /// typed the option, and the field is what a <c>--spec</c> file or the API calls it.
+    /// The spec fields that options of <c>sweep</c> and <c>submit</c> set, most specific first: an error in one the
+    /// user typed the option for names the option as well as the field (<c>--hidden-sizes (hiddenSizes[1])</c>), since
+    /// the person at the command line typed the option, and the field is what a <c>--spec</c> file or the API calls it.
     /// </summary>
     private static readonly (string Field, string Option)[] OptionsOfFields =
     [
         ("corpusRecipe.include", "--include"), ("corpusRecipe.exclude", "--exclude"), ("corpusRecipe.separator", "--separator"),
-        ("corpusRecipe.maxBytes", "--corpus-max-bytes"), ("corpusRecipe.seed", "--corpus-seed"), ("corpusRecipe", "--corpus"),
+        ("corpusRecipe.maxBytes", "--corpus-max-bytes"), ("corpusRecipe.seed", "--corpus-seed"), ("corpusRecipe.source", "--corpus"),
         ("corpusText", "--corpus"), ("corpus", "--corpus"), ("models", "--models"), ("layers", "--layers"),
         ("hiddenSizes", "--hidden-sizes"), ("seeds", "--seeds"), ("axes", "--axis"), ("hyperparameters.maxEpochs", "--max-epochs"),
         ("maxEpochs", "--max-epochs"), ("preset", "--preset"), ("name", "--name"),
     ];
 
-    /// <summary>What an error line calls <paramref name="field"/>: the option that sets it and the field, or the field alone.</summary>
-    public static string Named(string field) =>
+    /// <summary>
+    /// What an error line calls <paramref name="field"/>: the option that sets it and the field, when the user typed
+    /// that option (one of <paramref name="typed"/>, e.g. "--hidden-sizes"); otherwise the field alone, as a value from
+    /// a <c>--spec</c> file, a preset or a default is not the option's doing.
+    /// </summary>
+    public static string Named(string field, IReadOnlySet<string> typed) =>
         field.StartsWith("--", StringComparison.Ordinal) ? field
         : OptionsOfFields.FirstOrDefault(f => field == f.Field || field.StartsWith(f.Field + ".", StringComparison.Ordinal) || field.StartsWith(f.Field + "[", StringComparison.Ordinal)) is { Option: { } option }
+          && typed.Contains(option)
             ? $"{option} ({field})"
             : field;
 
     /// <summary>One line on stderr per error: "error: FIELD: MESSAGE", the field named as <see cref="Named"/> does.</summary>
-    public static void WriteErrors(IEnumerable<FieldError> errors)
+    public static void WriteErrors(IEnumerable<FieldError> errors, IReadOnlySet<string> typed)
     {
-        foreach (var error in errors) Console.Error.WriteLine($"error: {Named(error.Field)}: {error.Message}");
+        foreach (var error in errors) Console.Error.WriteLine($"error: {Named(error.Field, typed)}: {error.Message}");
     }
 }

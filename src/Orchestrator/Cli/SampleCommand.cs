@@ -77,6 +77,8 @@ public static class SampleCommand
                 throw new ValidationException(e.Errors.Select(AsFlag).ToList());
             }
             Console.Error.WriteLine($"sample {sampleId} enqueued; waiting for a Worker...");
+            var queue = await db.Runs.Where(r => r.Id == parse.GetValue(runId)).Select(r => r.Sweep!.Queue).SingleAsync(ct);
+            LocalServer.WarnWithoutWorkers(app, queue, $"the sample waits for one (this command for at most {parse.GetValue(wait)} s, --wait).");
             var sample = await SampleRequests.WaitAsync(db, sampleId, TimeSpan.FromSeconds(parse.GetValue(wait)), ct);
             if (sample is null)
             {

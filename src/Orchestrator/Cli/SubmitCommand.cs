@@ -22,7 +22,7 @@ public static class SubmitCommand
         var axes = CliOptions.Axes();
         var maxEpochs = CliOptions.MaxEpochs();
         var key = new Option<string?>("--idempotency-key") { Description = "Submitting again with the same key returns the same sweep" };
-        var command = new Command("submit", "Submit a sweep (a spec file, a preset, or both); Workers connected to the database train it")
+        var command = new Command("submit", "Submit a sweep (a spec file, a preset, or both); Workers connected to the database train it. Example: rnnsweep submit --preset quick --corpus tinyshakespeare --hidden-sizes 64,128")
         {
             specFile, preset, name, corpus, dataDir, models, layers, hiddenSizes, seeds, axes, maxEpochs, key,
         };

@@ -30,7 +30,7 @@ public static class SweepCommand
         var urls = new Option<string>("--urls") { Description = "Where the dashboard listens", DefaultValueFactory = _ => OrchestratorApp.DefaultUrl };
         var exit = new Option<bool>("--exit") { Description = "Exit after printing the table instead of serving the dashboard until Ctrl+C" };
 
-        var command = new Command("sweep", "Run a grid sweep end to end on this machine and print its loss table")
+        var command = new Command("sweep", "Run a grid sweep end to end on this machine and print its loss table. Example: rnnsweep sweep --preset paper --corpus warandpeace --max-epochs 10")
         {
             preset, corpus, dataDir, name, specFile, models, layers, hiddenSizes, seeds, axes, maxEpochs, workers, threads, urls, exit,
         };

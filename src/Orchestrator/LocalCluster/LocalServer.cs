@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using RnnSweep.Orchestrator.Hosting;
@@ -99,16 +100,37 @@ public static class LocalServer
     {
         await using var scope = app.Services.CreateAsyncScope();
         var result = await scope.ServiceProvider.GetRequiredService<SweepSubmitter>().SubmitAsync(spec, idempotencyKey, ct, Corpora.SourceAccess.LocalUser);
-        Console.WriteLine(result.Created
-            ? $"Sweep {result.Sweep.Id} '{result.Sweep.Name}': {result.Runs} runs enqueued"
-            : $"Sweep {result.Sweep.Id} '{result.Sweep.Name}' was already submitted: resuming it");
-        if (warnWithoutWorkers && WorkersListening(app, result.Sweep.Queue) == 0)
+        var db = scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>();
+        var waiting = await db.Runs.CountAsync(r => r.SweepId == result.Sweep.Id && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running), ct);
+        Console.WriteLine(result.Created ? $"Sweep {result.Sweep.Id} '{result.Sweep.Name}': {result.Runs} runs enqueued"
+            : waiting > 0 ? $"Sweep {result.Sweep.Id} '{result.Sweep.Name}' was already submitted: {waiting} of its {result.Runs} runs still to train"
+            : $"Sweep {result.Sweep.Id} '{result.Sweep.Name}' was already submitted, and none of its runs is left to train: 'rnnsweep table {result.Sweep.Id}' " +
+              $"shows its results, 'rnnsweep resume {result.Sweep.Id}' trains its failed or cancelled cells again");
+        if (warnWithoutWorkers && waiting > 0)
         {
-            Console.Error.WriteLine($"warning: no Worker is listening on queue '{result.Sweep.Queue}' (none has reported to Hangfire in the last " +
-                $"{WorkerSilence.TotalMinutes:0} minutes): the runs wait until one starts. 'rnnsweep sweep' starts Workers on this machine; " +
-                "README.md, section HTTP API, says how to start them elsewhere.");
+            WarnWithoutWorkers(app, result.Sweep.Queue, "the runs wait until one starts. 'rnnsweep sweep' with the same options trains them on this " +
+                "machine (the same spec is the same sweep); README.md, section HTTP API, says how to start Workers elsewhere.");
         }
         return result.Sweep.Id;
+    }
+
+    /// <summary>
+    /// A warning on stderr when no Worker listens on <paramref name="queue"/>: "no Worker is listening on queue 'cpu' ...:
+    /// <paramref name="consequence"/>". Only a hint: what waits is stored, so a failure to look (the database away) is
+    /// said, never thrown.
+    /// </summary>
+    public static void WarnWithoutWorkers(WebApplication app, string queue, string consequence)
+    {
+        try
+        {
+            if (WorkersListening(app, queue) > 0) return;
+            Console.Error.WriteLine($"warning: no Worker is listening on queue '{queue}' (none has reported to Hangfire in the last " +
+                $"{WorkerSilence.TotalMinutes:0} minutes): {consequence}");
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"note: whether a Worker listens on queue '{queue}' could not be checked: {e.Message}");
+        }
     }
 
     /// <summary>How long a Hangfire server may go without a heartbeat and still count as a Worker (Hangfire's own beat is every 30 s).</summary>

@@ -160,7 +160,7 @@ public static partial class SpecResolver
         }
         catch (JsonException e)
         {
-            errors.Add(new(e.Path is { Length: > 2 } p ? $"hyperparameters.{p[2..]}" : "hyperparameters", "has the wrong type: " + e.Message.Split('.')[0]));
+            errors.Add(new(e.Path is { Length: > 2 } p ? $"hyperparameters.{p[2..]}" : "hyperparameters", "has the wrong type: it " + Shared.Json.JsonContract.Describe(e)));
             return null;
         }
     }

@@ -36,7 +36,7 @@ public static class SweepAxes
         else if (seeds.Length > MaxSeeds) errors.Add(new("seeds", $"has {seeds.Length} entries; at most {MaxSeeds}"));
         for (var i = 0; i < Math.Min(seeds.Length, MaxSeeds); i++)
         {
-            if (seeds[i] < 0) errors.Add(new($"seeds[{i}]", $"must not be negative, not {seeds[i]}"));
+            if (seeds[i] < 0) errors.Add(new($"seeds[{i}]", $"must be 0 or more, not {seeds[i]}"));
         }
         if (overrides?.ContainsKey("seed") == true) errors.Add(new("hyperparameters.seed", "is given as well as seeds: give the seeds in one place"));
         return seeds.Length is 0 or > MaxSeeds ? null : [.. seeds.Distinct().Order()];
@@ -81,7 +81,7 @@ public static class SweepAxes
                 var hp = Apply(basis, [(name, values[i])], out var typeError);
                 if (hp is null)
                 {
-                    errors.Add(new($"{field}[{i}]", $"has the wrong type for {name}: {typeError}"));
+                    errors.Add(new($"{field}[{i}]", $"has the wrong type for {name}: it {typeError}"));
                     continue;
                 }
                 // Errors of this field alone; the fractions' sum is a combination's (checked by CheckCombinations).
@@ -152,7 +152,7 @@ public static class SweepAxes
         }
         catch (JsonException e)
         {
-            error = e.Message.Split('.')[0];
+            error = Shared.Json.JsonContract.Describe(e);
             return null;
         }
     }

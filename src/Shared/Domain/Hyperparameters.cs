@@ -135,7 +135,7 @@ public sealed record Hyperparameters
         Check(Math.Abs(TrainFraction + ValFraction + TestFraction - 1) < 1e-9, "trainFraction",
             $"trainFraction + valFraction + testFraction must be 1, not {TrainFraction + ValFraction + TestFraction}");
         Check(Precision is null || Precisions.All.Contains(Precision), "precision", $"must be {ClosedSet.OneOf(Precisions.All)}, not '{Precision}'");
-        Check(Seed >= 0, "seed", $"must not be negative, not {Seed}");
+        Check(Seed >= 0, "seed", $"must be 0 or more, not {Seed}");
         return errors;
     }
 }

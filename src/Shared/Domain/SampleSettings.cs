@@ -47,7 +47,7 @@ public sealed record SampleSettings
         else if (PrimeText.Length > MaxPrimeLength) errors.Add(new("primeText", $"must be at most {MaxPrimeLength} characters, not {PrimeText.Length}"));
         else if (PrimeText.Contains('\0')) errors.Add(new("primeText", "contains a NUL character (U+0000)"));
         else if (!IsWellFormed(PrimeText)) errors.Add(new("primeText", "contains an unpaired UTF-16 surrogate: it is not text"));
-        if (Seed < 0) errors.Add(new("seed", $"must not be negative, not {Seed}"));
+        if (Seed < 0) errors.Add(new("seed", $"must be 0 or more, not {Seed}"));
         return errors;
     }
 

@@ -40,11 +40,13 @@ public sealed class TrainRunJob(RunStore store, WorkerOptions options, TorchDevi
             return;
         }
 
-        using var torch = await TorchLock.AcquireAsync(cancellationToken);
+        // The lease is kept from here on, also while this job waits for the torch lock below: with Worker:Concurrency
+        // above 1 another run of this Worker may hold it for a whole run, far longer than a lease.
         await using var lease = new LeaseKeeper(store, runId, owner, options.LeaseDuration, log);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
         try
         {
+            using var torch = await TorchLock.AcquireAsync(stop.Token);
             log.LogInformation("Run {RunId} ({Cell} of sweep {Sweep}) attempt {Attempt} on {Device} (job {JobId})", runId, Cell(run), run.Sweep, attempt, device, jobId);
             var outcome = await TrainAndEvaluateAsync(run, owner, stop.Token);
             if (!await Life.FinishAsync(runId, owner, outcome, CancellationToken.None)) throw new LeaseLostException(runId);

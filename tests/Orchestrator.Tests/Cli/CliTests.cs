@@ -201,9 +201,63 @@ public sealed partial class CliTests(PostgresFixture postgres)
         {
             hangfire.AnnounceServer("gpu-worker", new Hangfire.Server.ServerContext { Queues = ["0-gpu", "gpu"], WorkerCount = 1 });
             Assert.Contains("warning: no Worker is listening on queue 'cpu'", await SubmitAsync("first"), StringComparison.Ordinal);
+            // The same sweep again, with nothing left to train: no run waits, so no warning.
+            var (cancelled, _, cancelError) = await CliRunner.RunAsync(connection, "cancel", "1");
+            Assert.True(cancelled == 0, cancelError);
+            var (resubmitted, stdout, again) = await CliRunner.RunAsync(connection, "submit", "--preset", "quick", "--corpus", file, "--name", "first", "--models", "lstm", "--layers", "1", "--hidden-sizes", "8");
+            Assert.True(resubmitted == 0, again);
+            Assert.Contains("was already submitted, and none of its runs is left to train: 'rnnsweep table 1' shows its results", stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain("warning", again, StringComparison.Ordinal);
             hangfire.AnnounceServer("cpu-worker", new Hangfire.Server.ServerContext { Queues = ["0-cpu", "cpu"], WorkerCount = 1 });
             Assert.DoesNotContain("warning", await SubmitAsync("second"), StringComparison.Ordinal);
         }
+
+        // The check failing (here Hangfire's server table gone) is said; the sweep stays stored and submit succeeds.
+        await using (var sql = new Npgsql.NpgsqlConnection(connection))
+        {
+            await sql.OpenAsync();
+            await using (var hide = new Npgsql.NpgsqlCommand("alter table hangfire.server rename to server_hidden", sql)) await hide.ExecuteNonQueryAsync();
+            var stderr = await SubmitAsync("third");
+            Assert.Contains("note: whether a Worker listens on queue 'cpu' could not be checked", stderr, StringComparison.Ordinal);
+            await using (var show = new Npgsql.NpgsqlCommand("alter table hangfire.server_hidden rename to server", sql)) await show.ExecuteNonQueryAsync();
+        }
+        await using var db = orchestrator.Db();
+        Assert.Equal(3, await db.Sweeps.CountAsync());
+    }
+
+    /// <summary>sample with no Worker on the run's queue says so at once, rather than only waiting out --wait.</summary>
+    [Fact]
+    public async Task Sample_WarnsWhenNoWorkerListensOnTheRunsQueue()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        var sweepId = await SyntheticSweep.CreateAsync(connection, "sample-no-worker", "synthetic", ["lstm"], [1], [8]);
+        long runId;
+        await using (var sql = new Npgsql.NpgsqlConnection(connection))
+        {
+            await sql.OpenAsync();
+            await using var cmd = new Npgsql.NpgsqlCommand("""
+                insert into checkpoints (run_id, kind, epoch, val_loss, model_state, optimizer_state, trainer_state, created_at)
+                select id, $2, 1, 1.0, '\x00', '\x00', '{}', now() from runs where sweep_id = $1 returning run_id
+                """, sql);
+            cmd.Parameters.AddWithValue(sweepId);
+            cmd.Parameters.AddWithValue(CheckpointKind.Best);
+            runId = (long)(await cmd.ExecuteScalarAsync())!;
+        }
+        var (exit, _, stderr) = await CliRunner.RunAsync(connection, "sample", runId.ToString(CultureInfo.InvariantCulture), "--wait", "1");
+        Assert.Equal(1, exit);
+        Assert.Matches(@"warning: no Worker is listening on queue '[a-z0-9-]+' \(none has reported to Hangfire in the last 2 minutes\): the sample waits for one \(this command for at most 1 s, --wait\)", stderr);
+        Assert.Contains("no Worker answered in 1 s", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A corpus file whose name is no corpus name is refused naming the file, not the corpus and sweep-name fields the user never typed.</summary>
+    [Fact]
+    public async Task Submit_ACorpusFileWhoseNameIsNoCorpusName_IsRefusedNamingTheFile()
+    {
+        var file = await GeneratedCorpusFileAsync("bad-name", "my@corpus!.txt");
+        var (exit, _, stderr) = await CliRunner.RunAsync(null, "submit", "--preset", "quick", "--corpus", file, "--models", "lstm", "--layers", "1", "--hidden-sizes", "8");
+        Assert.Equal(2, exit);
+        Assert.Equal($"error: --corpus: {file}: a corpus is named after its file or folder, here 'my@corpus!', and a corpus name is 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit: rename it",
+            stderr.Trim());
     }
 
     [Fact]
@@ -320,6 +374,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
     [InlineData("swep", "'swep'", "rnnsweep --help", "sweep")]
     [InlineData("submit --hidden-sizes abc", "'abc' for option '--hidden-sizes' as a whole number", "rnnsweep submit --help", null)]
     [InlineData("sweep --hiden-sizes 64", "'--hiden-sizes'", "rnnsweep sweep --help", "--hidden-sizes")]
+    [InlineData("submit -- --layers", "'--layers'", "rnnsweep submit --help", null)]                   // after "--" it is a value, not a misspelt option
     public async Task AnUnknownOptionOrCommand_IsNamed_WithWhereToLook(string args, string named, string help, string? suggested)
     {
         var (exit, stdout, stderr) = await CliRunner.RunAsync(null, args.Split(' '));
@@ -327,6 +382,8 @@ public sealed partial class CliTests(PostgresFixture postgres)
         var lines = stderr.Trim().Split('\n');
         Assert.Contains(lines, l => l.StartsWith("error: ", StringComparison.Ordinal) && l.Contains(named, StringComparison.Ordinal));
         Assert.Equal($"Run '{help}' for the options.", lines[^1]);
+        // The value of a mistyped option is not reported as a second unknown argument.
+        Assert.DoesNotContain("argument '64'", stderr, StringComparison.Ordinal);
         // The nearest spelling, after the library's "Did you mean"; none for a stray value ("64" is no option).
         var suggestions = lines.SkipWhile(l => !l.Contains("Did you mean", StringComparison.Ordinal)).Skip(1).SkipLast(1).ToArray();
         if (suggested is null) Assert.Empty(suggestions);
@@ -352,7 +409,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
         var (exit, _, stderr) = await CliRunner.RunAsync(null, "submit");
         Assert.Equal(2, exit);
         var lines = stderr.Trim().Split('\n');
-        Assert.Equal("error: --models (models): is required: one or more of lstm, gru, rnn", lines[1]);
+        Assert.Equal("error: models: is required: one or more of lstm, gru, rnn", lines[1]);
         Assert.Equal("error: --preset: none given: a preset fills in the missing fields (quick, paper, seed), e.g. 'rnnsweep submit --preset quick'", lines[^1]);
         Assert.Equal(5, lines.Length);
 

@@ -45,6 +45,7 @@ public sealed class SignalTests(ITestOutputHelper output)
                 output.WriteLine($"sample: exit {exit}, {enqueued.Elapsed.TotalSeconds:0.0} s after enqueueing, {clock.Elapsed.TotalSeconds:0.0} s in all\n{sample.Output}");
                 Assert.Equal(0, exit);
                 Assert.True(enqueued.Elapsed < TimeSpan.FromSeconds(30), $"the sample took {enqueued.Elapsed.TotalSeconds:0.0} s after enqueueing");
+                Assert.DoesNotContain("no Worker is listening", sample.Output, StringComparison.Ordinal);          // the sweep's Worker is
                 Assert.Matches(@"[a-z]{3}", sample.Output.Replace("waiting for a Worker", ""));
             }
 

@@ -73,6 +73,13 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
         var noSweep = await orchestrator.Http.GetAsync("/sweeps/999999/analyses");
         Assert.Equal(HttpStatusCode.NotFound, noSweep.StatusCode);
         Assert.Contains("There is no sweep 999999.", await noSweep.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // An address no page has: the same page; under the API a bare 404 for scripts.
+        var noPage = await orchestrator.Http.GetAsync("/runs/abc");
+        Assert.Equal((HttpStatusCode.NotFound, "text/html"), (noPage.StatusCode, noPage.Content.Headers.ContentType?.MediaType));
+        Assert.Contains("There is no page at /runs/abc.", await noPage.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var noApi = await orchestrator.Http.GetAsync("/api/nothing");
+        Assert.Equal(HttpStatusCode.NotFound, noApi.StatusCode);
+        Assert.NotEqual("text/html", noApi.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

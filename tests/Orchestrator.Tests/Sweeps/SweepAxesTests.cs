@@ -244,6 +244,18 @@ public sealed class SweepAxesTests(PostgresFixture postgres) : IClassFixture<Pos
         Assert.Contains(e.Errors, f => f.Field == field);
     }
 
+    /// <summary>A value of the wrong type is said in words ("must be a number"), not in a cut-off .NET message.</summary>
+    [Fact]
+    public void Resolve_AValueOfTheWrongType_IsSaidInWords()
+    {
+        var spec = new SweepSpec { Corpus = "c", Models = ["lstm"], Layers = [1], HiddenSizes = [8], Axes = JsonNode.Parse("""{"dropout": [0, "abc"]}""")!.AsObject() };
+        var e = Assert.Throws<ValidationException>(() => SpecResolver.Resolve(spec));
+        Assert.Equal("has the wrong type for dropout: it must be a number", Assert.Single(e.Errors, f => f.Field == "axes.dropout[1]").Message);
+        spec = spec with { Axes = null, Hyperparameters = JsonNode.Parse("""{"dropout": "abc"}""")!.AsObject() };
+        e = Assert.Throws<ValidationException>(() => SpecResolver.Resolve(spec));
+        Assert.Equal("has the wrong type: it must be a number", Assert.Single(e.Errors, f => f.Field == "hyperparameters.dropout").Message);
+    }
+
     private static double Sd(List<double> values)
     {
         var m = values.Average();

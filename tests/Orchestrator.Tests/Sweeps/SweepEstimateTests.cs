@@ -1,8 +1,4 @@
-using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Npgsql;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Orchestrator.Tests.Support;
@@ -24,34 +20,15 @@ public sealed class SweepEstimateTests(PostgresFixture postgres, ITestOutputHelp
     {
         var connection = await postgres.CreateDatabaseAsync();
         await using var orchestrator = await OrchestratorHost.StartAsync(connection);
-        // Three seeds of one cell, 6 epochs each: 18 epochs of 0.8 s on one Worker.
-        var spec = new JsonObject
-        {
-            ["name"] = "estimate", ["corpus"] = "estimate-text", ["corpusText"] = GeneratedText.Sentences(6_000),
-            ["models"] = new JsonArray("lstm"), ["layers"] = new JsonArray(1), ["hiddenSizes"] = new JsonArray(16),
-            ["seeds"] = new JsonArray(1, 2, 3), ["queue"] = "estimate",
-            ["hyperparameters"] = new JsonObject { ["maxEpochs"] = 6, ["patience"] = 6, ["seqLength"] = 16, ["batchSize"] = 8 },
-        };
-        var response = await orchestrator.Http.PostAsJsonAsync("/api/sweeps", spec);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var sweepId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        // Three seeds of one cell, 6 epochs each: 18 epochs of 0.8 s on one Worker, about 15 s of simulated work.
+        var (sweepId, secondsPerCost) = await SimulatedSweep.SubmitAsync(orchestrator, "estimate", "estimate", seeds: 3, epochs: 6, epochSeconds: 0.8);
         var before = await orchestrator.Http.GetFromJsonAsync<SweepEstimate>($"/api/sweeps/{sweepId}/estimate");
         Assert.Equal(("none", 0, 18), (before!.Basis, before.EpochsDone, before.EpochsPlanned)); // nothing measured on this queue yet
 
-        // The scale that makes an epoch last 0.8 s: the grid is about 15 s of simulated work.
-        double largestEpochCost;
-        await using (var sql = new NpgsqlConnection(connection))
-        {
-            await sql.OpenAsync();
-            await using var cmd = new NpgsqlCommand("select max(estimated_cost) / 6 from runs where sweep_id = $1", sql);
-            cmd.Parameters.AddWithValue(sweepId);
-            largestEpochCost = (double)(await cmd.ExecuteScalarAsync())!;
-        }
-        var scale = 0.8 / largestEpochCost;
         await using var worker = WorkerProcess.Start(connection, "estimate-worker", new Dictionary<string, string>
         {
             ["Worker__Queues__0"] = "estimate",
-            ["Worker__SimulatedSecondsPerCost"] = scale.ToString("R", CultureInfo.InvariantCulture),
+            ["Worker__SimulatedSecondsPerCost"] = secondsPerCost,
         });
 
         try
