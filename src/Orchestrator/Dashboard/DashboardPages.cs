@@ -69,11 +69,13 @@ public static class DashboardPages
         app.MapGet("/fragments/samples/{id:long}", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await db.Samples.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct) is { } sample ? Page<SampleView>(new { Sample = sample }) : Results.NotFound()).ExcludeFromDescription();
         app.MapPaperAnalysesCharts();
-        // Any other address (/sweeps/abc, /runs/99999999999999999999, a mistyped page) gets the 404 page a browser can
-        // show; the API, the fragments and the assets, read by scripts, answer a bare 404.
+        // Any other address a browser asks for (/sweeps/abc, /runs/99999999999999999999, a mistyped page) gets the 404
+        // page it can show; the API, the fragments and the assets, read by scripts, answer a bare 404. GET and HEAD
+        // only: a fallback for every method would also be chosen over an API endpoint that does not accept the
+        // request's content type (a PUT without one answered 404 instead of being stored).
         app.MapFallback((HttpContext http) => new[] { "/api", "/fragments", "/assets" }.Any(p => http.Request.Path.StartsWithSegments(p))
             ? Results.NotFound()
-            : NotFoundPage($"There is no page at {http.Request.Path}.")).ExcludeFromDescription();
+            : NotFoundPage($"There is no page at {http.Request.Path}.")).WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head])).ExcludeFromDescription();
         app.MapGet("/sweeps/{id:long}/analyses", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await SweepAnalysesView.LoadAsync(db, id, ct) is { } view ? Page<SweepAnalysesPage>(new { View = view }) : NotFoundPage($"There is no sweep {id}.")).ExcludeFromDescription();
     }
