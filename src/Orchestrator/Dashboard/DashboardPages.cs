@@ -70,12 +70,13 @@ public static class DashboardPages
             await db.Samples.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct) is { } sample ? Page<SampleView>(new { Sample = sample }) : Results.NotFound()).ExcludeFromDescription();
         app.MapPaperAnalysesCharts();
         // Any other address a browser asks for (/sweeps/abc, /runs/99999999999999999999, a mistyped page) gets the 404
-        // page it can show; the API, the fragments and the assets, read by scripts, answer a bare 404. GET and HEAD
-        // only: a fallback for every method would also be chosen over an API endpoint that does not accept the
-        // request's content type (a PUT without one answered 404 instead of being stored).
+        // page it can show; the API, the fragments and the assets, read by scripts, answer a bare 404. GET only: a
+        // fallback for other methods would be chosen over an endpoint that does not take the request as it is (a PUT
+        // to the corpus upload without a content type answered 404 instead of being stored; HEAD of an existing page
+        // would read "no page").
         app.MapFallback((HttpContext http) => new[] { "/api", "/fragments", "/assets" }.Any(p => http.Request.Path.StartsWithSegments(p))
             ? Results.NotFound()
-            : NotFoundPage($"There is no page at {http.Request.Path}.")).WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head])).ExcludeFromDescription();
+            : NotFoundPage($"There is no page at {http.Request.Path}.")).WithMetadata(new HttpMethodMetadata([HttpMethods.Get])).ExcludeFromDescription();
         app.MapGet("/sweeps/{id:long}/analyses", async (long id, RnnSweepDbContext db, CancellationToken ct) =>
             await SweepAnalysesView.LoadAsync(db, id, ct) is { } view ? Page<SweepAnalysesPage>(new { View = view }) : NotFoundPage($"There is no sweep {id}.")).ExcludeFromDescription();
     }

@@ -160,9 +160,10 @@ internal sealed class SingleSampleStep
     /// of v, four panels at a time, one from each quarter of the matrix; the last panel of each longer quarter is summed
     /// alone. Why: the weights are read once, each as a long forward stream, four streams at a time, and y is written
     /// once. Why four: on an AMD Zen 5 (docs/benchmarks.md, the section of 2026-12-02), four streams read the 21 MB of
-    /// a 3x512 step at 0.99 of the fastest plain read when the machine's memory was fast and when it was slow, where
-    /// eight streams drew 0.82-0.90 (the bench's sampling figure fell to 0.81 in slow phases), two 0.92-0.94 and one
-    /// 0.85. Reading the transposed matrix eight rows at a time instead drew 0.74 on an AMD Zen 3.
+    /// a 3x512 step at 0.94-1.04 of the fastest plain read whether the machine's memory was fast, slow or loaded by
+    /// another thread, where eight streams drew 0.74-0.95 (lowest when slow or loaded; the bench's sampling figure fell
+    /// to 0.81), two 0.88-1.03 and one 0.82-0.92. Reading the transposed matrix eight rows at a time instead drew 0.74
+    /// on an AMD Zen 3.
     /// </summary>
     private static void Product<TLanes, TVector>(ref float p, ReadOnlySpan<float> v, Span<float> y)
         where TLanes : ILanes<TVector> where TVector : struct

@@ -77,6 +77,9 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
         var noPage = await orchestrator.Http.GetAsync("/runs/abc");
         Assert.Equal((HttpStatusCode.NotFound, "text/html"), (noPage.StatusCode, noPage.Content.Headers.ContentType?.MediaType));
         Assert.Contains("There is no page at /runs/abc.", await noPage.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // The fallback is for GET: HEAD of a page that exists is not answered "no page".
+        using (var head = await orchestrator.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/sweeps/{sweepId}")))
+            Assert.NotEqual(HttpStatusCode.NotFound, head.StatusCode);
         var noApi = await orchestrator.Http.GetAsync("/api/nothing");
         Assert.Equal(HttpStatusCode.NotFound, noApi.StatusCode);
         Assert.NotEqual("text/html", noApi.Content.Headers.ContentType?.MediaType);
