@@ -513,16 +513,16 @@ namespace RnnSweep.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("analyzed_at");
 
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempt");
+
                     b.Property<string>("Axes")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
                         .HasColumnType("jsonb")
                         .HasColumnName("axes")
                         .HasDefaultValueSql("'{}'::jsonb");
-
-                    b.Property<int>("Attempt")
-                        .HasColumnType("integer")
-                        .HasColumnName("attempt");
 
                     b.Property<int?>("BestEpoch")
                         .HasColumnType("integer")
@@ -662,6 +662,12 @@ namespace RnnSweep.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<int>("Count")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(1)
+                        .HasColumnName("count");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -704,6 +710,10 @@ namespace RnnSweep.Migrations
                         .HasColumnType("text")
                         .HasColumnName("text");
 
+                    b.PrimitiveCollection<string[]>("Texts")
+                        .HasColumnType("text[]")
+                        .HasColumnName("texts");
+
                     b.Property<int>("TopK")
                         .HasColumnType("integer")
                         .HasColumnName("top_k");
@@ -714,7 +724,10 @@ namespace RnnSweep.Migrations
                     b.HasIndex("RunId")
                         .HasDatabaseName("ix_samples_run_id");
 
-                    b.ToTable("samples", (string)null);
+                    b.ToTable("samples", null, t =>
+                        {
+                            t.HasCheckConstraint("samples_count_check", "count between 1 and 64");
+                        });
                 });
 
             modelBuilder.Entity("RnnSweep.Shared.Schema.Sweep", b =>

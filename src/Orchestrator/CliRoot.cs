@@ -5,7 +5,7 @@ using RnnSweep.Orchestrator.Cli;
 namespace RnnSweep.Orchestrator;
 
 /// <summary>The <c>rnnsweep</c> command line. Each command lives in its own file.</summary>
-public static class CliRoot
+public static partial class CliRoot
 {
     public static async Task<int> RunAsync(string[] args)
     {
@@ -57,11 +57,25 @@ public static class CliRoot
             var unmatched = parse.UnmatchedTokens;
             var valuesOfUnknownOptions = unmatched.Where((t, i) => i > 0 && unmatched[i - 1].StartsWith("--", StringComparison.Ordinal) && !t.StartsWith('-'))
                 .Select(t => $"Unrecognized command or argument '{t}'.").ToHashSet();
+            // A mistyped option where the command takes a value ("status --wach") is read as that value and fails to
+            // parse as it: it is named as the unknown option it is, with the library's suggestions from a second parse
+            // in which a value comes first, so that the token is left unmatched.
+            var misread = new List<string>();
             foreach (var error in parse.Errors.Where(e => !(unknown && e.Message.StartsWith("Required command", StringComparison.Ordinal)) && !valuesOfUnknownOptions.Contains(e.Message)))
             {
+                if (MisreadOption().Match(error.Message) is { Success: true } option)
+                {
+                    misread.Add(option.Groups["token"].Value);
+                    Console.Error.WriteLine($"error: Unrecognized command or argument '{option.Groups["token"].Value}'.");
+                    continue;
+                }
                 Console.Error.WriteLine($"error: {System.Text.RegularExpressions.Regex.Replace(error.Message, @"as expected type '(?<type>[^']+)'", m => "as " + Shared.Json.JsonContract.ExpectedValue(m.Groups["type"].Value))}");
             }
             foreach (var line in Suggestions(parse)) Console.Error.WriteLine(line);
+            foreach (var (token, at) in misread.Select(t => (t, Array.IndexOf(args, t))).Where(m => m.Item2 >= 0))
+            {
+                foreach (var line in Suggestions(root.Parse([.. args[..at], "0", .. args[at..]]), token)) Console.Error.WriteLine(line);
+            }
             var names = new List<string>();
             for (var command = parse.CommandResult; command is not null; command = command.Parent as System.CommandLine.Parsing.CommandResult) names.Insert(0, command.Command.Name);
             Console.Error.WriteLine($"Run '{string.Join(' ', names)} --help' for the options.");
@@ -96,7 +110,8 @@ public static class CliRoot
     /// Only tokens that look like options or commands get suggestions: for a stray value ("64") the library offers
     /// whatever short alias is two edits away ("-h").
     /// </summary>
-    private static IEnumerable<string> Suggestions(ParseResult parse)
+    /// <param name="only">Only this token's suggestions (null: every token's).</param>
+    private static IEnumerable<string> Suggestions(ParseResult parse, string? only = null)
     {
         if (parse.Action is not System.CommandLine.Invocation.ParseErrorAction action) return [];
         (action.ShowHelp, action.ShowTypoCorrections) = (false, true);
@@ -116,13 +131,17 @@ public static class CliRoot
                 block.Clear();
                 var end = line.IndexOf('\'', 1);
                 token = end > 1 ? line[1..end] : "";
-                keep = token.Length > 0 && (token[0] == '-' || token.All(char.IsAsciiLetter));
+                keep = token.Length > 0 && (token[0] == '-' || token.All(char.IsAsciiLetter)) && (only is null || token == only);
             }
             else if (line == token) continue;
             if (keep) block.Add(line);
         }
         return lines;
     }
+
+    /// <summary>The parse error of a token that looks like an option, taken as the value of an argument.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("^Cannot parse argument '(?<token>-[^']*)' for command ")]
+    private static partial System.Text.RegularExpressions.Regex MisreadOption();
 
     /// <summary>The exit code of a command stopped by Ctrl+C or SIGTERM before it finished (128 + SIGINT, as shells report it).</summary>
     public const int Interrupted = 130;

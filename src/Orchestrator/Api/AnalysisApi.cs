@@ -24,14 +24,14 @@ public sealed record InterpretableUnit(string Feature, int Rank, int Layer, int 
 public sealed record SamplePending(long Id);
 
 /// <summary>
-/// A sample as the API answers it (the <c>samples</c> row): the settings it was drawn with, the text (null while
-/// pending) or why it could not be made. Timestamps are UTC.
+/// A sample as the API answers it (the <c>samples</c> row): the settings it was drawn with, its texts (null while
+/// pending; <c>text</c> is the first of <c>texts</c>) or why it could not be made. Timestamps are UTC.
 /// </summary>
-public sealed record SampleAnswer(long Id, long RunId, string Method, double Temperature, int TopK, string PrimeText, long Seed, int Length,
-    string? Text, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt)
+public sealed record SampleAnswer(long Id, long RunId, string Method, double Temperature, int TopK, string PrimeText, long Seed, int Length, int Count,
+    string? Text, string[]? Texts, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt)
 {
     public static SampleAnswer Of(Sample s) =>
-        new(s.Id, s.RunId, s.Method, s.Temperature, s.TopK, s.PrimeText, s.Seed, s.Length, s.Text, s.Error, s.CreatedAt, s.FinishedAt);
+        new(s.Id, s.RunId, s.Method, s.Temperature, s.TopK, s.PrimeText, s.Seed, s.Length, s.Count, s.Text, s.Texts, s.Error, s.CreatedAt, s.FinishedAt);
 }
 
 /// <summary>The sweep's n-gram baseline at one order, test loss in nats per symbol.</summary>

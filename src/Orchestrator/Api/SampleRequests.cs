@@ -25,7 +25,7 @@ public static class SampleRequests
         var sample = new Sample
         {
             RunId = runId, Method = request.Method, Temperature = request.Temperature, TopK = request.TopK,
-            PrimeText = request.PrimeText, Seed = request.Seed, Length = request.Length, CreatedAt = DateTimeOffset.UtcNow,
+            PrimeText = request.PrimeText, Seed = request.Seed, Length = request.Length, Count = request.Count, CreatedAt = DateTimeOffset.UtcNow,
         };
         db.Samples.Add(sample);
         await db.SaveChangesAsync(ct);

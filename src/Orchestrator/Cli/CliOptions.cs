@@ -120,7 +120,14 @@ public static class CliOptions
             var eq = option.IndexOf('=');
             if (eq <= 0 || eq == option.Length - 1) throw new ValidationException("--axis", $"'{option}' is not NAME=VALUE,VALUE,... (e.g. dropout=0,0.25,0.5)");
             var values = new JsonArray();
-            foreach (var text in option[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries))
+            var texts = option[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries);
+            // As in the list options: a comma at either end separates nothing, but between two values it must
+            // separate one (a value left out would otherwise become the string "" and fail as a wrong type).
+            if (texts.Length > 2 && Array.FindIndex(texts, 1, texts.Length - 2, t => t.Length == 0) > 0)
+            {
+                throw new ValidationException("--axis", $"'{option}' has an empty value between two commas");
+            }
+            foreach (var text in texts.Where(t => t.Length > 0))
             {
                 JsonNode? value;
                 try { value = JsonNode.Parse(text); }

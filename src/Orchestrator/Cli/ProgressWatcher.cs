@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using RnnSweep.Shared.Database;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Runs;
 using RnnSweep.Shared.Schema;
@@ -21,7 +22,9 @@ public static class ProgressWatcher
     public sealed record RunProgress(string Model, int Layers, int Hidden, string Status, int EpochsDone, bool Unanalysed, bool Leased);
 
     /// <summary>"3/9 runs done; training lstm 2x64 (4 epochs done); waiting for takeover gru 1x77 (19 epochs done)".</summary>
-    public static string Line(IReadOnlyList<RunProgress> runs)
+    /// <param name="computingNGram">A Worker is computing the sweep's n-gram baseline: said, so that a Worker not
+    /// training is not taken for an idle one.</param>
+    public static string Line(IReadOnlyList<RunProgress> runs, bool computingNGram = false)
     {
         static string Describe(RunProgress r) => $"{r.Model} {r.Layers}x{r.Hidden} ({r.EpochsDone} {(r.EpochsDone == 1 ? "epoch" : "epochs")} done)";
         var done = runs.Count(r => RunStatus.IsFinal(r.Status));
@@ -35,8 +38,16 @@ public static class ProgressWatcher
         return $"{done}/{runs.Count} runs done" + (unfinished.Length > 0 ? $" ({unfinished})" : "") +
                (running.Count > 0 ? "; training " + string.Join(", ", running) : "") +
                (waiting.Count > 0 ? $"; {LeaseState.WaitingForTakeover} " + string.Join(", ", waiting) : "") +
+               (computingNGram ? "; computing the n-gram baseline" : "") +
                (analysing > 0 ? $"; analysing {analysing} run{(analysing == 1 ? "" : "s")}" : "");
     }
+
+    /// <summary>Whether a Worker is computing the sweep's n-gram baseline now: its job is processing and no rows are stored yet.</summary>
+    public static Task<bool> ComputingNGramAsync(RnnSweepDbContext db, long sweepId, CancellationToken ct) => db.Database.SqlQueryRaw<bool>($$"""
+        select exists (select 1 from work_jobs w join {{DatabaseSettings.HangfireSchema}}.job j on j.id = w.job_id::bigint
+                       where w.kind = {0} and w.subject_id = {1} and j.statename = {2})
+           and not exists (select 1 from ngram_baselines b where b.sweep_id = {1}) as "Value"
+        """, WorkKind.NGramBaseline, sweepId, Hangfire.States.ProcessingState.StateName).SingleAsync(ct);
 
     /// <param name="workersAlive">When given and false, no local Worker is left to finish the sweep: stop waiting.</param>
     public static async Task WaitAsync(IHost app, long sweepId, CancellationToken ct, Func<bool>? workersAlive = null)
@@ -54,7 +65,7 @@ public static class ProgressWatcher
                         // the reaper dispatches it again, but nobody is training it.
                         r.LeaseOwner != null && r.LeaseExpiresAt > DateTimeOffset.UtcNow))
                     .ToListAsync(ct);
-                var line = Line(runs);
+                var line = Line(runs, await ComputingNGramAsync(db, sweepId, ct));
                 var done = runs.Count(r => RunStatus.IsFinal(r.Status));
                 var analysing = done == runs.Count ? runs.Count(r => r.Unanalysed) : 0;
                 if (line != last) Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");

@@ -27,7 +27,7 @@ public static class SampleCommand
         {
             "topK" => "--top-k",
             "primeText" => "--prime",
-            "method" or "temperature" or "seed" or "length" => "--" + error.Field,
+            "method" or "temperature" or "seed" or "length" or "count" => "--" + error.Field,
             _ => error.Field,
         },
     };
@@ -42,13 +42,18 @@ public static class SampleCommand
         var seed = new Option<long>("--seed") { Description = "Random seed (same seed, same text)", DefaultValueFactory = _ => SampleSettings.Default.Seed };
         var length = new Option<int>("--length") { Description = "Characters to generate", DefaultValueFactory = _ => SampleSettings.Default.Length };
         var wait = new Option<int>("--wait") { Description = "Seconds to wait for a Worker", DefaultValueFactory = _ => 120 };
+        var count = new Option<int>("--count")
+        {
+            Description = $"Texts to draw in one pass, 1 to {SampleSettings.MaxCount} (text i uses seed --seed + i)", DefaultValueFactory = _ => SampleSettings.Default.Count,
+        };
         var command = new Command("sample", """
             Generate text from a run's best checkpoint (a Worker listening on the sweep's queue does the work).
             Examples:
               rnnsweep sample 17
               rnnsweep sample 17 --method greedy --prime "The " --length 200
               rnnsweep sample 17 --temperature 0.5 --seed 7
-            """) { runId, method, temperature, topK, prime, seed, length, wait };
+              rnnsweep sample 17 --count 16 --length 100   16 texts in one pass over the weights
+            """) { runId, method, temperature, topK, prime, seed, length, count, wait };
         command.SetAction((parse, ct) => CliOptions.Guard(async () =>
         {
             // --top-k alone means top-k sampling; with another --method it would be ignored, so it is refused.
@@ -57,7 +62,7 @@ public static class SampleCommand
             var request = new SampleSettings
             {
                 Method = methodName, Temperature = parse.GetValue(temperature), TopK = parse.GetValue(topK),
-                PrimeText = parse.GetValue(prime)!, Seed = parse.GetValue(seed), Length = parse.GetValue(length),
+                PrimeText = parse.GetValue(prime)!, Seed = parse.GetValue(seed), Length = parse.GetValue(length), Count = parse.GetValue(count),
             };
             var errors = request.Validate().Select(AsFlag).ToList();
             if (topKGiven && methodName != SamplingMethods.TopK) errors.Add(new("--top-k", $"applies to --method {SamplingMethods.TopK} only, not {methodName}"));
@@ -90,7 +95,18 @@ public static class SampleCommand
                 Console.Error.WriteLine($"error: {sample.Error}");
                 return 1;
             }
-            Console.WriteLine(sample.PrimeText + sample.Text);
+            var texts = sample.Texts ?? [sample.Text!];
+            if (texts.Length == 1)
+            {
+                Console.WriteLine(sample.PrimeText + texts[0]);
+                return 0;
+            }
+            // Several texts: each under a line that says which it is and its seed, to draw it again alone.
+            for (var i = 0; i < texts.Length; i++)
+            {
+                Console.WriteLine($"--- text {i + 1} of {texts.Length} (seed {sample.Seed + i}) ---");
+                Console.WriteLine(sample.PrimeText + texts[i]);
+            }
             return 0;
         }));
         return command;

@@ -55,7 +55,9 @@ public static class StatusCommand
         await using var dataSource = source.Build();
         await using var db = await dataSource.OpenConnectionAsync(ct);
         var sweeps = await StatusQuery.SummariesAsync(db, sweepId, ct);
-        if (sweeps.Count == 0) return new Markup(sweepId is null ? "No sweeps yet: try [bold]rnnsweep submit --preset quick[/]" : $"No sweep {sweepId}.");
+        // An unknown sweep is an error (exit 2), as for 'table' and 'export'; while watching, one deleted meanwhile ends the watch.
+        if (sweepId is not null && sweeps.Count == 0) throw new ValidationException("sweep-id", $"no sweep {sweepId}");
+        if (sweeps.Count == 0) return new Markup("No sweeps yet: try [bold]rnnsweep submit --preset quick[/]\n");
         var view = new Table().AddColumns("id", "sweep", "corpus", "progress", "done");
         foreach (var status in RunStatus.All) view.AddColumn(new TableColumn(status).RightAligned());
         view.AddColumn(new TableColumn("time left").RightAligned());

@@ -27,7 +27,10 @@ public static class OrchestratorApp
     public static WebApplication Build(string[] args, string connectionString, string? url = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        builder.Services.AddSerilog((_, config) => Logging.Configure(config, "orchestrator"));
+        // A taken port is said in one line by the command that chose the address (serve, sweep); the host's log of
+        // the same failure is its 25-line stack trace.
+        builder.Services.AddSerilog((_, config) => Logging.Configure(config, "orchestrator")
+            .Filter.ByExcluding(e => e.Exception is IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException }));
         builder.WebHost.UseUrls(url ?? builder.Configuration["urls"] ?? DefaultUrl);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1L << 30);
         builder.Services.AddOrchestrator(builder.Configuration, connectionString);

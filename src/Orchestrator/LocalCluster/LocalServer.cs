@@ -76,7 +76,8 @@ public static class LocalServer
             }
             if (moveFromDefault && url == OrchestratorApp.DefaultUrl) continue;
             IPAddress[] addresses = uri.IsLoopback && uri.HostNameType == UriHostNameType.Dns ? [IPAddress.Loopback, IPAddress.IPv6Loopback]
-                : IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) ? [ip] : [];
+                // Any other host name is bound by Kestrel on every address, which any listener on the port blocks.
+                : IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) ? [ip] : [IPAddress.Any];
             if (uri.Port > 0 && addresses.Any(address => !IsFree(address, uri.Port)))
             {
                 throw new ValidationException("--urls", $"{url} is in use (another RnnSweep?): stop that server or choose another address with --urls");

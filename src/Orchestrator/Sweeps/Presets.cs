@@ -22,8 +22,12 @@ public static class Presets
     /// </summary>
     public static readonly IReadOnlyList<SweepAxis> PaperDropout = [new SweepAxis("dropout", [0.0, 0.25, 0.5])];
 
-    /// <summary>What an unknown preset name is answered, wherever it was given.</summary>
-    public static string Unknown(string name) => $"unknown preset '{name}' (expected one of {string.Join(", ", Names)})";
+    /// <summary>
+    /// What an unknown preset name is answered, wherever it was given. A long name is cut to its first 40 characters:
+    /// a link's <c>?preset=</c> may carry anything, and the answer need not repeat kilobytes of it.
+    /// </summary>
+    public static string Unknown(string name) =>
+        $"unknown preset '{(name.Length > 40 ? name[..40] + "..." : name)}' (expected one of {string.Join(", ", Names)})";
 
     public static Preset? Find(string name) => name switch
     {

@@ -31,7 +31,7 @@
     error.textContent = 'sampling…';
     const body = {
       method: data.get('method'), temperature: +data.get('temperature'), topK: +data.get('topK'),
-      length: +data.get('length'), seed: +data.get('seed'), primeText: data.get('primeText'),
+      length: +data.get('length'), seed: +data.get('seed'), count: +data.get('count'), primeText: data.get('primeText'),
     };
     const response = await send(`${form.dataset.url}?wait=60`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     const answer = await response.json().catch(() => ({}));

@@ -8,10 +8,12 @@ namespace RnnSweep.Shared.Domain;
 /// </summary>
 public sealed record SampleSettings
 {
-    /// <summary>Every field at its default: multinomial, temperature 1, top 10, no prime, seed 42, 500 symbols.</summary>
+    /// <summary>Every field at its default: multinomial, temperature 1, top 10, no prime, seed 42, 500 symbols, one sample.</summary>
     public static readonly SampleSettings Default = new();
 
     public const int MaxLength = 20_000;
+    /// <summary>Most samples one request may ask for (<see cref="Count"/>).</summary>
+    public const int MaxCount = 64;
     /// <summary>Largest temperature accepted (the range is (0, <see cref="MaxTemperature"/>]).</summary>
     public const double MaxTemperature = 100;
     /// <summary>Largest top k accepted (the range is 1 to <see cref="MaxTopK"/>).</summary>
@@ -32,6 +34,11 @@ public sealed record SampleSettings
     public long Seed { get; init; } = 42;
     /// <summary>Symbols to generate (characters, or bytes in a byte vocabulary), after the prime.</summary>
     public int Length { get; init; } = 500;
+    /// <summary>
+    /// Samples drawn in one pass over the weights (a batch of <see cref="Count"/> rows), 1 to <see cref="MaxCount"/>:
+    /// sample i draws with seed <see cref="Seed"/> + i, so the first is the text of the same request with count 1.
+    /// </summary>
+    public int Count { get; init; } = 1;
 
     /// <summary>Every problem at once, each naming its camelCase field.</summary>
     public IReadOnlyList<FieldError> Validate()
@@ -48,6 +55,8 @@ public sealed record SampleSettings
         else if (PrimeText.Contains('\0')) errors.Add(new("primeText", "contains a NUL character (U+0000)"));
         else if (!IsWellFormed(PrimeText)) errors.Add(new("primeText", "contains an unpaired UTF-16 surrogate: it is not text"));
         if (Seed < 0) errors.Add(new("seed", $"must be 0 or more, not {Seed}"));
+        if (Count is < 1 or > MaxCount) errors.Add(new("count", $"must be between 1 and {MaxCount}, not {Count}"));
+        else if (Seed > long.MaxValue - Count) errors.Add(new("seed", $"must leave room for {Count} seeds (seed + count - 1 at most {long.MaxValue}), not {Seed}"));
         return errors;
     }
 

@@ -24,13 +24,15 @@ public static class Logging
 
     /// <summary>
     /// Labels a job's lines "run ID " from its RunId property. why: the bare id after the process name read as a
-    /// worker number ("worker 1 Run 1 ...").
+    /// worker number ("worker 1 Run 1 ..."). A message that names the run itself ("Run {RunId} analysed") gets no
+    /// label, which would say the run twice ("worker run 2 Run 2 analysed").
     /// </summary>
     private sealed class RunLabel : Serilog.Core.ILogEventEnricher
     {
         public void Enrich(LogEvent logEvent, Serilog.Core.ILogEventPropertyFactory factory)
         {
-            var label = logEvent.Properties.TryGetValue("RunId", out var id) ? $"run {id} " : "";
+            var named = logEvent.MessageTemplate.Text.Contains("{RunId", StringComparison.Ordinal);
+            var label = !named && logEvent.Properties.TryGetValue("RunId", out var id) ? $"run {id} " : "";
             logEvent.AddPropertyIfAbsent(factory.CreateProperty("Run", label));
         }
     }

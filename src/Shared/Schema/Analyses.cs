@@ -12,8 +12,12 @@ public sealed class Sample
     public required string PrimeText { get; set; }
     public long Seed { get; set; }
     public int Length { get; set; }
-    /// <summary>The generated text (without the priming text); null while the sample is pending.</summary>
+    /// <summary>How many texts the request asked for (1 to 64), drawn in one pass with seeds <see cref="Seed"/>, +1, ...</summary>
+    public int Count { get; set; } = 1;
+    /// <summary>The generated text (without the priming text), the first of <see cref="Texts"/>; null while the sample is pending.</summary>
     public string? Text { get; set; }
+    /// <summary>Every generated text, <see cref="Count"/> of them in seed order; null while pending or when the sample could not be made.</summary>
+    public string[]? Texts { get; set; }
     /// <summary>Why a requested sample could not be made.</summary>
     public string? Error { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

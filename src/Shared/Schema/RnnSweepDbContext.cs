@@ -88,7 +88,8 @@ public sealed class RnnSweepDbContext(DbContextOptions<RnnSweepDbContext> option
         });
         b.Entity<Sample>(e =>
         {
-            e.ToTable("samples");
+            e.ToTable("samples", t => t.HasCheckConstraint("samples_count_check", $"count between 1 and {SampleSettings.MaxCount}"));
+            e.Property(x => x.Count).HasDefaultValue(1);
             e.HasIndex(x => x.RunId);
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
         });

@@ -6,7 +6,10 @@ using RnnSweep.Worker.Stores;
 
 namespace RnnSweep.Worker.Jobs;
 
-/// <summary>Generates a requested sample from its run's best checkpoint, one step per character with the state carried.</summary>
+/// <summary>
+/// Generates a requested sample from its run's best checkpoint, one step per character with the state carried; a
+/// request for several texts draws them in one pass (<see cref="Sampler.SampleMany"/>).
+/// </summary>
 public sealed class SampleJob(RunStore runs, AnalysisStore analyses, WorkerOptions options, TorchDevice device, ILogger<SampleJob> log) : ISampleJob
 {
     public async Task SampleAsync(long sampleId, CancellationToken cancellationToken)
@@ -27,12 +30,12 @@ public sealed class SampleJob(RunStore runs, AnalysisStore analyses, WorkerOptio
             }
             using var torch = await TorchLock.AcquireAsync(cancellationToken);
             using var model = TrainedModel.Load(data.Cell, data.Vocabulary.Size, best, device.Device);
-            var text = Sampler.Sample(model, data.Vocabulary, SamplingOptions.From(new SampleSettings
+            var texts = Sampler.SampleMany(model, data.Vocabulary, SamplingOptions.From(new SampleSettings
             {
                 Method = request.Method, Temperature = request.Temperature, TopK = request.TopK,
                 PrimeText = request.PrimeText, Seed = request.Seed, Length = request.Length,
-            }));
-            await DbRetry.RunAsync(async () => { await analyses.FinishSampleAsync(sampleId, text, null, cancellationToken); return 0; }, log, cancellationToken);
+            }), request.Count);
+            await DbRetry.RunAsync(async () => { await analyses.FinishSampleAsync(sampleId, texts, null, cancellationToken); return 0; }, log, cancellationToken);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {

@@ -100,8 +100,8 @@ public sealed class AnalysisStore(string connectionString) : IDisposable
         foreach (var s in samples)
         {
             await using var insert = new NpgsqlCommand("""
-                insert into samples (run_id, method, temperature, top_k, prime_text, seed, length, text, created_at, finished_at)
-                values ($1, $2, $3, $4, $5, $6, $7, $8, (select finished_at from runs where id = $1), now())
+                insert into samples (run_id, method, temperature, top_k, prime_text, seed, length, text, texts, created_at, finished_at)
+                values ($1, $2, $3, $4, $5, $6, $7, $8, array[$8], (select finished_at from runs where id = $1), now())
                 """, conn, tx);
             insert.Parameters.AddWithValue(runId);
             insert.Parameters.AddWithValue(s.Method);
@@ -120,23 +120,26 @@ public sealed class AnalysisStore(string connectionString) : IDisposable
         return true;
     }
 
-    public sealed record SampleRequest(long Id, long RunId, string Method, double Temperature, int TopK, string PrimeText, long Seed, int Length, string? Text);
+    /// <param name="Count">Texts to draw in one pass, with seeds <paramref name="Seed"/>, +1, ...</param>
+    /// <param name="Text">The first text once made; null while pending.</param>
+    public sealed record SampleRequest(long Id, long RunId, string Method, double Temperature, int TopK, string PrimeText, long Seed, int Length, int Count, string? Text);
 
     public async Task<SampleRequest?> FindSampleAsync(long sampleId, CancellationToken ct)
     {
-        await using var cmd = _db.CreateCommand("select id, run_id, method, temperature, top_k, prime_text, seed, length, text from samples where id = $1");
+        await using var cmd = _db.CreateCommand("select id, run_id, method, temperature, top_k, prime_text, seed, length, count, text from samples where id = $1");
         cmd.Parameters.AddWithValue(sampleId);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct)) return null;
         return new SampleRequest(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetDouble(3), r.GetInt32(4), r.GetString(5), r.GetInt64(6), r.GetInt32(7),
-            r.IsDBNull(8) ? null : r.GetString(8));
+            r.GetInt32(8), r.IsDBNull(9) ? null : r.GetString(9));
     }
 
-    public async Task FinishSampleAsync(long sampleId, string? text, string? error, CancellationToken ct)
+    /// <param name="texts">Every text of the request in seed order (the first is also stored as <c>text</c>); null with an error.</param>
+    public async Task FinishSampleAsync(long sampleId, string[]? texts, string? error, CancellationToken ct)
     {
-        await using var cmd = _db.CreateCommand("update samples set text = $2, error = $3, finished_at = now() where id = $1");
+        await using var cmd = _db.CreateCommand("update samples set text = $2[1], texts = $2, error = $3, finished_at = now() where id = $1");
         cmd.Parameters.AddWithValue(sampleId);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)text ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)texts ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         await cmd.ExecuteNonQueryAsync(ct);
     }

@@ -141,7 +141,7 @@ public sealed record FuzzRequest(string Method, string Path, string? ContentType
         "batchSize", "carryState", "input", "vocabulary", "maxEpochs", "epochChars", "patience", "minImprovement", "divergenceFactor",
         "divergenceRetries", "splitLayout", "trainFraction", "valFraction", "testFraction", "seed",
     ];
-    private static readonly string[] SampleFields = ["method", "temperature", "topK", "primeText", "seed", "length"];
+    private static readonly string[] SampleFields = ["method", "temperature", "topK", "primeText", "seed", "length", "count"];
 
     private static readonly Gen<string> FieldName = Gen.Frequency<string>(
         (4, Gen.OneOf([.. SpecFields, .. HyperparameterFields, .. SampleFields])),
@@ -181,7 +181,7 @@ public sealed record FuzzRequest(string Method, string Path, string? ContentType
 
     private static readonly Dictionary<string, string> ValidSample = new()
     {
-        ["method"] = "\"greedy\"", ["length"] = "10", ["primeText"] = "\"synthetic \"", ["temperature"] = "1", ["topK"] = "3", ["seed"] = "1",
+        ["method"] = "\"greedy\"", ["length"] = "10", ["primeText"] = "\"synthetic \"", ["temperature"] = "1", ["topK"] = "3", ["seed"] = "1", ["count"] = "2",
     };
 
     private static Gen<byte[]> Bodies(string path) => Gen.Frequency<byte[]>(

@@ -326,6 +326,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
     [InlineData("http://127.0.0.1:{0}")]
     [InlineData("http://localhost:{0}")]
     [InlineData("http://127.0.0.1:{1};http://127.0.0.1:{0}")]
+    [InlineData("http://rnnsweep-host.invalid:{0}")]                 // a host name: Kestrel binds every address
     public async Task Serve_OnAPortInUse_FailsInOneLine_BeforeAnyDatabaseWork(string urls)
     {
         using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
@@ -375,6 +376,8 @@ public sealed partial class CliTests(PostgresFixture postgres)
     [InlineData("submit --hidden-sizes abc", "'abc' for option '--hidden-sizes' as a whole number", "rnnsweep submit --help", null)]
     [InlineData("sweep --hiden-sizes 64", "'--hiden-sizes'", "rnnsweep sweep --help", "--hidden-sizes")]
     [InlineData("submit -- --layers", "'--layers'", "rnnsweep submit --help", null)]                   // after "--" it is a value, not a misspelt option
+    [InlineData("status --wach", "'--wach'", "rnnsweep status --help", "--watch")]                      // where the command takes a sweep id
+    [InlineData("table 3 --los val", "'--los'", "rnnsweep table --help", "--loss")]
     public async Task AnUnknownOptionOrCommand_IsNamed_WithWhereToLook(string args, string named, string help, string? suggested)
     {
         var (exit, stdout, stderr) = await CliRunner.RunAsync(null, args.Split(' '));
@@ -391,6 +394,22 @@ public sealed partial class CliTests(PostgresFixture postgres)
         Assert.DoesNotContain("Usage:", stdout + stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("Required command", stderr, StringComparison.Ordinal); // a command was given, if mistyped
         Assert.DoesNotContain("System.", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>An unknown sweep is an error for status as for table (exit 2, one line); no sweeps at all is not.</summary>
+    [Fact]
+    public async Task Status_OfAnUnknownSweep_IsAnError_AsForTable()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        foreach (var verb in new[] { "status", "table" })
+        {
+            var (exit, _, stderr) = await CliRunner.RunAsync(connection, verb, "999999");
+            Assert.Equal(2, exit);
+            Assert.Equal("error: sweep-id: no sweep 999999", stderr.Trim());
+        }
+        var (code, stdout, _) = await CliRunner.RunAsync(connection, "status");
+        Assert.Equal(0, code);
+        Assert.EndsWith("rnnsweep submit --preset quick\n", stdout.Replace("\r", "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
     /// <summary>An unknown preset is the one error: not also every field the preset would have given.</summary>

@@ -44,6 +44,24 @@ public sealed class ListOptionTests
         Assert.Equal($"--layers: '{value}' has an empty value between two commas", Assert.Single(parse.Errors).Message);
     }
 
+    /// <summary>An --axis value list reads its commas as the list options do.</summary>
+    [Theory]
+    [InlineData("dropout=0,,0.5")]
+    [InlineData("dropout=,,0.5")]
+    public void AnAxisWithAnEmptyValueBetweenCommas_IsAnError(string option)
+    {
+        var error = Assert.Single(Assert.Throws<Shared.Domain.ValidationException>(() => CliOptions.ParseAxes([option], null)).Errors);
+        Assert.Equal(new Shared.Domain.FieldError("--axis", $"'{option}' has an empty value between two commas"), error);
+    }
+
+    [Fact]
+    public void AnAxisCommaAtAnEnd_SeparatesNothing()
+    {
+        var axes = CliOptions.ParseAxes(["dropout=0,0.5,", "optimizer=,adam"], null)!;
+        Assert.Equal("[0,0.5]", axes["dropout"]!.ToJsonString());
+        Assert.Equal("[\"adam\"]", axes["optimizer"]!.ToJsonString());
+    }
+
     [Fact]
     public void AWholeNumberTooLarge_IsSaidToBeOutOfRange()
     {

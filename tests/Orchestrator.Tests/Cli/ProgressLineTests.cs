@@ -31,6 +31,14 @@ public sealed class ProgressLineTests
     }
 
     [Fact]
+    public void AWorkerOnTheNGramBaseline_IsSaid()
+    {
+        var runs = new ProgressWatcher.RunProgress[] { new("lstm", 1, 64, RunStatus.Running, 1, Unanalysed: false, Leased: true), new("gru", 1, 64, RunStatus.Queued, 0, false, false) };
+        Assert.Equal("0/2 runs done; training lstm 1x64 (1 epoch done); computing the n-gram baseline", ProgressWatcher.Line(runs, computingNGram: true));
+        Assert.Equal("0/2 runs done; training lstm 1x64 (1 epoch done)", ProgressWatcher.Line(runs));
+    }
+
+    [Fact]
     public void CancelledRuns_AreNotCountedAsResults()
     {
         var line = ProgressWatcher.Line([

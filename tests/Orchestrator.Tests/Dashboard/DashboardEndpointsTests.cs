@@ -38,6 +38,12 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
         Assert.Contains("unknown preset &#x27;papr&#x27; (expected one of quick, paper, seed)", unknownPage, StringComparison.Ordinal);
         Assert.Equal("text/html", unknown.Content.Headers.ContentType?.MediaType);
         Assert.Contains("<nav>", unknownPage, StringComparison.Ordinal);                    // in the dashboard's frame, not a bare JSON string
+        // A long name is not echoed whole.
+        var longName = await orchestrator.Http.GetAsync($"/sweeps/new?preset={new string('x', 5_000)}");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, longName.StatusCode);
+        var longPage = await longName.Content.ReadAsStringAsync();
+        Assert.Contains($"unknown preset &#x27;{new string('x', 40)}...&#x27;", longPage, StringComparison.Ordinal);
+        Assert.DoesNotContain(new string('x', 41), longPage, StringComparison.Ordinal);
         Assert.Contains($"Run {run.Id}", await orchestrator.Http.GetStringAsync($"/runs/{run.Id}"), StringComparison.Ordinal);
 
         // Charts: ScottPlot SVG with its text, and the saturation plot as a PNG file.
@@ -134,6 +140,8 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
         Assert.Equal(defaults.PrimeText, Attribute("primeText", "value"));
         Assert.Equal(SampleSettings.MaxLength, int.Parse(Attribute("length", "max"), CultureInfo.InvariantCulture));
         Assert.Equal(SampleSettings.MaxTopK, int.Parse(Attribute("topK", "max"), CultureInfo.InvariantCulture));
+        Assert.Equal(defaults.Count, int.Parse(Attribute("count", "value"), CultureInfo.InvariantCulture));
+        Assert.Equal(SampleSettings.MaxCount, int.Parse(Attribute("count", "max"), CultureInfo.InvariantCulture));
         Assert.Equal(SampleSettings.MaxTemperature, double.Parse(Attribute("temperature", "max"), CultureInfo.InvariantCulture));
         Assert.Matches($"<option selected[^>]*>{defaults.Method}</option>", form);
         // The API's defaults answer is the same record, so the form and a client reading it agree.

@@ -10,7 +10,7 @@ public sealed class SampleSettingsTests
     {
         var d = SampleSettings.Default;
         Assert.Empty(d.Validate());
-        Assert.Equal((SamplingMethods.Multinomial, 1.0, 10, "", 42L, 500), (d.Method, d.Temperature, d.TopK, d.PrimeText, d.Seed, d.Length));
+        Assert.Equal((SamplingMethods.Multinomial, 1.0, 10, "", 42L, 500, 1), (d.Method, d.Temperature, d.TopK, d.PrimeText, d.Seed, d.Length, d.Count));
     }
 
     public static TheoryData<string, SampleSettings, string> OneBadField => new()
@@ -27,6 +27,9 @@ public sealed class SampleSettingsTests
         { "primeText", new SampleSettings { PrimeText = "a\0b" }, "NUL" },
         { "primeText", new SampleSettings { PrimeText = new string([(char)0xD800, 'b']) }, "surrogate" },
         { "seed", new SampleSettings { Seed = -1 }, "-1" },
+        { "count", new SampleSettings { Count = 0 }, "between 1 and 64, not 0" },
+        { "count", new SampleSettings { Count = SampleSettings.MaxCount + 1 }, $"{SampleSettings.MaxCount + 1}" },
+        { "seed", new SampleSettings { Seed = long.MaxValue, Count = 2 }, "room for 2 seeds" },         // seed + 1 would overflow
     };
 
     [Theory]
