@@ -18,16 +18,17 @@ public static class BenchPlan
         // Every cell's figure is the median of several rounds, each between two bare loops (one round with --quick): on
         // this kind of shared 2-core machine a bare loop's speed moved by up to 50 % within one cell, and a single
         // round by 10 % or more (the bfloat16 3x512 bare loops of one run: 15,532 / 13,992 / 14,713 / 17,146 chars/s).
-        // Nine rounds in the small cells and seven at 3x512: with five, one run in two missed 0.95 at some cell by a
-        // hundredth or less while its rounds scattered over 0.87-1.10 (docs/benchmarks.md), so the median of five still
-        // moved by about two hundredths between runs of one commit. 3x512's epochs are longer (30 s), its bare loops half
-        // an epoch as everywhere. Why 30 s: each 3x512 epoch commits a 65 MB checkpoint (and a 22 MB best copy when it
-        // improves), and the PostgreSQL server's share of that work (0.2-1.7 s of processor time an epoch, all its
-        // processes, measured around one cell) takes a core the two training threads need. With 18-second epochs the
-        // 3x512 float32 cell read 0.918 in two bench runs; one cell with 30-second epochs read 0.966. A 3x512 epoch of
-        // tinyshakespeare takes about two minutes on this kind of machine, so its commit's share is smaller still.
+        // Nine rounds in the small cells: with five, one run in two missed 0.95 at some cell by a hundredth or less while
+        // its rounds scattered over 0.87-1.10 (docs/benchmarks.md). 3x512 runs four rounds of 60-second epochs, its bare
+        // loops half an epoch as everywhere. Why longer epochs there: each 3x512 epoch commits a 65 MB checkpoint and a
+        // 22 MB best copy, and the PostgreSQL server's share of that work (about 1.3 s of processor time a commit, its
+        // backend and autovacuum, in a system-wide profile of one cell) takes a core from one of the two OpenMP
+        // training threads, which stalls the other at its next barrier: about 2 % of a 2 x 30 s round. With
+        // 18-second epochs the 3x512 float32 cell read 0.918 twice; with 30-second ones 0.958, then 0.946 over seven
+        // rounds. A 3x512 epoch of tinyshakespeare takes about two minutes on this kind of machine, so its commit's
+        // share there is smaller still.
         string[] loop = ["loop", "--connection", benchConnection, "--epochs", "2", "--rounds", quick ? "1" : "9", "--epoch-seconds", quick ? "4" : "6"];
-        string[] bigLoop = ["loop", "--connection", benchConnection, "--epochs", "2", "--rounds", quick ? "1" : "7", "--epoch-seconds", quick ? "6" : "30"];
+        string[] bigLoop = ["loop", "--connection", benchConnection, "--epochs", "2", "--rounds", quick ? "1" : "4", "--epoch-seconds", quick ? "6" : "60"];
         var bigMinutes = TimeSpan.FromMinutes(quick ? 2 : 16);
         string Run(int layers, int hidden) => runs[(layers, hidden)].ToString(System.Globalization.CultureInfo.InvariantCulture);
 
