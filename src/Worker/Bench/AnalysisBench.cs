@@ -78,7 +78,7 @@ public static class AnalysisBench
                 $"{bytes * ceiling / 1e9:0.0} GB/s; {sampleThreads} torch threads").Print();
         }
 
-        // A request for 16 samples: one pass with 16 rows, at the sampler's thread choice for a batch.
+        // A request for 16 texts (count 16): one pass with 16 rows, at the sampler's thread choice for a batch.
         foreach (var format in new[] { ScalarType.Float32, ScalarType.BFloat16 })
         {
             var name = format == ScalarType.Float32 ? "float32" : "bfloat16";
@@ -89,7 +89,7 @@ public static class AnalysisBench
             var samples = Sampler.SampleMany(model, vocabulary, options with { Length = sampleLength / 4 }, count, format);
             var rate = samples.Sum(x => x.Length) / clock.Elapsed.TotalSeconds;
             new BenchFigure("3 analysis", $"LSTM 3x512 16-sample request, {name} weights", rate, "chars/s", "", null,
-                $"Sampler.SampleMany: 16 samples of {sampleLength / 4} chars in one pass (batch 16, {Sampler.ThreadsFor(count, threads)} torch threads), " +
+                $"Sampler.SampleMany, as SampleJob runs a request with count 16: 16 texts of {sampleLength / 4} chars in one pass (batch 16, {Sampler.ThreadsFor(count, threads)} torch threads), " +
                 $"{rate / count:N0} chars/s per sample").Print();
         }
         torch.set_num_threads(threads);
