@@ -49,7 +49,7 @@ public static class AnalysisBench
             using (var step = new SamplingStep(model)) one = step.ForOneSample();
             var setup = clock.Elapsed.TotalSeconds;
             var (pairs, read) = ReadAndSample(one, vocabulary, options);
-            // Each sample against the fastest read beside it; the figure is the median.
+            // Each sample against the chosen read beside it (or libtorch's products, when faster); the figure is the median.
             var ratios = pairs.Select(p => p.CharsPerSecond / Math.Max(torchCeiling, p.ReadsPerSecond)).ToArray();
             var ratio = BenchStatistics.Median(ratios);
             var rate = BenchStatistics.Median(pairs.Select(p => p.CharsPerSecond));
@@ -109,8 +109,7 @@ public static class AnalysisBench
     /// run. Why on a built step: the weight copy (0.1-0.4 s at 3x512 on this machine, mostly first touches of fresh
     /// memory) is per request, not per step; the caller times it apart.
     /// </summary>
-    /// <returns>Per sample: the ceiling read's rate (steps/s) and sampled characters per second.</returns>
-    /// <returns>Each sample's ceiling and rate, and the read chosen for the ceiling.</returns>
+    /// <returns>Per sample: the chosen read's rate around it (steps/s) and its sampled characters per second; and the read chosen.</returns>
     private static ((double ReadsPerSecond, double CharsPerSecond)[] Pairs, string Read) ReadAndSample(SingleSampleStep one, Vocabulary vocabulary, SamplingOptions options)
     {
         const int samples = 10;
