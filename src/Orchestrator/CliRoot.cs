@@ -63,7 +63,10 @@ public static partial class CliRoot
             var misread = new List<string>();
             foreach (var error in parse.Errors.Where(e => !(unknown && e.Message.StartsWith("Required command", StringComparison.Ordinal)) && !valuesOfUnknownOptions.Contains(e.Message)))
             {
-                if (MisreadOption().Match(error.Message) is { Success: true } option)
+                // After "--" a token is a value by the user's own word: its parse error stands as it is.
+                var endOfOptions = Array.IndexOf(args, "--");
+                if (MisreadOption().Match(error.Message) is { Success: true } option
+                    && (endOfOptions < 0 || Array.IndexOf(args, option.Groups["token"].Value) < endOfOptions))
                 {
                     misread.Add(option.Groups["token"].Value);
                     Console.Error.WriteLine($"error: Unrecognized command or argument '{option.Groups["token"].Value}'.");

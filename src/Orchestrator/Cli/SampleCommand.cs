@@ -39,7 +39,7 @@ public static class SampleCommand
         var temperature = new Option<double>("--temperature") { Description = "Lower is more conservative", DefaultValueFactory = _ => SampleSettings.Default.Temperature };
         var topK = new Option<int>("--top-k") { Description = "Sample among the k likeliest characters (--method topk, which --top-k alone implies)", DefaultValueFactory = _ => SampleSettings.Default.TopK };
         var prime = new Option<string>("--prime") { Description = "Priming text the model continues", DefaultValueFactory = _ => SampleSettings.Default.PrimeText };
-        var seed = new Option<long>("--seed") { Description = "Random seed (same seed, same text)", DefaultValueFactory = _ => SampleSettings.Default.Seed };
+        var seed = new Option<long>("--seed") { Description = $"Random seed, 0 to {SampleSettings.MaxSeed} (same seed, same text)", DefaultValueFactory = _ => SampleSettings.Default.Seed };
         var length = new Option<int>("--length") { Description = "Characters to generate", DefaultValueFactory = _ => SampleSettings.Default.Length };
         var wait = new Option<int>("--wait") { Description = "Seconds to wait for a Worker", DefaultValueFactory = _ => 120 };
         var count = new Option<int>("--count")

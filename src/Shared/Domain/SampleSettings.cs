@@ -30,7 +30,14 @@ public sealed record SampleSettings
     public int TopK { get; init; } = 10;
     /// <summary>Text fed to the model first, which the sample continues; empty for none.</summary>
     public string PrimeText { get; init; } = "";
-    /// <summary>Random seed: the same seed and settings give the same text.</summary>
+    /// <summary>
+    /// Largest seed (and seed + count - 1): 2^31 - 1. Why: each text draws from .NET's seeded <see cref="Random"/>,
+    /// which has one state per seed only from 0 to 2^31 - 1; larger seeds folded onto those, so two seeds of one
+    /// request (2^31 - 1 and 2^31) gave the same text.
+    /// </summary>
+    public const long MaxSeed = int.MaxValue;
+
+    /// <summary>Random seed, 0 to <see cref="MaxSeed"/>: the same seed and settings give the same text.</summary>
     public long Seed { get; init; } = 42;
     /// <summary>Symbols to generate (characters, or bytes in a byte vocabulary), after the prime.</summary>
     public int Length { get; init; } = 500;
@@ -54,9 +61,10 @@ public sealed record SampleSettings
         else if (PrimeText.Length > MaxPrimeLength) errors.Add(new("primeText", $"must be at most {MaxPrimeLength} characters, not {PrimeText.Length}"));
         else if (PrimeText.Contains('\0')) errors.Add(new("primeText", "contains a NUL character (U+0000)"));
         else if (!IsWellFormed(PrimeText)) errors.Add(new("primeText", "contains an unpaired UTF-16 surrogate: it is not text"));
-        if (Seed < 0) errors.Add(new("seed", $"must be 0 or more, not {Seed}"));
+        if (Seed is < 0 or > MaxSeed) errors.Add(new("seed", $"must be between 0 and {MaxSeed}, not {Seed}"));
         if (Count is < 1 or > MaxCount) errors.Add(new("count", $"must be between 1 and {MaxCount}, not {Count}"));
-        else if (Seed > long.MaxValue - Count) errors.Add(new("seed", $"must leave room for {Count} seeds (seed + count - 1 at most {long.MaxValue}), not {Seed}"));
+        else if (Seed is >= 0 and <= MaxSeed && Seed + Count - 1 > MaxSeed)
+            errors.Add(new("seed", $"must leave room for {Count} seeds: seed + count - 1 at most {MaxSeed}, so at most {MaxSeed - Count + 1}, not {Seed}"));
         return errors;
     }
 

@@ -377,6 +377,7 @@ public sealed partial class CliTests(PostgresFixture postgres)
     [InlineData("sweep --hiden-sizes 64", "'--hiden-sizes'", "rnnsweep sweep --help", "--hidden-sizes")]
     [InlineData("submit -- --layers", "'--layers'", "rnnsweep submit --help", null)]                   // after "--" it is a value, not a misspelt option
     [InlineData("status --wach", "'--wach'", "rnnsweep status --help", "--watch")]                      // where the command takes a sweep id
+    [InlineData("status -- --wach", "'--wach' for command 'status'", "rnnsweep status --help", null)] // a value, by "--"
     [InlineData("table 3 --los val", "'--los'", "rnnsweep table --help", "--loss")]
     public async Task AnUnknownOptionOrCommand_IsNamed_WithWhereToLook(string args, string named, string help, string? suggested)
     {

@@ -29,8 +29,16 @@ public sealed class SampleSettingsTests
         { "seed", new SampleSettings { Seed = -1 }, "-1" },
         { "count", new SampleSettings { Count = 0 }, "between 1 and 64, not 0" },
         { "count", new SampleSettings { Count = SampleSettings.MaxCount + 1 }, $"{SampleSettings.MaxCount + 1}" },
-        { "seed", new SampleSettings { Seed = long.MaxValue, Count = 2 }, "room for 2 seeds" },         // seed + 1 would overflow
+        { "seed", new SampleSettings { Seed = SampleSettings.MaxSeed + 1 }, "between 0 and 2147483647" }, // would fold onto a smaller seed's text
+        { "seed", new SampleSettings { Seed = SampleSettings.MaxSeed, Count = 2 }, "room for 2 seeds" },     // text 2 would be seed 2^31's
     };
+
+    [Fact]
+    public void TheLargestSeeds_AreAccepted()
+    {
+        Assert.Empty(new SampleSettings { Seed = SampleSettings.MaxSeed }.Validate());
+        Assert.Empty(new SampleSettings { Seed = SampleSettings.MaxSeed - 63, Count = 64 }.Validate());
+    }
 
     [Theory]
     [MemberData(nameof(OneBadField))]
