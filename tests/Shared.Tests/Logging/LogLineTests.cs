@@ -34,10 +34,10 @@ public sealed class LogLineTests
                 log.Information("Epoch {Epoch}: train loss {Loss}", 3, 1.5);
                 log.Information("Run {RunId} analysed", 7);
             }
-            log.Information("Run {RunId} is {Status}: nothing to do", 8, "cancelled");
+            log.Information("Run {RunId} has no best checkpoint: {What}", 8, "nothing to analyse");
             log.Information("Sweep {SweepId} created", 2);
         }
-        Assert.Equal(["worker run 7 Epoch 3: train loss 1.5", "worker Run 7 analysed", "worker Run 8 is cancelled: nothing to do", "worker Sweep 2 created"],
+        Assert.Equal(["worker run 7 Epoch 3: train loss 1.5", "worker Run 7 analysed", "worker Run 8 has no best checkpoint: nothing to analyse", "worker Sweep 2 created"],
             lines.Written);
     }
 }
