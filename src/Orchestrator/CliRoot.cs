@@ -60,22 +60,22 @@ public static partial class CliRoot
             // A mistyped option where the command takes a value ("status --wach") is read as that value and fails to
             // parse as it: it is named as the unknown option it is, with the library's suggestions from a second parse
             // in which a value comes first, so that the token is left unmatched.
-            var misread = new List<string>();
+            var misread = new List<(string Token, int At)>();
+            var endOfOptions = Array.IndexOf(args, "--");
             foreach (var error in parse.Errors.Where(e => !(unknown && e.Message.StartsWith("Required command", StringComparison.Ordinal)) && !valuesOfUnknownOptions.Contains(e.Message)))
             {
                 // After "--" a token is a value by the user's own word: its parse error stands as it is.
-                var endOfOptions = Array.IndexOf(args, "--");
                 if (MisreadOption().Match(error.Message) is { Success: true } option
-                    && (endOfOptions < 0 || Array.IndexOf(args, option.Groups["token"].Value) < endOfOptions))
+                    && Array.IndexOf(args, option.Groups["token"].Value) is >= 0 and var at && (endOfOptions < 0 || at < endOfOptions))
                 {
-                    misread.Add(option.Groups["token"].Value);
+                    misread.Add((option.Groups["token"].Value, at));
                     Console.Error.WriteLine($"error: Unrecognized command or argument '{option.Groups["token"].Value}'.");
                     continue;
                 }
                 Console.Error.WriteLine($"error: {System.Text.RegularExpressions.Regex.Replace(error.Message, @"as expected type '(?<type>[^']+)'", m => "as " + Shared.Json.JsonContract.ExpectedValue(m.Groups["type"].Value))}");
             }
             foreach (var line in Suggestions(parse)) Console.Error.WriteLine(line);
-            foreach (var (token, at) in misread.Select(t => (t, Array.IndexOf(args, t))).Where(m => m.Item2 >= 0))
+            foreach (var (token, at) in misread)
             {
                 foreach (var line in Suggestions(root.Parse([.. args[..at], "0", .. args[at..]]), token)) Console.Error.WriteLine(line);
             }

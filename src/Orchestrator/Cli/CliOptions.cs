@@ -51,7 +51,7 @@ public static class CliOptions
                 var parts = token.Value.Split(',', StringSplitOptions.TrimEntries);
                 // A comma at either end of a token is a separator ("1, 2" is the tokens "1," and "2"); between two
                 // values it must separate something.
-                if (parts.Length > 2 && Array.FindIndex(parts, 1, parts.Length - 2, p => p.Length == 0) > 0)
+                if (HasEmptyValueBetweenCommas(parts))
                 {
                     result.AddError($"{name}: '{token.Value}' has an empty value between two commas");
                     return [];
@@ -107,6 +107,9 @@ public static class CliOptions
         return copy;
     }
 
+    /// <summary>Whether a list split at its commas has an empty value that is neither first nor last ("1,,2", not "1,").</summary>
+    private static bool HasEmptyValueBetweenCommas(string[] parts) => parts.Length > 2 && Array.FindIndex(parts, 1, parts.Length - 2, p => p.Length == 0) > 0;
+
     /// <summary>
     /// <c>--axis NAME=V1,V2,...</c> options as the spec's <c>axes</c> object, on top of <paramref name="basis"/>'s.
     /// Each value is read as JSON (numbers, true, false) or else taken as a string (<c>optimizer=adam,rmsprop</c>).
@@ -123,7 +126,7 @@ public static class CliOptions
             var texts = option[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries);
             // As in the list options: a comma at either end separates nothing, but between two values it must
             // separate one (a value left out would otherwise become the string "" and fail as a wrong type).
-            if (texts.Length > 2 && Array.FindIndex(texts, 1, texts.Length - 2, t => t.Length == 0) > 0)
+            if (HasEmptyValueBetweenCommas(texts))
             {
                 throw new ValidationException("--axis", $"'{option}' has an empty value between two commas");
             }
