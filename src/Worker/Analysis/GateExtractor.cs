@@ -108,17 +108,23 @@ public sealed partial class GateExtractor : IDisposable
         Tensor? below = null;                                                     // (B, T, H) of the layer below
         for (var l = 0; l < _weights.Layers.Count; l++)
         {
-            var w = _weights.Layers[l];
-            var projected = InputProjection(l, x, below)                          // (B, T, G H)
-                .transpose(0, 1).contiguous();                                    // (T, B, G H): one contiguous row per step
-            var h0 = initial?.H[l] ?? zeros(batch, Hidden, device: _device);    // (B, H)
-            var c0 = initial?.C?[l] ?? zeros(batch, Hidden, device: _device);   // (B, H)
-            var gates = Model switch
+            Dictionary<Gate, Tensor> gates;
+            // The layer's input projection and step views are freed before the next layer's are made.
+            using (var layer = NewDisposeScope())
             {
-                ModelType.Lstm => LstmLayer(projected, w, h0, c0),
-                ModelType.Gru => GruLayer(projected, w, h0),
-                _ => RnnLayer(projected, w, h0),
-            };
+                var w = _weights.Layers[l];
+                var projected = InputProjection(l, x, below)                      // (B, T, G H)
+                    .transpose(0, 1).contiguous();                                // (T, B, G H): one contiguous row per step
+                var h0 = initial?.H[l] ?? zeros(batch, Hidden, device: _device);// (B, H)
+                var c0 = initial?.C?[l] ?? zeros(batch, Hidden, device: _device);// (B, H)
+                gates = Model switch
+                {
+                    ModelType.Lstm => LstmLayer(projected, w, h0, c0),
+                    ModelType.Gru => GruLayer(projected, w, h0),
+                    _ => RnnLayer(projected, w, h0),
+                };
+                foreach (var tensor in gates.Values) tensor.MoveToOuterDisposeScope();
+            }
             layers.Add(gates);
             below = gates[Gate.Hidden];
             lastH.Add(below.select(1, steps - 1));
@@ -149,55 +155,72 @@ public sealed partial class GateExtractor : IDisposable
 
     private static Dictionary<Gate, Tensor> LstmLayer(Tensor projected, LayerWeights w, Tensor h, Tensor c)
     {
-        var names = new[] { Gate.Input, Gate.Forget, Gate.Candidate, Gate.Output, Gate.Cell, Gate.Hidden };
-        var steps = names.ToDictionary(g => g, _ => new List<Tensor>());
         var whhT = w.WeightHh.t();
         // Few, large calls per step: at small hidden sizes the per-call cost, not the arithmetic, sets the speed.
         // b_hh joins the input projection once; one sigmoid covers i, f and o (g's slice is recomputed with tanh).
-        var withBias = projected.add(w.BiasHh, One);                              // (T, B, 4 H)
+        var withBias = projected.add_(w.BiasHh, One);                             // (T, B, 4 H)
+        var outputs = new StepOutputs([Gate.Input, Gate.Forget, Gate.Candidate, Gate.Output, Gate.Cell, Gate.Hidden], h, withBias.shape[0]);
         for (long t = 0; t < withBias.shape[0]; t++)
         {
+            using var step = NewDisposeScope();
             var all = addmm(withBias[t], h, whhT, beta: 1, alpha: 1);             // (B, 4 H)
             var sig = all.sigmoid().chunk(4, 1);
-            var (i, f, o) = (sig[0], sig[1], sig[3]);
             var g = all.chunk(4, 1)[2].tanh();
-            c = addcmul(f.mul(c), i, g, 1);                                       // f c + i g
-            h = o.mul(c.tanh());
-            steps[Gate.Input].Add(i); steps[Gate.Forget].Add(f); steps[Gate.Candidate].Add(g);
-            steps[Gate.Output].Add(o); steps[Gate.Cell].Add(c); steps[Gate.Hidden].Add(h);
+            outputs.Write(Gate.Input, t, sig[0]);
+            outputs.Write(Gate.Forget, t, sig[1]);
+            outputs.Write(Gate.Candidate, t, g);
+            outputs.Write(Gate.Output, t, sig[3]);
+            c = outputs.Write(Gate.Cell, t, addcmul(sig[1].mul(c), sig[0], g, 1));  // f c + i g
+            h = outputs.Write(Gate.Hidden, t, sig[3].mul(c.tanh()));              // o tanh(c)
         }
-        return steps.ToDictionary(p => p.Key, p => stack(p.Value, 1));          // (B, T, H) each
+        return outputs.Tensors;                                                   // (B, T, H) each
     }
 
     private static Dictionary<Gate, Tensor> GruLayer(Tensor projected, LayerWeights w, Tensor h)
     {
-        var names = new[] { Gate.Reset, Gate.Update, Gate.Candidate, Gate.Hidden };
-        var steps = names.ToDictionary(g => g, _ => new List<Tensor>());
         var whhT = w.WeightHh.t();
+        var outputs = new StepOutputs([Gate.Reset, Gate.Update, Gate.Candidate, Gate.Hidden], h, projected.shape[0]);
         for (long t = 0; t < projected.shape[0]; t++)
         {
+            using var step = NewDisposeScope();
             var xs = projected[t].chunk(3, 1);                                    // 3 x (B, H)
             var hs = addmm(w.BiasHh, h, whhT, beta: 1, alpha: 1).chunk(3, 1);// 3 x (B, H)
-            var r = xs[0].add(hs[0], One).sigmoid();
-            var z = xs[1].add(hs[1], One).sigmoid();
-            var n = xs[2].add(r.mul(hs[2]), One).tanh();                          // b_hn stays inside r (...)
-            h = n.add(z.mul(h.add(n, MinusOne)), One);                           // (1 - z) n + z h
-            steps[Gate.Reset].Add(r); steps[Gate.Update].Add(z); steps[Gate.Candidate].Add(n); steps[Gate.Hidden].Add(h);
+            var r = outputs.Write(Gate.Reset, t, xs[0].add(hs[0], One).sigmoid());
+            var z = outputs.Write(Gate.Update, t, xs[1].add(hs[1], One).sigmoid());
+            var n = outputs.Write(Gate.Candidate, t, xs[2].add(r.mul(hs[2]), One).tanh()); // b_hn stays inside r (...)
+            h = outputs.Write(Gate.Hidden, t, n.add(z.mul(h.add(n, MinusOne)), One)); // (1 - z) n + z h
         }
-        return steps.ToDictionary(p => p.Key, p => stack(p.Value, 1));
+        return outputs.Tensors;
     }
 
     private static Dictionary<Gate, Tensor> RnnLayer(Tensor projected, LayerWeights w, Tensor h)
     {
-        var hidden = new List<Tensor>();
         var whhT = w.WeightHh.t();
-        var withBias = projected.add(w.BiasHh, One);                              // (T, B, H)
+        var withBias = projected.add_(w.BiasHh, One);                             // (T, B, H)
+        var outputs = new StepOutputs([Gate.Hidden], h, withBias.shape[0]);
         for (long t = 0; t < withBias.shape[0]; t++)
         {
-            h = addmm(withBias[t], h, whhT, beta: 1, alpha: 1).tanh();
-            hidden.Add(h);
+            using var step = NewDisposeScope();
+            h = outputs.Write(Gate.Hidden, t, addmm(withBias[t], h, whhT, beta: 1, alpha: 1).tanh());
         }
-        return new Dictionary<Gate, Tensor> { [Gate.Hidden] = stack(hidden, 1) };
+        return outputs.Tensors;
+    }
+
+    /// <summary>
+    /// A layer's per-step values, written into (B, T, H) tensors allocated once. Why: with each step's temporaries
+    /// disposed after the step, a chunk holds its outputs and one step's work; kept per step and stacked at the end,
+    /// it held every step's intermediates and a second copy of the outputs (about three times the memory).
+    /// </summary>
+    private sealed class StepOutputs(Gate[] gates, Tensor like, long steps)
+    {
+        public Dictionary<Gate, Tensor> Tensors { get; } =
+            gates.ToDictionary(g => g, _ => empty(like.shape[0], steps, like.shape[1], dtype: like.dtype, device: like.device));
+
+        /// <summary>
+        /// Copies <paramref name="value"/> (B, H) into step <paramref name="t"/> and returns that slot, a view that
+        /// outlives the step's dispose scope (the next step reads it as its state).
+        /// </summary>
+        public Tensor Write(Gate gate, long t, Tensor value) => Tensors[gate].select(1, t).copy_(value).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

@@ -3,8 +3,9 @@ using System.Runtime;
 namespace RnnSweep.Worker.Hosting;
 
 /// <summary>
-/// Gives the memory a finished torch job freed back to the operating system. A Worker trains run after run in one
-/// process, and the C allocator (glibc's or tcmalloc) keeps the freed blocks of libtorch's tensors resident for reuse;
+/// Gives the memory a finished job freed back to the operating system: a torch job's tensors, an n-gram job's counts.
+/// A Worker trains run after run in one process; the C allocator (glibc's or tcmalloc) keeps the freed blocks of
+/// libtorch's tensors resident for reuse, and the GC keeps large arrays until it next collects;
 /// returning them keeps the Worker's resident size between jobs flat (<c>rnnsweep bench --part worker-memory</c>
 /// reports it), so a memory limit sized for one run holds for many.
 /// </summary>

@@ -1,6 +1,7 @@
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
 using RnnSweep.Worker.Analysis;
+using RnnSweep.Worker.Hosting;
 using RnnSweep.Worker.Stores;
 using Serilog.Context;
 
@@ -33,7 +34,17 @@ public sealed class NGramBaselineJob(RunStore runs, AnalysisStore analyses, Host
             Array.Fill(probabilities, float.NaN);
             oracleOrders = new short[test.Length];
         }
-        var report = NGramModel.Run(data.Splits.Train, test, data.Vocabulary.Size, MaxOrder, options.NGramMemoryBytes, smoothing, probabilities, oracleOrders);
+        NGramReport report;
+        try
+        {
+            report = NGramModel.Run(data.Splits.Train, test, data.Vocabulary.Size, MaxOrder, options.NGramMemoryBytes, smoothing, probabilities, oracleOrders);
+        }
+        finally
+        {
+            // why: the counts (up to NGramMemoryBytes of large arrays) are garbage now; collected only when the GC next
+            // runs, they would stay resident beside the training run this Worker starts next.
+            FreedMemory.Return(compactLargeObjects: true);
+        }
         var predictions = probabilities is null ? null : new AnalysisStore.CharPredictions(report.ComputedOrder,
             [.. Enumerable.Range(0, (int)test.Length).Select(i => data.Vocabulary.Symbols[test[i]])], probabilities);
         var oracles = oracleOrders is null ? null : TestOracles.Compute(data.Splits.Train, test, data.Vocabulary.Symbols, oracleOrders);
