@@ -112,6 +112,23 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
     }
 
     [Fact]
+    public async Task RunPage_VanillaRnn_Analysed_SaysItHasNoGates()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
+        var sweepId = await SyntheticSweep.CreateAsync(connection, "rnn-gates", "generated", ["rnn"], [1], [64]);
+        await using var db = orchestrator.Db();
+        var run = db.Runs.Single(r => r.SweepId == sweepId);
+        string Saturation(string page) => Regex.Match(page, "<p id=\"saturation-none\">([^<]*)</p>").Groups[1].Value;
+
+        Assert.StartsWith("Not analysed yet", Saturation(await orchestrator.Http.GetStringAsync($"/runs/{run.Id}")));
+        run.AnalyzedAt = DateTimeOffset.UtcNow;
+        await db.SaveChangesAsync();
+        // Analysed, a vanilla RNN has no saturation rows: the page must not say it is still waiting for them.
+        Assert.Contains("no gates", Saturation(await orchestrator.Http.GetStringAsync($"/runs/{run.Id}")));
+    }
+
+    [Fact]
     public async Task RunPage_SampleForm_StartsAtTheSamplingRecordsDefaultsAndLimits()
     {
         var connection = await postgres.CreateDatabaseAsync();
