@@ -170,8 +170,8 @@ public sealed partial class GateExtractor : IDisposable
             outputs.Write(Gate.Forget, t, sig[1]);
             outputs.Write(Gate.Candidate, t, g);
             outputs.Write(Gate.Output, t, sig[3]);
-            c = outputs.Write(Gate.Cell, t, addcmul(sig[1].mul(c), sig[0], g, 1));  // f c + i g
-            h = outputs.Write(Gate.Hidden, t, sig[3].mul(c.tanh()));              // o tanh(c)
+            c = outputs.WriteState(Gate.Cell, t, addcmul(sig[1].mul(c), sig[0], g, 1));  // f c + i g
+            h = outputs.WriteState(Gate.Hidden, t, sig[3].mul(c.tanh()));              // o tanh(c)
         }
         return outputs.Tensors;                                                   // (B, T, H) each
     }
@@ -188,7 +188,7 @@ public sealed partial class GateExtractor : IDisposable
             var r = outputs.Write(Gate.Reset, t, xs[0].add(hs[0], One).sigmoid());
             var z = outputs.Write(Gate.Update, t, xs[1].add(hs[1], One).sigmoid());
             var n = outputs.Write(Gate.Candidate, t, xs[2].add(r.mul(hs[2]), One).tanh()); // b_hn stays inside r (...)
-            h = outputs.Write(Gate.Hidden, t, n.add(z.mul(h.add(n, MinusOne)), One)); // (1 - z) n + z h
+            h = outputs.WriteState(Gate.Hidden, t, n.add(z.mul(h.add(n, MinusOne)), One)); // (1 - z) n + z h
         }
         return outputs.Tensors;
     }
@@ -201,14 +201,14 @@ public sealed partial class GateExtractor : IDisposable
         for (long t = 0; t < withBias.shape[0]; t++)
         {
             using var step = NewDisposeScope();
-            h = outputs.Write(Gate.Hidden, t, addmm(withBias[t], h, whhT, beta: 1, alpha: 1).tanh());
+            h = outputs.WriteState(Gate.Hidden, t, addmm(withBias[t], h, whhT, beta: 1, alpha: 1).tanh());
         }
         return outputs.Tensors;
     }
 
     /// <summary>
     /// A layer's per-step values, written into (B, T, H) tensors allocated once. Why: with each step's temporaries
-    /// disposed after the step, a chunk holds its outputs and one step's work; kept per step and stacked at the end,
+    /// disposed after the step, a chunk holds its outputs, its states and one step's work; kept per step and stacked at the end,
     /// it held every step's intermediates and a second copy of the outputs (about three times the memory).
     /// </summary>
     private sealed class StepOutputs(Gate[] gates, Tensor like, long steps)
@@ -216,11 +216,19 @@ public sealed partial class GateExtractor : IDisposable
         public Dictionary<Gate, Tensor> Tensors { get; } =
             gates.ToDictionary(g => g, _ => empty(like.shape[0], steps, like.shape[1], dtype: like.dtype, device: like.device));
 
+        /// <summary>Copies <paramref name="value"/> (B, H) into step <paramref name="t"/> and returns it.</summary>
+        public Tensor Write(Gate gate, long t, Tensor value)
+        {
+            Tensors[gate].select(1, t).copy_(value);
+            return value;
+        }
+
         /// <summary>
-        /// Copies <paramref name="value"/> (B, H) into step <paramref name="t"/> and returns that slot, a view that
-        /// outlives the step's dispose scope (the next step reads it as its state).
+        /// <see cref="Write"/> for the state the next step reads, kept past the step's dispose scope. Why the value and
+        /// not its slot: the slot is strided (rows T H apart), and the recurrent product then rounds differently from
+        /// a contiguous state (last-bit differences from the fused module's own order of operations).
         /// </summary>
-        public Tensor Write(Gate gate, long t, Tensor value) => Tensors[gate].select(1, t).copy_(value).MoveToOuterDisposeScope();
+        public Tensor WriteState(Gate gate, long t, Tensor value) => Write(gate, t, value).MoveToOuterDisposeScope();
     }
 
     public void Dispose()
