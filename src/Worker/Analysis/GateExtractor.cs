@@ -109,7 +109,7 @@ public sealed partial class GateExtractor : IDisposable
         for (var l = 0; l < _weights.Layers.Count; l++)
         {
             Dictionary<Gate, Tensor> gates;
-            // The layer's input projection and step views are freed before the next layer's are made.
+            // The layer's input projection and its steps' states are freed before the next layer's are made.
             using (var layer = NewDisposeScope())
             {
                 var w = _weights.Layers[l];
@@ -208,8 +208,8 @@ public sealed partial class GateExtractor : IDisposable
 
     /// <summary>
     /// A layer's per-step values, written into (B, T, H) tensors allocated once. Why: with each step's temporaries
-    /// disposed after the step, a chunk holds its outputs, its states and one step's work; kept per step and stacked at the end,
-    /// it held every step's intermediates and a second copy of the outputs (about three times the memory).
+    /// disposed after the step, a chunk holds its outputs, its states and one step's work; kept per step and stacked at
+    /// the end, it held every step's intermediates and a second copy of the outputs (about three times the memory).
     /// </summary>
     private sealed class StepOutputs(Gate[] gates, Tensor like, long steps)
     {
