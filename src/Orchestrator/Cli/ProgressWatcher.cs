@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Database;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Runs;
@@ -19,7 +20,7 @@ public static class ProgressWatcher
     public static readonly TimeSpan AnalysisWait = TimeSpan.FromMinutes(10);
 
     /// <summary>One run as the progress line needs it; <paramref name="Leased"/> is false when no Worker holds its lease.</summary>
-    public sealed record RunProgress(string Model, int Layers, int Hidden, string Status, int EpochsDone, bool Unanalysed, bool Leased);
+    public sealed record RunProgress(string Model, int Layers, int Hidden, string Status, int EpochsDone, bool Unanalysed, bool Leased, long Id = 0);
 
     /// <summary>"3/9 runs done; training lstm 2x64 (4 epochs done); waiting for takeover gru 1x77 (19 epochs done)".</summary>
     /// <param name="computingNGram">A Worker is computing the sweep's n-gram baseline: said, so that a Worker not
@@ -63,17 +64,26 @@ public static class ProgressWatcher
                     .Select(r => new RunProgress(r.Model, r.Layers, r.Hidden, r.Status, r.EpochsDone, r.TestLoss != null && r.AnalyzedAt == null,
                         // On the database's clock (now()): a run whose Worker froze or died keeps status running until
                         // the reaper dispatches it again, but nobody is training it.
-                        r.LeaseOwner != null && r.LeaseExpiresAt > DateTimeOffset.UtcNow))
+                        r.LeaseOwner != null && r.LeaseExpiresAt > DateTimeOffset.UtcNow, r.Id))
                     .ToListAsync(ct);
-                var line = Line(runs, await ComputingNGramAsync(db, sweepId, ct));
                 var done = runs.Count(r => RunStatus.IsFinal(r.Status));
+                // An analysis the dispatcher gave up will not come: not waited for, and said once at the end.
+                var givenUp = done == runs.Count
+                    ? await GivenUpWork.LoadAsync(db, WorkKind.Analysis, [.. runs.Where(r => r.Unanalysed).Select(r => r.Id)], ct)
+                    : new Dictionary<long, GivenUpWork>();
+                runs = [.. runs.Select(r => givenUp.ContainsKey(r.Id) ? r with { Unanalysed = false } : r)];
+                var line = Line(runs, await ComputingNGramAsync(db, sweepId, ct));
                 var analysing = done == runs.Count ? runs.Count(r => r.Unanalysed) : 0;
                 if (line != last) Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
                 last = line;
                 if (done == runs.Count)
                 {
                     trained ??= DateTime.UtcNow;
-                    if (analysing == 0) return;
+                    if (analysing == 0)
+                    {
+                        foreach (var (run, work) in givenUp.OrderBy(g => g.Key)) Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] run {run}: {work.Describe("its analysis")}");
+                        return;
+                    }
                     if (DateTime.UtcNow - trained > AnalysisWait)
                     {
                         Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {analysing} analyses are not stored yet; they run when a Worker is next up");

@@ -13,9 +13,11 @@ namespace RnnSweep.Orchestrator.Dashboard;
 /// baseline and each table's colour scale. A few small queries per poll however large the sweep.
 /// </summary>
 /// <param name="Scales">Each loss table's colour scale (<see cref="Format.Scale"/>) by its kind: test, val, train.</param>
-/// <param name="Busy">Cells are still queued or running, or the n-gram baseline is not there yet: poll sooner.</param>
+/// <param name="Busy">Cells are still queued or running, or the n-gram baseline is not there yet (and not given up): poll sooner.</param>
+/// <param name="NGramGivenUp">Set when the n-gram baseline will not come: its jobs were given up.</param>
 public sealed record SweepLiveView(long SweepId, DateTimeOffset Now, IReadOnlyDictionary<string, int> Counts, IReadOnlyList<LossCell> Cells,
-    IReadOnlyDictionary<long, string> Errors, IReadOnlyList<NGramRow> NGram, LossCell? Best, IReadOnlyDictionary<string, string> Scales, bool Busy)
+    IReadOnlyDictionary<long, string> Errors, IReadOnlyList<NGramRow> NGram, LossCell? Best, IReadOnlyDictionary<string, string> Scales, bool Busy,
+    GivenUpWork? NGramGivenUp)
 {
     /// <param name="shownBest">The run the page marks as best now: sent again (unmarked) when another run has become the best.</param>
     public static async Task<SweepLiveView?> LoadAsync(RnnSweepDbContext db, long id, DateTimeOffset? since, long? shownBest, CancellationToken ct)
@@ -52,9 +54,10 @@ public sealed record SweepLiveView(long SweepId, DateTimeOffset Now, IReadOnlyDi
             ["train"] = Format.Scale([range?.TrainLo, range?.TrainHi]),
         };
         var ngram = await NGramRow.LoadAsync(db, id, ct);
+        var ngramGivenUp = ngram.Count == 0 ? await GivenUpWork.LoadOneAsync(db, WorkKind.NGramBaseline, id, ct) : null;
         var fullCounts = RunStatus.All.ToDictionary(s => s, s => counts.GetValueOrDefault(s));
-        var busy = fullCounts.Any(kv => kv.Value > 0 && !RunStatus.IsFinal(kv.Key)) || ngram.Count == 0;
-        return new SweepLiveView(id, now, fullCounts, cells, errors, ngram, cells.FirstOrDefault(c => c.RunId == bestId), scales, busy);
+        var busy = fullCounts.Any(kv => kv.Value > 0 && !RunStatus.IsFinal(kv.Key)) || (ngram.Count == 0 && ngramGivenUp is null);
+        return new SweepLiveView(id, now, fullCounts, cells, errors, ngram, cells.FirstOrDefault(c => c.RunId == bestId), scales, busy, ngramGivenUp);
     }
 
     private const double Finite = 1e300;

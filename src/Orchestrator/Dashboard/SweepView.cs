@@ -23,8 +23,9 @@ public sealed record CurveChoice(long RunId, string Label, double? TestLoss, boo
 /// <param name="Paper">Show the paper's numbers beside ("paper" vs "ours"): only for its file and protocol (<see cref="PaperTable1.AppliesTo"/>).</param>
 /// <param name="Curves">The runs offered in the learning-curve chart (at most <see cref="SweepView.MaxCurveChoices"/>).</param>
 /// <param name="Corpus">The stored corpus the sweep trains on, with its recipe when it was built from source files.</param>
+/// <param name="NGramGivenUp">Set when the n-gram baseline will not come: its jobs were given up.</param>
 public sealed record SweepView(LossTable Table, SweepSummary Summary, IReadOnlyList<NGramRow> NGram, IReadOnlyDictionary<long, string> Errors,
-    bool Paper, LossCell? Best, IReadOnlyList<CurveChoice> Curves, int Cells, DateTimeOffset Now, CorpusSummary Corpus)
+    bool Paper, LossCell? Best, IReadOnlyList<CurveChoice> Curves, int Cells, DateTimeOffset Now, CorpusSummary Corpus, GivenUpWork? NGramGivenUp)
 {
     /// <summary>Runs listed beside the chart: every run of a sweep up to this many, else the best this many.</summary>
     public const int MaxCurveChoices = 60;
@@ -37,6 +38,7 @@ public sealed record SweepView(LossTable Table, SweepSummary Summary, IReadOnlyL
         if (table is null) return null;
         var summary = (await SweepApi.Summaries(db, id, ct)).Single();
         var ngram = await NGramRow.LoadAsync(db, id, ct);
+        var ngramGivenUp = ngram.Count == 0 ? await GivenUpWork.LoadOneAsync(db, WorkKind.NGramBaseline, id, ct) : null;
         // The loss table carries the stop reason; a failed cell's tooltip shows its error.
         var errors = await db.Runs.AsNoTracking().Where(r => r.SweepId == id && r.Error != null)
             .Select(r => new { r.Id, r.Error }).ToDictionaryAsync(r => r.Id, r => r.Error!, ct);
@@ -54,7 +56,7 @@ public sealed record SweepView(LossTable Table, SweepSummary Summary, IReadOnlyL
         }
         var best = BestOf(cells.Select(c => c.Cell));
         return new SweepView(table, summary, ngram, errors, paper, best, CurveChoices(cells), cells.Count, DateTimeOffset.UtcNow,
-            CorpusSummary.Of(sweep.Corpus));
+            CorpusSummary.Of(sweep.Corpus), ngramGivenUp);
     }
 
     /// <summary>The best cell: the lowest test loss among succeeded runs, ties to the lowest run id (the live fragment's rule too).</summary>

@@ -4,6 +4,9 @@ using System.Text.RegularExpressions;
 using System.Text.Json;
 using Hangfire;
 using Hangfire.Common;
+using Microsoft.Extensions.DependencyInjection;
+using RnnSweep.Orchestrator.Cli;
+using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Orchestrator.Tests.Support;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Jobs;
@@ -126,6 +129,68 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
         await db.SaveChangesAsync();
         // Analysed, a vanilla RNN has no saturation rows: the page must not say it is still waiting for them.
         Assert.Contains("no gates", Saturation(await orchestrator.Http.GetStringAsync($"/runs/{run.Id}")));
+    }
+
+    [Fact]
+    public async Task RunPage_CancelledRun_SaysItIsNotAnalysed_NotThatItWillBe()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
+        var sweepId = await SyntheticSweep.CreateAsync(connection, "cancelled-run", "generated", ["gru"], [1], [64]);
+        await using var db = orchestrator.Db();
+        var run = db.Runs.Single(r => r.SweepId == sweepId);
+        run.Status = RunStatus.Cancelled;
+        await db.SaveChangesAsync();
+        var page = await orchestrator.Http.GetStringAsync($"/runs/{run.Id}");
+        foreach (var section in new[] { "saturation-none", "cells-none", "units-none" })
+        {
+            Assert.Equal("Not analysed: the run was cancelled (resuming it trains and then analyses it).", Regex.Match(page, $"<p id=\"{section}\">([^<]*)</p>").Groups[1].Value);
+        }
+    }
+
+    [Fact]
+    public async Task GivenUpWork_IsSaidWhereItsResultWouldBe_AndNotWaitedFor()
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        // No reaper: this test plays it, calling the dispatcher itself.
+        await using var orchestrator = await OrchestratorHost.StartAsync(connection, "--Reaper:Interval=01:00:00");
+        var sweepId = await SyntheticSweep.CreateAsync(connection, "given-up", "generated", ["lstm"], [1], [64]);
+        await using var db = orchestrator.Db();
+        var run = db.Runs.Single(r => r.SweepId == sweepId);
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        string Paragraph(string page, string id) => WebUtility.HtmlDecode(Regex.Match(page, $"<p id=\"{id}\"[^>]*>([^<]*)</p>").Groups[1].Value);
+
+        using var scope = orchestrator.App.Services.CreateScope();
+        var dispatcher = scope.ServiceProvider.GetRequiredService<WorkDispatcher>();
+        var jobs = scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>();
+        for (var i = 0; i < WorkDispatcher.MaxDispatches; i++)
+        {
+            Assert.Equal(2, await dispatcher.DispatchAsync(CancellationToken.None)); // the run's analysis and the sweep's n-gram baseline
+            // A job is waiting: the result is still to come.
+            Assert.StartsWith("Not analysed yet", Paragraph(await orchestrator.Http.GetStringAsync($"/runs/{run.Id}"), "saturation-none"));
+            // Each job ends without its result (deleted, as from the Hangfire dashboard).
+            foreach (var w in db.WorkJobs.AsNoTracking().ToList()) Assert.True(jobs.Delete(w.JobId));
+        }
+        Assert.Equal(0, await dispatcher.DispatchAsync(CancellationToken.None));
+        var lastAnalysisJob = db.WorkJobs.AsNoTracking().Single(w => w.Kind == WorkKind.Analysis).JobId;
+
+        var runPage = await orchestrator.Http.GetStringAsync($"/runs/{run.Id}");
+        foreach (var section in new[] { "saturation-none", "cells-none", "units-none", "run-analyses-none" })
+        {
+            var said = Paragraph(runPage, section);
+            Assert.Contains($"This run's analysis was given up after {WorkDispatcher.MaxDispatches} jobs", said);
+            Assert.Contains($"Hangfire job {lastAnalysisJob}", said);
+        }
+        Assert.Contains("The n-gram baseline was given up", Paragraph(await orchestrator.Http.GetStringAsync($"/sweeps/{sweepId}"), "ngram-given-up"));
+        // Every cell final and the n-gram given up: the live fragment no longer asks to be polled sooner.
+        Assert.Contains("data-busy=\"false\"", await orchestrator.Http.GetStringAsync($"/fragments/sweeps/{sweepId}/live"));
+        // The CLI's wait for analyses returns instead of waiting ProgressWatcher.AnalysisWait for one that will not come.
+        using var soon = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await ProgressWatcher.WaitAsync(orchestrator.App, sweepId, soon.Token);
+
+        // Requeued in the Hangfire dashboard, the last job is live again: the page says "yet" again.
+        Assert.True(jobs.Requeue(lastAnalysisJob));
+        Assert.StartsWith("Not analysed yet", Paragraph(await orchestrator.Http.GetStringAsync($"/runs/{run.Id}"), "saturation-none"));
     }
 
     [Fact]
