@@ -19,8 +19,9 @@ public static class BenchPlan
         // this kind of shared 2-core machine a bare loop's speed moved by up to 50 % within one cell, and a single
         // round by 10 % or more (the bfloat16 3x512 bare loops of one run: 15,532 / 13,992 / 14,713 / 17,146 chars/s).
         // Nine rounds in the small cells: with five, one run in two missed 0.95 at some cell by a hundredth or less while
-        // its rounds scattered over 0.87-1.10 (docs/benchmarks.md). 3x512 runs four rounds of 60-second epochs, its bare
-        // loops half an epoch as everywhere. Why longer epochs there: each 3x512 epoch commits a 65 MB checkpoint and a
+        // its rounds scattered over 0.87-1.10 (docs/benchmarks.md). 3x512 runs six rounds of 60-second epochs, its bare
+        // loops half an epoch as everywhere (with four, the bfloat16 cell's median read 0.936-0.979 over five runs while
+        // its rounds scattered over 0.89-1.05). Why longer epochs there: each 3x512 epoch commits a 65 MB checkpoint and a
         // 22 MB best copy, and the PostgreSQL server's share of that work (about 1.3 s of processor time a commit, its
         // backend and autovacuum, in a system-wide profile of one cell) takes a core from one of the two OpenMP
         // training threads, which stalls the other at its next barrier: about 2 % of a 2 x 30 s round. With
@@ -28,8 +29,8 @@ public static class BenchPlan
         // rounds. A 3x512 epoch of tinyshakespeare takes about two minutes on this kind of machine, so its commit's
         // share there is smaller still.
         string[] loop = ["loop", "--connection", benchConnection, "--epochs", "2", "--rounds", quick ? "1" : "9", "--epoch-seconds", quick ? "4" : "6"];
-        string[] bigLoop = ["loop", "--connection", benchConnection, "--epochs", "2", "--rounds", quick ? "1" : "4", "--epoch-seconds", quick ? "6" : "60"];
-        var bigMinutes = TimeSpan.FromMinutes(quick ? 2 : 16);
+        string[] bigLoop = ["loop", "--connection", benchConnection, "--epochs", "2", "--rounds", quick ? "1" : "6", "--epoch-seconds", quick ? "6" : "60"];
+        var bigMinutes = TimeSpan.FromMinutes(quick ? 2 : 22);
         string Run(int layers, int hidden) => runs[(layers, hidden)].ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         yield return new("0. The machine: processor, nominal peak, matmul and memory ceilings (Worker subprocess)", ["machine", "--threads", threads], minutes);

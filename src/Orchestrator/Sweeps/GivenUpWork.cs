@@ -33,11 +33,14 @@ public sealed record GivenUpWork(string JobId, int Dispatches)
         foreach (var w in candidates)
         {
             // The same test of a live job as the dispatcher's: waiting, or processing on a server that is still there.
-            var live = await db.Database.SqlQueryRaw<bool>($"select {RunLife.LiveJobSql("{0}::bigint", "{1}")} as \"Value\"", w.JobId, RunLife.WaitingJobStates).SingleAsync(ct);
+            var live = await db.Database.SqlQueryRaw<bool>(IsLiveSql, w.JobId, RunLife.WaitingJobStates).SingleAsync(ct);
             if (!live) given[w.SubjectId] = new GivenUpWork(w.JobId, w.Dispatches);
         }
         return given;
     }
+
+    /// <summary>{0}: the job id, {1}: <see cref="RunLife.WaitingJobStates"/>.</summary>
+    private static readonly string IsLiveSql = $"select {RunLife.LiveJobSql("{0}::bigint", "{1}")} as \"Value\"";
 
     /// <summary><see cref="LoadAsync"/> for one subject; null when its work is not given up.</summary>
     public static async Task<GivenUpWork?> LoadOneAsync(RnnSweepDbContext db, string kind, long subject, CancellationToken ct) =>

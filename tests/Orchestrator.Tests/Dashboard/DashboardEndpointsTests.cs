@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using System.Text.Json;
 using Hangfire;
 using Hangfire.Common;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RnnSweep.Orchestrator.Cli;
 using RnnSweep.Orchestrator.Sweeps;
