@@ -24,6 +24,8 @@ public sealed class BenchReport
     {
         _rows.Add(row);
         Console.WriteLine($"  {row.Section} | {row.Item}: {row.FormattedValue}{(row.Goal.Length > 0 ? $" (goal {row.Goal})" : "")}");
+        // How it was measured, as it comes: a run stopped early (or cut off) keeps the rounds and splits of what it measured.
+        if (row.How.Length > 0) Console.WriteLine($"      {row.How}");
     }
 
     /// <summary>Runs an in-process part; its failure is recorded like a Worker part's and the bench goes on.</summary>
