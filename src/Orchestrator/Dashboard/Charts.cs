@@ -59,10 +59,13 @@ public static class Charts
 
         app.MapGet("/runs/{id:long}/saturation.{format:regex(^(svg|png)$)}", async (long id, string format, RnnSweepDbContext db, CancellationToken ct) =>
         {
-            if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return Results.NotFound();
+            var run = await db.Runs.AsNoTracking().Where(r => r.Id == id).Select(r => new { r.Model, r.AnalyzedAt }).SingleOrDefaultAsync(ct);
+            if (run is null) return Results.NotFound();
             var points = await db.GateSaturation.AsNoTracking().Where(s => s.RunId == id)
                 .Select(s => new SaturationPoint(s.Layer, s.Gate, s.LeftFraction, s.RightFraction)).ToListAsync(ct);
-            var plot = Saturation(points);
+            // Empty: not measured yet, or never (an analysed vanilla RNN has no gates), as the run page says.
+            var plot = Saturation(points, run.Model == ModelType.Rnn.Name() && run.AnalyzedAt is not null
+                ? "A vanilla RNN has no gates: no saturation to measure" : "No saturation measured yet");
             var (width, height) = (PanelWidth * Math.Max(1, plot.Subplots.Count), PanelHeight);
             return format == "png"
                 ? Results.File(plot.Render(width, height).GetImageBytes(ImageFormat.Png), "image/png")
@@ -120,14 +123,15 @@ public static class Charts
     }
 
     /// <summary>The paper's saturation scatter: one panel per gate, one point per unit coloured by layer, the anti-diagonal drawn.</summary>
-    public static Multiplot Saturation(IReadOnlyList<SaturationPoint> points)
+    /// <param name="emptyTitle">The title of the one empty panel drawn when there are no points.</param>
+    public static Multiplot Saturation(IReadOnlyList<SaturationPoint> points, string emptyTitle = "No saturation measured yet")
     {
         var multiplot = new Multiplot(); // starts with one (empty) plot: the first gate's panel
         var gates = points.Select(p => p.Gate).Distinct().OrderBy(g => Array.IndexOf(GateOrder, g) is var i and >= 0 ? i : 99).ThenBy(g => g).ToList();
         var palette = new ScottPlot.Palettes.Category10();
         if (gates.Count == 0)
         {
-            multiplot.GetPlot(0).Title("No saturation measured yet");
+            multiplot.GetPlot(0).Title(emptyTitle);
             return multiplot;
         }
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();

@@ -29,6 +29,11 @@ public sealed class WorkerWarmUp(RunStore store, ILogger<WorkerWarmUp> log) : IH
         {
             log.LogWarning("Could not ready the run store before taking jobs ({Error}); the first job will", e.Message);
         }
+        catch (OperationCanceledException)
+        {
+            // Stopped while starting ('rnnsweep sweep' with nothing left to train stops its Workers at once): nothing
+            // to ready, and thrown on, the host logged "Hosting failed to start" with a stack trace over the terminal.
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

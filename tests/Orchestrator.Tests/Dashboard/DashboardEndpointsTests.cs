@@ -126,10 +126,14 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
         string Saturation(string page) => Regex.Match(page, "<p id=\"saturation-none\">([^<]*)</p>").Groups[1].Value;
 
         Assert.StartsWith("Not analysed yet", Saturation(await orchestrator.Http.GetStringAsync($"/runs/{run.Id}")));
+        Assert.Contains("No saturation measured yet", await orchestrator.Http.GetStringAsync($"/runs/{run.Id}/saturation.svg"));
         run.AnalyzedAt = DateTimeOffset.UtcNow;
         await db.SaveChangesAsync();
-        // Analysed, a vanilla RNN has no saturation rows: the page must not say it is still waiting for them.
+        // Analysed, a vanilla RNN has no saturation rows: the page and its chart must not say they are still waiting for them.
         Assert.Contains("no gates", Saturation(await orchestrator.Http.GetStringAsync($"/runs/{run.Id}")));
+        var chart = await orchestrator.Http.GetStringAsync($"/runs/{run.Id}/saturation.svg");
+        Assert.Contains("A vanilla RNN has no gates", chart);
+        Assert.DoesNotContain("measured yet", chart);
     }
 
     [Fact]
@@ -143,7 +147,7 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
         run.Status = RunStatus.Cancelled;
         await db.SaveChangesAsync();
         var page = await orchestrator.Http.GetStringAsync($"/runs/{run.Id}");
-        foreach (var section in new[] { "saturation-none", "cells-none", "units-none" })
+        foreach (var section in new[] { "saturation-none", "cells-none", "units-none", "run-analyses-none" })
         {
             Assert.Equal("Not analysed: the run was cancelled (resuming it trains and then analyses it).", Regex.Match(page, $"<p id=\"{section}\">([^<]*)</p>").Groups[1].Value);
         }
