@@ -202,6 +202,8 @@ public static class CliOptions
         {
             throw new ValidationException("--corpus", $"{corpus} is not UTF-8 text");
         }
+        // Said here, with the file's path: the spec's own check can only name its field (corpusText).
+        if (text.Length == 0) throw new ValidationException("--corpus", $"{corpus} is empty: a corpus needs text to train on");
         return spec with { Corpus = NamedAfter(corpus, Path.GetFileNameWithoutExtension(corpus)), CorpusText = text };
     }
 

@@ -368,6 +368,26 @@ public sealed partial class CliTests(PostgresFixture postgres)
         Assert.Equal($"error: --corpus: no such file or folder: {missing}", stderr.Trim());
     }
 
+    /// <summary>An empty --corpus file is named by its path, not by the spec field its text would have filled.</summary>
+    [Theory]
+    [InlineData("submit")]
+    [InlineData("sweep")]
+    public async Task Corpus_AnEmptyFile_IsNamedByItsPath_BeforeAnyDatabaseWork(string verb)
+    {
+        var empty = Path.Combine(Path.GetTempPath(), $"empty-{Guid.NewGuid():N}.txt");
+        await File.WriteAllTextAsync(empty, "");
+        try
+        {
+            var (exit, _, stderr) = await CliRunner.RunAsync(null, verb, "--corpus", empty, "--models", "lstm", "--layers", "1", "--hidden-sizes", "8");
+            Assert.Equal(2, exit);
+            Assert.Equal($"error: --corpus: {empty} is empty: a corpus needs text to train on", stderr.Trim());
+        }
+        finally
+        {
+            File.Delete(empty);
+        }
+    }
+
     /// <summary>A mistyped option or command is one line naming it and where the options are listed, exit 2, not the help page.</summary>
     [Theory]
     [InlineData("submit --max-epoch 3", "'--max-epoch'", "rnnsweep submit --help", "--max-epochs")]
