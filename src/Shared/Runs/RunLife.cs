@@ -230,6 +230,7 @@ public sealed class RunLife : IDisposable
         {
             while (await reader.ReadAsync(ct)) queued.Add(reader.GetInt64(0));
         }
+        await ForgetWorkJobsAsync(conn, tx, WorkKind.Analysis, [.. queued], ct); // analysed anew once trained, with a fresh count of jobs
         await tx.CommitAsync(ct);
         return queued;
     }, ct);
@@ -435,7 +436,23 @@ public sealed class RunLife : IDisposable
         await using var cmd = new NpgsqlCommand("update runs set analyzed_at = now() where id = $1 and status = any($2) and test_loss is not null", conn, tx);
         cmd.Parameters.AddWithValue(runId);
         cmd.Parameters.AddWithValue(Analysable);
-        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+        if (await cmd.ExecuteNonQueryAsync(ct) != 1) return false;
+        await ForgetWorkJobsAsync(conn, tx, WorkKind.Analysis, [runId], ct);
+        return true;
+    }
+
+    /// <summary>
+    /// Drops the dispatcher's record of <paramref name="kind"/> work for <paramref name="subjects"/>, in the caller's
+    /// transaction: when its result is stored, or when it is pending again (a resumed run is analysed anew). Its count
+    /// of jobs is of jobs that ended without the result since then; kept, five jobs that each succeeded (a run resumed
+    /// and analysed five times) read as five lost ones, and the next analysis was never dispatched.
+    /// </summary>
+    public static async Task ForgetWorkJobsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string kind, long[] subjects, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("delete from work_jobs where kind = $1 and subject_id = any($2)", conn, tx);
+        cmd.Parameters.AddWithValue(kind);
+        cmd.Parameters.AddWithValue(subjects);
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct) =>

@@ -12,7 +12,10 @@ public sealed class WorkJob
     /// <summary>The sweep (n-gram baseline), run (analyses) or sample the work is for.</summary>
     public long SubjectId { get; set; }
     public required string JobId { get; set; }
-    /// <summary>How many jobs were created for it; the dispatcher gives up after <c>WorkDispatcher.MaxDispatches</c>.</summary>
+    /// <summary>
+    /// How many jobs were created for it since its result was last stored or it became pending again (the row is
+    /// deleted then, <c>RunLife.ForgetWorkJobsAsync</c>); the dispatcher gives up after <c>WorkDispatcher.MaxDispatches</c>.
+    /// </summary>
     public int Dispatches { get; set; }
     public DateTimeOffset DispatchedAt { get; set; }
 }

@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Runs;
 using RnnSweep.Worker.Analysis;
 
@@ -192,6 +193,7 @@ public sealed class AnalysisStore(string connectionString) : IDisposable
             insert.Parameters.AddWithValue(loss.CrossEntropy);
             await insert.ExecuteNonQueryAsync(ct);
         }
+        await RunLife.ForgetWorkJobsAsync(conn, tx, WorkKind.NGramBaseline, [sweepId], ct);
         await tx.CommitAsync(ct);
     }
 

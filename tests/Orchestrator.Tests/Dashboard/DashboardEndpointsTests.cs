@@ -10,7 +10,9 @@ using RnnSweep.Orchestrator.Cli;
 using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Orchestrator.Tests.Support;
 using RnnSweep.Shared.Domain;
+using Npgsql;
 using RnnSweep.Shared.Jobs;
+using RnnSweep.Shared.Runs;
 
 namespace RnnSweep.Orchestrator.Tests.Dashboard;
 
@@ -196,6 +198,27 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
         // Requeued in the Hangfire dashboard, the last job is live again: the page says "yet" again.
         Assert.True(jobs.Requeue(lastAnalysisJob));
         Assert.StartsWith("Not analysed yet", Paragraph(await orchestrator.Http.GetStringAsync($"/runs/{run.Id}"), "saturation-none"));
+
+        // Resumed (a higher epoch cap), the run is to be analysed anew once trained, with a fresh count of jobs.
+        await db.Runs.Where(r => r.Id == run.Id).ExecuteUpdateAsync(u => u.SetProperty(r => r.StopKind, StopKind.MaxEpochs));
+        using var life = new RunLife(connection, TimeSpan.FromSeconds(5));
+        Assert.Equal([run.Id], await life.ResumeAsync(sweepId, run.Id, run.MaxEpochs + 1, CancellationToken.None));
+        Assert.False(db.WorkJobs.Any(w => w.Kind == WorkKind.Analysis && w.SubjectId == run.Id));
+        await db.Runs.Where(r => r.Id == run.Id).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Succeeded)); // trained again
+        Assert.Equal(1, await dispatcher.DispatchAsync(CancellationToken.None)); // its analysis; the n-gram stays given up
+        Assert.Equal(1, db.WorkJobs.AsNoTracking().Single(w => w.Kind == WorkKind.Analysis && w.SubjectId == run.Id).Dispatches);
+        Assert.StartsWith("Not analysed yet", Paragraph(await orchestrator.Http.GetStringAsync($"/runs/{run.Id}"), "saturation-none"));
+
+        // Its result stored (as the analysis job does, in the transaction that writes the analyses), nothing of the
+        // count is left: five analyses that each succeeded are not five lost jobs.
+        await using (var conn = new NpgsqlConnection(connection))
+        {
+            await conn.OpenAsync();
+            await using var tx = await conn.BeginTransactionAsync();
+            Assert.True(await RunLife.MarkAnalysedAsync(conn, tx, run.Id, CancellationToken.None));
+            await tx.CommitAsync();
+        }
+        Assert.False(db.WorkJobs.Any(w => w.Kind == WorkKind.Analysis && w.SubjectId == run.Id));
     }
 
     [Fact]
