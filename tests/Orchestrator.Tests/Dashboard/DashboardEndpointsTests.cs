@@ -13,6 +13,7 @@ using RnnSweep.Shared.Domain;
 using Npgsql;
 using RnnSweep.Shared.Jobs;
 using RnnSweep.Shared.Runs;
+using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Tests.Dashboard;
 
@@ -100,11 +101,8 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
     [Fact]
     public async Task JobDisplayName_NamesATrainingJobByItsCellAndSweep()
     {
-        var connection = await postgres.CreateDatabaseAsync();
-        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
-        var sweepId = await SyntheticSweep.CreateAsync(connection, "paper-wp", "generated", ["lstm"], [2], [128]);
-        await using var db = orchestrator.Db();
-        var run = db.Runs.Single(r => r.SweepId == sweepId);
+        await using var one = await OneRunAsync("paper-wp", "lstm", 2, 128);
+        var (orchestrator, sweepId, run) = (one.Orchestrator, one.SweepId, one.Run);
         var storage = orchestrator.Service<JobStorage>();
 
         var train = Job.FromExpression<ITrainRunJob>(j => j.TrainAsync(run.Id, CancellationToken.None));
@@ -120,11 +118,8 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
     [Fact]
     public async Task RunPage_VanillaRnn_Analysed_SaysItHasNoGates()
     {
-        var connection = await postgres.CreateDatabaseAsync();
-        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
-        var sweepId = await SyntheticSweep.CreateAsync(connection, "rnn-gates", "generated", ["rnn"], [1], [64]);
-        await using var db = orchestrator.Db();
-        var run = db.Runs.Single(r => r.SweepId == sweepId);
+        await using var one = await OneRunAsync("rnn-gates", "rnn", 1, 64);
+        var (orchestrator, db, run) = (one.Orchestrator, one.Db, one.Run);
         string Saturation(string page) => Regex.Match(page, "<p id=\"saturation-none\">([^<]*)</p>").Groups[1].Value;
 
         Assert.StartsWith("Not analysed yet", Saturation(await orchestrator.Http.GetStringAsync($"/runs/{run.Id}")));
@@ -141,11 +136,8 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
     [Fact]
     public async Task RunPage_CancelledRun_SaysItIsNotAnalysed_NotThatItWillBe()
     {
-        var connection = await postgres.CreateDatabaseAsync();
-        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
-        var sweepId = await SyntheticSweep.CreateAsync(connection, "cancelled-run", "generated", ["gru"], [1], [64]);
-        await using var db = orchestrator.Db();
-        var run = db.Runs.Single(r => r.SweepId == sweepId);
+        await using var one = await OneRunAsync("cancelled-run", "gru", 1, 64);
+        var (orchestrator, db, run) = (one.Orchestrator, one.Db, one.Run);
         run.Status = RunStatus.Cancelled;
         await db.SaveChangesAsync();
         var page = await orchestrator.Http.GetStringAsync($"/runs/{run.Id}");
@@ -158,12 +150,9 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
     [Fact]
     public async Task GivenUpWork_IsSaidWhereItsResultWouldBe_AndNotWaitedFor()
     {
-        var connection = await postgres.CreateDatabaseAsync();
         // No reaper: this test plays it, calling the dispatcher itself.
-        await using var orchestrator = await OrchestratorHost.StartAsync(connection, "--Reaper:Interval=01:00:00");
-        var sweepId = await SyntheticSweep.CreateAsync(connection, "given-up", "generated", ["lstm"], [1], [64]);
-        await using var db = orchestrator.Db();
-        var run = db.Runs.Single(r => r.SweepId == sweepId);
+        await using var one = await OneRunAsync("given-up", "lstm", 1, 64, "--Reaper:Interval=01:00:00");
+        var (connection, orchestrator, db, sweepId, run) = (one.Connection, one.Orchestrator, one.Db, one.SweepId, one.Run);
         Assert.Equal(RunStatus.Succeeded, run.Status);
         string Paragraph(string page, string id) => WebUtility.HtmlDecode(Regex.Match(page, $"<p id=\"{id}\"[^>]*>([^<]*)</p>").Groups[1].Value);
 
@@ -224,11 +213,8 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
     [Fact]
     public async Task RunPage_SampleForm_StartsAtTheSamplingRecordsDefaultsAndLimits()
     {
-        var connection = await postgres.CreateDatabaseAsync();
-        await using var orchestrator = await OrchestratorHost.StartAsync(connection);
-        var sweepId = await SyntheticSweep.CreateAsync(connection, "form", "generated", ["lstm"], [1], [64]);
-        await using var db = orchestrator.Db();
-        var run = db.Runs.Single(r => r.SweepId == sweepId);
+        await using var one = await OneRunAsync("form", "lstm", 1, 64);
+        var (orchestrator, run) = (one.Orchestrator, one.Run);
         var page = await orchestrator.Http.GetStringAsync($"/runs/{run.Id}");
         var form = Regex.Match(page, "<form id=\"sample-form\".*?</form>", RegexOptions.Singleline).Value;
         Assert.NotEmpty(form);
@@ -258,5 +244,24 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
         var api = JsonDocument.Parse(await orchestrator.Http.GetStringAsync("/api/samples/defaults")).RootElement;
         Assert.Equal(defaults.Length, api.GetProperty("length").GetInt32());
         Assert.Equal(defaults.Temperature, api.GetProperty("temperature").GetDouble());
+    }
+
+    /// <summary>An Orchestrator over a new database holding a synthetic sweep of one run, and a context to read and change it.</summary>
+    private sealed record OneRun(string Connection, OrchestratorHost Orchestrator, RnnSweepDbContext Db, long SweepId, Run Run) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Db.DisposeAsync();
+            await Orchestrator.DisposeAsync();
+        }
+    }
+
+    private async Task<OneRun> OneRunAsync(string name, string model, int layers, int hidden, params string[] settings)
+    {
+        var connection = await postgres.CreateDatabaseAsync();
+        var orchestrator = await OrchestratorHost.StartAsync(connection, settings);
+        var sweepId = await SyntheticSweep.CreateAsync(connection, name, "generated", [model], [layers], [hidden]);
+        var db = orchestrator.Db();
+        return new OneRun(connection, orchestrator, db, sweepId, db.Runs.Single(r => r.SweepId == sweepId));
     }
 }
