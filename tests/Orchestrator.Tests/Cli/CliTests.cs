@@ -202,7 +202,18 @@ public sealed partial class CliTests(PostgresFixture postgres)
             hangfire.AnnounceServer("gpu-worker", new Hangfire.Server.ServerContext { Queues = ["0-gpu", "gpu"], WorkerCount = 1 });
             Assert.Contains("warning: no Worker is listening on queue 'cpu'", await SubmitAsync("first"), StringComparison.Ordinal);
             // The same sweep again, with nothing left to train: no run waits, so no warning.
-            var (cancelled, _, cancelError) = await CliRunner.RunAsync(connection, "cancel", "1");
+            var (cancelled, said, cancelError) = await CliRunner.RunAsync(connection, "cancel", "1");
+            Assert.True(cancelled == 0, cancelError);
+            Assert.Equal("1 run cancelled", said.Trim().Split('\n')[^1]);
+            var (cancelledAgain, nothing, _) = await CliRunner.RunAsync(connection, "cancel", "1");
+            Assert.Equal(0, cancelledAgain);
+            Assert.Equal("nothing to cancel: sweep 1 has no queued or running run", nothing.Trim().Split('\n')[^1]);
+            // Resumed with no Worker on its queue: the run waits, and that is said.
+            var (resumed, resumeSaid, resumeWarning) = await CliRunner.RunAsync(connection, "resume", "1");
+            Assert.Equal(0, resumed);
+            Assert.Equal("1 run enqueued", resumeSaid.Trim().Split('\n')[^1]);
+            Assert.Contains("warning: no Worker is listening on queue 'cpu'", resumeWarning, StringComparison.Ordinal);
+            (cancelled, _, cancelError) = await CliRunner.RunAsync(connection, "cancel", "1");
             Assert.True(cancelled == 0, cancelError);
             var (resubmitted, stdout, again) = await CliRunner.RunAsync(connection, "submit", "--preset", "quick", "--corpus", file, "--name", "first", "--models", "lstm", "--layers", "1", "--hidden-sizes", "8");
             Assert.True(resubmitted == 0, again);
