@@ -28,7 +28,7 @@ public static class ControlCommands
           rnnsweep resume 3 --max-epochs 100   train on to 100 epochs where early stopping has not ended a cell
         """, async (control, sweep, run, maxEpochs, ct) => await control.ResumeAsync(sweep, run, maxEpochs, ct) is var n && n > 0
             ? (n, $"{Runs(n)} enqueued")
-            : (0, $"nothing to resume: {(run is null ? $"no run of sweep {sweep}" : $"run {run} neither")} failed, diverged, was cancelled or lost its job" +
+            : (0, $"nothing to resume: {(run is null ? $"no run of sweep {sweep} has" : $"run {run} has not")} failed, diverged, been cancelled or lost its job" +
               (maxEpochs is null ? " (--max-epochs N continues runs that stopped at a lower epoch cap)" : $" or stopped below {maxEpochs} epochs")),
         new Option<int?>("--max-epochs") { Description = "Set the cells' epoch cap first; cells that stopped at a lower cap continue" },
         warnWithoutWorkers: true);
