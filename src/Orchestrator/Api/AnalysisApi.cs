@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.OpenApi;
+using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Domain;
 using RnnSweep.Shared.Schema;
 
@@ -47,9 +48,9 @@ public static class AnalysisApi
     public static void MapAnalysisApi(this IEndpointRouteBuilder app)
     {
         var runs = app.MapGroup("/api/runs/{id:long}").WithTags("Analyses");
-        runs.MapGet("/saturation", SaturationAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Gate saturation of every gate unit (the paper's Figure 3)");
-        runs.MapGet("/cells", CellsAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Cell activations over test text, for the visualiser");
-        runs.MapGet("/interpretable-cells", InterpretableCellsAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Units most correlated with text features (quotes, line position, ...)");
+        runs.MapGet("/saturation", SaturationAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Gate saturation of every gate unit (the paper's Figure 3); [] for an analysed vanilla RNN, 404 saying why for a run not analysed");
+        runs.MapGet("/cells", CellsAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Cell activations over test text, for the visualiser; 404 saying why for a run not analysed");
+        runs.MapGet("/interpretable-cells", InterpretableCellsAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Units most correlated with text features (quotes, line position, ...); [] when none passed its threshold, 404 saying why for a run not analysed");
         runs.MapGet("/samples", SamplesAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("The run's samples, oldest first");
         runs.MapPost("/samples", RequestSampleAsync).AddEndpointFilter<ApiErrors>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .Accepts<SampleSettings>("application/json") // read by hand (ApiErrors.ReadJsonAsync), so described here
@@ -61,28 +62,33 @@ public static class AnalysisApi
         samples.MapGet("/{id:long}", SampleAsync).ProducesProblem(StatusCodes.Status404NotFound).WithSummary("One sample; text and error are null while it is pending");
         samples.MapGet("/defaults", SampleDefaults).WithSummary("The sampling settings a request gets for the fields it leaves out");
 
-        app.MapGet("/api/sweeps/{id:long}/ngram", NGramAsync).WithTags("Analyses").ProducesProblem(StatusCodes.Status404NotFound).WithSummary("The sweep's n-gram baseline, one row per order");
+        app.MapGet("/api/sweeps/{id:long}/ngram", NGramAsync).WithTags("Analyses").ProducesProblem(StatusCodes.Status404NotFound).WithSummary("The sweep's n-gram baseline, one row per order; 404 saying whether it is coming while none is stored");
     }
 
-    public static async Task<Results<Ok<List<GateSaturationPoint>>, ProblemHttpResult>> SaturationAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
-        await RunExists(db, id, ct)
-            ? TypedResults.Ok(await db.GateSaturation.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Layer).ThenBy(s => s.Gate).ThenBy(s => s.Unit)
-                .Select(s => new GateSaturationPoint(s.Layer, s.Gate, s.Unit, s.LeftFraction, s.RightFraction)).ToListAsync(ct))
-            : NoRun(id);
+    public static async Task<Results<Ok<List<GateSaturationPoint>>, ProblemHttpResult>> SaturationAsync(long id, RnnSweepDbContext db, CancellationToken ct)
+    {
+        var points = await db.GateSaturation.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Layer).ThenBy(s => s.Gate).ThenBy(s => s.Unit)
+            .Select(s => new GateSaturationPoint(s.Layer, s.Gate, s.Unit, s.LeftFraction, s.RightFraction)).ToListAsync(ct);
+        // An analysed vanilla RNN has no gates: [] then means "none", never "not yet".
+        if (points.Count == 0 && await NotAnalysedAsync(db, id, ct) is { } missing) return missing;
+        return TypedResults.Ok(points);
+    }
 
     public static async Task<Results<Ok<CellActivations>, ProblemHttpResult>> CellsAsync(long id, RnnSweepDbContext db, CancellationToken ct)
     {
-        if (!await RunExists(db, id, ct)) return NoRun(id);
         var cells = await db.CellActivations.AsNoTracking().SingleOrDefaultAsync(c => c.RunId == id, ct);
-        if (cells is null) return ApiErrors.NotFound("id", $"run {id} has no cell activations yet");
+        if (cells is null) return await NotAnalysedAsync(db, id, ct) ?? ApiErrors.NotFound("id", $"run {id} was analysed without cell activations");
         return TypedResults.Ok(new CellActivations(cells.Text, cells.Layers, cells.Steps, cells.Hidden, cells.Scale, Convert.ToBase64String(cells.Values)));
     }
 
-    public static async Task<Results<Ok<List<InterpretableUnit>>, ProblemHttpResult>> InterpretableCellsAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
-        await RunExists(db, id, ct)
-            ? TypedResults.Ok(await db.InterpretableCells.AsNoTracking().Where(c => c.RunId == id).OrderBy(c => c.Feature).ThenBy(c => c.Rank)
-                .Select(c => new InterpretableUnit(c.Feature, c.Rank, c.Layer, c.Unit, c.Correlation)).ToListAsync(ct))
-            : NoRun(id);
+    public static async Task<Results<Ok<List<InterpretableUnit>>, ProblemHttpResult>> InterpretableCellsAsync(long id, RnnSweepDbContext db, CancellationToken ct)
+    {
+        var units = await db.InterpretableCells.AsNoTracking().Where(c => c.RunId == id).OrderBy(c => c.Feature).ThenBy(c => c.Rank)
+            .Select(c => new InterpretableUnit(c.Feature, c.Rank, c.Layer, c.Unit, c.Correlation)).ToListAsync(ct);
+        // Analysed with no unit over any feature's threshold: [] then means "none", never "not yet".
+        if (units.Count == 0 && await NotAnalysedAsync(db, id, ct) is { } missing) return missing;
+        return TypedResults.Ok(units);
+    }
 
     public static async Task<Results<Ok<List<SampleAnswer>>, ProblemHttpResult>> SamplesAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
         await RunExists(db, id, ct)
@@ -107,11 +113,26 @@ public static class AnalysisApi
     public static async Task<Results<Ok<SampleAnswer>, ProblemHttpResult>> SampleAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
         await db.Samples.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct) is { } s ? TypedResults.Ok(SampleAnswer.Of(s)) : ApiErrors.NotFound("id", $"no sample {id}");
 
-    public static async Task<Results<Ok<List<NGramLoss>>, ProblemHttpResult>> NGramAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
-        await db.Sweeps.AnyAsync(s => s.Id == id, ct)
-            ? TypedResults.Ok(await db.NGramBaselines.AsNoTracking().Where(n => n.SweepId == id).OrderBy(n => n.Order)
-                .Select(n => new NGramLoss(n.Order, n.Smoothing, n.TestLoss)).ToListAsync(ct))
-            : ApiErrors.NotFound("id", $"no sweep {id}");
+    public static async Task<Results<Ok<List<NGramLoss>>, ProblemHttpResult>> NGramAsync(long id, RnnSweepDbContext db, CancellationToken ct)
+    {
+        if (!await db.Sweeps.AnyAsync(s => s.Id == id, ct)) return ApiErrors.NotFound("id", $"no sweep {id}");
+        var rows = await db.NGramBaselines.AsNoTracking().Where(n => n.SweepId == id).OrderBy(n => n.Order)
+            .Select(n => new NGramLoss(n.Order, n.Smoothing, n.TestLoss)).ToListAsync(ct);
+        if (rows.Count > 0) return TypedResults.Ok(rows);
+        return ApiErrors.NotFound("id", $"sweep {id}: {MissingAnalysis.DescribeNGram(await GivenUpWork.LoadOneAsync(db, WorkKind.NGramBaseline, id, ct))}");
+    }
+
+    /// <summary>
+    /// 404 for a run that does not exist, or one not analysed, saying why and whether its analysis is coming
+    /// (<see cref="MissingAnalysis"/>); null for an analysed run.
+    /// </summary>
+    private static async Task<ProblemHttpResult?> NotAnalysedAsync(RnnSweepDbContext db, long id, CancellationToken ct)
+    {
+        var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
+        if (run is null) return NoRun(id);
+        if (run.AnalyzedAt is not null) return null;
+        return ApiErrors.NotFound("id", $"run {id}: {MissingAnalysis.Describe(run, await GivenUpWork.LoadOneAsync(db, WorkKind.Analysis, id, ct))}");
+    }
 
     private static Task<bool> RunExists(RnnSweepDbContext db, long id, CancellationToken ct) => db.Runs.AnyAsync(r => r.Id == id, ct);
 

@@ -7,6 +7,7 @@ using RnnSweep.Orchestrator.Sweeps;
 using RnnSweep.Shared.Database;
 using RnnSweep.Shared.Diagnostics;
 using RnnSweep.Shared.Domain;
+using RnnSweep.Shared.Jobs;
 using RnnSweep.Shared.Schema;
 
 namespace RnnSweep.Orchestrator.Bench;
@@ -19,6 +20,9 @@ namespace RnnSweep.Orchestrator.Bench;
 public static class WorkerMemoryBench
 {
     public const string Queue = "bench-memory";
+
+    /// <summary>Jobs waiting or running on the Hangfire queues {0} (Hangfire.PostgreSql removes a job's row when it ends).</summary>
+    private static readonly string QueuedJobsSql = $"select count(*)::int as \"Value\" from {DatabaseSettings.HangfireSchema}.jobqueue where queue = any({{0}})";
 
     public static async Task RunAsync(BenchReport report, WebApplication app, string connectionString, int runs, int epochs, CancellationToken ct)
     {
@@ -48,13 +52,12 @@ public static class WorkerMemoryBench
                 await using var scope = app.Services.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<RnnSweepDbContext>();
                 var run = await db.Runs.AsNoTracking().Where(r => r.SweepId == sweepId).Select(r => new { r.Id, r.Status, r.AnalyzedAt }).SingleAsync(ct);
-                // The analysis job writes analyzed_at before it ends and gives its memory back (FreedMemory): wait for
-                // the job itself to succeed, so the resident size between runs is read after that.
-                var analysisJob = await db.Database.SqlQueryRaw<string>($$"""
-                    select j.statename as "Value" from work_jobs w join {{DatabaseSettings.HangfireSchema}}.job j on j.id = w.job_id::bigint
-                    where w.kind = {0} and w.subject_id = {1}
-                    """, WorkKind.Analysis, run.Id).FirstOrDefaultAsync(ct);
-                if (RunStatus.IsFinal(run.Status) && run.AnalyzedAt is not null && analysisJob == Hangfire.States.SucceededState.StateName) break;
+                // The analysis job writes analyzed_at (and forgets its work_jobs row) before it ends and gives its
+                // memory back (FreedMemory): wait until no job waits for or runs on the Worker's queues, so the resident
+                // size between runs is read after that. (Waiting for the work_jobs row's job to succeed never ended
+                // once the row was deleted with the stored analysis.)
+                var busy = await db.Database.SqlQueryRaw<int>(QueuedJobsSql, (object)JobQueues.ListenedTo([Queue])).SingleAsync(ct);
+                if (RunStatus.IsFinal(run.Status) && run.AnalyzedAt is not null && busy == 0) break;
                 if (clock.Elapsed > TimeSpan.FromMinutes(15)) throw new TimeoutException($"the memory bench's run {i + 1} did not finish and get analysed in time");
                 if (!File.Exists($"/proc/{pid}/status")) throw new InvalidOperationException("the memory bench's Worker exited");
                 await Task.Delay(250, ct);

@@ -14,15 +14,12 @@ public sealed record RunView(Run Run, string Sweep, string Corpus, IReadOnlyList
     IReadOnlyList<InterpretableThreshold> Thresholds, InterpretableCell? Open, bool HasSaturation, bool HasCells, RunAnalysesView Analyses,
     GivenUpWork? AnalysisGivenUp, GivenUpWork? NGramGivenUp)
 {
-    /// <summary>What a cancelled run's page says where its analyses would be.</summary>
-    public const string CancelledNotAnalysed = "Not analysed: the run was cancelled (resuming it trains and then analyses it).";
-
     /// <summary>
     /// Why Sections 4.2 and 4.3 will not come, when they will not: the first of their two inputs given up, or the run
     /// cancelled (a cancelled run is never analysed).
     /// </summary>
     public string? AnalysesNotComing => AnalysisGivenUp?.Describe("This run's analysis") ?? NGramGivenUp?.Describe("The sweep's n-gram baseline")
-        ?? (Run.Status == RunStatus.Cancelled ? CancelledNotAnalysed : null);
+        ?? (Run.Status == RunStatus.Cancelled ? MissingAnalysis.Cancelled : null);
 
     public static async Task<RunView?> LoadAsync(RnnSweepDbContext db, long id, CancellationToken ct)
     {

@@ -124,8 +124,18 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
 
         Assert.StartsWith("Not analysed yet", Saturation(await orchestrator.Http.GetStringAsync($"/runs/{run.Id}")));
         Assert.Contains("No saturation measured yet", await orchestrator.Http.GetStringAsync($"/runs/{run.Id}/saturation.svg"));
+        // The API: not yet is a 404 saying so, not the [] of an analysed run with none.
+        foreach (var analysis in new[] { "saturation", "cells", "interpretable-cells" })
+        {
+            Assert.Equal((HttpStatusCode.NotFound, $"run {run.Id}: Not analysed yet: its analysis job waits for a Worker or is running (the Hangfire dashboard shows which)."), await ProblemAsync(orchestrator.Http, $"/api/runs/{run.Id}/{analysis}"));
+        }
+        Assert.Equal((HttpStatusCode.NotFound, $"sweep {one.SweepId}: The n-gram baseline is not computed yet (a Worker computes it once per sweep)."),
+            await ProblemAsync(orchestrator.Http, $"/api/sweeps/{one.SweepId}/ngram"));
         run.AnalyzedAt = DateTimeOffset.UtcNow;
         await db.SaveChangesAsync();
+        Assert.Equal("[]", await orchestrator.Http.GetStringAsync($"/api/runs/{run.Id}/saturation"));
+        Assert.Equal("[]", await orchestrator.Http.GetStringAsync($"/api/runs/{run.Id}/interpretable-cells"));
+        Assert.Equal((HttpStatusCode.NotFound, $"run {run.Id} was analysed without cell activations"), await ProblemAsync(orchestrator.Http, $"/api/runs/{run.Id}/cells"));
         // Analysed, a vanilla RNN has no saturation rows: the page and its chart must not say they are still waiting for them.
         Assert.Contains("no gates", Saturation(await orchestrator.Http.GetStringAsync($"/runs/{run.Id}")));
         var chart = await orchestrator.Http.GetStringAsync($"/runs/{run.Id}/saturation.svg");
@@ -145,6 +155,8 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
         {
             Assert.Equal("Not analysed: the run was cancelled (resuming it trains and then analyses it).", Regex.Match(page, $"<p id=\"{section}\">([^<]*)</p>").Groups[1].Value);
         }
+        Assert.Equal((HttpStatusCode.NotFound, $"run {run.Id}: Not analysed: the run was cancelled (resuming it trains and then analyses it)."),
+            await ProblemAsync(orchestrator.Http, $"/api/runs/{run.Id}/saturation"));
     }
 
     [Fact]
@@ -178,6 +190,12 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
             Assert.Contains($"Hangfire job {lastAnalysisJob}", said);
         }
         Assert.Contains("The n-gram baseline was given up", Paragraph(await orchestrator.Http.GetStringAsync($"/sweeps/{sweepId}"), "ngram-given-up"));
+        // The API says the same where it would answer the results.
+        var (status, title) = await ProblemAsync(orchestrator.Http, $"/api/runs/{run.Id}/interpretable-cells");
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Contains($"This run's analysis was given up after {WorkDispatcher.MaxDispatches} jobs", title);
+        Assert.Contains($"Hangfire job {lastAnalysisJob}", title);
+        Assert.Contains("The n-gram baseline was given up", (await ProblemAsync(orchestrator.Http, $"/api/sweeps/{sweepId}/ngram")).Title);
         // Every cell final and the n-gram given up: the live fragment no longer asks to be polled sooner.
         Assert.Contains("data-busy=\"false\"", await orchestrator.Http.GetStringAsync($"/fragments/sweeps/{sweepId}/live"));
         // The CLI's wait for analyses returns instead of waiting ProgressWatcher.AnalysisWait for one that will not come.
@@ -246,7 +264,15 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
         Assert.Equal(defaults.Temperature, api.GetProperty("temperature").GetDouble());
     }
 
-    /// <summary>An Orchestrator over a new database holding a synthetic sweep of one run, and a context to read and change it.</summary>
+    /// <returns>The status and the problem's title of an API request answered with a problem.</returns>
+    private static async Task<(HttpStatusCode Status, string Title)> ProblemAsync(HttpClient http, string path)
+    {
+        using var answer = await http.GetAsync(path);
+        var body = await answer.Content.ReadAsStringAsync();
+        Assert.True(answer.Content.Headers.ContentType?.MediaType == "application/problem+json", $"{path}: {(int)answer.StatusCode} {body}");
+        return (answer.StatusCode, JsonDocument.Parse(body).RootElement.GetProperty("title").GetString()!);
+    }
+
     private sealed record OneRun(string Connection, OrchestratorHost Orchestrator, RnnSweepDbContext Db, long SweepId, Run Run) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
@@ -256,6 +282,7 @@ public sealed class DashboardEndpointsTests(PostgresFixture postgres) : IClassFi
         }
     }
 
+    /// <summary>An Orchestrator over a new database holding a synthetic sweep of one run, and a context to read and change it.</summary>
     private async Task<OneRun> OneRunAsync(string name, string model, int layers, int hidden, params string[] settings)
     {
         var connection = await postgres.CreateDatabaseAsync();
