@@ -67,27 +67,26 @@ public static class AnalysisApi
 
     public static async Task<Results<Ok<List<GateSaturationPoint>>, ProblemHttpResult>> SaturationAsync(long id, RnnSweepDbContext db, CancellationToken ct)
     {
-        var points = await db.GateSaturation.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Layer).ThenBy(s => s.Gate).ThenBy(s => s.Unit)
-            .Select(s => new GateSaturationPoint(s.Layer, s.Gate, s.Unit, s.LeftFraction, s.RightFraction)).ToListAsync(ct);
-        // An analysed vanilla RNN has no gates: [] then means "none", never "not yet".
-        if (points.Count == 0 && await NotAnalysedAsync(db, id, ct) is { } missing) return missing;
-        return TypedResults.Ok(points);
+        if (await NotAnalysedAsync(db, id, ct) is { } missing) return missing;
+        // Analysed: [] means none (a vanilla RNN has no gates), never "not yet".
+        return TypedResults.Ok(await db.GateSaturation.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Layer).ThenBy(s => s.Gate).ThenBy(s => s.Unit)
+            .Select(s => new GateSaturationPoint(s.Layer, s.Gate, s.Unit, s.LeftFraction, s.RightFraction)).ToListAsync(ct));
     }
 
     public static async Task<Results<Ok<CellActivations>, ProblemHttpResult>> CellsAsync(long id, RnnSweepDbContext db, CancellationToken ct)
     {
+        if (await NotAnalysedAsync(db, id, ct) is { } missing) return missing;
         var cells = await db.CellActivations.AsNoTracking().SingleOrDefaultAsync(c => c.RunId == id, ct);
-        if (cells is null) return await NotAnalysedAsync(db, id, ct) ?? ApiErrors.NotFound("id", $"run {id} was analysed without cell activations");
+        if (cells is null) return ApiErrors.NotFound("id", $"run {id} was analysed without cell activations");
         return TypedResults.Ok(new CellActivations(cells.Text, cells.Layers, cells.Steps, cells.Hidden, cells.Scale, Convert.ToBase64String(cells.Values)));
     }
 
     public static async Task<Results<Ok<List<InterpretableUnit>>, ProblemHttpResult>> InterpretableCellsAsync(long id, RnnSweepDbContext db, CancellationToken ct)
     {
-        var units = await db.InterpretableCells.AsNoTracking().Where(c => c.RunId == id).OrderBy(c => c.Feature).ThenBy(c => c.Rank)
-            .Select(c => new InterpretableUnit(c.Feature, c.Rank, c.Layer, c.Unit, c.Correlation)).ToListAsync(ct);
-        // Analysed with no unit over any feature's threshold: [] then means "none", never "not yet".
-        if (units.Count == 0 && await NotAnalysedAsync(db, id, ct) is { } missing) return missing;
-        return TypedResults.Ok(units);
+        if (await NotAnalysedAsync(db, id, ct) is { } missing) return missing;
+        // Analysed: [] means no unit passed a feature's threshold, never "not yet".
+        return TypedResults.Ok(await db.InterpretableCells.AsNoTracking().Where(c => c.RunId == id).OrderBy(c => c.Feature).ThenBy(c => c.Rank)
+            .Select(c => new InterpretableUnit(c.Feature, c.Rank, c.Layer, c.Unit, c.Correlation)).ToListAsync(ct));
     }
 
     public static async Task<Results<Ok<List<SampleAnswer>>, ProblemHttpResult>> SamplesAsync(long id, RnnSweepDbContext db, CancellationToken ct) =>
@@ -124,7 +123,9 @@ public static class AnalysisApi
 
     /// <summary>
     /// 404 for a run that does not exist, or one not analysed, saying why and whether its analysis is coming
-    /// (<see cref="MissingAnalysis"/>); null for an analysed run.
+    /// (<see cref="MissingAnalysis"/>); null for an analysed run. Read before the analysis rows: they are stored with
+    /// analyzed_at in one transaction, so an analysed run's rows are all there, and a resumed run (analyzed_at cleared,
+    /// its earlier analysis kept until the new one replaces it) answers 404 until it is analysed again.
     /// </summary>
     private static async Task<ProblemHttpResult?> NotAnalysedAsync(RnnSweepDbContext db, long id, CancellationToken ct)
     {

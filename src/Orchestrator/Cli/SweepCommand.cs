@@ -84,7 +84,7 @@ public static class SweepCommand
                 // A cancel is the operator's word: submitting the same sweep again does not undo it, 'resume' does.
                 if (table.Rows.SelectMany(r => r.Cells).Count(c => c?.Status == Shared.Domain.RunStatus.Cancelled) is > 0 and var cancelled)
                 {
-                    Console.WriteLine($"{cancelled} cell{(cancelled == 1 ? " was" : "s were")} cancelled: 'rnnsweep resume {sweepId}' continues them from their latest checkpoints.");
+                    Console.WriteLine($"{cancelled} cell{(cancelled == 1 ? " was" : "s were")} cancelled: 'rnnsweep resume {sweepId}' continues {(cancelled == 1 ? "it" : "them")} from the latest checkpoint (from the start where there is none).");
                 }
                 var result = table.Rows.SelectMany(r => r.Cells).All(c => c?.Status == Shared.Domain.RunStatus.Succeeded) ? 0 : 1;
                 if (!serving) return result;

@@ -17,7 +17,7 @@ public static class MissingAnalysis
     public static string Describe(Run run, GivenUpWork? givenUp) =>
         givenUp is not null ? givenUp.Describe("This run's analysis")
         : run.Status == RunStatus.Cancelled ? Cancelled
-        : RunStatus.IsFinal(run.Status) && run.TestLoss is null ? "Not analysed: training ended without a checkpoint to analyse."
+        : RunStatus.IsFinal(run.Status) && run.TestLoss is null ? "Not analysed: training ended without test losses (only a run whose best checkpoint was evaluated is analysed)."
         : RunStatus.IsFinal(run.Status) ? "Not analysed yet: its analysis job waits for a Worker or is running (the Hangfire dashboard shows which)."
         : "Not analysed yet (after training ends).";
 

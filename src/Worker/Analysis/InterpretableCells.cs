@@ -111,7 +111,7 @@ public static class InterpretableCells
                 var value = vocabulary.Symbols[(int)symbols[b * steps + t]];
                 chars[t] = value <= 0xFFFF && !char.IsSurrogate((char)value) ? (char)value : '\uFFFD';
             }
-            var computed = TextFeatures.Compute(new string(chars));
+            var computed = TextFeatures.Compute(new string(chars), startsLine: false); // a stream starts anywhere in a line
             for (var f = 0; f < TextFeatures.Names.Count; f++) Array.Copy(computed[TextFeatures.Names[f]], 0, result[f], (long)b * steps, steps);
         }
         return result;

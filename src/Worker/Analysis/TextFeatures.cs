@@ -37,7 +37,11 @@ public static class TextFeatures
     public static IReadOnlyList<string> Names { get; } = [LinePosition, InsideQuotes, InsideBrackets, BracketDepth, WordStart, .. CodeNames];
 
     /// <summary>Feature name -> one value per rune of <paramref name="text"/>.</summary>
-    public static IReadOnlyDictionary<string, double[]> Compute(string text)
+    /// <param name="startsLine">Whether the text's first character starts a line. False for a window cut from the middle
+    /// of a corpus (an analysis stream): whitespace before its first newline is not known to be indentation, and
+    /// counting it as such made indentation vary on prose whose lines are never indented (a stream starting on the
+    /// space between two words), so its units were listed against a near-zero threshold.</param>
+    public static IReadOnlyDictionary<string, double[]> Compute(string text, bool startsLine = true)
     {
         var runes = text.EnumerateRunes().ToArray();
         var features = Names.ToDictionary(n => n, _ => new double[runes.Length]);
@@ -61,17 +65,17 @@ public static class TextFeatures
             features[WordStart][t] = isWord && !previousIsWord ? 1 : 0;
             previousIsWord = isWord;
         }
-        CodeFeatures(runes, features[InsideComment], features[InsideString], features[IndentDepth]);
+        CodeFeatures(runes, startsLine, features[InsideComment], features[InsideString], features[IndentDepth]);
         return features;
     }
 
     private enum Code { Text, LineComment, BlockComment, String, Char }
 
-    private static void CodeFeatures(Rune[] runes, double[] comment, double[] inString, double[] indent)
+    private static void CodeFeatures(Rune[] runes, bool startsLine, double[] comment, double[] inString, double[] indent)
     {
         var state = Code.Text;
         var escaped = false;
-        var leading = true;
+        var leading = startsLine;
         var columns = 0;
         int At(int i) => i >= 0 && i < runes.Length ? runes[i].Value : -1;
         for (var t = 0; t < runes.Length; t++)

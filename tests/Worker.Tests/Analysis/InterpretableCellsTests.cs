@@ -117,6 +117,8 @@ public class InterpretableCellsTests
         // every prose feature; code features only where this text makes them vary (constant ones are skipped)
         var measured = report.Thresholds.Select(t => t.Feature).ToList();
         Assert.Equal(TextFeatures.Names.Except(TextFeatures.CodeNames), measured.Except(TextFeatures.CodeNames));
+        // No line of this prose is indented: a stream that starts on the space between two words does not make it so.
+        Assert.DoesNotContain(TextFeatures.IndentDepth, measured);
         Assert.Equal(TextFeatures.Names.Intersect(measured), measured);
         Assert.Empty(report.Units);
         // Chance alone is not the whole null: random units react to '(' and so correlate with being inside brackets.
@@ -147,5 +149,15 @@ public class InterpretableCellsTests
         Assert.Equal([1, 1, 0, 2], new[] { 0, 1, code.IndexOf('\n'), code.Length - 1 }.Select(i => f[TextFeatures.IndentDepth][i]));
         Assert.Equal(0.25, f[TextFeatures.IndentDepth][code.IndexOf("//")]); // two spaces of eight
         Assert.All(TextFeatures.CodeNames, n => Assert.All(TextFeatures.Compute("It's Anna's turn, isn't it? (twice)")[n], v => Assert.Equal(0, v)));
+    }
+
+    [Fact]
+    public void Compute_OfAWindowCutMidLine_CountsIndentationFromItsFirstNewlineOn()
+    {
+        const string window = "  thou art\n  so";
+        var indent = TextFeatures.Compute(window, startsLine: false)[TextFeatures.IndentDepth];
+        Assert.All(indent.Take(window.IndexOf('\n') + 1), v => Assert.Equal(0, v));
+        Assert.Equal(0.25, indent[^1]);                                                   // two spaces of eight
+        Assert.Equal(0.25, TextFeatures.Compute(window)[TextFeatures.IndentDepth][1]);    // a whole text starts a line: two spaces read
     }
 }
