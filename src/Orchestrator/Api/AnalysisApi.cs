@@ -75,9 +75,16 @@ public static class AnalysisApi
 
     public static async Task<Results<Ok<CellActivations>, ProblemHttpResult>> CellsAsync(long id, RnnSweepDbContext db, CancellationToken ct)
     {
-        if (await NotAnalysedAsync(db, id, ct) is { } missing) return missing;
-        var cells = await db.CellActivations.AsNoTracking().SingleOrDefaultAsync(c => c.RunId == id, ct);
-        if (cells is null) return ApiErrors.NotFound("id", $"run {id} was analysed without cell activations");
+        // The activations the run page's visualiser shows whenever they are stored (a resumed run's too, until its new
+        // analysis replaces them); without them, why.
+        Task<CellActivation?> LoadAsync() => db.CellActivations.AsNoTracking().SingleOrDefaultAsync(c => c.RunId == id, ct);
+        var cells = await LoadAsync();
+        if (cells is null)
+        {
+            if (await NotAnalysedAsync(db, id, ct) is { } missing) return missing;
+            cells = await LoadAsync(); // analysed between the two reads: the rows were stored with analyzed_at
+            if (cells is null) return ApiErrors.NotFound("id", $"run {id} was analysed without cell activations");
+        }
         return TypedResults.Ok(new CellActivations(cells.Text, cells.Layers, cells.Steps, cells.Hidden, cells.Scale, Convert.ToBase64String(cells.Values)));
     }
 
